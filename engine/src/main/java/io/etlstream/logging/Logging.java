@@ -68,6 +68,11 @@ public final class Logging {
     }
 
     private static Path configure(EtlHome home, String fileName, Level stderrThreshold) {
+        return configure(home, fileName, stderrThreshold, MAX_FILE_SIZE);
+    }
+
+    /** {@code maxFileSize} is a parameter so a test can watch a real size-triggered rotation. */
+    static Path configure(EtlHome home, String fileName, Level stderrThreshold, FileSize maxFileSize) {
         Path logsDir = home.logsDir();
         try {
             Files.createDirectories(logsDir);
@@ -91,7 +96,7 @@ public final class Logging {
         String base = fileName.substring(0, fileName.length() - ".log".length());
         // Rotated daily and at MAX_FILE_SIZE, gzipped, kept MAX_HISTORY_DAYS and never above TOTAL_SIZE_CAP.
         policy.setFileNamePattern(logsDir.resolve(base + ".%d{yyyy-MM-dd}.%i.log.gz").toString());
-        policy.setMaxFileSize(MAX_FILE_SIZE);
+        policy.setMaxFileSize(maxFileSize);
         policy.setMaxHistory(MAX_HISTORY_DAYS);
         policy.setTotalSizeCap(TOTAL_SIZE_CAP);
         policy.start();
