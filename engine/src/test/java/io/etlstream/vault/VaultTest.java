@@ -324,6 +324,32 @@ class VaultTest {
         }
     }
 
+    @Test
+    void concurrentReadersAndAWriterAgree() throws Exception {
+        try (Vault v = newVault()) {
+            VaultPublicKey pub = v.generateKey("k", 2048);
+            v.putPassword("p", "db".toCharArray());
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+            try {
+                List<java.util.concurrent.Future<Boolean>> results = new java.util.ArrayList<>();
+                for (int i = 0; i < 4; i++) {
+                    results.add(pool.submit(() -> verify(v.privateKey("k"), pub)
+                            && new String(v.password("p")).equals("db")));
+                }
+                results.add(pool.submit(() -> {
+                    v.putPassword("other", "x".toCharArray());
+                    return true;
+                }));
+                for (var f : results) {
+                    assertThat(f.get(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+            assertThat(v.entries()).hasSize(3);
+        }
+    }
+
     static boolean verify(PrivateKey key, VaultPublicKey pub) throws Exception {
         byte[] data = "payload".getBytes();
         Signature s = Signature.getInstance("SHA256withRSA");
