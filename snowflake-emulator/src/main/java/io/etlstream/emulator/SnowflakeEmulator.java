@@ -177,6 +177,11 @@ public final class SnowflakeEmulator implements AutoCloseable {
     return streaming.blobsIngested();
   }
 
+  /** Time spent handling write/blobs requests (check, decrypt, append, commit) since start. */
+  public java.time.Duration ingestTime() {
+    return java.time.Duration.ofNanos(streaming.registerNanos());
+  }
+
   /** Requests refused because their JWT was missing or wrong. */
   public int authFailures() {
     return authFailures.get();

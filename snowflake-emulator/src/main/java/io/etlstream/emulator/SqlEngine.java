@@ -1023,6 +1023,7 @@ final class SqlEngine {
           continue;
         }
         if (t.kind() == Kind.WORD && (KEYWORDS.contains(u) || peek().is("("))) {
+          expectTable = false;
           if (fromList && parens.size() == fromDepth && KEYWORDS.contains(u) && !u.equals("AS")) {
             fromList = false;
           }

@@ -64,6 +64,7 @@ final class Streaming {
   private final AtomicLong prefixCounter = new AtomicLong();
   private final AtomicLong rowsIngested = new AtomicLong();
   private final AtomicLong blobsIngested = new AtomicLong();
+  private final AtomicLong registerNanos = new AtomicLong();
   private final Set<String> committedBlobs = new HashSet<>();
 
   Streaming(ObjectMapper json, Warehouse wh, Path stage, Path scratch) {
@@ -79,6 +80,10 @@ final class Streaming {
 
   long blobsIngested() {
     return blobsIngested.get();
+  }
+
+  long registerNanos() {
+    return registerNanos.get();
   }
 
   private ObjectNode ok() {
@@ -280,6 +285,7 @@ final class Streaming {
     if (!blobs.isArray() || blobs.isEmpty()) {
       return status(11, StreamingMessages.MALFORMED);
     }
+    long started = System.nanoTime();
     wh.lock().lock();
     List<Path> temps = new ArrayList<>();
     try {
@@ -411,6 +417,7 @@ final class Streaming {
       for (Path t : temps) {
         Files.deleteIfExists(t);
       }
+      registerNanos.addAndGet(System.nanoTime() - started);
     }
   }
 
