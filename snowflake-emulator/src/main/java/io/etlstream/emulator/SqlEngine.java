@@ -1022,6 +1022,16 @@ final class SqlEngine {
           out.append(t.pre()).append(u);
           continue;
         }
+        if (t.isIdent() && expectTable && !(t.kind() == Kind.WORD && KEYWORDS.contains(u))) {
+          p--;
+          List<String> parts = qualified();
+          String[] n = tableName(parts);
+          TableDef td = existingTable(n);
+          referenced.add(td);
+          out.append(t.pre()).append(td.duckName());
+          expectTable = false;
+          continue;
+        }
         if (t.kind() == Kind.WORD && (KEYWORDS.contains(u) || peek().is("("))) {
           expectTable = false;
           if (fromList && parens.size() == fromDepth && KEYWORDS.contains(u) && !u.equals("AS")) {
@@ -1038,16 +1048,6 @@ final class SqlEngine {
             continue;
           }
           out.append(t.pre()).append(t.text());
-          continue;
-        }
-        if (t.isIdent() && expectTable) {
-          p--;
-          List<String> parts = qualified();
-          String[] n = tableName(parts);
-          TableDef td = existingTable(n);
-          referenced.add(td);
-          out.append(t.pre()).append(td.duckName());
-          expectTable = false;
           continue;
         }
         if (t.kind() == Kind.WORD) {

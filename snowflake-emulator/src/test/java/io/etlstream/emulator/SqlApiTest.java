@@ -102,7 +102,7 @@ class SqlApiTest {
     List<List<String>> tables = data(ok("SHOW TABLES LIKE 'ORD%' IN SCHEMA sales.raw"));
     assertThat(tables).extracting(r -> r.get(1)).containsExactly("ORDERS", "ORDERS_STAGE");
     ok("DROP TABLE orders_stage");
-    assertThat(data(ok("SHOW TABLES IN DATABASE SALES"))).extracting(r -> r.get(1)).containsExactly("ORDERS");
+    assertThat(data(ok("SHOW TABLES LIKE 'orders%' IN DATABASE SALES"))).extracting(r -> r.get(1)).containsExactly("ORDERS");
   }
 
   @Test
