@@ -111,6 +111,26 @@ class TypeRoundTripTest {
             for (String zone : List.of("Asia/Kolkata", "America/St_Johns")) {
                 Map<Integer, Map<String, Object>> expected = expected(db, zone);
                 Map<Integer, Map<String, Object>> actual = decoded(db, zone);
+                // A few values spelled out, so that a comparison of two wrong sides cannot pass.
+                assertThat(actual.get(1).get("tstz")).isEqualTo(Instant.parse("2024-02-29T11:14:15.500Z"));
+                assertThat(actual.get(1).get("n")).isEqualTo(new BigDecimal("12345.678"));
+                assertThat(actual.get(1).get("nu")).isEqualTo("0.1000000000000000000001");
+                assertThat(actual.get(1).get("t")).isEqualTo("héllo wörld ✓ 😀");
+                assertThat(actual.get(1).get("ta")).isEqualTo(java.util.Arrays.asList("a,b", null, "q\"uote", "",
+                        "NULL", "back\\slash"));
+                assertThat(actual.get(1).get("ttz")).isEqualTo(47_655_000_000L + "us " + 19_800 + "s");
+                assertThat(actual.get(1).get("iv")).isEqualTo("14m 3d " + 14_706_789_000_000L + "ns");
+                assertThat(actual.get(2).values().stream().filter(java.util.Objects::nonNull)).hasSize(1);
+                assertThat(actual.get(3).get("f4")).isEqualTo(Float.NaN);
+                assertThat(actual.get(3).get("n")).isEqualTo("NAN");
+                assertThat(actual.get(3).get("d")).isEqualTo("POSITIVE_INFINITY");
+                assertThat(actual.get(3).get("tstz")).isEqualTo("NEGATIVE_INFINITY");
+                assertThat((String) actual.get(3).get("t")).hasSize(128_000);
+                assertThat(actual.get(3).get("i8")).isEqualTo(Long.MIN_VALUE);
+                assertThat(actual.get(4).get("nu")).isEqualTo("-Infinity");
+                assertThat(actual.get(4).get("tm")).isEqualTo(86_400_000_000L);
+                assertThat(actual.get(5).get("ts")).isEqualTo(LocalDateTime.of(-43, 3, 15, 12, 0));
+                assertThat(actual.get(5).get("tstz")).isEqualTo(Instant.parse("1899-12-31T23:40:28Z"));
                 assertThat(actual.keySet()).containsExactlyElementsOf(expected.keySet());
                 for (Integer id : expected.keySet()) {
                     for (String col : expected.get(id).keySet()) {
