@@ -13,6 +13,7 @@ import io.etlstream.logging.Logging;
 import java.util.Objects;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import javafx.application.Application;
 import javafx.application.Platform;
 import javafx.stage.Stage;
@@ -37,7 +38,9 @@ public final class EtlStreamApp extends Application {
     private EtlHome home;
     private ThreadPoolExecutor jobPool;
     private SnapshotBridge bridge;
-    private volatile ConsoleSession session;
+    private final AtomicReference<ConsoleSession> session = new AtomicReference<>();
+    private Thread shutdownHook;
+    private volatile boolean stopped;
     private MainWindow mainWindow;
     private Stage startupErrorWindow;
 
@@ -77,7 +80,15 @@ public final class EtlStreamApp extends Application {
 
         executors.job(() -> ConsoleSession.open(home, logSetup))
                 .onSuccess(opened -> {
-                    session = opened;
+                    if (stopped) {
+                        opened.close();
+                        return;
+                    }
+                    session.set(opened);
+                    // SIGTERM or a logout ends the JVM without Application.stop(): still close the catalog and
+                    // empty the lock file so the next start does not report a stale holder.
+                    shutdownHook = new Thread(this::closeSession, "etl-console-shutdown");
+                    Runtime.getRuntime().addShutdownHook(shutdownHook);
                     LOG.info("console started on {}", home.dir());
                     mainWindow = new MainWindow(stage, home, opened.pipelines(), bridge, appearance, exitPlatform);
                     stage.show();
@@ -107,6 +118,7 @@ public final class EtlStreamApp extends Application {
 
     @Override
     public void stop() {
+        stopped = true;
         try {
             if (bridge != null) {
                 bridge.close();
@@ -115,12 +127,22 @@ public final class EtlStreamApp extends Application {
             if (jobPool != null) {
                 jobPool.shutdownNow();
             }
-            ConsoleSession s = session;
-            session = null;
-            if (s != null) {
-                s.close();
-                LOG.info("console stopped; released {}", home.dir());
+            closeSession();
+            if (shutdownHook != null) {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(shutdownHook);
+                } catch (IllegalStateException e) {
+                    // The JVM is already shutting down and runs the hook itself.
+                }
             }
+        }
+    }
+
+    private void closeSession() {
+        ConsoleSession s = session.getAndSet(null);
+        if (s != null) {
+            s.close();
+            LOG.info("console stopped; released {}", home.dir());
         }
     }
 }
