@@ -45,4 +45,15 @@ class LaunchOptionsTest {
         assertThat(handle("--version")).isZero();
         assertThat(out.toString()).containsPattern("etl-stream \\d+\\.\\d+\\.\\d+");
     }
+
+    @Test
+    void aDesktopThatCannotShowWindowsIsToldWhatToDo() {
+        assertThat(Launcher.describeToolkitFailure(new UnsupportedOperationException("Unable to open DISPLAY")))
+                .contains("no graphical display").contains("headless etl-stream command line");
+        assertThat(Launcher.describeToolkitFailure(new RuntimeException("launch failed",
+                        new UnsupportedOperationException("Unable to load glass GTK library."))))
+                .contains("apt-get install libgtk-3-0");
+        assertThat(Launcher.describeToolkitFailure(new IllegalStateException("odd")))
+                .contains("IllegalStateException: odd").contains("bug report");
+    }
 }

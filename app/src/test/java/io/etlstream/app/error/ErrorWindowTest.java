@@ -52,4 +52,27 @@ class ErrorWindowTest {
         robot.clickOn("Close");
         assertThat(errorStage.isShowing()).isFalse();
     }
+
+    @Test
+    void unhandledFailuresFromAnyThreadOpenOneWindowPerErrorCode(FxRobot robot) throws Exception {
+        ErrorWindows handler = new ErrorWindows(new Appearance(), () -> null);
+        long before = openErrorWindows(robot);
+        IllegalStateException bug = new IllegalStateException("bug in a background job");
+        Thread worker = new Thread(() -> {
+            handler.uncaughtException(Thread.currentThread(), bug);
+            handler.uncaughtException(Thread.currentThread(), bug);
+        });
+        worker.start();
+        worker.join();
+        WaitForAsyncUtils.waitForFxEvents();
+
+        assertThat(openErrorWindows(robot)).isEqualTo(before + 1);
+        assertThat(robot.lookup("Something went wrong inside etl-stream (IllegalStateException).").tryQuery()).isPresent();
+    }
+
+    private static long openErrorWindows(FxRobot robot) {
+        return robot.listWindows().stream()
+                .filter(w -> w instanceof Stage s && s.isShowing() && "etl-stream \u2014 error".equals(s.getTitle()))
+                .count();
+    }
 }
