@@ -53,6 +53,28 @@ class MessagesConsistencyTest {
     }
 
     @Test
+    void noUserVisibleTextIsWrittenOutsideTheBundle() throws IOException {
+        // Words in an FXML text/promptText attribute, or a literal handed to a text setter, bypass the bundle.
+        Pattern fxmlLiteral = Pattern.compile("(?:text|promptText|title)=\"(?!%)([^\"]*\\p{L}[^\"]*)\"");
+        Pattern codeLiteral = Pattern.compile(
+                "(?:setText|setTitle|setHeaderText|setContentText|setPromptText|new Label|new Button)\\(\\s*\"");
+        List<String> offenders = new ArrayList<>();
+        for (Path file : files(UI_RESOURCES, ".fxml")) {
+            Matcher m = fxmlLiteral.matcher(Files.readString(file));
+            while (m.find()) {
+                offenders.add(file.getFileName() + ": " + m.group());
+            }
+        }
+        for (Path file : files(JAVA_SOURCES, ".java")) {
+            Matcher m = codeLiteral.matcher(Files.readString(file));
+            while (m.find()) {
+                offenders.add(file.getFileName() + ": " + m.group());
+            }
+        }
+        assertThat(offenders).isEmpty();
+    }
+
+    @Test
     void everyBundleValueIsAValidMessageFormatWhenItTakesArguments() throws IOException {
         Properties bundle = load();
         for (String key : bundle.stringPropertyNames()) {
