@@ -1,0 +1,95 @@
+package io.etlstream.app.main;
+
+import io.etlstream.UserFacingException;
+import io.etlstream.app.i18n.Messages;
+import io.etlstream.home.EtlHome;
+import java.util.List;
+import java.util.Objects;
+import javafx.beans.property.ReadOnlyObjectProperty;
+import javafx.beans.property.ReadOnlyObjectWrapper;
+import javafx.beans.property.ReadOnlyStringProperty;
+import javafx.beans.property.ReadOnlyStringWrapper;
+import javafx.collections.FXCollections;
+import javafx.collections.ObservableList;
+
+/** The pipeline list of the main window: what to show, decided from catalog snapshots; never touches a control. */
+public final class PipelineListViewModel {
+
+    /** What the list area shows. */
+    public enum State {
+        LOADING,
+        EMPTY,
+        LIST,
+        FAILED
+    }
+
+    private final EtlHome home;
+    private final ObservableList<PipelineRow> pipelines = FXCollections.observableArrayList();
+    private final ObservableList<PipelineRow> readOnlyPipelines = FXCollections.unmodifiableObservableList(pipelines);
+    private final ReadOnlyObjectWrapper<State> state = new ReadOnlyObjectWrapper<>(this, "state", State.LOADING);
+    private final ReadOnlyStringWrapper problem = new ReadOnlyStringWrapper(this, "problem", "");
+    private final ReadOnlyStringWrapper status = new ReadOnlyStringWrapper(this, "status", "");
+
+    public PipelineListViewModel(EtlHome home) {
+        this.home = Objects.requireNonNull(home, "home");
+        status.set(Messages.get("main.status.loading", home.dir()));
+    }
+
+    /** Takes a fresh catalog snapshot; the order of {@code rows} is kept. */
+    public void show(List<PipelineRow> rows) {
+        if (!pipelines.equals(rows)) {
+            pipelines.setAll(rows);
+        }
+        problem.set("");
+        state.set(rows.isEmpty() ? State.EMPTY : State.LIST);
+        status.set(Messages.get("main.status.count", rows.size(), home.dir()));
+    }
+
+    /** The catalog could not be read; the last good list stays so a passing hiccup does not blank the window. */
+    public void showFailure(Throwable failure) {
+        String reason = failure instanceof UserFacingException ? failure.getMessage() : String.valueOf(failure);
+        problem.set(Messages.get("main.problem.catalog", reason));
+        if (pipelines.isEmpty()) {
+            state.set(State.FAILED);
+        }
+        status.set(problem.get());
+    }
+
+    public ObservableList<PipelineRow> pipelines() {
+        return readOnlyPipelines;
+    }
+
+    public ReadOnlyObjectProperty<State> stateProperty() {
+        return state.getReadOnlyProperty();
+    }
+
+    public ReadOnlyStringProperty problemProperty() {
+        return problem.getReadOnlyProperty();
+    }
+
+    public ReadOnlyStringProperty statusProperty() {
+        return status.getReadOnlyProperty();
+    }
+
+    /** The headline of the empty state. */
+    public String emptyTitle() {
+        return Messages.get("main.empty.title");
+    }
+
+    /** What to do next when there are no pipelines. */
+    public String emptyHint() {
+        return Messages.get("main.empty.hint");
+    }
+
+    /** The command that creates a pipeline in this home, ready to copy into a terminal. */
+    public String emptyCommand() {
+        return "etl-stream --home " + quoteForShell(home.dir().toString()) + " pipeline create";
+    }
+
+    private static String quoteForShell(String path) {
+        if (path.matches("[A-Za-z0-9_./:\\\\-]+")) {
+            return path;
+        }
+        return "'" + path.replace("'", "'\\''") + "'";
+    }
+}
