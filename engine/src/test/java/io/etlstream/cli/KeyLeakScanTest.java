@@ -168,7 +168,15 @@ class KeyLeakScanTest {
 
             assertThat(Files.list(home).map(p -> p.getFileName().toString()).toList())
                     .contains("vault.p12");
-            assertThat(logs).as("logs were captured").contains("Generated a 4096-bit RSA key");
+            // Positive control for the logs: each CLI command configures its own log file under the home
+            // (scanned above with everything else there), which replaces in-process appenders.
+            StringBuilder fileLogs = new StringBuilder();
+            try (Stream<Path> files = Files.walk(home.resolve("logs"))) {
+                for (Path f : files.filter(Files::isRegularFile).toList()) {
+                    fileLogs.append(Files.readString(f, StandardCharsets.UTF_8));
+                }
+            }
+            assertThat(fileLogs).as("the CLI log file was written").contains("Generated a 4096-bit RSA key");
             assertThat(hits).isEmpty();
         } finally {
             root.detachAppender(capture);
