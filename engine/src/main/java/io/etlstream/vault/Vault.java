@@ -303,7 +303,7 @@ public final class Vault implements AutoCloseable {
     public VaultPublicKey generateKey(String alias, int bits) {
         String a = normalizeAlias(alias);
         if (bits != 2048 && bits != 3072 && bits != 4096) {
-            throw new VaultException(Reason.INVALID_ALIAS, "RSA key size must be 2048, 3072 or 4096 bits, not " + bits
+            throw new VaultException(Reason.INVALID_ARGUMENT, "RSA key size must be 2048, 3072 or 4096 bits, not " + bits
                     + ".");
         }
         requireUnlocked();
