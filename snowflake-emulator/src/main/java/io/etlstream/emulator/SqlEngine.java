@@ -65,6 +65,12 @@ final class SqlEngine {
 
   /** Runs one statement; Snowflake-style failures come out as {@link SqlException}. */
   SqlResult execute(String sql, Context ctx, Map<String, Binding> bindings) {
+    return execute(sql, ctx, bindings, c -> { });
+  }
+
+  /** Like {@link #execute(String, Context, Map)}; {@code onUse} receives the context a USE statement sets. */
+  SqlResult execute(String sql, Context ctx, Map<String, Binding> bindings,
+      java.util.function.Consumer<Context> onUse) {
     List<Token> toks = SqlLexer.lex(sql);
     // One trailing semicolon is allowed; several statements need the multi-statement API.
     int last = toks.size() - 1;
@@ -82,7 +88,12 @@ final class SqlEngine {
     }
     wh.lock().lock();
     try {
-      return new Parser(toks, ctx, bindings == null ? Map.of() : bindings).statement();
+      Parser parser = new Parser(toks, ctx, bindings == null ? Map.of() : bindings);
+      SqlResult result = parser.statement();
+      if (parser.ctx != ctx) {
+        onUse.accept(parser.ctx);
+      }
+      return result;
     } catch (SQLException e) {
       throw translate(e);
     } catch (java.time.DateTimeException e) {
@@ -829,7 +840,6 @@ final class SqlEngine {
           ctx = new Context(parts.get(0), parts.get(1));
         }
       }
-      lastContext = ctx;
       return SqlResult.status("Statement executed successfully.");
     }
 
@@ -1067,10 +1077,4 @@ final class SqlEngine {
     }
   }
 
-  private Context lastContext;
-
-  /** The context left by the last USE statement (for callers that keep a session). */
-  Context lastContext() {
-    return lastContext;
-  }
 }

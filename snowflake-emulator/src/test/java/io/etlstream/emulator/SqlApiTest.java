@@ -188,6 +188,27 @@ class SqlApiTest {
   }
 
   @Test
+  void directSqlKeepsItsOwnUseContext() {
+    emu.sql("CREATE DATABASE IF NOT EXISTS CTX");
+    emu.sql("USE DATABASE ctx");
+    emu.sql("CREATE OR REPLACE TABLE T1 (A NUMBER)");
+    emu.sql("INSERT INTO T1 VALUES (5)");
+    // A USE over HTTP lives only in its request.
+    ok("CREATE DATABASE IF NOT EXISTS SALES");
+    assertThat(ok("USE DATABASE SALES").status()).isEqualTo(200);
+    assertThat(emu.sql("SELECT A FROM T1").rows()).containsExactly(List.of("5"));
+    assertThat(emu.sql("SELECT A FROM T1", "ctx", "public").rows()).containsExactly(List.of("5"));
+  }
+
+  @Test
+  void delayedRequestsStillAnswer() {
+    emu.faults().delay(Faults.Endpoint.SQL_STATEMENTS, 1, java.time.Duration.ofMillis(300));
+    long t0 = System.nanoTime();
+    assertThat(run("SELECT 1").status()).isEqualTo(200);
+    assertThat(System.nanoTime() - t0).isGreaterThanOrEqualTo(300_000_000L);
+  }
+
+  @Test
   void injectedSqlFaultsAnswerTheGivenStatusOnce() {
     emu.faults().httpStatus(Faults.Endpoint.SQL_STATEMENTS, 1, 429);
     assertThat(run("SELECT 1").status()).isEqualTo(429);
