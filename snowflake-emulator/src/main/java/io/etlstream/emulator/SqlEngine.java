@@ -323,6 +323,8 @@ final class SqlEngine {
           return show();
         case "USE":
           return use();
+        case "TRUNCATE":
+          return truncate();
         case "BEGIN": case "START": case "COMMIT": case "ROLLBACK": case "GRANT": case "REVOKE":
           return SqlResult.status("Statement executed successfully.");
         case "SELECT": case "WITH": case "INSERT": case "UPDATE": case "DELETE": case "MERGE":
@@ -617,6 +619,23 @@ final class SqlEngine {
         return SqlResult.status(u + " successfully dropped.");
       }
       throw unexpected();
+    }
+
+    SqlResult truncate() throws SQLException {
+      expect("TRUNCATE");
+      accept("TABLE");
+      boolean ifExists = accept("IF", "EXISTS");
+      String[] n = tableName(qualified());
+      expectEnd();
+      TableDef t = wh.table(n[0], n[1], n[2]);
+      if (t == null) {
+        if (ifExists) {
+          return SqlResult.status("Statement executed successfully.");
+        }
+        existingTable(n);
+      }
+      wh.exec("DELETE FROM " + t.duckName());
+      return SqlResult.status("Statement executed successfully.");
     }
 
     // ---- USER ---------------------------------------------------------------------------------

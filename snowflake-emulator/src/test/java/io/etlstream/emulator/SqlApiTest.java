@@ -101,7 +101,10 @@ class SqlApiTest {
     assertThat(data(ok("DELETE FROM orders WHERE id >= 4"))).containsExactly(List.of("1"));
     List<List<String>> tables = data(ok("SHOW TABLES LIKE 'ORD%' IN SCHEMA sales.raw"));
     assertThat(tables).extracting(r -> r.get(1)).containsExactly("ORDERS", "ORDERS_STAGE");
+    ok("TRUNCATE TABLE orders_stage");
+    assertThat(data(ok("SELECT count(*) FROM orders_stage"))).containsExactly(List.of("0"));
     ok("DROP TABLE orders_stage");
+    assertThat(run("SELECT * FROM orders_stage").code()).isEqualTo("002003");
     assertThat(data(ok("SHOW TABLES LIKE 'orders%' IN DATABASE SALES"))).extracting(r -> r.get(1)).containsExactly("ORDERS");
   }
 
