@@ -55,6 +55,8 @@ public final class TransactionAssembler implements AutoCloseable {
     private Txn current;
     private Txn chunk;
     private final Map<Integer, Txn> streamed = new HashMap<>();
+    /** Per relation, the row count of its last sealed batch: the next builder's initial capacity. */
+    private final Map<Integer, Integer> capacityHint = new HashMap<>();
 
     public TransactionAssembler(BufferAllocator allocator, BatchLimits limits, ChangeConsumer consumer) {
         this(allocator, limits, consumer, new SchemaRegistry());
@@ -259,24 +261,37 @@ public final class TransactionAssembler implements AutoCloseable {
             return s;
         }
 
+        private int lastRelId;
+        private ChangeBatchBuilder lastBuilder;
+
         ChangeBatchBuilder builder(int relId) {
+            ChangeBatchBuilder b = relId == lastRelId ? lastBuilder : null;
+            if (b != null && !b.isFull()) {
+                return b; // the common case: the same table again, nothing changed since
+            }
             TableSchema schema = schemaFor(relId, true);
-            ChangeBatchBuilder b = builders.get(relId);
+            b = builders.get(relId);
             if (b != null && b.schema() != schema) {
                 sealTable(relId);
                 b = null;
             }
             if (b == null) {
                 b = new ChangeBatchBuilder(schema, allocator, limits, buffered);
+                b.initialCapacity(capacityHint.getOrDefault(relId, 256));
                 builders.put(relId, b);
             } else if (b.isFull()) {
                 // Sealed lazily, so the batch that holds a table's last rows is the one sealed at commit.
                 routeSegment(b.sealSegment(), false);
             }
+            lastRelId = relId;
+            lastBuilder = b;
             return b;
         }
 
         void sealTable(int relId) {
+            if (relId == lastRelId) {
+                lastBuilder = null;
+            }
             ChangeBatchBuilder b = builders.remove(relId);
             if (b != null) {
                 routeSegment(b.sealSegment(), false);
@@ -288,6 +303,7 @@ public final class TransactionAssembler implements AutoCloseable {
             if (s == null) {
                 return;
             }
+            capacityHint.put(s.schema.relationId(), s.rows());
             if (buffered) {
                 items.add(new SegmentItem(s));
             } else {
@@ -353,6 +369,7 @@ public final class TransactionAssembler implements AutoCloseable {
                 for (ChangeBatchBuilder b : builders.values()) {
                     Segment s = b.sealSegment();
                     if (s != null) {
+                        capacityHint.put(s.schema.relationId(), s.rows());
                         consumer.accept(toBatch(s, true));
                     }
                     b.close();
