@@ -127,6 +127,14 @@ public final class TransactionAssembler implements AutoCloseable {
             if (current != null || chunk != null) {
                 throw new IllegalStateException("StreamStart inside a transaction or stream chunk");
             }
+            if (s.firstSegment()) {
+                // A first segment for an xid we hold means the server is sending it again from the start
+                // (after a reconnect): what we buffered would be duplicated.
+                Txn stale = streamed.remove(s.xid());
+                if (stale != null) {
+                    stale.close();
+                }
+            }
             chunk = streamed.computeIfAbsent(s.xid(), x -> new Txn(true, x));
         } else if (m instanceof StreamStop) {
             chunk = null;
@@ -197,6 +205,16 @@ public final class TransactionAssembler implements AutoCloseable {
 
     static long micros(Instant t) {
         return Math.addExact(Math.multiplyExact(t.getEpochSecond(), 1_000_000L), t.getNano() / 1000);
+    }
+
+    /**
+     * Forgets every transaction in progress (call it when the replication connection is re-established: the server
+     * resends from the confirmed LSN). Table schemas are kept. Rows already handed on for an unfinished plain
+     * transaction will come again with the same {@code _commit_lsn} and {@code _seq}, so the destination can skip
+     * what it already has.
+     */
+    public void reset() {
+        close();
     }
 
     /** Frees everything buffered: open builders and uncommitted streamed transactions. */
