@@ -130,11 +130,14 @@ class TransactionAssemblerTest {
         assertThat(dflt.table().name()).isEqualTo("fx_toast_default");
         assertThat(text(dflt, ChangeBatch.OP, 0)).isEqualTo("U");
         assertThat(unchanged(dflt, 0)).containsExactly(1);
+        assertThat(dflt.isUnchangedToast(0, 1)).isTrue();
+        assertThat(dflt.isUnchangedToast(0, 2)).isFalse();
         assertThat(dflt.root().getVector("big").isNull(0)).isTrue();
         assertThat(((IntVector) dflt.root().getVector("n")).get(0)).isEqualTo(1);
 
         assertThat(full.table().name()).isEqualTo("fx_toast_full");
         assertThat(unchanged(full, 0)).isEmpty();
+        assertThat(full.isUnchangedToast(0, 1)).isFalse();
         assertThat(text(full, "big", 0)).hasSize(400 * 32).isEqualTo(text(b.get(1), "big", 0));
         assertThat(((IntVector) full.root().getVector("n")).get(0)).isEqualTo(1);
 

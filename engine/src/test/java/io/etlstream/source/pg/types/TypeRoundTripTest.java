@@ -350,7 +350,7 @@ class TypeRoundTripTest {
 
     private static Object actualValue(ChangeBatch b, int col, String name, int r) {
         FieldVector v = b.root().getVector(col);
-        FieldVector sv = b.root().getVector(name + ColumnMapping.SPECIAL_SUFFIX);
+        FieldVector sv = b.specialValues(col);
         if (sv != null && !sv.isNull(r)) {
             assertThat(v.isNull(r)).isTrue();
             return SpecialValue.ofCode(((TinyIntVector) sv).get(r)).name();
