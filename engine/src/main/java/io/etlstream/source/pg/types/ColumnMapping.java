@@ -484,8 +484,8 @@ public final class ColumnMapping {
                 }
             }
             if (fraction == -2 || digits > 18 || Math.max(fraction, 0) != scale) {
-                dv.setSafe(i, new java.math.BigDecimal(new String(b, off, len, java.nio.charset.StandardCharsets.ISO_8859_1))
-                        .setScale(scale, java.math.RoundingMode.UNNECESSARY));
+                String text = new String(b, off, len, java.nio.charset.StandardCharsets.ISO_8859_1);
+                dv.setSafe(i, new java.math.BigDecimal(text).setScale(scale, java.math.RoundingMode.UNNECESSARY));
                 return;
             }
             dv.setSafe(i, neg ? -unscaled : unscaled);
