@@ -4,7 +4,6 @@ import io.etlstream.source.pg.pgoutput.PgOutputMessage.RelationColumn;
 import io.etlstream.source.pg.pgoutput.TupleData;
 import io.etlstream.source.pg.types.ColumnMapping;
 import io.etlstream.source.pg.types.ValueWriter;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.arrow.memory.BufferAllocator;
@@ -318,9 +317,5 @@ public final class ChangeBatchBuilder implements AutoCloseable {
             xidVector.close();
             xidVector = null;
         }
-    }
-
-    static byte[] opBytes(String op) {
-        return op.getBytes(StandardCharsets.US_ASCII);
     }
 }
