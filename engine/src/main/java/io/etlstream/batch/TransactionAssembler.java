@@ -446,6 +446,13 @@ public final class TransactionAssembler implements AutoCloseable {
             }
             items.clear();
             items.addAll(kept);
+            // The transaction's view of table shapes must forget what only the rolled-back part announced.
+            schemas.clear();
+            for (Item item : kept) {
+                if (item instanceof SchemaItem si) {
+                    schemas.put(si.schema().relationId(), si.schema());
+                }
+            }
         }
 
         /** The segment without rows of {@code xid}: the same one, a compacted copy, or null when nothing is left. */

@@ -348,6 +348,29 @@ class TransactionAssemblerTest {
     }
 
     @Test
+    void aRelationAnnouncedOnlyByARolledBackSubtransactionIsForgotten() {
+        try (TransactionAssembler a = new TransactionAssembler(allocator, BatchLimits.DEFAULT, events::add)) {
+            a.accept(new PgOutputMessage.StreamStart(600, true));
+            a.accept(rel(601, 'd', col(true, "id", PgType.INT4)));
+            a.accept(new PgOutputMessage.Insert(601, 42, TupleData.ofText("1")));
+            a.accept(new PgOutputMessage.StreamStop());
+            a.accept(new PgOutputMessage.StreamAbort(600, 601));
+            // pgoutput sends the Relation again for the next subtransaction
+            a.accept(new PgOutputMessage.StreamStart(600, false));
+            a.accept(rel(602, 'd', col(true, "id", PgType.INT4)));
+            a.accept(new PgOutputMessage.Insert(602, 42, TupleData.ofText("2")));
+            a.accept(new PgOutputMessage.StreamStop());
+            a.accept(new PgOutputMessage.StreamCommit(600, 0, 400, 450, T));
+        }
+        assertThat(events).extracting(e -> e.getClass().getSimpleName()).containsExactly("SchemaChange",
+                "ChangeBatch", "TransactionCommitted");
+        assertThat(((SchemaChange) events.get(0)).initial()).isTrue();
+        ChangeBatch b = (ChangeBatch) events.get(1);
+        assertThat(b.rowCount()).isEqualTo(1);
+        assertThat(((IntVector) b.column(0)).get(0)).isEqualTo(2);
+    }
+
+    @Test
     void aStreamResentFromItsFirstSegmentReplacesWhatWasBuffered() {
         try (TransactionAssembler a = new TransactionAssembler(allocator, BatchLimits.DEFAULT, events::add)) {
             a.accept(rel(0, 'd', col(true, "id", PgType.INT4)));
