@@ -101,7 +101,8 @@ public final class Vault implements AutoCloseable {
 
     private record FileStamp(Object fileKey, long modifiedMillis, long size) {}
 
-    private record Snapshot(KeyStore store, FileStamp stamp) {}
+    /** A loaded store and the bytes it was read from or written as (encrypted, so not secret). */
+    private record Snapshot(KeyStore store, FileStamp stamp, byte[] bytes) {}
 
     @FunctionalInterface
     private interface Change<T> {
@@ -117,6 +118,9 @@ public final class Vault implements AutoCloseable {
     private Duration idleTimeout; // guarded by state
     private ScheduledExecutorService timer; // guarded by state
     private ScheduledFuture<?> idleLock; // guarded by state
+
+    private final java.util.List<java.util.function.Consumer<Boolean>> listeners =
+            new java.util.concurrent.CopyOnWriteArrayList<>();
 
     /** Test hook: runs after the temp file is complete and before it replaces the store. */
     volatile Runnable beforeReplace = () -> {};
@@ -152,6 +156,24 @@ public final class Vault implements AutoCloseable {
         }
     }
 
+    /**
+     * Calls {@code listener} with {@code true} on unlock and {@code false} on lock (including auto-lock), on the
+     * thread that caused the change and never while the vault holds a lock. For UIs and the engine.
+     */
+    public void addLockListener(java.util.function.Consumer<Boolean> listener) {
+        listeners.add(Objects.requireNonNull(listener, "listener"));
+    }
+
+    private void fire(boolean unlocked) {
+        for (java.util.function.Consumer<Boolean> l : listeners) {
+            try {
+                l.accept(unlocked);
+            } catch (RuntimeException e) {
+                log.warn("Vault lock listener failed", e);
+            }
+        }
+    }
+
     /** Changes the idle time after which the vault locks itself; zero switches auto-lock off. */
     public void setIdleTimeout(Duration timeout) {
         synchronized (state) {
@@ -172,22 +194,28 @@ public final class Vault implements AutoCloseable {
             KeyStore store = emptyStore();
             byte[] bytes = serialize(store, masterPassword);
             FileStamp stamp = writeAtomically(bytes);
-            publish(masterPassword, new Snapshot(store, stamp), true);
+            publish(masterPassword, new Snapshot(store, stamp, bytes), true);
             log.info("Created vault {}", file);
         } catch (IOException e) {
             throw io("create", e);
         } finally {
             writer.unlock();
         }
+        fire(true);
     }
 
     /** Checks {@code masterPassword} against the store and keeps the vault unlocked until {@link #lock()}. */
     public void unlock(char[] masterPassword) {
         Objects.requireNonNull(masterPassword, "masterPassword");
         FileStamp stamp = stamp();
-        KeyStore store = loadVerified(readFile(), masterPassword);
-        publish(masterPassword, new Snapshot(store, stamp), true);
+        byte[] bytes = readFile();
+        KeyStore store = loadVerified(bytes, masterPassword);
+        boolean was = isUnlocked();
+        publish(masterPassword, new Snapshot(store, stamp, bytes), true);
         log.info("Vault {} unlocked", file);
+        if (!was) {
+            fire(true);
+        }
     }
 
     /** Checks {@code masterPassword} without unlocking (the CLI's {@code vault unlock} in a process of its own). */
@@ -210,6 +238,7 @@ public final class Vault implements AutoCloseable {
         }
         if (wasUnlocked) {
             log.info("Vault {} locked", file);
+            fire(false);
         }
     }
 
@@ -226,7 +255,6 @@ public final class Vault implements AutoCloseable {
             KeyStore old = loadVerified(readFile(), oldPassword);
             KeyStore fresh = emptyStore();
             KeyStore.PasswordProtection oldProtection = new KeyStore.PasswordProtection(oldPassword);
-            KeyStore.PasswordProtection newProtection = protection(newPassword);
             List<String> aliases = new ArrayList<>();
             try {
                 aliases.addAll(Collections.list(old.aliases()));
@@ -235,10 +263,13 @@ public final class Vault implements AutoCloseable {
                     SecretKey secret = entry.getSecretKey();
                     VaultSecretKey copy = new VaultSecretKey(secret.getAlgorithm(), secret.getEncoded());
                     PemKeyReader.destroyQuietly(secret);
+                    // A fresh salt per entry.
+                    KeyStore.PasswordProtection newProtection = protection(newPassword);
                     try {
                         fresh.setEntry(alias, new KeyStore.SecretKeyEntry(copy), newProtection);
                     } finally {
                         copy.destroy();
+                        destroy(newProtection);
                     }
                 }
             } catch (GeneralSecurityException e) {
@@ -246,7 +277,6 @@ public final class Vault implements AutoCloseable {
                         + " master password is right; the store is damaged. Nothing was changed.", e);
             } finally {
                 destroy(oldProtection);
-                destroy(newProtection);
             }
             byte[] bytes = serialize(fresh, newPassword);
             // Reopen what we are about to install: a store that does not open with the new password never replaces
@@ -258,7 +288,7 @@ public final class Vault implements AutoCloseable {
             FileStamp stamp = writeAtomically(bytes);
             synchronized (state) {
                 if (password != null) {
-                    publish(newPassword, new Snapshot(check, stamp), false);
+                    publish(newPassword, new Snapshot(check, stamp, bytes), false);
                 }
             }
             log.info("Vault {} master password changed ({} entries re-encrypted)", file, aliases.size());
@@ -273,7 +303,7 @@ public final class Vault implements AutoCloseable {
     public VaultPublicKey generateKey(String alias, int bits) {
         String a = normalizeAlias(alias);
         if (bits != 2048 && bits != 3072 && bits != 4096) {
-            throw new VaultException(Reason.INVALID_ALIAS, "RSA key size must be 2048, 3072 or 4096 bits, not " + bits
+            throw new VaultException(Reason.INVALID_ARGUMENT, "RSA key size must be 2048, 3072 or 4096 bits, not " + bits
                     + ".");
         }
         requireUnlocked();
@@ -500,8 +530,8 @@ public final class Vault implements AutoCloseable {
         try {
             FileStamp now = stamp();
             if (!now.equals(snap.stamp())) {
-                KeyStore reloaded = loadVerified(readFile(), pw);
-                snap = new Snapshot(reloaded, now);
+                byte[] bytes = readFile();
+                snap = new Snapshot(loadVerified(bytes, pw), now, bytes);
                 publish(pw, snap, false);
             }
             KeyStore.Entry entry = snap.store().getEntry(storeAlias, protection);
@@ -530,11 +560,22 @@ public final class Vault implements AutoCloseable {
         KeyStore.PasswordProtection protection = protection(pw);
         try (FileLock ignored = lockFile()) {
             removeStaleTempFiles();
-            KeyStore store = loadVerified(readFile(), pw);
+            Snapshot snap;
+            synchronized (state) {
+                snap = snapshot;
+            }
+            KeyStore store;
+            if (snap != null && snap.stamp().equals(stamp())) {
+                // The file is still what we last verified: copy it without paying for another MAC check. The
+                // snapshot's KeyStore itself is never modified, since readers use it without a lock.
+                store = loadUnchecked(snap.bytes());
+            } else {
+                store = loadVerified(readFile(), pw);
+            }
             T result = change.apply(store, protection);
             byte[] bytes = serialize(store, pw);
             FileStamp stamp = writeAtomically(bytes);
-            publish(pw, new Snapshot(store, stamp), false);
+            publish(pw, new Snapshot(store, stamp, bytes), false);
             return result;
         } catch (GeneralSecurityException e) {
             throw new VaultException(Reason.CORRUPTED, "An entry of " + file + " cannot be read or written although"
@@ -678,6 +719,16 @@ public final class Vault implements AutoCloseable {
             throw new VaultException(Reason.CORRUPTED, file + " is damaged or truncated (" + e.getMessage() + ")."
                     + " It was left untouched: restore it from a backup, or move it away and run etl-stream vault"
                     + " init to start a new vault.", e);
+        }
+    }
+
+    private static KeyStore loadUnchecked(byte[] bytes) {
+        try {
+            KeyStore store = KeyStore.getInstance("PKCS12");
+            store.load(new ByteArrayInputStream(bytes), null);
+            return store;
+        } catch (GeneralSecurityException | IOException e) {
+            throw new IllegalStateException("a store this vault verified earlier no longer loads", e);
         }
     }
 
