@@ -246,6 +246,10 @@ class CatalogTest {
 
         assertThat(m.prune(now)).isEqualTo(1);
         assertThat(m.metricNames(p.id())).containsExactly("rows_per_s");
+
+        // A removed pipeline takes its history with it.
+        catalog.pipelines().remove("p");
+        assertThat(m.metricNames(p.id())).isEmpty();
     }
 
     @Test
@@ -268,5 +272,13 @@ class CatalogTest {
     @Test
     void catalogFilesLiveInTheHomeCatalogDir() {
         assertThat(home.catalogDir().resolve("catalog.mv.db")).exists();
+    }
+
+    @Test
+    void syncForcesCommittedDataToDiskAndKeepsTheCatalogUsable() {
+        addSource("before-sync");
+        catalog.sync();
+        addSource("after-sync");
+        assertThat(catalog.sources().list()).extracting(Source::name).containsExactly("after-sync", "before-sync");
     }
 }
