@@ -1015,7 +1015,9 @@ final class SqlEngine {
           out.append(t.pre()).append('?');
           continue;
         }
-        if (t.kind() == Kind.WORD && TABLE_INTRO.contains(u) && !FROM_FUNCTIONS.contains(fn)) {
+        if (t.kind() == Kind.WORD && TABLE_INTRO.contains(u) && !FROM_FUNCTIONS.contains(fn)
+            && !(u.equals("UPDATE") && peek().kind() == Kind.WORD && peek().text().equalsIgnoreCase("SET"))) {
+          // (MERGE's "WHEN MATCHED THEN UPDATE SET col = ..." names no table after UPDATE.)
           expectTable = true;
           fromList = u.equals("FROM") || u.equals("USING");
           fromDepth = parens.size();
