@@ -466,7 +466,15 @@ final class Streaming {
     }
     Path tmp = Files.createTempFile(scratch, "chunk", ".parquet");
     temps.add(tmp);
-    Files.write(tmp, java.util.Arrays.copyOf(plain, length));
+    Set<String> binary = new HashSet<>();
+    for (ColumnDef c : t.columns()) {
+      if (c.type().kind() == SfType.Kind.BINARY) {
+        binary.add(c.name());
+      }
+    }
+    byte[] parquet = binary.isEmpty() ? java.util.Arrays.copyOf(plain, length)
+        : ParquetFooter.stripStringAnnotation(plain, length, binary);
+    Files.write(tmp, parquet);
     return new ReadyChunk(t, tmp, chunk.path("eps").path("rows").asLong(-1), updates);
   }
 
