@@ -1,6 +1,7 @@
 package io.etlstream.source.pg;
 
 import io.etlstream.batch.TableId;
+import io.etlstream.source.pg.types.ColumnMapping;
 import io.etlstream.source.pg.ConnectionErrors.ConnectionFailedException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -11,7 +12,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -21,9 +21,6 @@ import java.util.TreeMap;
  */
 public final class Doctor {
 
-    /** Type oids whose text form the engine maps without loss. Arrays of these are fine too. */
-    private static final Set<Integer> LOSSLESS = Set.of(16, 17, 18, 19, 20, 21, 23, 25, 26, 114, 142, 650, 700, 701,
-            774, 829, 869, 1042, 1043, 1082, 1083, 1114, 1184, 1186, 1266, 1560, 1562, 1700, 2950, 3802);
     private static final int NUMERIC = 1700;
     private static final long GIB = 1024L * 1024 * 1024;
 
@@ -278,8 +275,9 @@ public final class Doctor {
                     String typtype = rs.getString(5);
                     int elem = rs.getInt(6);
                     String elemType = rs.getString(7);
-                    boolean ok = LOSSLESS.contains(base) || "e".equals(typtype)
-                            || elem != 0 && (LOSSLESS.contains(elem) || "e".equals(elemType));
+                    // One source of truth for "lossless": the same mapping the stream and the snapshot use.
+                    boolean ok = ColumnMapping.isLosslessMapping(base, typtype.charAt(0))
+                            || elem != 0 && ColumnMapping.isLosslessMapping(elem, elemType.isEmpty() ? ' ' : elemType.charAt(0));
                     if (!ok) {
                         lossy.add(Sql.ident(col) + " " + type);
                     }
