@@ -269,4 +269,12 @@ class CatalogTest {
     void catalogFilesLiveInTheHomeCatalogDir() {
         assertThat(home.catalogDir().resolve("catalog.mv.db")).exists();
     }
+
+    @Test
+    void syncForcesCommittedDataToDiskAndKeepsTheCatalogUsable() {
+        addSource("before-sync");
+        catalog.sync();
+        addSource("after-sync");
+        assertThat(catalog.sources().list()).extracting(Source::name).containsExactly("after-sync", "before-sync");
+    }
 }
