@@ -38,6 +38,9 @@ import org.apache.arrow.vector.UInt1Vector;
 import org.apache.arrow.vector.VarBinaryVector;
 import org.apache.arrow.vector.VarCharVector;
 import org.apache.arrow.vector.complex.ListVector;
+import org.apache.arrow.vector.complex.StructVector;
+import io.etlstream.source.pg.types.ColumnMapping;
+import io.etlstream.source.pg.types.SpecialValue;
 
 /**
  * Turns a {@link ChangeBatch} into the SDK's {@code Map<String,Object>} rows for the history table, reading every
@@ -86,6 +89,7 @@ public final class RowConverter {
         List<DestColumn> targets = new ArrayList<>();
         List<FieldVector> vectors = new ArrayList<>();
         List<Reader> readers = new ArrayList<>();
+        List<TinyIntVector> specials = new ArrayList<>();
         int[] ordinalOfSource = new int[sourceCount];
         for (int i = 0; i < sourceCount; i++) {
             String name = schema.columns().get(i).name();
@@ -95,6 +99,8 @@ public final class RowConverter {
             targets.add(d);
             vectors.add(v);
             readers.add(reader(v, d));
+            FieldVector sv = root.getVector(name + ColumnMapping.SPECIAL_SUFFIX);
+            specials.add(sv instanceof TinyIntVector t ? t : null);
             ordinalOfSource[i] = d.ordinal();
         }
         OffsetDateTime synced = syncedAt.atOffset(ZoneOffset.UTC);
@@ -114,10 +120,16 @@ public final class RowConverter {
             Map<String, Object> row = new HashMap<>(targets.size() * 2 + 12);
             for (int c = 0; c < targets.size(); c++) {
                 FieldVector v = vectors.get(c);
+                DestColumn d = targets.get(c);
                 if (v.isNull(r)) {
+                    TinyIntVector sv = specials.get(c);
+                    if (sv != null && !sv.isNull(r)) {
+                        // NaN / ±infinity: no Snowflake NUMBER, DATE or TIMESTAMP holds them
+                        refuse(d, lsn, seq, "is " + SpecialValue.ofCode(sv.get(r)) + ", which " + d.type().ddl()
+                                + " cannot hold", nulled);
+                    }
                     continue;
                 }
-                DestColumn d = targets.get(c);
                 Object value;
                 try {
                     value = readers.get(c).read(r);
@@ -278,6 +290,12 @@ public final class RowConverter {
         }
         if (v instanceof BigIntVector b) {
             return row -> Long.toString(b.get(row));
+        }
+        if (v instanceof StructVector st && st.getChild(ColumnMapping.TIMETZ_TIME) instanceof TimeMicroVector tv
+                && st.getChild(ColumnMapping.TIMETZ_OFFSET) instanceof IntVector off) {
+            // timetz: Snowflake has no time with zone; ISO 8601 text keeps the offset
+            return row -> LocalTime.ofNanoOfDay(tv.get(row) * 1000L)
+                    .atOffset(ZoneOffset.ofTotalSeconds(off.get(row))).toString();
         }
         if (v instanceof IntVector b) {
             return row -> Integer.toString(b.get(row));

@@ -29,6 +29,53 @@ public record SnowflakeType(Kind kind, int precision, int scale, int length) {
         return new SnowflakeType(kind, precision, 0, 0);
     }
 
+    /** Length Snowflake reports for a VARCHAR declared without one. */
+    public static final int SNOWFLAKE_MAX_VARCHAR_LENGTH = 16_777_216;
+
+    /** Parses a type as DESCRIBE TABLE prints it ({@code NUMBER(10,2)}, {@code VARCHAR(16777216)}, {@code TIMESTAMP_TZ(6)}). */
+    public static SnowflakeType parse(String text) {
+        String t = text.trim().toUpperCase(java.util.Locale.ROOT);
+        int paren = t.indexOf('(');
+        String base = paren < 0 ? t : t.substring(0, paren).trim();
+        int[] args = new int[0];
+        if (paren >= 0) {
+            String[] parts = t.substring(paren + 1, t.indexOf(')')).split(",");
+            args = new int[parts.length];
+            for (int i = 0; i < parts.length; i++) {
+                args[i] = Integer.parseInt(parts[i].trim());
+            }
+        }
+        switch (base) {
+            case "NUMBER", "DECIMAL", "NUMERIC":
+                return number(args.length > 0 ? args[0] : 38, args.length > 1 ? args[1] : 0);
+            case "INT", "INTEGER", "BIGINT", "SMALLINT", "TINYINT", "BYTEINT":
+                return number(38, 0);
+            case "FLOAT", "DOUBLE", "REAL", "FLOAT4", "FLOAT8", "DOUBLE PRECISION":
+                return of(Kind.FLOAT);
+            case "VARCHAR", "TEXT", "STRING", "CHAR", "CHARACTER":
+                int len = args.length > 0 ? args[0] : UNBOUNDED;
+                return varchar(len >= SNOWFLAKE_MAX_VARCHAR_LENGTH ? UNBOUNDED : len);
+            case "BINARY", "VARBINARY":
+                return of(Kind.BINARY);
+            case "BOOLEAN":
+                return of(Kind.BOOLEAN);
+            case "DATE":
+                return of(Kind.DATE);
+            case "TIME":
+                return withPrecision(Kind.TIME, args.length > 0 ? args[0] : 9);
+            case "TIMESTAMP_NTZ", "DATETIME", "TIMESTAMP":
+                return withPrecision(Kind.TIMESTAMP_NTZ, args.length > 0 ? args[0] : 9);
+            case "TIMESTAMP_TZ":
+                return withPrecision(Kind.TIMESTAMP_TZ, args.length > 0 ? args[0] : 9);
+            case "VARIANT", "OBJECT":
+                return of(Kind.VARIANT);
+            case "ARRAY":
+                return of(Kind.ARRAY);
+            default:
+                throw new IllegalArgumentException("unknown Snowflake type " + text);
+        }
+    }
+
     /** The type in DDL. */
     public String ddl() {
         return switch (kind) {
