@@ -34,25 +34,18 @@ public final class EmulatorMain implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (users.size() != keys.size()) {
-      System.err.println("Give one --public-key FILE for every --user NAME (got " + users.size()
-          + " users and " + keys.size() + " keys).");
+    SnowflakeEmulator emulator;
+    try {
+      emulator = open();
+    } catch (CommandLine.ParameterException e) {
+      System.err.println(e.getMessage());
       return 2;
-    }
-    EmulatorConfig config = new EmulatorConfig(port, data, account, java.util.Map.of());
-    for (int i = 0; i < users.size(); i++) {
-      PublicKey key;
-      try {
-        key = Users.parsePublicKey(Files.readString(keys.get(i)));
-      } catch (Exception e) {
-        System.err.println("Cannot read the RSA public key in " + keys.get(i) + ": " + e.getMessage()
-            + ". Export it with: openssl rsa -in key.p8 -pubout -out key.pub");
-        return 1;
-      }
-      config = config.withUser(users.get(i), key);
+    } catch (IllegalArgumentException e) {
+      System.err.println(e.getMessage());
+      return 1;
     }
     CountDownLatch stopped = new CountDownLatch(1);
-    try (SnowflakeEmulator emulator = SnowflakeEmulator.start(config)) {
+    try (emulator) {
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {
         emulator.close();
         stopped.countDown();
@@ -62,6 +55,27 @@ public final class EmulatorMain implements Callable<Integer> {
       stopped.await();
     }
     return 0;
+  }
+
+  /** Starts the emulator the options describe (without waiting); the caller owns and closes it. */
+  SnowflakeEmulator open() {
+    if (users.size() != keys.size()) {
+      throw new CommandLine.ParameterException(new CommandLine(this), "Give one --public-key FILE for"
+          + " every --user NAME (got " + users.size() + " users and " + keys.size() + " keys).");
+    }
+    EmulatorConfig config = new EmulatorConfig(port, data, account, java.util.Map.of());
+    for (int i = 0; i < users.size(); i++) {
+      PublicKey key;
+      try {
+        key = Users.parsePublicKey(Files.readString(keys.get(i)));
+      } catch (Exception e) {
+        throw new IllegalArgumentException("Cannot read the RSA public key in " + keys.get(i) + " ("
+            + e.getMessage() + "). Give a PEM public key, e.g. from: openssl rsa -in key.p8 -pubout -out key.pub",
+            e);
+      }
+      config = config.withUser(users.get(i), key);
+    }
+    return SnowflakeEmulator.start(config);
   }
 
   public static void main(String[] args) {

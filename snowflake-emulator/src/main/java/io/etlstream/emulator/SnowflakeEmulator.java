@@ -177,6 +177,21 @@ public final class SnowflakeEmulator implements AutoCloseable {
     return streaming.blobsIngested();
   }
 
+  /** Time spent handling write/blobs requests (check, decrypt, append, commit) since start. */
+  public java.time.Duration ingestTime() {
+    return java.time.Duration.ofNanos(streaming.registerNanos());
+  }
+
+  /** write/blobs cost since start: wall, CPU of the handling threads, wall of the DuckDB appends (ns). */
+  public long[] ingestProfile() {
+    return streaming.registerProfile();
+  }
+
+  /** The last write/blobs request body as received (tests replay and tamper with it). */
+  JsonNode lastRegisterRequest() {
+    return streaming.lastRegisterRequest();
+  }
+
   /** Requests refused because their JWT was missing or wrong. */
   public int authFailures() {
     return authFailures.get();
@@ -386,6 +401,12 @@ public final class SnowflakeEmulator implements AutoCloseable {
       out.put("code", e.code());
       out.put("message", e.getMessage());
       out.put("sqlState", e.sqlState());
+      status = 422;
+    } catch (RuntimeException e) {
+      LOG.warn("statement failed inside the emulator: {}", statement, e);
+      out.put("code", "100000");
+      out.put("message", "Execution error in the emulator: " + e.getMessage());
+      out.put("sqlState", "XX000");
       status = 422;
     }
     out.put("statementHandle", handle);

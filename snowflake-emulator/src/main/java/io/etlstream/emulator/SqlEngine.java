@@ -1,5 +1,7 @@
 package io.etlstream.emulator;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.etlstream.emulator.SqlLexer.Kind;
 import io.etlstream.emulator.SqlLexer.Token;
 import io.etlstream.emulator.Warehouse.ColumnDef;
@@ -58,6 +60,7 @@ final class SqlEngine {
   private static final Set<String> FROM_FUNCTIONS = Set.of("EXTRACT", "TRIM", "SUBSTRING", "POSITION",
       "OVERLAY");
 
+  private static final ObjectMapper JSON = new ObjectMapper();
   private final Warehouse wh;
   private final Users users;
 
@@ -88,6 +91,8 @@ final class SqlEngine {
       return new Parser(toks, ctx, bindings == null ? Map.of() : bindings).statement();
     } catch (SQLException e) {
       throw translate(e);
+    } catch (java.time.DateTimeException e) {
+      throw new SqlException("100035", "22007", "Timestamp or time value is not recognized: " + e.getMessage());
     } finally {
       wh.lock().unlock();
     }
@@ -143,6 +148,17 @@ final class SqlEngine {
     };
   }
 
+  /** DuckDB expression giving the SQL API text of column {@code c} (TIMESTAMP_TZ is finished in Java). */
+  static String encodeExpr(String c, SfType type) {
+    return switch (type.kind()) {
+      case BINARY -> "hex(" + c + ")";
+      case DATE -> "CAST(CAST(" + c + " - DATE '1970-01-01' AS BIGINT) AS VARCHAR)";
+      case TIME -> "sf_secs(epoch_ns(CAST(" + c + " AS TIME_NS)), " + type.scale() + ")";
+      case TIMESTAMP_NTZ, TIMESTAMP_LTZ -> "sf_secs(epoch_ns(" + c + "), " + type.scale() + ")";
+      default -> "CAST(" + c + " AS VARCHAR)";
+    };
+  }
+
   static String encode(ResultSet rs, int i, SfType type) throws SQLException {
     Object o = rs.getObject(i);
     if (o == null) {
@@ -191,7 +207,7 @@ final class SqlEngine {
   }
 
   static OffsetDateTime parseTz(String s) {
-    String t = s.trim().replace(' ', 'T');
+    String t = s.trim().replaceAll("\\s+([+-]\\d)", "$1").replaceFirst(" ", "T");
     // Accept "+02" and "+0200" offsets as well as "+02:00".
     var m = Pattern.compile("([+-])(\\d{2}):?(\\d{2})?$").matcher(t);
     if (m.find()) {
@@ -875,6 +891,9 @@ final class SqlEngine {
     SqlResult dml(String verb) throws SQLException {
       List<TableDef> referenced = new ArrayList<>();
       String duckSql = rewrite(referenced);
+      if (verb.equals("SELECT") || verb.equals("WITH") || verb.equals("(")) {
+        return query(duckSql, referenced);
+      }
       try (PreparedStatement ps = wh.connection().prepareStatement(
           verb.equals("MERGE") ? duckSql + " RETURNING merge_action" : duckSql)) {
         int batches = bind(ps);
@@ -912,6 +931,65 @@ final class SqlEngine {
           return result(rs, referenced);
         }
       }
+    }
+
+    /**
+     * Runs a query and encodes every cell inside DuckDB (one JSON array per row): per-cell JDBC
+     * access is the slow part of reading large results.
+     */
+    SqlResult query(String duckSql, List<TableDef> referenced) throws SQLException {
+      List<SqlResult.Column> cols = new ArrayList<>();
+      try (PreparedStatement ps = wh.connection().prepareStatement(duckSql)) {
+        ResultSetMetaData md = ps.getMetaData();
+        for (int i = 1; i <= md.getColumnCount(); i++) {
+          cols.add(column(md.getColumnLabel(i), md.getColumnTypeName(i), referenced));
+        }
+      }
+      StringBuilder sql = new StringBuilder("SELECT json_array(");
+      StringBuilder aliases = new StringBuilder();
+      for (int k = 0; k < cols.size(); k++) {
+        String c = "\"__c" + k + "\"";
+        sql.append(k == 0 ? "" : ", ").append(encodeExpr(c, cols.get(k).type()));
+        aliases.append(k == 0 ? "" : ", ").append(c);
+      }
+      sql.append(") FROM (").append(duckSql).append(") AS \"__q\"(").append(aliases).append(')');
+      List<List<String>> rows = new ArrayList<>();
+      try (PreparedStatement ps = wh.connection().prepareStatement(sql.toString())) {
+        bind(ps);
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            JsonNode arr;
+            try {
+              arr = JSON.readTree(rs.getString(1));
+            } catch (java.io.IOException e) {
+              throw new SQLException("could not read an encoded row: " + e.getMessage(), e);
+            }
+            List<String> row = new ArrayList<>(cols.size());
+            for (int k = 0; k < cols.size(); k++) {
+              JsonNode v = arr.get(k);
+              String text = v == null || v.isNull() ? null : v.asText();
+              if (text != null && cols.get(k).type().kind() == SfType.Kind.TIMESTAMP_TZ) {
+                OffsetDateTime odt = parseTz(text);
+                text = seconds(odt.toEpochSecond(), odt.getNano(), cols.get(k).type().scale()) + " "
+                    + (odt.getOffset().getTotalSeconds() / 60 + 1440);
+              }
+              row.add(text);
+            }
+            rows.add(row);
+          }
+        }
+      }
+      return new SqlResult(cols, rows);
+    }
+
+    SqlResult.Column column(String name, String duck, List<TableDef> referenced) {
+      for (TableDef t : referenced) {
+        ColumnDef c = t.column(name);
+        if (c != null && c.type().duckType().equalsIgnoreCase(duck)) {
+          return new SqlResult.Column(name, c.type(), c.nullable(), t.db(), t.schema(), t.name());
+        }
+      }
+      return new SqlResult.Column(name, typeOfDuck(duck), true, "", "", "");
     }
 
     int bind(PreparedStatement ps) throws SQLException {
@@ -1024,7 +1102,18 @@ final class SqlEngine {
           out.append(t.pre()).append(u);
           continue;
         }
+        if (t.isIdent() && expectTable && !(t.kind() == Kind.WORD && KEYWORDS.contains(u))) {
+          p--;
+          List<String> parts = qualified();
+          String[] n = tableName(parts);
+          TableDef td = existingTable(n);
+          referenced.add(td);
+          out.append(t.pre()).append(td.duckName());
+          expectTable = false;
+          continue;
+        }
         if (t.kind() == Kind.WORD && (KEYWORDS.contains(u) || peek().is("("))) {
+          expectTable = false;
           if (fromList && parens.size() == fromDepth && KEYWORDS.contains(u) && !u.equals("AS")) {
             fromList = false;
           }
@@ -1039,16 +1128,6 @@ final class SqlEngine {
             continue;
           }
           out.append(t.pre()).append(t.text());
-          continue;
-        }
-        if (t.isIdent() && expectTable) {
-          p--;
-          List<String> parts = qualified();
-          String[] n = tableName(parts);
-          TableDef td = existingTable(n);
-          referenced.add(td);
-          out.append(t.pre()).append(td.duckName());
-          expectTable = false;
           continue;
         }
         if (t.kind() == Kind.WORD) {

@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.etlstream.emulator.Warehouse.ChannelState;
 import io.etlstream.emulator.Warehouse.ColumnDef;
 import io.etlstream.emulator.Warehouse.TableDef;
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -54,6 +53,8 @@ final class Streaming {
   static final long OTHER_CHANNEL_FAILED = 22;
   static final long BAD_BLOB = 38;
 
+  private static final java.lang.management.ThreadMXBean THREADS =
+      java.lang.management.ManagementFactory.getThreadMXBean();
   private static final Pattern SIMPLE = Pattern.compile("[A-Z_][A-Z0-9_$]*");
 
   private final ObjectMapper json;
@@ -64,7 +65,11 @@ final class Streaming {
   private final AtomicLong prefixCounter = new AtomicLong();
   private final AtomicLong rowsIngested = new AtomicLong();
   private final AtomicLong blobsIngested = new AtomicLong();
+  private final AtomicLong registerNanos = new AtomicLong();
+  private final AtomicLong appendNanos = new AtomicLong();
+  private final AtomicLong registerCpuNanos = new AtomicLong();
   private final Set<String> committedBlobs = new HashSet<>();
+  private volatile JsonNode lastRegisterRequest;
 
   Streaming(ObjectMapper json, Warehouse wh, Path stage, Path scratch) {
     this.json = json;
@@ -79,6 +84,19 @@ final class Streaming {
 
   long blobsIngested() {
     return blobsIngested.get();
+  }
+
+  JsonNode lastRegisterRequest() {
+    return lastRegisterRequest;
+  }
+
+  /** Phases of write/blobs handling: [wall, cpu of the handling thread, DuckDB append wall]. */
+  long[] registerProfile() {
+    return new long[] {registerNanos.get(), registerCpuNanos.get(), appendNanos.get()};
+  }
+
+  long registerNanos() {
+    return registerNanos.get();
   }
 
   private ObjectNode ok() {
@@ -280,6 +298,9 @@ final class Streaming {
     if (!blobs.isArray() || blobs.isEmpty()) {
       return status(11, StreamingMessages.MALFORMED);
     }
+    long started = System.nanoTime();
+    long cpuStarted = THREADS.getCurrentThreadCpuTime();
+    lastRegisterRequest = req;
     wh.lock().lock();
     List<Path> temps = new ArrayList<>();
     try {
@@ -297,9 +318,12 @@ final class Streaming {
         String blobError = null;
         byte[] bytes = null;
         if (forcedStatus == null && !duplicate) {
-          blobError = checkBlob(blob, path);
+          blobError = checkPath(path);
           if (blobError == null) {
             bytes = Files.readAllBytes(stage.resolve(path));
+            if (!md5(bytes, bytes.length).equalsIgnoreCase(blob.path("md5").asText(""))) {
+              blobError = "blob md5 mismatch for " + path;
+            }
           }
         }
         for (JsonNode chunk : blob.path("chunks")) {
@@ -411,21 +435,17 @@ final class Streaming {
       for (Path t : temps) {
         Files.deleteIfExists(t);
       }
+      registerNanos.addAndGet(System.nanoTime() - started);
+      registerCpuNanos.addAndGet(THREADS.getCurrentThreadCpuTime() - cpuStarted);
     }
   }
 
-  private String checkBlob(JsonNode blob, String path) throws IOException {
+  private String checkPath(String path) {
     if (path.isEmpty() || path.contains("..") || !path.endsWith(".bdec")) {
       return "blob path is missing or malformed: " + path;
     }
-    Path file = stage.resolve(path);
-    if (!Files.isRegularFile(file)) {
+    if (!Files.isRegularFile(stage.resolve(path))) {
       return "blob " + path + " is not in the stage";
-    }
-    String md5 = blob.path("md5").asText("");
-    String actual = md5(Files.readAllBytes(file), Integer.MAX_VALUE);
-    if (!actual.equalsIgnoreCase(md5)) {
-      return "blob md5 mismatch for " + path;
     }
     return null;
   }
@@ -530,8 +550,10 @@ final class Streaming {
     }
     String sql = "INSERT INTO " + c.table().duckName() + " (" + cols + ") SELECT " + exprs
         + " FROM read_parquet('" + file + "', binary_as_string=false)";
+    long t0 = System.nanoTime();
     try (PreparedStatement ps = wh.connection().prepareStatement(sql)) {
       long n = ps.executeUpdate();
+      appendNanos.addAndGet(System.nanoTime() - t0);
       if (c.rows() >= 0 && n != c.rows()) {
         throw new SQLException("chunk metadata says " + c.rows() + " rows, Parquet holds " + n);
       }

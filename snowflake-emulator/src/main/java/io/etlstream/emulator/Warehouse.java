@@ -64,6 +64,8 @@ final class Warehouse implements AutoCloseable {
     conn = DriverManager.getConnection(dbFile == null ? "jdbc:duckdb:" : "jdbc:duckdb:" + dbFile);
     try {
       exec("SET TimeZone='UTC'");
+      // One connection under one lock: extra DuckDB worker threads only add scheduling on small appends.
+      exec("SET threads=" + Integer.getInteger("emulator.duckdbThreads", 1));
       exec("CREATE SCHEMA IF NOT EXISTS " + META);
       exec("CREATE TABLE IF NOT EXISTS " + META + ".dbs(name VARCHAR PRIMARY KEY)");
       exec("CREATE TABLE IF NOT EXISTS " + META + ".tables(db VARCHAR, sch VARCHAR, tbl VARCHAR,"
@@ -96,6 +98,10 @@ final class Warehouse implements AutoCloseable {
         "sysdate() AS CAST(now() AS TIMESTAMP)",
         "object_construct(k, v) AS json_object(CAST(k AS VARCHAR), v)",
         "to_binary(x) AS unhex(x)",
+        // Epoch nanoseconds as the SQL API prints seconds: truncated to the column's scale.
+        "sf_secs(ns, s) AS (CASE WHEN ns < 0 THEN '-' ELSE '' END) || CAST(abs(ns) // 1000000000 AS VARCHAR)"
+            + " || CASE WHEN s > 0 THEN '.' || left(lpad(CAST(abs(ns) % 1000000000 AS VARCHAR), 9, '0'), s)"
+            + " ELSE '' END",
         // TIMESTAMP_TZ as the SDK encodes it: (epoch at scale << 14) | (offset minutes + 1440).
         "sf_tz_o(v) AS CAST(((v % 16384) + 16384) % 16384 AS BIGINT) - 1440",
         "sf_tz_e(v) AS (v - ((v % 16384) + 16384) % 16384) // 16384",
