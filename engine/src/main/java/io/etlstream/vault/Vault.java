@@ -101,7 +101,8 @@ public final class Vault implements AutoCloseable {
 
     private record FileStamp(Object fileKey, long modifiedMillis, long size) {}
 
-    private record Snapshot(KeyStore store, FileStamp stamp) {}
+    /** A loaded store and the bytes it was read from or written as (encrypted, so not secret). */
+    private record Snapshot(KeyStore store, FileStamp stamp, byte[] bytes) {}
 
     @FunctionalInterface
     private interface Change<T> {
@@ -172,7 +173,7 @@ public final class Vault implements AutoCloseable {
             KeyStore store = emptyStore();
             byte[] bytes = serialize(store, masterPassword);
             FileStamp stamp = writeAtomically(bytes);
-            publish(masterPassword, new Snapshot(store, stamp), true);
+            publish(masterPassword, new Snapshot(store, stamp, bytes), true);
             log.info("Created vault {}", file);
         } catch (IOException e) {
             throw io("create", e);
@@ -185,8 +186,9 @@ public final class Vault implements AutoCloseable {
     public void unlock(char[] masterPassword) {
         Objects.requireNonNull(masterPassword, "masterPassword");
         FileStamp stamp = stamp();
-        KeyStore store = loadVerified(readFile(), masterPassword);
-        publish(masterPassword, new Snapshot(store, stamp), true);
+        byte[] bytes = readFile();
+        KeyStore store = loadVerified(bytes, masterPassword);
+        publish(masterPassword, new Snapshot(store, stamp, bytes), true);
         log.info("Vault {} unlocked", file);
     }
 
@@ -226,7 +228,6 @@ public final class Vault implements AutoCloseable {
             KeyStore old = loadVerified(readFile(), oldPassword);
             KeyStore fresh = emptyStore();
             KeyStore.PasswordProtection oldProtection = new KeyStore.PasswordProtection(oldPassword);
-            KeyStore.PasswordProtection newProtection = protection(newPassword);
             List<String> aliases = new ArrayList<>();
             try {
                 aliases.addAll(Collections.list(old.aliases()));
@@ -235,10 +236,13 @@ public final class Vault implements AutoCloseable {
                     SecretKey secret = entry.getSecretKey();
                     VaultSecretKey copy = new VaultSecretKey(secret.getAlgorithm(), secret.getEncoded());
                     PemKeyReader.destroyQuietly(secret);
+                    // A fresh salt per entry.
+                    KeyStore.PasswordProtection newProtection = protection(newPassword);
                     try {
                         fresh.setEntry(alias, new KeyStore.SecretKeyEntry(copy), newProtection);
                     } finally {
                         copy.destroy();
+                        destroy(newProtection);
                     }
                 }
             } catch (GeneralSecurityException e) {
@@ -246,7 +250,6 @@ public final class Vault implements AutoCloseable {
                         + " master password is right; the store is damaged. Nothing was changed.", e);
             } finally {
                 destroy(oldProtection);
-                destroy(newProtection);
             }
             byte[] bytes = serialize(fresh, newPassword);
             // Reopen what we are about to install: a store that does not open with the new password never replaces
@@ -258,7 +261,7 @@ public final class Vault implements AutoCloseable {
             FileStamp stamp = writeAtomically(bytes);
             synchronized (state) {
                 if (password != null) {
-                    publish(newPassword, new Snapshot(check, stamp), false);
+                    publish(newPassword, new Snapshot(check, stamp, bytes), false);
                 }
             }
             log.info("Vault {} master password changed ({} entries re-encrypted)", file, aliases.size());
@@ -500,8 +503,8 @@ public final class Vault implements AutoCloseable {
         try {
             FileStamp now = stamp();
             if (!now.equals(snap.stamp())) {
-                KeyStore reloaded = loadVerified(readFile(), pw);
-                snap = new Snapshot(reloaded, now);
+                byte[] bytes = readFile();
+                snap = new Snapshot(loadVerified(bytes, pw), now, bytes);
                 publish(pw, snap, false);
             }
             KeyStore.Entry entry = snap.store().getEntry(storeAlias, protection);
@@ -530,11 +533,22 @@ public final class Vault implements AutoCloseable {
         KeyStore.PasswordProtection protection = protection(pw);
         try (FileLock ignored = lockFile()) {
             removeStaleTempFiles();
-            KeyStore store = loadVerified(readFile(), pw);
+            Snapshot snap;
+            synchronized (state) {
+                snap = snapshot;
+            }
+            KeyStore store;
+            if (snap != null && snap.stamp().equals(stamp())) {
+                // The file is still what we last verified: copy it without paying for another MAC check. The
+                // snapshot's KeyStore itself is never modified, since readers use it without a lock.
+                store = loadUnchecked(snap.bytes());
+            } else {
+                store = loadVerified(readFile(), pw);
+            }
             T result = change.apply(store, protection);
             byte[] bytes = serialize(store, pw);
             FileStamp stamp = writeAtomically(bytes);
-            publish(pw, new Snapshot(store, stamp), false);
+            publish(pw, new Snapshot(store, stamp, bytes), false);
             return result;
         } catch (GeneralSecurityException e) {
             throw new VaultException(Reason.CORRUPTED, "An entry of " + file + " cannot be read or written although"
@@ -678,6 +692,16 @@ public final class Vault implements AutoCloseable {
             throw new VaultException(Reason.CORRUPTED, file + " is damaged or truncated (" + e.getMessage() + ")."
                     + " It was left untouched: restore it from a backup, or move it away and run etl-stream vault"
                     + " init to start a new vault.", e);
+        }
+    }
+
+    private static KeyStore loadUnchecked(byte[] bytes) {
+        try {
+            KeyStore store = KeyStore.getInstance("PKCS12");
+            store.load(new ByteArrayInputStream(bytes), null);
+            return store;
+        } catch (GeneralSecurityException | IOException e) {
+            throw new IllegalStateException("a store this vault verified earlier no longer loads", e);
         }
     }
 

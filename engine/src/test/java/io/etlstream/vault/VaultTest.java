@@ -260,6 +260,96 @@ class VaultTest {
         }
     }
 
+    @Test
+    void readsDoNotWaitForAWriteInProgress() throws Exception {
+        try (Vault v = newVault()) {
+            v.putPassword("p", "v1".toCharArray());
+            java.util.concurrent.CountDownLatch inWrite = new java.util.concurrent.CountDownLatch(1);
+            java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+            v.beforeReplace = () -> {
+                inWrite.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            };
+            Thread writer = new Thread(() -> v.putPassword("q", "v2".toCharArray()));
+            writer.start();
+            assertThat(inWrite.await(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            // The writer holds the write lock and the file lock; a read still completes.
+            assertThat(new String(v.password("p"))).isEqualTo("v1");
+            release.countDown();
+            writer.join(30_000);
+            v.beforeReplace = () -> {};
+            assertThat(new String(v.password("q"))).isEqualTo("v2");
+        }
+    }
+
+    @Test
+    void refusesToWriteWhenTheJvmWouldUseAWeakMac() {
+        String saved = System.getProperty(Vault.MAC_ITERATIONS_PROPERTY);
+        System.setProperty(Vault.MAC_ITERATIONS_PROPERTY, "10000");
+        try (Vault v = Vault.open(dir.resolve("vault.p12"))) {
+            assertThatThrownBy(() -> v.init(MASTER))
+                    .isInstanceOfSatisfying(VaultException.class,
+                            e -> assertThat(e.reason()).isEqualTo(Reason.WEAK_PROTECTION))
+                    .hasMessageContaining("-Dkeystore.pkcs12.macIterationCount=600000");
+            assertThat(v.exists()).isFalse();
+        } finally {
+            System.setProperty(Vault.MAC_ITERATIONS_PROPERTY, saved);
+        }
+    }
+
+    @Test
+    void aWeakerStoreWrittenElsewhereOpensAndIsUpgradedByChangePassword() throws Exception {
+        // A store as keytool or default JDK settings write it: entries at 10,000 iterations.
+        java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
+        ks.load(null, null);
+        ks.setEntry("password/legacy", new java.security.KeyStore.SecretKeyEntry(
+                new javax.crypto.spec.SecretKeySpec("old-db-pw".getBytes(), "1.2.840.113549.1.9.7")),
+                new java.security.KeyStore.PasswordProtection(MASTER, "PBEWithHmacSHA256AndAES_256",
+                        new javax.crypto.spec.PBEParameterSpec(new byte[16], 10_000)));
+        Path file = dir.resolve("vault.p12");
+        try (var out = Files.newOutputStream(file)) {
+            ks.store(out, MASTER);
+        }
+        try (Vault v = Vault.open(file)) {
+            assertThat(v.inspect().minEntryIterations()).isEqualTo(10_000);
+            v.unlock(MASTER);
+            assertThat(new String(v.password("legacy"))).isEqualTo("old-db-pw");
+            v.changePassword(MASTER, OTHER);
+            assertThat(v.inspect().minEntryIterations()).isGreaterThanOrEqualTo(600_000);
+            assertThat(new String(v.password("legacy"))).isEqualTo("old-db-pw");
+        }
+    }
+
+    @Test
+    void concurrentReadersAndAWriterAgree() throws Exception {
+        try (Vault v = newVault()) {
+            VaultPublicKey pub = v.generateKey("k", 2048);
+            v.putPassword("p", "db".toCharArray());
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+            try {
+                List<java.util.concurrent.Future<Boolean>> results = new java.util.ArrayList<>();
+                for (int i = 0; i < 4; i++) {
+                    results.add(pool.submit(() -> verify(v.privateKey("k"), pub)
+                            && new String(v.password("p")).equals("db")));
+                }
+                results.add(pool.submit(() -> {
+                    v.putPassword("other", "x".toCharArray());
+                    return true;
+                }));
+                for (var f : results) {
+                    assertThat(f.get(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+            assertThat(v.entries()).hasSize(3);
+        }
+    }
+
     static boolean verify(PrivateKey key, VaultPublicKey pub) throws Exception {
         byte[] data = "payload".getBytes();
         Signature s = Signature.getInstance("SHA256withRSA");
