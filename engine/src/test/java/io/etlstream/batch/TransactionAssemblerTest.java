@@ -190,6 +190,38 @@ class TransactionAssemblerTest {
 
     @ParameterizedTest(name = "PG {0}")
     @ValueSource(ints = {14, 17})
+    void schemaChangesOnARealServerPrecedeTheNextRow(int major) {
+        run(major, "schema", BatchLimits.DEFAULT);
+        // PG 14 also sends the DDL-only transactions (empty Begin/Commit); PG 15+ skips them.
+        List<ChangeEvent> ev = events.stream().filter(e -> !(e instanceof TransactionCommitted)).toList();
+        List<String> kinds = ev.stream().map(e -> e.getClass().getSimpleName()).toList();
+        assertThat(kinds).containsExactly("SchemaChange", "ChangeBatch", "SchemaChange", "ChangeBatch",
+                "SchemaChange", "ChangeBatch", "SchemaChange", "ChangeBatch");
+        assertThat(events.stream().filter(TransactionCommitted.class::isInstance).count())
+                .isEqualTo(major == 14 ? 6 : 4);
+        SchemaChange added = (SchemaChange) ev.get(2);
+        assertThat(added.addedColumns()).containsExactly("c");
+        assertThat(added.droppedColumns()).isEmpty();
+        SchemaChange dropRetype = (SchemaChange) ev.get(4);
+        assertThat(dropRetype.droppedColumns()).containsExactly("a");
+        assertThat(dropRetype.retypedColumns()).containsExactly("b");
+        assertThat(dropRetype.replicaIdentityChanged()).isFalse();
+        SchemaChange identity = (SchemaChange) ev.get(6);
+        assertThat(identity.replicaIdentityChanged()).isTrue();
+        assertThat(identity.after().replicaIdentity()).isEqualTo('f');
+        assertThat(identity.after().version()).isEqualTo(4);
+
+        ChangeBatch third = (ChangeBatch) ev.get(5);
+        assertThat(((BigIntVector) third.root().getVector("b")).get(0)).isEqualTo(3L);
+        assertThat(third.root().getVector("c").getObject(0)).isEqualTo(new java.math.BigDecimal("3.25"));
+        assertThat(third.root().getVector("a")).isNull();
+        ChangeBatch update = (ChangeBatch) ev.get(7);
+        assertThat(text(update, ChangeBatch.OP, 0)).isEqualTo("U");
+        assertThat(((BigIntVector) update.root().getVector("b")).get(0)).isEqualTo(30L);
+    }
+
+    @ParameterizedTest(name = "PG {0}")
+    @ValueSource(ints = {14, 17})
     void messagesBecomeHeartbeats(int major) {
         run(major, "messages", BatchLimits.DEFAULT);
         List<Heartbeat> beats = events.stream().filter(Heartbeat.class::isInstance).map(Heartbeat.class::cast)
