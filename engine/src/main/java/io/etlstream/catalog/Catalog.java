@@ -10,6 +10,7 @@ import java.sql.SQLException;
 import java.time.Clock;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.FlywayException;
+import org.flywaydb.core.api.output.MigrateResult;
 import org.h2.jdbcx.JdbcConnectionPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -103,12 +104,15 @@ public final class Catalog implements AutoCloseable {
         try {
             // Fail early with the clear "in use" message instead of inside Flyway.
             pool.getConnection().close();
-            Flyway.configure()
+            MigrateResult migrated = Flyway.configure()
                     .dataSource(pool)
                     .locations("classpath:db/catalog")
                     .failOnMissingLocations(true)
                     .load()
                     .migrate();
+            LOG.info("catalog {} open at schema version {} ({} migration(s) applied now)", home.catalogDir(),
+                    migrated.targetSchemaVersion != null ? migrated.targetSchemaVersion : migrated.initialSchemaVersion,
+                    migrated.migrationsExecuted);
             return new CatalogDb(pool, clock);
         } catch (SQLException e) {
             pool.dispose();

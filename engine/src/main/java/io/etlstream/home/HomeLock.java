@@ -64,6 +64,8 @@ public final class HomeLock implements AutoCloseable {
      * Takes the home for {@code role}; refused while any other holder (engine or CLI command, in this
      * or another process) has it.
      */
+    // synchronized: the in-JVM check and the OS lock must be one step; the I/O inside is a few local
+    // file operations on the lock file, never a call into another component.
     public static synchronized HomeLock acquire(EtlHome home, String role) {
         HomeLock mine = HELD_IN_THIS_JVM.get(home.dir());
         if (mine != null) {

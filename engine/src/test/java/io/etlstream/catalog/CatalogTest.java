@@ -246,6 +246,10 @@ class CatalogTest {
 
         assertThat(m.prune(now)).isEqualTo(1);
         assertThat(m.metricNames(p.id())).containsExactly("rows_per_s");
+
+        // A removed pipeline takes its history with it.
+        catalog.pipelines().remove("p");
+        assertThat(m.metricNames(p.id())).isEmpty();
     }
 
     @Test
