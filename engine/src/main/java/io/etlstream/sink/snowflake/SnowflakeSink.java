@@ -356,7 +356,12 @@ public final class SnowflakeSink implements ChangeSink {
     private void onBatch(ChangeBatch b) {
         TableSink t = tables.get(b.table());
         if (t == null) {
-            throw new IllegalStateException("rows of " + b.table() + " arrived before its schema");
+            // Snapshot batches come without a SchemaChange: the batch carries the table's shape.
+            openTable(b.schema());
+            t = tables.get(b.table());
+        } else if (!t.stopped && t.layout.columns().stream().noneMatch(c -> c.droppedAtSource())
+                && !sameColumns(t.layout, b.schema())) {
+            evolve(t, b.schema());
         }
         if (t.stopped || b.rowCount() == 0) {
             return;
@@ -387,6 +392,15 @@ public final class SnowflakeSink implements ChangeSink {
                     : OffsetToken.partial(rows.lastLsn(), rows.lastSeq());
         }
         insert(t, rows.rows(), token);
+    }
+
+    private static boolean sameColumns(TableLayout layout, TableSchema schema) {
+        for (RelationColumn c : schema.columns()) {
+            if (layout.column(c.name()).isEmpty()) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**

@@ -97,13 +97,21 @@ public final class SnowflakeSql {
                 + ", FALSE) = FALSE";
     }
 
+    /** True for column types PostgreSQL may store out of line (TOAST), i.e. that may arrive as "unchanged". */
+    static boolean toastable(SnowflakeType t) {
+        return switch (t.kind()) {
+            case VARCHAR, BINARY, VARIANT, ARRAY, NUMBER -> true;
+            default -> false;
+        };
+    }
+
     /**
      * Folds history into the mirror: per key the newest change (by LSN, then seq) at or after {@code fromLsn}
      * (null: from the mirror's newest position) and after the newest TRUNCATE marker, applied only if it is newer than
-     * the mirror's row. Unchanged-TOAST columns keep the mirror's value, never overwritten by null.
-     *
-     * <p>Known limit: when, inside one merge window, a TOAST column is changed and then a later update leaves it
-     * unchanged, the mirror keeps the value it had before the window (the history table holds the full truth).
+     * the mirror's row. A column left unchanged (TOAST) by the newest change takes its value from the newest change in
+     * the window that did carry it, and when no change in the window carried it, keeps the mirror's value: it is
+     * never overwritten by null. (FIRST_VALUE over rows ordered "carried first, newest first" picks that value while
+     * keeping real NULLs, which IGNORE NULLS would skip.)
      */
     public static String merge(DestinationTables t, TableLayout layout, DeleteMode mode, Long fromLsn) {
         List<DestColumn> keys = layout.keys();
@@ -121,16 +129,30 @@ public final class SnowflakeSql {
                 : Long.toUnsignedString(fromLsn);
         String newer = "(m." + LSN + " IS NULL OR s." + LSN + " > m." + LSN + " OR (s." + LSN + " = m." + LSN
                 + " AND s." + SEQ + " > m." + SEQ + "))";
+        String newestFirst = "h." + LSN + " DESC, h." + SEQ + " DESC";
 
+        StringJoiner select = new StringJoiner(", ");
         StringJoiner set = new StringJoiner(", ");
         StringJoiner insertCols = new StringJoiner(", ");
         StringJoiner insertVals = new StringJoiner(", ");
         for (DestColumn c : layout.columns()) {
             String n = c.name().sql();
-            set.add(n + " = CASE WHEN CONTAINS(COALESCE(s." + TOAST + ", ''), '," + c.ordinal() + ",') THEN m." + n
-                    + " ELSE s." + n + " END");
+            if (c.key() || !toastable(c.type())) {
+                select.add("h." + n);
+                set.add(n + " = s." + n);
+            } else {
+                String unchanged = "CASE WHEN CONTAINS(COALESCE(h." + TOAST + ", ''), '," + c.ordinal()
+                        + ",') THEN 1 ELSE 0 END";
+                select.add("FIRST_VALUE(h." + n + ") OVER (PARTITION BY " + partition + " ORDER BY " + unchanged + ", "
+                        + newestFirst + ") AS " + n);
+                select.add("MIN(" + unchanged + ") OVER (PARTITION BY " + partition + ") AS _ETL_U" + c.ordinal());
+                set.add(n + " = CASE WHEN s._ETL_U" + c.ordinal() + " = 1 THEN m." + n + " ELSE s." + n + " END");
+            }
             insertCols.add(n);
             insertVals.add("s." + n);
+        }
+        for (String meta : List.of(OP, LSN, SEQ, COMMIT_TS, SYNCED_AT)) {
+            select.add("h." + meta);
         }
         for (String meta : List.of(LSN, SEQ, COMMIT_TS, SYNCED_AT)) {
             set.add(meta + " = s." + meta);
@@ -141,9 +163,9 @@ public final class SnowflakeSql {
         insertCols.add(DELETED);
         insertVals.add("FALSE");
 
-        String source = "SELECT * FROM (SELECT h.*, ROW_NUMBER() OVER (PARTITION BY " + partition + " ORDER BY h." + LSN
-                + " DESC, h." + SEQ + " DESC) AS _ETL_RN FROM " + t.qualifiedHistory() + " h WHERE h." + LSN + " >= "
-                + from + " AND h." + OP + " <> 'T' AND " + position("h") + " > " + lastTruncate(t)
+        String source = "SELECT * FROM (SELECT " + select + ", ROW_NUMBER() OVER (PARTITION BY " + partition
+                + " ORDER BY " + newestFirst + ") AS _ETL_RN FROM " + t.qualifiedHistory() + " h WHERE h." + LSN
+                + " >= " + from + " AND h." + OP + " <> 'T' AND " + position("h") + " > " + lastTruncate(t)
                 + ") r WHERE r._ETL_RN = 1";
 
         StringBuilder sql = new StringBuilder();

@@ -93,6 +93,26 @@ class MergeOnEmulatorTest {
     }
 
     @Test
+    void unchangedToastTakesTheNewestCarriedValueInTheWindowAndRealNullsStay() {
+        DestinationTables t = setUp("m4");
+        TableLayout l = TableLayout.initial(schema("m4"));
+        // insert and two updates in one window: BIG unchanged in the last one -> value of the first update
+        sql(hist(t, 1, "a", "V1", "I", 100, 0, null));
+        sql(hist(t, 1, "b", "V2", "U", 200, 0, null));
+        sql(hist(t, 1, "c", null, "U", 300, 0, ",3,"));
+        // a real NULL later followed by an unchanged-TOAST update: stays NULL
+        sql(hist(t, 2, "a", "W1", "I", 100, 1, null));
+        sql(hist(t, 2, "b", null, "U", 200, 1, null));
+        sql(hist(t, 2, "c", null, "U", 300, 1, ",3,"));
+        sql(SnowflakeSql.merge(t, l, DeleteMode.HARD, null));
+        assertThat(mirror(t, false)).containsExactly("1:c:V2", "2:c:null");
+        // next window: only unchanged-TOAST updates -> the mirror's value is kept
+        sql(hist(t, 1, "d", null, "U", 400, 0, ",3,"));
+        sql(SnowflakeSql.merge(t, l, DeleteMode.HARD, 400L));
+        assertThat(mirror(t, false)).containsExactly("1:d:V2", "2:c:null");
+    }
+
+    @Test
     void softDeletesKeepTheRowFlagged() {
         DestinationTables t = setUp("m2");
         TableLayout l = TableLayout.initial(schema("m2"));

@@ -43,9 +43,11 @@ class SqlAndLayoutTest {
         String sql = SnowflakeSql.merge(T, TableLayout.initial(V1), DeleteMode.HARD, 0x100L);
         assertThat(sql).startsWith("MERGE INTO DB.S.ORDERS m USING (")
                 .contains("ROW_NUMBER() OVER (PARTITION BY h.ID ORDER BY h._ETL_LSN DESC, h._ETL_SEQ DESC)")
+                .contains("FIRST_VALUE(h.NOTE) OVER (PARTITION BY h.ID ORDER BY CASE WHEN CONTAINS(COALESCE(h._ETL_TOAST,"
+                        + " ''), ',2,') THEN 1 ELSE 0 END, h._ETL_LSN DESC, h._ETL_SEQ DESC) AS NOTE")
                 .contains("h._ETL_LSN >= 256")
                 .contains("ON m.ID = s.ID")
-                .contains("NOTE = CASE WHEN CONTAINS(COALESCE(s._ETL_TOAST, ''), ',2,') THEN m.NOTE ELSE s.NOTE END")
+                .contains("NOTE = CASE WHEN s._ETL_U2 = 1 THEN m.NOTE ELSE s.NOTE END")
                 .contains("WHEN MATCHED AND s._ETL_OP = 'D' AND (m._ETL_LSN IS NULL OR s._ETL_LSN > m._ETL_LSN OR"
                         + " (s._ETL_LSN = m._ETL_LSN AND s._ETL_SEQ > m._ETL_SEQ)) THEN DELETE")
                 .contains("WHEN NOT MATCHED AND s._ETL_OP <> 'D' THEN INSERT (ID, NOTE, AMOUNT, DOC, _ETL_LSN, _ETL_SEQ,"
