@@ -274,4 +274,85 @@ class SnowflakeSinkEmulatorTest {
                 .isEqualTo(expected);
         s2.close();
     }
+
+    static List<Object[]> rows(Object[]... r) {
+        return java.util.Arrays.asList(r);
+    }
+
+    static SchemaChange change(TableSchema before, TableSchema after) {
+        return new SchemaChange(after.table(), before, after, List.of(), List.of(), List.of(), false);
+    }
+
+    static Txn txn(long lsn, Consumer<SinkFixture.Emitter> step) {
+        return new Txn(lsn, lsn + 40, List.of(step));
+    }
+
+    @Test
+    void schemaEvolutionAddsWidensKeepsDroppedColumnsAndStopsOnAnIncompatibleChange() throws Exception {
+        TableSchema v1 = schema("evo", 1, col(true, "id", 23, -1), col(false, "v", 1043, 14),
+                col(false, "n", 1700, NUMERIC_10_2), col(false, "d", 25, -1));
+        TableSchema v2 = schema("evo", 2, col(true, "id", 23, -1), col(false, "v", 1043, 54),
+                col(false, "n", 1700, ((14 << 16) | 2) + 4), col(false, "extra", 23, -1));
+        TableSchema v3 = schema("evo", 3, col(true, "id", 23, -1), col(false, "v", 1043, 54),
+                col(false, "n", 25, -1), col(false, "extra", 23, -1));
+        TableSchema other = schema("evo_other", 1, col(true, "id", 23, -1));
+        SnowflakeDestination d = destination();
+        RecordingDurability dur = new RecordingDurability();
+        SnowflakeSink s = sink(d, "pe", dur);
+        s.accept(initial(v1));
+        s.accept(initial(other));
+        List<Txn> t1 = List.of(txn(0x2_0000_0000L, e -> e.rows(v1, true, rows(row('I', TupleData.ofText("1",
+                "short", "12345678.90", "gone soon"))))));
+        SinkFixture.replay(s, alloc, List.of(), t1, 0);
+        s.accept(change(v1, v2));
+        List<Txn> t2 = List.of(txn(0x2_0000_1000L, e -> e.rows(v2, true, rows(row('I', TupleData.ofText("2",
+                "a longer value than ten", "123456789012.34", "7"))))));
+        SinkFixture.replay(s, alloc, List.of(), t2, 0);
+        await("durable t2", () -> dur.durable.get() == t2.get(0).endLsn());
+
+        List<String> columns = new ArrayList<>();
+        for (List<String> r : q("DESCRIBE TABLE EVO_HISTORY").rows()) {
+            columns.add(r.get(0) + " " + r.get(1));
+        }
+        assertThat(columns).contains("V VARCHAR(50)", "N NUMBER(14,2)", "D VARCHAR(16777216)", "EXTRA NUMBER(10,0)");
+        assertThat(q("SELECT ID, D, EXTRA, N FROM EVO_HISTORY ORDER BY ID").rows()).containsExactly(
+                List.of("1", "gone soon", "null", "12345678.90").stream().map(v -> v.equals("null") ? null : v).toList(),
+                java.util.Arrays.asList("2", null, "7", "123456789012.34"));
+        assertThat(events).anyMatch(e -> e.contains("Column extra added")).anyMatch(e -> e.contains("Column n widened"))
+                .anyMatch(e -> e.startsWith("WARN") && e.contains("Column d was dropped"));
+
+        // numeric -> text cannot be applied in place: that table stops, the other goes on and durability advances
+        s.accept(change(v2, v3));
+        assertThat(s.stoppedTables()).containsExactly(v3.table());
+        assertThat(events).anyMatch(e -> e.startsWith("ERROR") && e.contains("Stopped table public.evo")
+                && e.contains("Resync the table"));
+        List<Txn> t3 = List.of(txn(0x2_0000_2000L, e -> {
+            e.rows(v3, true, rows(row('I', TupleData.ofText("3", "x", "not a number", "1"))));
+            e.rows(other, true, rows(row('I', TupleData.ofText("1"))));
+        }));
+        SinkFixture.replay(s, alloc, List.of(), t3, 0);
+        await("durable t3", () -> dur.durable.get() == t3.get(0).endLsn());
+        assertThat(count("SELECT COUNT(*) FROM EVO_HISTORY")).isEqualTo(2);
+        assertThat(count("SELECT COUNT(*) FROM EVO_OTHER_HISTORY")).isEqualTo(1);
+        s.close();
+    }
+
+    @Test
+    void oversizeValuesBecomeNullWithAnEventUnderTheNullPolicy() throws Exception {
+        TableSchema t = schema("big", 1, col(true, "id", 23, -1), col(false, "v", 1043, 14));
+        SnowflakeDestination d = destination();
+        RecordingDurability dur = new RecordingDurability();
+        SnowflakeSink s = d.openSink("po", SnowflakeSink.Options.DEFAULT.withMergeInterval(Duration.ofHours(1))
+                .withOversize(io.etlstream.catalog.OversizePolicy.NULL_WITH_EVENT), recorder);
+        s.open(dur);
+        List<Txn> txns = List.of(txn(0x3_0000_0000L, e -> e.rows(t, true, rows(
+                row('I', TupleData.ofText("1", "fits")), row('I', TupleData.ofText("2", "eleven char"))))));
+        SinkFixture.replay(s, alloc, List.of(initial(t)), txns, 0);
+        await("durable", () -> dur.durable.get() == txns.get(0).endLsn());
+        assertThat(q("SELECT ID, V FROM BIG_HISTORY ORDER BY ID").rows())
+                .containsExactly(List.of("1", "fits"), java.util.Arrays.asList("2", null));
+        assertThat(events).anyMatch(e -> e.startsWith("WARN") && e.contains("public.big.v")
+                && e.contains("more than 10 characters") && e.contains("written as null"));
+        s.close();
+    }
 }
