@@ -149,12 +149,7 @@ public final class SnowflakeEmulator implements AutoCloseable {
    * statements set the database/schema for later calls of this method.
    */
   public SqlResult sql(String statement) {
-    SqlResult r = sql.execute(statement, session, Map.of());
-    SqlEngine.Context after = sql.lastContext();
-    if (after != null) {
-      session = after;
-    }
-    return r;
+    return sql.execute(statement, session, Map.of(), c -> session = c);
   }
 
   /** Runs a statement with an explicit current database and schema, as the SQL API would. */

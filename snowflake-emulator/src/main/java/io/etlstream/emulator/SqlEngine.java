@@ -9,20 +9,14 @@ import io.etlstream.emulator.Warehouse.TableDef;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.security.PublicKey;
-import java.sql.Blob;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.time.LocalDate;
-import java.time.LocalDateTime;
-import java.time.LocalTime;
 import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -71,6 +65,12 @@ final class SqlEngine {
 
   /** Runs one statement; Snowflake-style failures come out as {@link SqlException}. */
   SqlResult execute(String sql, Context ctx, Map<String, Binding> bindings) {
+    return execute(sql, ctx, bindings, c -> { });
+  }
+
+  /** Like {@link #execute(String, Context, Map)}; {@code onUse} receives the context a USE statement sets. */
+  SqlResult execute(String sql, Context ctx, Map<String, Binding> bindings,
+      java.util.function.Consumer<Context> onUse) {
     List<Token> toks = SqlLexer.lex(sql);
     // One trailing semicolon is allowed; several statements need the multi-statement API.
     int last = toks.size() - 1;
@@ -88,7 +88,12 @@ final class SqlEngine {
     }
     wh.lock().lock();
     try {
-      return new Parser(toks, ctx, bindings == null ? Map.of() : bindings).statement();
+      Parser parser = new Parser(toks, ctx, bindings == null ? Map.of() : bindings);
+      SqlResult result = parser.statement();
+      if (parser.ctx != ctx) {
+        onUse.accept(parser.ctx);
+      }
+      return result;
     } catch (SQLException e) {
       throw translate(e);
     } catch (java.time.DateTimeException e) {
@@ -157,53 +162,6 @@ final class SqlEngine {
       case TIMESTAMP_NTZ, TIMESTAMP_LTZ -> "sf_secs(epoch_ns(" + c + "), " + type.scale() + ")";
       default -> "CAST(" + c + " AS VARCHAR)";
     };
-  }
-
-  static String encode(ResultSet rs, int i, SfType type) throws SQLException {
-    Object o = rs.getObject(i);
-    if (o == null) {
-      return null;
-    }
-    switch (type.kind()) {
-      case FIXED: {
-        BigDecimal d = o instanceof BigDecimal b ? b : new BigDecimal(o.toString());
-        return d.setScale(type.scale(), RoundingMode.HALF_UP).toPlainString();
-      }
-      case REAL:
-        return Double.toString(((Number) o).doubleValue());
-      case BOOLEAN:
-        return Boolean.toString(rs.getBoolean(i));
-      case BINARY: {
-        byte[] b = o instanceof byte[] bytes ? bytes
-            : o instanceof Blob blob ? blob.getBytes(1, (int) blob.length())
-            : o instanceof java.nio.ByteBuffer bb ? toBytes(bb) : rs.getBytes(i);
-        return HexFormat.of().withUpperCase().formatHex(b);
-      }
-      case DATE:
-        return Long.toString(LocalDate.parse(rs.getString(i)).toEpochDay());
-      case TIME: {
-        long nanos = LocalTime.parse(rs.getString(i)).toNanoOfDay();
-        return seconds(nanos / 1_000_000_000L, (int) (nanos % 1_000_000_000L), type.scale());
-      }
-      case TIMESTAMP_NTZ:
-      case TIMESTAMP_LTZ: {
-        LocalDateTime ldt = LocalDateTime.parse(rs.getString(i).replace(' ', 'T'));
-        return seconds(ldt.toEpochSecond(ZoneOffset.UTC), ldt.getNano(), type.scale());
-      }
-      case TIMESTAMP_TZ: {
-        OffsetDateTime odt = parseTz(rs.getString(i));
-        return seconds(odt.toEpochSecond(), odt.getNano(), type.scale()) + " "
-            + (odt.getOffset().getTotalSeconds() / 60 + 1440);
-      }
-      default:
-        return rs.getString(i);
-    }
-  }
-
-  private static byte[] toBytes(java.nio.ByteBuffer bb) {
-    byte[] b = new byte[bb.remaining()];
-    bb.duplicate().get(b);
-    return b;
   }
 
   static OffsetDateTime parseTz(String s) {
@@ -365,6 +323,8 @@ final class SqlEngine {
           return show();
         case "USE":
           return use();
+        case "TRUNCATE":
+          return truncate();
         case "BEGIN": case "START": case "COMMIT": case "ROLLBACK": case "GRANT": case "REVOKE":
           return SqlResult.status("Statement executed successfully.");
         case "SELECT": case "WITH": case "INSERT": case "UPDATE": case "DELETE": case "MERGE":
@@ -686,6 +646,23 @@ final class SqlEngine {
       throw unexpected();
     }
 
+    SqlResult truncate() throws SQLException {
+      expect("TRUNCATE");
+      accept("TABLE");
+      boolean ifExists = accept("IF", "EXISTS");
+      String[] n = tableName(qualified());
+      expectEnd();
+      TableDef t = wh.table(n[0], n[1], n[2]);
+      if (t == null) {
+        if (ifExists) {
+          return SqlResult.status("Statement executed successfully.");
+        }
+        existingTable(n);
+      }
+      wh.exec("DELETE FROM " + t.duckName());
+      return SqlResult.status("Statement executed successfully.");
+    }
+
     // ---- USER ---------------------------------------------------------------------------------
 
     SqlResult createUser(boolean replace) throws SQLException {
@@ -907,7 +884,6 @@ final class SqlEngine {
           ctx = new Context(parts.get(0), parts.get(1));
         }
       }
-      lastContext = ctx;
       return SqlResult.status("Statement executed successfully.");
     }
 
@@ -953,7 +929,7 @@ final class SqlEngine {
             return SqlResult.counts(List.of("number of rows inserted", "number of rows updated",
                 "number of rows deleted"), List.of(ins, upd, del));
           }
-          return result(rs, referenced);
+          throw new IllegalStateException("only MERGE returns rows here");
         }
       }
     }
@@ -1048,34 +1024,6 @@ final class SqlEngine {
         }
       }
       return batches;
-    }
-
-    SqlResult result(ResultSet rs, List<TableDef> referenced) throws SQLException {
-      ResultSetMetaData md = rs.getMetaData();
-      int n = md.getColumnCount();
-      List<SqlResult.Column> cols = new ArrayList<>();
-      for (int i = 1; i <= n; i++) {
-        String name = md.getColumnLabel(i);
-        String duck = md.getColumnTypeName(i);
-        SqlResult.Column col = null;
-        for (TableDef t : referenced) {
-          ColumnDef c = t.column(name);
-          if (c != null && c.type().duckType().equalsIgnoreCase(duck)) {
-            col = new SqlResult.Column(name, c.type(), c.nullable(), t.db(), t.schema(), t.name());
-            break;
-          }
-        }
-        cols.add(col != null ? col : new SqlResult.Column(name, typeOfDuck(duck), true, "", "", ""));
-      }
-      List<List<String>> rows = new ArrayList<>();
-      while (rs.next()) {
-        List<String> row = new ArrayList<>(n);
-        for (int i = 1; i <= n; i++) {
-          row.add(encode(rs, i, cols.get(i - 1).type()));
-        }
-        rows.add(row);
-      }
-      return new SqlResult(cols, rows);
     }
 
     /** Rewrites the statement into DuckDB SQL and collects the tables it names. */
@@ -1175,10 +1123,4 @@ final class SqlEngine {
     }
   }
 
-  private Context lastContext;
-
-  /** The context left by the last USE statement (for callers that keep a session). */
-  Context lastContext() {
-    return lastContext;
-  }
 }

@@ -177,6 +177,11 @@ final class Streaming {
       ChannelState s = wh.channel(t, channel);
       ChannelState next = s == null ? new ChannelState(0, 0, null)
           : new ChannelState(s.clientSequencer() + 1, s.rowSequencer(), s.offsetToken());
+      JsonNode requested = req.get("offset_token");
+      if (requested != null && !requested.isNull()) {
+        // OpenChannelRequest.setOffsetToken: the caller resets the channel's committed offset token.
+        next = new ChannelState(next.clientSequencer(), next.rowSequencer(), requested.asText());
+      }
       wh.putChannel(t, channel, next);
       ObjectNode out = ok();
       out.put("database", t.db());

@@ -101,7 +101,10 @@ class SqlApiTest {
     assertThat(data(ok("DELETE FROM orders WHERE id >= 4"))).containsExactly(List.of("1"));
     List<List<String>> tables = data(ok("SHOW TABLES LIKE 'ORD%' IN SCHEMA sales.raw"));
     assertThat(tables).extracting(r -> r.get(1)).containsExactly("ORDERS", "ORDERS_STAGE");
+    ok("TRUNCATE TABLE orders_stage");
+    assertThat(data(ok("SELECT count(*) FROM orders_stage"))).containsExactly(List.of("0"));
     ok("DROP TABLE orders_stage");
+    assertThat(run("SELECT * FROM orders_stage").code()).isEqualTo("002003");
     assertThat(data(ok("SHOW TABLES LIKE 'orders%' IN DATABASE SALES"))).extracting(r -> r.get(1)).containsExactly("ORDERS");
   }
 
@@ -185,6 +188,27 @@ class SqlApiTest {
     ok("CREATE USER IF NOT EXISTS reader RSA_PUBLIC_KEY = '" + der + "'");
     assertThat(TestSupport.sqlApi(emu, TestSupport.jwt(emu, "READER", other), "SELECT 1", null, null).status())
         .isEqualTo(200);
+  }
+
+  @Test
+  void directSqlKeepsItsOwnUseContext() {
+    emu.sql("CREATE DATABASE IF NOT EXISTS CTX");
+    emu.sql("USE DATABASE ctx");
+    emu.sql("CREATE OR REPLACE TABLE T1 (A NUMBER)");
+    emu.sql("INSERT INTO T1 VALUES (5)");
+    // A USE over HTTP lives only in its request.
+    ok("CREATE DATABASE IF NOT EXISTS SALES");
+    assertThat(ok("USE DATABASE SALES").status()).isEqualTo(200);
+    assertThat(emu.sql("SELECT A FROM T1").rows()).containsExactly(List.of("5"));
+    assertThat(emu.sql("SELECT A FROM T1", "ctx", "public").rows()).containsExactly(List.of("5"));
+  }
+
+  @Test
+  void delayedRequestsStillAnswer() {
+    emu.faults().delay(Faults.Endpoint.SQL_STATEMENTS, 1, java.time.Duration.ofMillis(300));
+    long t0 = System.nanoTime();
+    assertThat(run("SELECT 1").status()).isEqualTo(200);
+    assertThat(System.nanoTime() - t0).isGreaterThanOrEqualTo(300_000_000L);
   }
 
   @Test
