@@ -119,6 +119,9 @@ public final class Vault implements AutoCloseable {
     private ScheduledExecutorService timer; // guarded by state
     private ScheduledFuture<?> idleLock; // guarded by state
 
+    private final java.util.List<java.util.function.Consumer<Boolean>> listeners =
+            new java.util.concurrent.CopyOnWriteArrayList<>();
+
     /** Test hook: runs after the temp file is complete and before it replaces the store. */
     volatile Runnable beforeReplace = () -> {};
 
@@ -153,6 +156,24 @@ public final class Vault implements AutoCloseable {
         }
     }
 
+    /**
+     * Calls {@code listener} with {@code true} on unlock and {@code false} on lock (including auto-lock), on the
+     * thread that caused the change and never while the vault holds a lock. For UIs and the engine.
+     */
+    public void addLockListener(java.util.function.Consumer<Boolean> listener) {
+        listeners.add(Objects.requireNonNull(listener, "listener"));
+    }
+
+    private void fire(boolean unlocked) {
+        for (java.util.function.Consumer<Boolean> l : listeners) {
+            try {
+                l.accept(unlocked);
+            } catch (RuntimeException e) {
+                log.warn("Vault lock listener failed", e);
+            }
+        }
+    }
+
     /** Changes the idle time after which the vault locks itself; zero switches auto-lock off. */
     public void setIdleTimeout(Duration timeout) {
         synchronized (state) {
@@ -180,6 +201,7 @@ public final class Vault implements AutoCloseable {
         } finally {
             writer.unlock();
         }
+        fire(true);
     }
 
     /** Checks {@code masterPassword} against the store and keeps the vault unlocked until {@link #lock()}. */
@@ -188,8 +210,12 @@ public final class Vault implements AutoCloseable {
         FileStamp stamp = stamp();
         byte[] bytes = readFile();
         KeyStore store = loadVerified(bytes, masterPassword);
+        boolean was = isUnlocked();
         publish(masterPassword, new Snapshot(store, stamp, bytes), true);
         log.info("Vault {} unlocked", file);
+        if (!was) {
+            fire(true);
+        }
     }
 
     /** Checks {@code masterPassword} without unlocking (the CLI's {@code vault unlock} in a process of its own). */
@@ -212,6 +238,7 @@ public final class Vault implements AutoCloseable {
         }
         if (wasUnlocked) {
             log.info("Vault {} locked", file);
+            fire(false);
         }
     }
 
@@ -276,7 +303,7 @@ public final class Vault implements AutoCloseable {
     public VaultPublicKey generateKey(String alias, int bits) {
         String a = normalizeAlias(alias);
         if (bits != 2048 && bits != 3072 && bits != 4096) {
-            throw new VaultException(Reason.INVALID_ALIAS, "RSA key size must be 2048, 3072 or 4096 bits, not " + bits
+            throw new VaultException(Reason.INVALID_ARGUMENT, "RSA key size must be 2048, 3072 or 4096 bits, not " + bits
                     + ".");
         }
         requireUnlocked();

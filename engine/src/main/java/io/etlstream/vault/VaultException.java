@@ -19,6 +19,7 @@ public final class VaultException extends UserFacingException {
         NO_SUCH_ALIAS,
         ALIAS_EXISTS,
         INVALID_ALIAS,
+        INVALID_ARGUMENT,
         IO
     }
 

@@ -151,7 +151,8 @@ class VaultCliTest {
                 int status = 401;
                 try {
                     SignedJWT jwt = SignedJWT.parse(ex.getRequestHeaders().getFirst("Authorization").substring(7));
-                    if (jwt.verify(new RSASSAVerifier(pending.key()))) {
+                    if (jwt.verify(new RSASSAVerifier(pending.key()))
+                            && jwt.getJWTClaimsSet().getSubject().equals("XY12345.ETL_LOADER")) {
                         status = 200;
                         subject.set(jwt.getJWTClaimsSet().getSubject());
                     }
@@ -167,6 +168,12 @@ class VaultCliTest {
         server.start();
         try {
             String url = "http://127.0.0.1:" + server.getAddress().getPort();
+            CliRun refused = cli("key", "rotate", "sf_prod", "--finish", "--verify-url", url, "--account",
+                    "xy12345", "--user", "someone_else", "--password-file", pw);
+            assertThat(refused.exit()).isEqualTo(1);
+            assertThat(refused.err()).contains("nothing was switched").contains("RSA_PUBLIC_KEY_2");
+            assertThat(cli("key", "list", "--password-file", pw).out()).contains(oldFp).contains("pending rotation");
+
             CliRun finish = cli("key", "rotate", "sf_prod", "--finish", "--verify-url", url, "--account",
                     "xy12345.us-east-1", "--user", "etl_loader", "--password-file", pw);
             assertThat(finish.exit()).as(finish.err()).isZero();
@@ -186,5 +193,19 @@ class VaultCliTest {
         CliRun gone = cli("key", "show-public", "imported", "--password-file", pw);
         assertThat(gone.exit()).isEqualTo(1);
         assertThat(gone.err()).contains("no key named 'imported'");
+    }
+
+    @Test
+    void nonInteractiveInitAndChangePasswordFromStdin() throws Exception {
+        String h = home().toString();
+        CliRun init = CliRun.withStdin(MASTER + "\n", "--home", h, "vault", "init");
+        assertThat(init.exit()).as(init.err()).isZero();
+        CliRun change = CliRun.withStdin(MASTER + "\nsecond master password\n", "--home", h, "vault",
+                "change-password");
+        assertThat(change.exit()).as(change.err()).isZero();
+        assertThat(CliRun.withStdin("second master password\n", "--home", h, "vault", "unlock").exit()).isZero();
+        CliRun weak = CliRun.withStdin("second master password\nshort\n", "--home", h, "vault", "change-password");
+        assertThat(weak.exit()).isEqualTo(1);
+        assertThat(weak.err()).contains("Nothing was changed");
     }
 }

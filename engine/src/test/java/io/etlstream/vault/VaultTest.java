@@ -228,6 +228,8 @@ class VaultTest {
     @Test
     void autoLocksAfterIdleTime() throws Exception {
         try (Vault v = Vault.open(dir.resolve("vault.p12"), Duration.ofMillis(300))) {
+            List<Boolean> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+            v.addLockListener(events::add);
             v.init(MASTER);
             assertThat(v.isUnlocked()).isTrue();
             long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
@@ -235,6 +237,9 @@ class VaultTest {
                 Thread.sleep(50);
             }
             assertThat(v.isUnlocked()).isFalse();
+            assertThat(events).containsExactly(true, false);
+            v.unlock(MASTER);
+            assertThat(events).containsExactly(true, false, true);
         }
     }
 
