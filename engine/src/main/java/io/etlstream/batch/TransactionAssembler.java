@@ -43,6 +43,10 @@ import org.apache.arrow.vector.VectorSchemaRoot;
  * the commit LSN and time and hands the batches on. Buffered rows count against the allocator's limit, so the
  * limit must hold the largest streamed transaction (see {@link BatchMemory}).
  *
+ * <p>An update that changed the replica identity key (pgoutput sends the old key, 'K') becomes two rows: "D" with
+ * the old key, then "U" with the new row. Under REPLICA IDENTITY FULL every column counts as key, so no such
+ * split is made there; the old row is used only to fill unchanged TOAST values.
+ *
  * <p>One thread (the replication reader) calls {@link #accept}; events go to the consumer on that thread.
  */
 public final class TransactionAssembler implements AutoCloseable {
@@ -55,6 +59,8 @@ public final class TransactionAssembler implements AutoCloseable {
     private Txn current;
     private Txn chunk;
     private final Map<Integer, Txn> streamed = new HashMap<>();
+    /** Per relation, the row count of its last sealed batch: the next builder's initial capacity. */
+    private final Map<Integer, Integer> capacityHint = new HashMap<>();
 
     public TransactionAssembler(BufferAllocator allocator, BatchLimits limits, ChangeConsumer consumer) {
         this(allocator, limits, consumer, new SchemaRegistry());
@@ -84,6 +90,12 @@ public final class TransactionAssembler implements AutoCloseable {
                     i.streamXid());
         } else if (m instanceof Update u) {
             Txn t = txnFor(u.streamXid());
+            if (u.oldKind() == 'K') {
+                // The key changed: the row under the old key is gone. A delete of the old key first lets a
+                // destination keyed on it drop that row instead of keeping a stale copy.
+                t.builder(u.relationId()).append('D', u.oldTuple(), null, t.commitLsn, t.commitMicros, t.seq++,
+                        u.streamXid());
+            }
             t.builder(u.relationId()).append('U', u.newTuple(), u.oldKind() == 'O' ? u.oldTuple() : null, t.commitLsn,
                     t.commitMicros, t.seq++, u.streamXid());
         } else if (m instanceof Delete d) {
@@ -124,6 +136,14 @@ public final class TransactionAssembler implements AutoCloseable {
         } else if (m instanceof StreamStart s) {
             if (current != null || chunk != null) {
                 throw new IllegalStateException("StreamStart inside a transaction or stream chunk");
+            }
+            if (s.firstSegment()) {
+                // A first segment for an xid we hold means the server is sending it again from the start
+                // (after a reconnect): what we buffered would be duplicated.
+                Txn stale = streamed.remove(s.xid());
+                if (stale != null) {
+                    stale.close();
+                }
             }
             chunk = streamed.computeIfAbsent(s.xid(), x -> new Txn(true, x));
         } else if (m instanceof StreamStop) {
@@ -197,6 +217,16 @@ public final class TransactionAssembler implements AutoCloseable {
         return Math.addExact(Math.multiplyExact(t.getEpochSecond(), 1_000_000L), t.getNano() / 1000);
     }
 
+    /**
+     * Forgets every transaction in progress (call it when the replication connection is re-established: the server
+     * resends from the confirmed LSN). Table schemas are kept. Rows already handed on for an unfinished plain
+     * transaction will come again with the same {@code _commit_lsn} and {@code _seq}, so the destination can skip
+     * what it already has.
+     */
+    public void reset() {
+        close();
+    }
+
     /** Frees everything buffered: open builders and uncommitted streamed transactions. */
     @Override
     public void close() {
@@ -259,24 +289,37 @@ public final class TransactionAssembler implements AutoCloseable {
             return s;
         }
 
+        private int lastRelId;
+        private ChangeBatchBuilder lastBuilder;
+
         ChangeBatchBuilder builder(int relId) {
+            ChangeBatchBuilder b = relId == lastRelId ? lastBuilder : null;
+            if (b != null && !b.isFull()) {
+                return b; // the common case: the same table again, nothing changed since
+            }
             TableSchema schema = schemaFor(relId, true);
-            ChangeBatchBuilder b = builders.get(relId);
+            b = builders.get(relId);
             if (b != null && b.schema() != schema) {
                 sealTable(relId);
                 b = null;
             }
             if (b == null) {
                 b = new ChangeBatchBuilder(schema, allocator, limits, buffered);
+                b.initialCapacity(capacityHint.getOrDefault(relId, 256));
                 builders.put(relId, b);
             } else if (b.isFull()) {
                 // Sealed lazily, so the batch that holds a table's last rows is the one sealed at commit.
                 routeSegment(b.sealSegment(), false);
             }
+            lastRelId = relId;
+            lastBuilder = b;
             return b;
         }
 
         void sealTable(int relId) {
+            if (relId == lastRelId) {
+                lastBuilder = null;
+            }
             ChangeBatchBuilder b = builders.remove(relId);
             if (b != null) {
                 routeSegment(b.sealSegment(), false);
@@ -288,6 +331,7 @@ public final class TransactionAssembler implements AutoCloseable {
             if (s == null) {
                 return;
             }
+            capacityHint.put(s.schema.relationId(), s.rows());
             if (buffered) {
                 items.add(new SegmentItem(s));
             } else {
@@ -353,6 +397,7 @@ public final class TransactionAssembler implements AutoCloseable {
                 for (ChangeBatchBuilder b : builders.values()) {
                     Segment s = b.sealSegment();
                     if (s != null) {
+                        capacityHint.put(s.schema.relationId(), s.rows());
                         consumer.accept(toBatch(s, true));
                     }
                     b.close();
@@ -401,6 +446,13 @@ public final class TransactionAssembler implements AutoCloseable {
             }
             items.clear();
             items.addAll(kept);
+            // The transaction's view of table shapes must forget what only the rolled-back part announced.
+            schemas.clear();
+            for (Item item : kept) {
+                if (item instanceof SchemaItem si) {
+                    schemas.put(si.schema().relationId(), si.schema());
+                }
+            }
         }
 
         /** The segment without rows of {@code xid}: the same one, a compacted copy, or null when nothing is left. */
