@@ -1,5 +1,6 @@
 package io.etlstream.cli;
 
+import io.etlstream.catalog.Catalog;
 import io.etlstream.source.pg.Doctor;
 import io.etlstream.source.pg.DoctorReport;
 import io.etlstream.source.pg.PgConnector;
@@ -28,12 +29,15 @@ public final class DoctorCommand implements Callable<Integer> {
     String tables;
 
     @ArgGroup(exclusive = false)
-    SourceCommand.PasswordOptions password = new SourceCommand.PasswordOptions();
+    SourceCommand.SecretOptions secrets = new SourceCommand.SecretOptions();
 
     @Override
     public Integer call() {
-        PgSourceConfig c = SourceCommand.registry(spec).get(source);
-        try (PgPassword pw = (password == null ? new SourceCommand.PasswordOptions() : password).read(spec, source)) {
+        PgSourceConfig c;
+        try (Catalog catalog = Catalog.open(EtlStreamCommand.of(spec).home())) {
+            c = PgSourceConfig.of(catalog.sources().require(source));
+        }
+        try (PgPassword pw = SourceCommand.passwordFor(spec, c, source, secrets, SecretInput.system())) {
             DoctorReport report = new Doctor(new PgConnector(c, pw)).run(TableNames.parseList(tables));
             spec.commandLine().getOut().print(report.render());
             spec.commandLine().getOut().flush();

@@ -1,18 +1,20 @@
 package io.etlstream.cli;
 
 import io.etlstream.UserFacingException;
+import io.etlstream.catalog.Catalog;
+import io.etlstream.catalog.Source;
 import io.etlstream.source.pg.PgConnector;
 import io.etlstream.source.pg.PgPassword;
 import io.etlstream.source.pg.PgSourceConfig;
-import io.etlstream.source.pg.SourceRegistry;
 import io.etlstream.source.pg.SslMode;
+import io.etlstream.vault.Secrets;
+import io.etlstream.vault.Vault;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
@@ -22,7 +24,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code etl-stream source add|list|show|test|remove}: the PostgreSQL sources this engine knows. */
+/**
+ * {@code etl-stream source add|list|show|test|remove}: the PostgreSQL sources in the catalog. Passwords go to the
+ * vault under {@code source.NAME.password} (never on the command line, never in the catalog).
+ */
 @Command(name = "source", description = "Manage PostgreSQL sources.", mixinStandardHelpOptions = true,
         subcommands = {SourceCommand.Add.class, SourceCommand.ListSources.class, SourceCommand.Show.class,
                 SourceCommand.Test.class, SourceCommand.Remove.class})
@@ -37,37 +42,60 @@ public final class SourceCommand implements Callable<Integer> {
         return 0;
     }
 
-    static SourceRegistry registry(CommandSpec spec) {
-        return new SourceRegistry(EtlStreamCommand.of(spec).home().dir());
+    /** The vault alias of a source's password. */
+    static String passwordAlias(String sourceName) {
+        return "source." + sourceName + ".password";
     }
 
-    /** How a run-time password is given (never on the command line itself). */
-    static final class PasswordOptions {
-        @Option(names = "--password-file", paramLabel = "FILE",
-                description = "Read the password from the first line of FILE (instead of stdin or a prompt).")
-        Path passwordFile;
+    /** Where secrets come from when a command needs them: files, else the console, else stdin lines (PG first). */
+    static final class SecretOptions {
+        @Option(names = "--pg-password-file", paramLabel = "FILE",
+                description = "Read the PostgreSQL password from FILE (else: prompt, or the first stdin line).")
+        Path pgPasswordFile;
 
-        @Option(names = "--password-stdin", description = "Read the password from the first line of stdin.")
-        boolean passwordStdin;
+        @Option(names = "--master-password-file", paramLabel = "FILE",
+                description = "Read the vault's master password from FILE (else: prompt, or the next stdin line).")
+        Path masterPasswordFile;
 
-        @Option(names = "--no-password", description = "Connect without a password (trust or certificate authentication).")
+        @Option(names = "--no-password", description = "The source needs no password (trust or certificate auth).")
         boolean noPassword;
+    }
 
-        PgPassword read(CommandSpec spec, String sourceName) {
-            if (noPassword) {
-                return PgPassword.none();
+    /**
+     * The password of a stored source: from the vault when the source has an alias, else asked for now.
+     * The caller closes the result (it zeroes the characters).
+     */
+    static PgPassword passwordFor(CommandSpec spec, PgSourceConfig c, String name, SecretOptions s, SecretInput in) {
+        SecretOptions opts = s == null ? new SecretOptions() : s;
+        if (opts.noPassword) {
+            return PgPassword.none();
+        }
+        if (c.passwordAlias() != null) {
+            Vault vault = Vault.open(EtlStreamCommand.of(spec).home().vaultFile());
+            if (vault.exists()) {
+                VaultCommand.MasterPassword master = new VaultCommand.MasterPassword();
+                master.file = opts.masterPasswordFile;
+                vault.close();
+                try (Vault v = VaultCommand.unlocked(spec, master, in)) {
+                    char[] pw = v.password(c.passwordAlias());
+                    try {
+                        return PgPassword.of(pw);
+                    } finally {
+                        Secrets.zero(pw);
+                    }
+                }
             }
-            char[] pw = PasswordInput.read(passwordFile, passwordStdin, System.in, "Password for source " + sourceName + ": ");
-            try {
-                return PgPassword.of(pw);
-            } finally {
-                Arrays.fill(pw, '\0');
-            }
+        }
+        char[] pw = in.read(opts.pgPasswordFile, "PostgreSQL password for source " + name + ": ", "PostgreSQL password");
+        try {
+            return PgPassword.of(pw);
+        } finally {
+            Secrets.zero(pw);
         }
     }
 
     @Command(name = "add", description = "Add a source: --url postgresql://USER@HOST:PORT/DB or --host/--port/--database/--user."
-            + " The password is read from stdin or a prompt, never from the command line.")
+            + " The password is read from a file, a prompt or stdin (never the command line) and stored in the vault.")
     static final class Add implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -90,21 +118,20 @@ public final class SourceCommand implements Callable<Integer> {
             @Option(names = "--user", required = true) String user;
         }
 
-        @Option(names = "--sslmode", paramLabel = "MODE", description = "disable, require, verify-ca or verify-full.")
+        @Option(names = "--sslmode", paramLabel = "MODE", description = "disable, allow, prefer, require, verify-ca or verify-full.")
         String sslmode;
 
         @Option(names = "--sslrootcert", paramLabel = "FILE", description = "CA certificate (PEM) for verify-ca/verify-full.")
         Path sslrootcert;
 
-        @Option(names = "--no-test", description = "Save without connecting (and without asking for the password).")
+        @Option(names = "--no-test", description = "Save without connecting first.")
         boolean noTest;
 
         @ArgGroup(exclusive = false)
-        PasswordOptions password = new PasswordOptions();
+        SecretOptions secrets = new SecretOptions();
 
         @Override
         public Integer call() {
-            SourceRegistry.checkName(name);
             PgSourceConfig config;
             if (where.url != null) {
                 config = PgSourceConfig.fromUrl(where.url);
@@ -117,20 +144,42 @@ public final class SourceCommand implements Callable<Integer> {
                 config = new PgSourceConfig(where.parts.host, where.parts.port, where.parts.database, where.parts.user,
                         sslmode == null ? SslMode.DISABLE : SslMode.parse(sslmode), sslrootcert);
             }
+            SecretOptions opts = secrets == null ? new SecretOptions() : secrets;
             PrintWriter out = spec.commandLine().getOut();
-            if (registry(spec).find(name).isPresent()) {
-                throw new UserFacingException("a source named '" + name + "' already exists: remove it first with"
-                        + " `etl-stream source remove " + name + "`");
-            }
-            if (!noTest) {
-                try (PgPassword pw = (password == null ? new PasswordOptions() : password).read(spec, name)) {
-                    out.println(Test.describe(new PgConnector(config, pw)));
+            SecretInput in = SecretInput.system();
+            try (Catalog catalog = Catalog.open(EtlStreamCommand.of(spec).home())) {
+                if (catalog.sources().find(name).isPresent()) {
+                    throw new UserFacingException("a source named '" + name + "' already exists: remove it first with"
+                            + " `etl-stream source remove " + name + "`");
                 }
+                String alias = null;
+                try (PgPassword pw = opts.noPassword ? PgPassword.none() : PgPassword.of(readPg(in, opts))) {
+                    if (!noTest) {
+                        out.println(Test.describe(new PgConnector(config, pw)));
+                    }
+                    if (!opts.noPassword) {
+                        alias = passwordAlias(name);
+                        VaultCommand.MasterPassword master = new VaultCommand.MasterPassword();
+                        master.file = opts.masterPasswordFile;
+                        try (Vault vault = VaultCommand.unlocked(spec, master, in)) {
+                            char[] copy = pw.copy();
+                            try {
+                                vault.putPassword(alias, copy);
+                            } finally {
+                                Secrets.zero(copy);
+                            }
+                        }
+                    }
+                }
+                Source saved = catalog.sources().add(config.withPasswordAlias(alias).toCatalog(name));
+                out.println("added source " + saved.name() + ": " + config.displayUrl()
+                        + (alias == null ? " (no password)" : " (password in the vault as " + alias + ")"));
             }
-            registry(spec).add(name, config);
-            out.println("added source " + name + ": " + config.displayUrl());
-            out.println("note: the password is not stored yet (no vault): commands that connect ask for it again");
             return 0;
+        }
+
+        private char[] readPg(SecretInput in, SecretOptions opts) {
+            return in.read(opts.pgPasswordFile, "PostgreSQL password for " + name + ": ", "PostgreSQL password");
         }
     }
 
@@ -141,14 +190,15 @@ public final class SourceCommand implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            SourceRegistry r = registry(spec);
-            List<String> names = r.names();
             PrintWriter out = spec.commandLine().getOut();
-            if (names.isEmpty()) {
-                out.println("no sources yet: add one with `etl-stream source add NAME --url postgresql://USER@HOST/DB`");
-            }
-            for (String n : names) {
-                out.println(n + "\t" + r.get(n).displayUrl());
+            try (Catalog catalog = Catalog.open(EtlStreamCommand.of(spec).home())) {
+                List<Source> all = catalog.sources().list();
+                if (all.isEmpty()) {
+                    out.println("no sources yet: add one with `etl-stream source add NAME --url postgresql://USER@HOST/DB`");
+                }
+                for (Source s : all) {
+                    out.println(s.name() + "\t" + PgSourceConfig.of(s).displayUrl());
+                }
             }
             return 0;
         }
@@ -164,17 +214,20 @@ public final class SourceCommand implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            PgSourceConfig c = registry(spec).get(name);
             PrintWriter out = spec.commandLine().getOut();
-            out.println("name:        " + name);
-            out.println("url:         " + c.displayUrl());
-            out.println("host:        " + c.host());
-            out.println("port:        " + c.port());
-            out.println("database:    " + c.database());
-            out.println("user:        " + c.user());
-            out.println("sslmode:     " + c.sslMode());
-            out.println("sslrootcert: " + (c.sslRootCert() == null ? "-" : c.sslRootCert()));
-            out.println("password:    *** (vault alias " + c.passwordAlias() + ")");
+            try (Catalog catalog = Catalog.open(EtlStreamCommand.of(spec).home())) {
+                Source s = catalog.sources().require(name);
+                PgSourceConfig c = PgSourceConfig.of(s);
+                out.println("name:        " + s.name());
+                out.println("url:         " + c.displayUrl());
+                out.println("host:        " + c.host());
+                out.println("port:        " + c.port());
+                out.println("database:    " + c.database());
+                out.println("user:        " + c.user());
+                out.println("sslmode:     " + c.sslMode());
+                out.println("sslrootcert: " + (c.sslRootCert() == null ? "-" : c.sslRootCert()));
+                out.println("password:    " + (c.passwordAlias() == null ? "none" : "*** (vault alias " + c.passwordAlias() + ")"));
+            }
             return 0;
         }
     }
@@ -188,12 +241,15 @@ public final class SourceCommand implements Callable<Integer> {
         String name;
 
         @ArgGroup(exclusive = false)
-        PasswordOptions password = new PasswordOptions();
+        SecretOptions secrets = new SecretOptions();
 
         @Override
         public Integer call() {
-            PgSourceConfig c = registry(spec).get(name);
-            try (PgPassword pw = (password == null ? new PasswordOptions() : password).read(spec, name)) {
+            PgSourceConfig c;
+            try (Catalog catalog = Catalog.open(EtlStreamCommand.of(spec).home())) {
+                c = PgSourceConfig.of(catalog.sources().require(name));
+            }
+            try (PgPassword pw = passwordFor(spec, c, name, secrets, SecretInput.system())) {
                 spec.commandLine().getOut().println(describe(new PgConnector(c, pw)));
             }
             return 0;
@@ -222,7 +278,7 @@ public final class SourceCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "remove", description = "Forget a source (pipelines that use it must be removed first).")
+    @Command(name = "remove", description = "Forget a source and delete its password from the vault.")
     static final class Remove implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -232,10 +288,12 @@ public final class SourceCommand implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            if (!registry(spec).remove(name)) {
-                throw new UserFacingException("no source named '" + name + "': list them with `etl-stream source list`");
+            try (Catalog catalog = Catalog.open(EtlStreamCommand.of(spec).home())) {
+                catalog.sources().require(name);
+                catalog.sources().remove(name);
             }
-            spec.commandLine().getOut().println("removed source " + name);
+            spec.commandLine().getOut().println("removed source " + name
+                    + " (its vault entry " + passwordAlias(name) + " stays until `etl-stream vault` removes it)");
             return 0;
         }
     }

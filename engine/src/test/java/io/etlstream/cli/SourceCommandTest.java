@@ -8,6 +8,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -44,14 +45,19 @@ class SourceCommandTest {
         Files.writeString(pwFile, "cli-Secret\n");
         Path wrongFile = home.resolve("wrong.txt");
         Files.writeString(wrongFile, "nope\n");
+        Path master = home.resolve("master.txt");
+        Files.writeString(master, "correct horse battery staple 42\n");
+        assertThat(run("vault", "init", "--password-file", master.toString()).exit()).isZero();
 
         Run add = run("source", "add", "src1", "--url", "postgresql://cli_user@" + db.host() + ":" + db.port() + "/" + db.name(),
-                "--password-file", pwFile.toString());
+                "--pg-password-file", pwFile.toString(), "--master-password-file", master.toString());
         assertThat(add.exit()).as(add.err()).isZero();
-        assertThat(add.out()).contains("ok: connected").contains("replication connection ok").contains("added source src1");
+        assertThat(add.out()).contains("ok: connected").contains("replication connection ok").contains("added source src1")
+                .contains("source.src1.password");
 
         Run wrong = run("source", "add", "src2", "--host", db.host(), "--port", String.valueOf(db.port()), "--database",
-                db.name(), "--user", "cli_user", "--password-file", wrongFile.toString());
+                db.name(), "--user", "cli_user", "--pg-password-file", wrongFile.toString(), "--master-password-file",
+                master.toString());
         assertThat(wrong.exit()).isEqualTo(1);
         assertThat(wrong.err()).contains("rejected the password").doesNotContain("\tat ");
 
@@ -59,16 +65,17 @@ class SourceCommandTest {
         assertThat(list.out()).contains("src1").doesNotContain("src2");
         Run show = run("source", "show", "src1");
         assertThat(show.out()).contains("user:        cli_user").contains("password:    ***").doesNotContain("cli-Secret");
-        assertThat(Files.readString(home.resolve("sources.json"))).doesNotContain("cli-Secret");
 
-        assertThat(run("source", "test", "src1", "--password-file", pwFile.toString()).exit()).isZero();
-        Run badTest = run("source", "test", "src1", "--password-file", wrongFile.toString());
-        assertThat(badTest.exit()).isEqualTo(1);
+        // The password now comes from the vault: only the master password is needed.
+        Run test = run("source", "test", "src1", "--master-password-file", master.toString());
+        assertThat(test.exit()).as(test.err()).isZero();
+        assertThat(run("source", "test", "src1", "--master-password-file", wrongFile.toString()).exit()).isEqualTo(1);
 
-        Run ok = run("doctor", "--source", "src1", "--tables", "cli_ok", "--password-file", pwFile.toString());
+        Run ok = run("doctor", "--source", "src1", "--tables", "cli_ok", "--master-password-file", master.toString());
         assertThat(ok.exit()).as(ok.out() + ok.err()).isZero();
         assertThat(ok.out()).contains("ok").contains("wal_level");
-        Run bad = run("doctor", "--source", "src1", "--tables", "public.cli_ok,cli_nokey", "--password-file", pwFile.toString());
+        Run bad = run("doctor", "--source", "src1", "--tables", "public.cli_ok,cli_nokey", "--master-password-file",
+                master.toString());
         assertThat(bad.exit()).isEqualTo(1);
         assertThat(bad.out()).contains("ERROR").contains("fix: ALTER TABLE \"public\".\"cli_nokey\" ADD PRIMARY KEY");
 
@@ -76,5 +83,13 @@ class SourceCommandTest {
         assertThat(run("source", "show", "src1").exit()).isEqualTo(1);
         assertThat(run("source", "add", "x", "--url", "postgresql://u:pw@h/d", "--no-test").err()).contains("password");
         assertThat(run("source", "add").exit()).isEqualTo(2);
+        for (Path p : List.of(home.resolve("catalog"))) {
+            try (var files = Files.walk(p)) {
+                for (Path f : files.filter(Files::isRegularFile).toList()) {
+                    assertThat(new String(Files.readAllBytes(f), java.nio.charset.StandardCharsets.ISO_8859_1))
+                            .as("catalog file " + f).doesNotContain("cli-Secret");
+                }
+            }
+        }
     }
 }

@@ -72,12 +72,14 @@ public final class PgConnector {
         if (config.sslMode() == SslMode.DISABLE) {
             PGProperty.SSL.set(p, false);
         } else {
-            PGProperty.SSL.set(p, true);
+            if (config.sslMode() == SslMode.REQUIRE || config.sslMode().verifiesCertificate()) {
+                PGProperty.SSL.set(p, true);
+            }
             if (config.sslRootCert() != null) {
                 PGProperty.SSL_ROOT_CERT.set(p, config.sslRootCert().toString());
             }
             if (!config.sslMode().verifiesCertificate()) {
-                // "require" encrypts without checking the certificate, as libpq does.
+                // allow/prefer/require encrypt without checking the certificate, as libpq does.
                 PGProperty.SSL_FACTORY.set(p, "org.postgresql.ssl.NonValidatingFactory");
             }
         }

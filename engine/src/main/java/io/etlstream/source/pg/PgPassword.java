@@ -39,6 +39,11 @@ public final class PgPassword implements AutoCloseable {
         return new PgPassword(new char[0]);
     }
 
+    /** A copy of the characters, for handing on to the vault; the caller zeroes it. */
+    public char[] copy() {
+        return chars.clone();
+    }
+
     String handle() {
         return handle;
     }

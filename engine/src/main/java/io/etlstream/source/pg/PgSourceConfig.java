@@ -46,6 +46,20 @@ public record PgSourceConfig(String host, int port, String database, String user
         this(host, port, database, user, sslMode, sslRootCert, null);
     }
 
+    /** The connection settings of a catalog source (its password stays in the vault under its alias). */
+    public static PgSourceConfig of(io.etlstream.catalog.Source s) {
+        return new PgSourceConfig(s.host(), s.port(), s.databaseName(), s.userName(), SslMode.parse(s.sslMode().pgValue()),
+                s.sslRootCert() == null ? null : Path.of(s.sslRootCert()), s.passwordAlias());
+    }
+
+    /** A catalog draft for these settings under {@code name}. */
+    public io.etlstream.catalog.Source toCatalog(String name) {
+        return io.etlstream.catalog.Source.draft(name, host, port, database, user)
+                .withSsl(io.etlstream.catalog.SslMode.fromPgValue(sslMode.pgName()),
+                        sslRootCert == null ? null : sslRootCert.toString())
+                .withPasswordAlias(passwordAlias);
+    }
+
     /** The same source with a password alias (the vault entry that holds its password). */
     public PgSourceConfig withPasswordAlias(String alias) {
         return new PgSourceConfig(host, port, database, user, sslMode, sslRootCert, alias);

@@ -8,6 +8,7 @@ import io.etlstream.batch.TableId;
 import io.etlstream.batch.TableSchema;
 import io.etlstream.source.pg.pgoutput.PgOutputMessage.RelationColumn;
 import io.etlstream.source.pg.pgoutput.TupleData;
+import io.etlstream.source.pg.types.CopyText;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -159,7 +160,8 @@ final class SnapshotCopier {
                         long rows = 0;
                         long bytes = 0;
                         while ((row = copy.readFromCopy()) != null) {
-                            TupleData tuple = CopyTextRow.parse(row, columns);
+                            int len = row.length > 0 && row[row.length - 1] == '\n' ? row.length - 1 : row.length;
+                            TupleData tuple = CopyText.parseRow(row, 0, len, columns);
                             builder.appendSnapshotRow(tuple, snapshot.consistentPoint(), snapshotMicros);
                             rows++;
                             bytes += row.length;

@@ -11,8 +11,8 @@ public enum SourceState {
     private static final Map<SourceState, Set<SourceState>> NEXT = Map.of(
             NEW, EnumSet.of(STARTING, STOPPED),
             STARTING, EnumSet.of(SNAPSHOT, STREAMING, RECONNECTING, STOPPED, FAILED),
-            SNAPSHOT, EnumSet.of(STREAMING, RECONNECTING, STOPPED, FAILED),
-            STREAMING, EnumSet.of(SNAPSHOT, RECONNECTING, STOPPED, FAILED),
+            SNAPSHOT, EnumSet.of(STARTING, STREAMING, RECONNECTING, STOPPED, FAILED),
+            STREAMING, EnumSet.of(STARTING, SNAPSHOT, RECONNECTING, STOPPED, FAILED),
             RECONNECTING, EnumSet.of(STARTING, STREAMING, SNAPSHOT, STOPPED, FAILED),
             STOPPED, EnumSet.noneOf(SourceState.class),
             FAILED, EnumSet.of(STOPPED));

@@ -6,6 +6,8 @@ import java.util.Locale;
 /** TLS policy for a PostgreSQL connection, with libpq's names and meanings. */
 public enum SslMode {
     DISABLE("disable"),
+    ALLOW("allow"),
+    PREFER("prefer"),
     REQUIRE("require"),
     VERIFY_CA("verify-ca"),
     VERIFY_FULL("verify-full");
@@ -33,7 +35,7 @@ public enum SslMode {
                 return m;
             }
         }
-        throw new UserFacingException("unknown sslmode '" + text + "': use disable, require, verify-ca or verify-full");
+        throw new UserFacingException("unknown sslmode '" + text + "': use disable, allow, prefer, require, verify-ca or verify-full");
     }
 
     @Override
