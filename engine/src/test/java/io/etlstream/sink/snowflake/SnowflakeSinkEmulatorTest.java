@@ -355,4 +355,53 @@ class SnowflakeSinkEmulatorTest {
                 && e.contains("more than 10 characters") && e.contains("written as null"));
         s.close();
     }
+
+    @Test
+    void postgresHearsOfATransactionOnlyAfterEveryChannelCommittedIt() throws Exception {
+        TableSchema a = schema("dur_a", 1, col(true, "id", 23, -1));
+        TableSchema b = schema("dur_b", 1, col(true, "id", 23, -1));
+        SnowflakeDestination d = destination();
+        RecordingDurability dur = new RecordingDurability();
+        SnowflakeSink s = sink(d, "pd", dur);
+        List<Txn> first = List.of(txn(0x4_0000_0000L, e -> {
+            e.rows(a, true, rows(row('I', TupleData.ofText("1"))));
+            e.rows(b, true, rows(row('I', TupleData.ofText("1"))));
+        }));
+        SinkFixture.replay(s, alloc, List.of(initial(a), initial(b)), first, 0);
+        await("first durable", () -> dur.durable.get() == first.get(0).endLsn());
+
+        // the next blob registrations are held for 3 s: nothing may be reported durable meanwhile
+        emu.faults().delay(Endpoint.REGISTER_BLOBS, 5, Duration.ofSeconds(3));
+        List<Txn> second = List.of(txn(0x4_0000_1000L, e -> e.rows(b, true, rows(row('I', TupleData.ofText("2"))))));
+        SinkFixture.replay(s, alloc, List.of(), second, 0);
+        Thread.sleep(1500);
+        assertThat(dur.durable.get()).isEqualTo(first.get(0).endLsn());
+        assertThat(count("SELECT COUNT(*) FROM DUR_B_HISTORY")).isEqualTo(1);
+        await("second durable", () -> dur.durable.get() == second.get(0).endLsn());
+        assertThat(count("SELECT COUNT(*) FROM DUR_B_HISTORY")).isEqualTo(2);
+        assertThat(new ArrayList<>(dur.reports)).isSorted().doesNotHaveDuplicates();
+        s.close();
+    }
+
+    @Test
+    void theMirrorIsMergedOnItsIntervalAndNotWhenNothingChanged() throws Exception {
+        TableSchema t = schema("interval_t", 1, col(true, "id", 23, -1), col(false, "v", 25, -1));
+        SnowflakeDestination d = destination();
+        RecordingDurability dur = new RecordingDurability();
+        SnowflakeSink s = d.openSink("pm", SnowflakeSink.Options.DEFAULT.withMergeInterval(Duration.ofSeconds(1)),
+                recorder);
+        s.open(dur);
+        List<Txn> txns = List.of(txn(0x5_0000_0000L, e -> e.rows(t, true, rows(row('I', TupleData.ofText("1", "a")),
+                row('I', TupleData.ofText("2", "b"))))));
+        SinkFixture.replay(s, alloc, List.of(initial(t)), txns, 0);
+        await("mirror merged", () -> count("SELECT COUNT(*) FROM INTERVAL_T") == 2);
+        Thread.sleep(1500); // let a merge that was already running finish
+        long statements = emu.faults().requests(Endpoint.SQL_STATEMENTS);
+        Thread.sleep(3500);
+        assertThat(emu.faults().requests(Endpoint.SQL_STATEMENTS)).as("no MERGE while idle").isEqualTo(statements);
+        List<Txn> more = List.of(txn(0x5_0000_1000L, e -> e.rows(t, true, rows(row('D', TupleData.ofText("1", null))))));
+        SinkFixture.replay(s, alloc, List.of(), more, 0);
+        await("delete merged", () -> count("SELECT COUNT(*) FROM INTERVAL_T") == 1);
+        s.close();
+    }
 }
