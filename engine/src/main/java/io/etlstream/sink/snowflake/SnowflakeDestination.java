@@ -2,7 +2,9 @@ package io.etlstream.sink.snowflake;
 
 import io.etlstream.UserFacingException;
 import io.etlstream.catalog.Destination;
+import io.etlstream.sink.ConnectedDestination;
 import io.etlstream.sink.FlushLimiter;
+import io.etlstream.sink.SinkOptions;
 import io.etlstream.sink.SinkEvents;
 import java.net.URI;
 import java.security.PrivateKey;
@@ -22,7 +24,7 @@ import net.snowflake.ingest.utils.SnowflakeURL;
  * A connected Snowflake destination: one Snowpipe Streaming client and one SQL API session, both signed with the
  * same private key in-process. Pipelines writing to it get a {@link SnowflakeSink} each (one channel per table).
  */
-public final class SnowflakeDestination implements AutoCloseable {
+public final class SnowflakeDestination implements ConnectedDestination {
 
     private final Destination config;
     private final SnowflakeAccount account;
@@ -61,7 +63,8 @@ public final class SnowflakeDestination implements AutoCloseable {
     }
 
     /** A sink for one pipeline; the caller closes it before this destination. */
-    public SnowflakeSink openSink(String pipeline, SnowflakeSink.Options options, SinkEvents events) {
+    @Override
+    public SnowflakeSink openSink(String pipeline, SinkOptions options, SinkEvents events) {
         return new SnowflakeSink(pipeline, client, sql, options, events, limiter, Clock.systemUTC());
     }
 
@@ -71,6 +74,13 @@ public final class SnowflakeDestination implements AutoCloseable {
 
     public Destination config() {
         return config;
+    }
+
+    @Override
+    public String check() {
+        TestReport r = test();
+        return "SQL API " + r.sqlApi().toMillis() + " ms, Snowpipe Streaming channel commit " + r.channel().toMillis()
+                + " ms (" + r.endpoint() + ")";
     }
 
     /** The result of {@link #test()}: what was checked, and how long each step took. */

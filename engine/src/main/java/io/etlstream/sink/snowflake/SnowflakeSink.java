@@ -11,11 +11,11 @@ import io.etlstream.catalog.DeleteMode;
 import io.etlstream.catalog.OversizePolicy;
 import io.etlstream.sink.FlushLimiter;
 import io.etlstream.sink.SinkEvents;
+import io.etlstream.sink.SinkOptions;
 import io.etlstream.sink.SinkEvents.Level;
 import io.etlstream.source.pg.ChangeSink;
 import io.etlstream.source.pg.pgoutput.PgOutputMessage.RelationColumn;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.ZoneOffset;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -55,29 +55,10 @@ public final class SnowflakeSink implements ChangeSink {
 
     private static final Logger log = LoggerFactory.getLogger(SnowflakeSink.class);
 
-    /** How this sink behaves; {@link #DEFAULT}: hard deletes, stop a table on an oversize value, MERGE every 60 s. */
-    public record Options(DeleteMode deleteMode, OversizePolicy oversize, Duration mergeInterval,
-            Duration commitPollInterval) {
-        public static final Options DEFAULT = new Options(DeleteMode.HARD, OversizePolicy.STOP, Duration.ofSeconds(60),
-                Duration.ofMillis(250));
-
-        public Options withMergeInterval(Duration d) {
-            return new Options(deleteMode, oversize, d, commitPollInterval);
-        }
-
-        public Options withDeleteMode(DeleteMode m) {
-            return new Options(m, oversize, mergeInterval, commitPollInterval);
-        }
-
-        public Options withOversize(OversizePolicy p) {
-            return new Options(deleteMode, p, mergeInterval, commitPollInterval);
-        }
-    }
-
     private final String pipeline;
     private final SnowflakeStreamingIngestClient client;
     private final SqlSession sql;
-    private final Options options;
+    private final SinkOptions options;
     private final SinkEvents events;
     private final FlushLimiter limiter;
     private final Clock clock;
@@ -90,7 +71,7 @@ public final class SnowflakeSink implements ChangeSink {
     private volatile RuntimeException backgroundFailure;
     private ScheduledExecutorService scheduler;
 
-    public SnowflakeSink(String pipeline, SnowflakeStreamingIngestClient client, SqlSession sql, Options options,
+    public SnowflakeSink(String pipeline, SnowflakeStreamingIngestClient client, SqlSession sql, SinkOptions options,
             SinkEvents events, FlushLimiter limiter, Clock clock) {
         this.pipeline = Objects.requireNonNull(pipeline, "pipeline");
         this.client = Objects.requireNonNull(client, "client");

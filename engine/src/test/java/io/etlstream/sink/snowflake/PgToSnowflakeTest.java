@@ -105,7 +105,7 @@ class PgToSnowflakeTest {
                         new FlushLimiter(2))) {
             PgConnector conn = new PgConnector(new PgSourceConfig(db.host(), db.port(), db.name(), "postgres",
                     SslMode.DISABLE, null), pw);
-            SnowflakeSink sink = dest.openSink("e2e" + db.major(), SnowflakeSink.Options.DEFAULT
+            SnowflakeSink sink = dest.openSink("e2e" + db.major(), io.etlstream.sink.SinkOptions.DEFAULT
                     .withMergeInterval(Duration.ofHours(1)), (l, t, m) -> events.add(l + " " + m));
             SnapshotLedger ledger = SnapshotLedger.inMemory();
             try (PgSource source = new PgSource(conn, "e2e" + db.major(), List.of(orders, logs), sink, ledger,

@@ -82,7 +82,7 @@ class SnowflakeSinkEmulatorTest {
     }
 
     SnowflakeSink sink(SnowflakeDestination dest, String pipeline, RecordingDurability dur) throws Exception {
-        SnowflakeSink s = dest.openSink(pipeline, SnowflakeSink.Options.DEFAULT.withMergeInterval(Duration.ofHours(1)),
+        SnowflakeSink s = dest.openSink(pipeline, io.etlstream.sink.SinkOptions.DEFAULT.withMergeInterval(Duration.ofHours(1)),
                 recorder);
         s.open(dur);
         return s;
@@ -342,7 +342,7 @@ class SnowflakeSinkEmulatorTest {
         TableSchema t = schema("big", 1, col(true, "id", 23, -1), col(false, "v", 1043, 14));
         SnowflakeDestination d = destination();
         RecordingDurability dur = new RecordingDurability();
-        SnowflakeSink s = d.openSink("po", SnowflakeSink.Options.DEFAULT.withMergeInterval(Duration.ofHours(1))
+        SnowflakeSink s = d.openSink("po", io.etlstream.sink.SinkOptions.DEFAULT.withMergeInterval(Duration.ofHours(1))
                 .withOversize(io.etlstream.catalog.OversizePolicy.NULL_WITH_EVENT), recorder);
         s.open(dur);
         List<Txn> txns = List.of(txn(0x3_0000_0000L, e -> e.rows(t, true, rows(
@@ -388,7 +388,7 @@ class SnowflakeSinkEmulatorTest {
         TableSchema t = schema("interval_t", 1, col(true, "id", 23, -1), col(false, "v", 25, -1));
         SnowflakeDestination d = destination();
         RecordingDurability dur = new RecordingDurability();
-        SnowflakeSink s = d.openSink("pm", SnowflakeSink.Options.DEFAULT.withMergeInterval(Duration.ofSeconds(1)),
+        SnowflakeSink s = d.openSink("pm", io.etlstream.sink.SinkOptions.DEFAULT.withMergeInterval(Duration.ofSeconds(1)),
                 recorder);
         s.open(dur);
         List<Txn> txns = List.of(txn(0x5_0000_0000L, e -> e.rows(t, true, rows(row('I', TupleData.ofText("1", "a")),
