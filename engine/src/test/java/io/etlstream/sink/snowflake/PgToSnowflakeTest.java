@@ -138,4 +138,75 @@ class PgToSnowflakeTest {
         assertThat(sfRows("SELECT COUNT(*) FROM LOGS_HISTORY WHERE _ETL_OP = 'T'", schema)).containsExactly("1");
         assertThat(events).anyMatch(e -> e.contains("Column extra added"));
     }
+
+    @ParameterizedTest(name = "{0}")
+    @ArgumentsSource(AllPgVersions.class)
+    void aCrashedPipelineResumesFromTheSlotWithoutLossOrDuplicates(PgDatabase db) throws Exception {
+        String schema = "RESUME" + db.major();
+        emu.sql("CREATE DATABASE IF NOT EXISTS DB");
+        emu.sql("CREATE SCHEMA IF NOT EXISTS DB." + schema);
+        db.execute("CREATE TABLE acct (id int PRIMARY KEY, balance numeric(12,2), note text)",
+                "INSERT INTO acct SELECT g, 100, 'start' FROM generate_series(1, 300) g");
+        TableId acct = new TableId("public", "acct");
+        Destination d = Destination.draft("emu", null, emu.url().toString(), "ETL", "ACCOUNTADMIN", "DB", schema, "k");
+        // stands for the catalog's record of finished snapshots, which outlives the process
+        SnapshotLedger ledger = SnapshotLedger.inMemory();
+        String pipeline = "resume" + db.major();
+        PgSource.Options opts = PgSource.Options.defaults().withStatusInterval(Duration.ofSeconds(1))
+                .withBackoff(Duration.ofMillis(200), Duration.ofSeconds(2)).withHeartbeatInterval(Duration.ZERO);
+        try (PgPassword pw = PgPassword.none()) {
+            PgConnector conn = new PgConnector(new PgSourceConfig(db.host(), db.port(), db.name(), "postgres",
+                    SslMode.DISABLE, null), pw);
+            // run 1: snapshot, some transactions, then the process "dies": the sink is abandoned, not drained
+            SnowflakeDestination d1 = SnowflakeDestination.open(d, key.getPrivate(), SnowpipeTuning.DEFAULT,
+                    new FlushLimiter(2));
+            SnowflakeSink s1 = d1.openSink(pipeline, io.etlstream.sink.SinkOptions.DEFAULT
+                    .withMergeInterval(Duration.ofHours(1)), (l, t, m) -> { });
+            SnapshotLedger ledger1 = ledger;
+            try (PgSource source = new PgSource(conn, pipeline, List.of(acct), s1, ledger1, opts)) {
+                source.start();
+                await(() -> ledger1.completed().size() == 1 || source.failure().isPresent(), Duration.ofSeconds(90),
+                        source::toString);
+                for (int i = 0; i < 30; i++) {
+                    db.execute("BEGIN; UPDATE acct SET balance = balance - 1 WHERE id = " + (i + 1)
+                            + "; UPDATE acct SET balance = balance + 1, note = 'moved " + i + "' WHERE id = " + (i + 101)
+                            + "; INSERT INTO acct VALUES (" + (1000 + i) + ", " + i + ", 'new'); COMMIT");
+                }
+                Thread.sleep(1500); // let part of it, not necessarily all, become durable
+            }
+            s1.abandon();
+            // while the pipeline is down
+            db.execute("DELETE FROM acct WHERE id BETWEEN 200 AND 210", "UPDATE acct SET note = 'later' WHERE id < 5");
+
+            // run 2: a new process, new client (fences the old channels), same slot
+            try (SnowflakeDestination d2 = SnowflakeDestination.open(d, key.getPrivate(), SnowpipeTuning.DEFAULT,
+                    new FlushLimiter(2))) {
+                SnowflakeSink s2 = d2.openSink(pipeline, io.etlstream.sink.SinkOptions.DEFAULT
+                        .withMergeInterval(Duration.ofHours(1)), (l, t, m) -> { });
+                SnapshotLedger ledger2 = ledger;
+                assertThat(ledger2.completed()).containsExactly(acct);
+                try (PgSource source = new PgSource(conn, pipeline, List.of(acct), s2, ledger2, opts)) {
+                    source.start();
+                    awaitCaughtUp(db, source);
+                    s2.mergeNow(true);
+                }
+                s2.close();
+            }
+            try {
+                d1.close();
+            } catch (Exception fenced) {
+                // the first client's channels were taken over; closing it may report that
+            }
+            PgSource.removePipeline(conn, pipeline);
+        }
+        assertThat(sfRows("SELECT ID, BALANCE, NOTE FROM ACCT ORDER BY ID", schema))
+                .isEqualTo(pgRows(db, "SELECT concat_ws('|', id, balance, note) FROM acct ORDER BY id"));
+        // every streamed change is in history exactly once (snapshot rows share the consistent point's LSN)
+        assertThat(sfRows("SELECT COUNT(*), COUNT(DISTINCT _ETL_LSN * 4294967296 + _ETL_SEQ) FROM ACCT_HISTORY"
+                + " WHERE _ETL_OP <> 'I' OR ID >= 1000", schema)).singleElement()
+                .satisfies(r -> assertThat(r.split("\\|")[0]).isEqualTo(r.split("\\|")[1]).isEqualTo("105"));
+        assertThat(sfRows("SELECT COUNT(*) FROM ACCT_HISTORY WHERE ID < 1000 AND _ETL_OP = 'I'", schema))
+                .containsExactly("300");
+    }
+
 }
