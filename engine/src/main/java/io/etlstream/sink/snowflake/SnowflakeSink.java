@@ -340,8 +340,8 @@ public final class SnowflakeSink implements ChangeSink {
             // Snapshot batches come without a SchemaChange: the batch carries the table's shape.
             openTable(b.schema());
             t = tables.get(b.table());
-        } else if (!t.stopped && t.layout.columns().stream().noneMatch(c -> c.droppedAtSource())
-                && !sameColumns(t.layout, b.schema())) {
+        } else if (!t.stopped && !sameColumns(t.layout, b.schema())) {
+            // a batch whose table changed shape without a SchemaChange before it (a backfill's snapshot batches)
             evolve(t, b.schema());
         }
         if (t.stopped || b.rowCount() == 0) {
