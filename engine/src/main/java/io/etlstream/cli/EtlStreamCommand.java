@@ -29,7 +29,7 @@ import picocli.CommandLine.Spec;
         versionProvider = EtlStreamCommand.Version.class,
         description = "PostgreSQL to Snowflake change-data-capture: the headless engine and its tools.",
         subcommands = {CommandLine.HelpCommand.class, VaultCommand.class, KeyCommand.class, SourceCommand.class,
-                DoctorCommand.class})
+                DoctorCommand.class, DestinationCommand.class})
 public final class EtlStreamCommand implements Callable<Integer> {
 
     @Spec

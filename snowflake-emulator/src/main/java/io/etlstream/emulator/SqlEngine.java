@@ -561,6 +561,31 @@ final class SqlEngine {
         }
         return SqlResult.status("Statement executed successfully.");
       }
+      if (accept("ALTER") || accept("MODIFY")) {
+        // ALTER TABLE t ALTER [COLUMN] c SET DATA TYPE type: Snowflake allows only widening in place.
+        accept("COLUMN");
+        String col = ident();
+        if (!accept("SET", "DATA", "TYPE")) {
+          expect("TYPE");
+        }
+        SfType to = type();
+        expectEnd();
+        ColumnDef c = t.column(col);
+        if (c == null) {
+          throw new SqlException("000904", "42000", "SQL compilation error: error line 0 at position -1\ninvalid"
+              + " identifier '" + col + "'");
+        }
+        SfType from = c.type();
+        boolean widening = from.kind() == to.kind() && (from.kind() == SfType.Kind.FIXED
+            ? to.scale() == from.scale() && to.precision() >= from.precision()
+            : from.kind() == SfType.Kind.TEXT ? to.length() >= from.length() : from.equals(to));
+        if (!widening) {
+          throw new SqlException("002108", "22000", "SQL compilation error: cannot change column " + col
+              + " from type " + from.sqlName() + " to " + to.sqlName());
+        }
+        wh.alterColumnType(t, col, to);
+        return SqlResult.status("Statement executed successfully.");
+      }
       throw unexpected();
     }
 
@@ -1041,7 +1066,9 @@ final class SqlEngine {
           out.append(t.pre()).append('?');
           continue;
         }
-        if (t.kind() == Kind.WORD && TABLE_INTRO.contains(u) && !FROM_FUNCTIONS.contains(fn)) {
+        if (t.kind() == Kind.WORD && TABLE_INTRO.contains(u) && !FROM_FUNCTIONS.contains(fn)
+            && !(u.equals("UPDATE") && peek().kind() == Kind.WORD && peek().text().equalsIgnoreCase("SET"))) {
+          // (MERGE's "WHEN MATCHED THEN UPDATE SET col = ..." names no table after UPDATE.)
           expectTable = true;
           fromList = u.equals("FROM") || u.equals("USING");
           fromDepth = parens.size();

@@ -302,6 +302,19 @@ final class Warehouse implements AutoCloseable {
     return nt;
   }
 
+  TableDef alterColumnType(TableDef t, String name, SfType type) throws SQLException {
+    exec("ALTER TABLE " + t.duckName() + " ALTER COLUMN " + q(name) + " TYPE " + type.duckType());
+    update("UPDATE " + META + ".columns SET type = ? WHERE db=? AND sch=? AND tbl=? AND name=?",
+        type.sqlName(), t.db(), t.schema(), t.name(), name);
+    List<ColumnDef> cols = new ArrayList<>();
+    for (ColumnDef c : t.columns()) {
+      cols.add(c.name().equals(name) ? new ColumnDef(c.name(), type, c.nullable(), c.ordinal()) : c);
+    }
+    TableDef nt = withColumns(t, cols);
+    tables.put(key(t.db(), t.schema(), t.name()), nt);
+    return nt;
+  }
+
   void dropTable(TableDef t) throws SQLException {
     exec("DROP TABLE IF EXISTS " + t.duckName());
     Object[] k = {t.db(), t.schema(), t.name()};

@@ -144,4 +144,37 @@ public final class SqlApiClient {
         JsonNode n = json.get(field);
         return n == null || n.isNull() ? null : n.asText();
     }
+
+    /**
+     * The state of a statement that answered 202 (still running): GET on its handle. Added by the sink, which waits
+     * for long MERGEs this way.
+     */
+    public Result fetch(String statementHandle) {
+        URI uri = URI.create(statementsUri + "/" + statementHandle + "?requestId=" + UUID.randomUUID());
+        HttpRequest request = HttpRequest.newBuilder(uri)
+                .timeout(requestTimeout)
+                .header("Accept", "application/json")
+                .header("User-Agent", "etl-stream")
+                .header("Authorization", "Bearer " + jwt.token())
+                .header("X-Snowflake-Authorization-Token-Type", "KEYPAIR_JWT")
+                .GET()
+                .build();
+        HttpResponse<String> response;
+        try {
+            response = http.send(request, HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new SqlApiException("Could not reach Snowflake at " + statementsUri.getHost() + ": " + e
+                    + ". Check the account URL and the network.", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SqlApiException("Interrupted while waiting for Snowflake", e);
+        }
+        JsonNode json = parse(response.body());
+        int status = response.statusCode();
+        if (status == 200 || status == 202) {
+            return new Result(status, text(json, "statementHandle"), text(json, "code"), text(json, "message"), json);
+        }
+        throw new SqlApiException(status, text(json, "code"), "Snowflake rejected the statement (HTTP " + status
+                + (text(json, "message") != null ? ": " + text(json, "message") : "") + ").");
+    }
 }

@@ -1,0 +1,102 @@
+package io.etlstream.sink.snowflake;
+
+import io.etlstream.sink.snowflake.SnowflakeType.Kind;
+import java.util.Optional;
+
+/**
+ * PostgreSQL column type (oid + typmod, as in a Relation message) → Snowflake column type. Pure.
+ *
+ * <p>Choices: values are never silently rounded or cut. {@code numeric(p,s)} maps to {@code NUMBER(p,s)} when
+ * p ≤ 38; a wider numeric becomes VARCHAR (exact text) and is flagged for the doctor. An unconstrained
+ * {@code numeric} maps to NUMBER(38,9) with a warning: a value that does not fit exactly is refused at write time
+ * (the table's unrepresentable-value policy), not rounded. jsonb/json become VARIANT, arrays ARRAY, timestamptz
+ * TIMESTAMP_TZ, timestamp TIMESTAMP_NTZ, bytea BINARY; uuid, inet, enum, interval (ISO 8601) and every other type
+ * Snowflake has no equal for become VARCHAR.
+ */
+public final class TypeMapping {
+
+    /** Unconstrained numeric: 38 digits with 9 after the point (29 before). */
+    public static final SnowflakeType UNCONSTRAINED_NUMERIC = SnowflakeType.number(38, 9);
+
+    private TypeMapping() {}
+
+    /** A mapped column, with a finding for the doctor when the mapping needs the user's attention. */
+    public record Mapped(SnowflakeType type, Optional<String> finding) {}
+
+    public static SnowflakeType map(int typeOid, int typmod) {
+        return mapWithFinding(typeOid, typmod).type();
+    }
+
+    public static Mapped mapWithFinding(int typeOid, int typmod) {
+        switch (typeOid) {
+            case 16: return ok(SnowflakeType.of(Kind.BOOLEAN));
+            case 21: return ok(SnowflakeType.number(5, 0));
+            case 23: return ok(SnowflakeType.number(10, 0));
+            case 20: return ok(SnowflakeType.number(19, 0));
+            case 26: return ok(SnowflakeType.number(10, 0)); // oid: unsigned 32-bit
+            case 28: return ok(SnowflakeType.number(10, 0)); // xid
+            case 5069: return ok(SnowflakeType.number(20, 0)); // xid8: unsigned 64-bit
+            case 700, 701: return ok(SnowflakeType.of(Kind.FLOAT));
+            case 1700: return numeric(typmod);
+            case 25: return ok(SnowflakeType.varchar(SnowflakeType.UNBOUNDED));
+            case 1043, 1042: return ok(SnowflakeType.varchar(typmod >= 4 ? typmod - 4 : SnowflakeType.UNBOUNDED));
+            case 18: return ok(SnowflakeType.varchar(1)); // "char"
+            case 19: return ok(SnowflakeType.varchar(63)); // name
+            case 17: return ok(SnowflakeType.of(Kind.BINARY));
+            case 1082: return ok(SnowflakeType.of(Kind.DATE));
+            case 1083: return ok(SnowflakeType.withPrecision(Kind.TIME, fractional(typmod)));
+            case 1114: return ok(SnowflakeType.withPrecision(Kind.TIMESTAMP_NTZ, fractional(typmod)));
+            case 1184: return ok(SnowflakeType.withPrecision(Kind.TIMESTAMP_TZ, fractional(typmod)));
+            case 114, 3802: return ok(SnowflakeType.of(Kind.VARIANT));
+            case 2950: return ok(SnowflakeType.varchar(36));
+            case 1186: return ok(SnowflakeType.varchar(SnowflakeType.UNBOUNDED)); // ISO 8601 duration text
+            case 1266: return new Mapped(SnowflakeType.varchar(SnowflakeType.UNBOUNDED),
+                    Optional.of("time with time zone has no Snowflake equivalent; it is written as text"));
+            default:
+                if (isArray(typeOid)) {
+                    return ok(SnowflakeType.of(Kind.ARRAY));
+                }
+                // uuid, inet, cidr, macaddr, bit, xml, money, ranges, enums and other user types: exact text.
+                return ok(SnowflakeType.varchar(SnowflakeType.UNBOUNDED));
+        }
+    }
+
+    private static Mapped numeric(int typmod) {
+        if (typmod < 4) {
+            return new Mapped(UNCONSTRAINED_NUMERIC, Optional.of("numeric without precision is written as NUMBER(38,9);"
+                    + " a value with more than 9 decimals or 29 integer digits stops the table instead of being"
+                    + " rounded. Declare numeric(p,s) with p <= 38 to choose the scale."));
+        }
+        int precision = ((typmod - 4) >> 16) & 0xFFFF;
+        int scale = (short) ((typmod - 4) & 0xFFFF); // PostgreSQL 15+ allows a negative scale
+        if (scale < 0) {
+            precision = precision - scale;
+            scale = 0;
+        }
+        precision = Math.max(precision, scale);
+        if (precision > 38) {
+            return new Mapped(SnowflakeType.varchar(SnowflakeType.UNBOUNDED), Optional.of("numeric(" + precision + ","
+                    + scale + ") exceeds Snowflake's 38 digits; it is written as exact text (VARCHAR), never rounded."
+                    + " Reduce the column's precision to 38 or less to get a NUMBER column."));
+        }
+        return ok(SnowflakeType.number(precision, scale));
+    }
+
+    /** Fractional-second digits of a time/timestamp typmod; PostgreSQL's default (no typmod) is 6. */
+    private static int fractional(int typmod) {
+        return typmod >= 0 && typmod <= 6 ? typmod : 6;
+    }
+
+    /** The built-in array types (PostgreSQL's {@code _type} oids). */
+    static boolean isArray(int oid) {
+        return switch (oid) {
+            case 143, 199, 651, 791, 1000, 1001, 1002, 1003, 1005, 1007, 1009, 1014, 1015, 1016, 1021, 1022, 1028,
+                    1040, 1041, 1115, 1182, 1183, 1185, 1187, 1231, 1270, 1561, 1563, 2951, 3807 -> true;
+            default -> false;
+        };
+    }
+
+    private static Mapped ok(SnowflakeType t) {
+        return new Mapped(t, Optional.empty());
+    }
+}

@@ -1,0 +1,148 @@
+package io.etlstream.sink.snowflake;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.etlstream.batch.TableId;
+import io.etlstream.batch.TableSchema;
+import io.etlstream.emulator.EmulatorConfig;
+import io.etlstream.emulator.SnowflakeEmulator;
+import io.etlstream.emulator.SqlResult;
+import io.etlstream.sink.snowflake.SnowflakeSql.DeleteMode;
+import io.etlstream.source.pg.pgoutput.PgOutputMessage.RelationColumn;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The generated DDL and MERGE, run by the emulator's SQL engine. */
+class MergeOnEmulatorTest {
+
+    static SnowflakeEmulator emu;
+
+    @BeforeAll
+    static void start() {
+        emu = SnowflakeEmulator.start(EmulatorConfig.inMemory());
+        emu.sql("CREATE DATABASE IF NOT EXISTS DB");
+        emu.sql("CREATE SCHEMA IF NOT EXISTS DB.S");
+    }
+
+    @AfterAll
+    static void stop() {
+        emu.close();
+    }
+
+    static TableSchema schema(String table) {
+        return new TableSchema(new TableId("public", table), 1, 'd', List.of(new RelationColumn(true, "id", 20, -1),
+                new RelationColumn(false, "note", 25, -1), new RelationColumn(false, "big", 25, -1)), 1);
+    }
+
+    /** As the sink's SQL API requests do: with the destination's database and schema as session context. */
+    static SqlResult sql(String statement) {
+        return emu.sql(statement, "DB", "S");
+    }
+
+    static String hist(DestinationTables t, long id, String note, String big, String op, long lsn, int seq, String toast) {
+        return "INSERT INTO " + t.qualifiedHistory() + " (ID, NOTE, BIG, _ETL_OP, _ETL_LSN, _ETL_SEQ, _ETL_TOAST) VALUES ("
+                + id + ", " + lit(note) + ", " + lit(big) + ", '" + op + "', " + lsn + ", " + seq + ", " + lit(toast) + ")";
+    }
+
+    static String lit(String s) {
+        return s == null ? "NULL" : "'" + s + "'";
+    }
+
+    static List<String> mirror(DestinationTables t, boolean withDeleted) {
+        SqlResult r = sql("SELECT ID, NOTE, BIG, _ETL_DELETED FROM " + t.qualifiedMirror() + " ORDER BY ID");
+        List<String> out = new ArrayList<>();
+        for (List<String> row : r.rows()) {
+            out.add(row.get(0) + ":" + row.get(1) + ":" + row.get(2) + (withDeleted ? ":" + row.get(3) : ""));
+        }
+        return out;
+    }
+
+    static DestinationTables setUp(String table) {
+        DestinationTables t = DestinationTables.of(new TableId("public", table), "DB", "S");
+        TableLayout l = TableLayout.initial(schema(table));
+        sql(SnowflakeSql.createHistory(t, l));
+        sql(SnowflakeSql.createMirror(t, l));
+        return t;
+    }
+
+    @Test
+    void latestChangePerKeyWinsDeletesApplyAndToastIsKept() {
+        DestinationTables t = setUp("m1");
+        TableLayout l = TableLayout.initial(schema("m1"));
+        sql(hist(t, 1, "a", "BIGVALUE", "I", 100, 0, null));
+        sql(hist(t, 2, "b", "X", "I", 100, 1, null));
+        sql(hist(t, 3, "c", "Y", "I", 100, 2, null));
+        sql(SnowflakeSql.merge(t, l, DeleteMode.HARD, null));
+        assertThat(mirror(t, false)).containsExactly("1:a:BIGVALUE", "2:b:X", "3:c:Y");
+
+        // update 1 with unchanged TOAST in BIG (ordinal 3), two updates of 2 (last wins), delete 3
+        sql(hist(t, 1, "a2", null, "U", 200, 0, ",3,"));
+        sql(hist(t, 2, "b2", "X2", "U", 200, 1, null));
+        sql(hist(t, 2, "b3", "X3", "U", 300, 0, null));
+        sql(hist(t, 3, null, null, "D", 300, 1, null));
+        String merge = SnowflakeSql.merge(t, l, DeleteMode.HARD, null);
+        sql(merge);
+        assertThat(mirror(t, false)).containsExactly("1:a2:BIGVALUE", "2:b3:X3");
+        // idempotent: running it again, or over the whole history, changes nothing
+        sql(merge);
+        sql(SnowflakeSql.merge(t, l, DeleteMode.HARD, 0L));
+        assertThat(mirror(t, false)).containsExactly("1:a2:BIGVALUE", "2:b3:X3");
+    }
+
+    @Test
+    void unchangedToastTakesTheNewestCarriedValueInTheWindowAndRealNullsStay() {
+        DestinationTables t = setUp("m4");
+        TableLayout l = TableLayout.initial(schema("m4"));
+        // insert and two updates in one window: BIG unchanged in the last one -> value of the first update
+        sql(hist(t, 1, "a", "V1", "I", 100, 0, null));
+        sql(hist(t, 1, "b", "V2", "U", 200, 0, null));
+        sql(hist(t, 1, "c", null, "U", 300, 0, ",3,"));
+        // a real NULL later followed by an unchanged-TOAST update: stays NULL
+        sql(hist(t, 2, "a", "W1", "I", 100, 1, null));
+        sql(hist(t, 2, "b", null, "U", 200, 1, null));
+        sql(hist(t, 2, "c", null, "U", 300, 1, ",3,"));
+        sql(SnowflakeSql.merge(t, l, DeleteMode.HARD, null));
+        assertThat(mirror(t, false)).containsExactly("1:c:V2", "2:c:null");
+        // next window: only unchanged-TOAST updates -> the mirror's value is kept
+        sql(hist(t, 1, "d", null, "U", 400, 0, ",3,"));
+        sql(SnowflakeSql.merge(t, l, DeleteMode.HARD, 400L));
+        assertThat(mirror(t, false)).containsExactly("1:d:V2", "2:c:null");
+    }
+
+    @Test
+    void softDeletesKeepTheRowFlagged() {
+        DestinationTables t = setUp("m2");
+        TableLayout l = TableLayout.initial(schema("m2"));
+        sql(hist(t, 1, "a", "A", "I", 100, 0, null));
+        sql(hist(t, 2, "b", "B", "I", 100, 1, null));
+        sql(SnowflakeSql.merge(t, l, DeleteMode.SOFT, null));
+        sql(hist(t, 2, null, null, "D", 200, 0, null));
+        sql(SnowflakeSql.merge(t, l, DeleteMode.SOFT, null));
+        assertThat(mirror(t, true)).containsExactly("1:a:A:false", "2:b:B:true");
+        // re-inserted after the delete
+        sql(hist(t, 2, "b2", "B2", "I", 300, 0, null));
+        sql(SnowflakeSql.merge(t, l, DeleteMode.SOFT, 0L));
+        assertThat(mirror(t, true)).containsExactly("1:a:A:false", "2:b2:B2:false");
+    }
+
+    @Test
+    void truncateEmptiesTheMirrorAndOlderHistoryNeverComesBack() {
+        DestinationTables t = setUp("m3");
+        TableLayout l = TableLayout.initial(schema("m3"));
+        sql(hist(t, 1, "a", "A", "I", 100, 0, null));
+        sql(hist(t, 2, "b", "B", "I", 100, 1, null));
+        sql(SnowflakeSql.merge(t, l, DeleteMode.HARD, null));
+        sql(hist(t, 3, "c", "C", "I", 200, 0, null)); // never merged before the truncate
+        sql(hist(t, 0, null, null, "T", 200, 1, null).replace("VALUES (0,", "VALUES (NULL,"));
+        sql(hist(t, 4, "d", "D", "I", 200, 2, null)); // same transaction, after the TRUNCATE
+        sql(SnowflakeSql.applyTruncate(t, DeleteMode.HARD));
+        sql(SnowflakeSql.merge(t, l, DeleteMode.HARD, 0L));
+        assertThat(mirror(t, false)).containsExactly("4:d:D");
+        sql(SnowflakeSql.applyTruncate(t, DeleteMode.HARD));
+        sql(SnowflakeSql.merge(t, l, DeleteMode.HARD, 0L));
+        assertThat(mirror(t, false)).containsExactly("4:d:D");
+    }
+}

@@ -1,0 +1,407 @@
+package io.etlstream.sink.snowflake;
+
+import static io.etlstream.sink.snowflake.SinkFixture.row;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.etlstream.batch.SchemaChange;
+import io.etlstream.batch.TableId;
+import io.etlstream.batch.TableSchema;
+import io.etlstream.catalog.Destination;
+import io.etlstream.emulator.EmulatorConfig;
+import io.etlstream.emulator.Faults.Endpoint;
+import io.etlstream.emulator.SnowflakeEmulator;
+import io.etlstream.emulator.SqlResult;
+import io.etlstream.sink.FlushLimiter;
+import io.etlstream.sink.SinkEvents;
+import io.etlstream.sink.snowflake.SinkFixture.RecordingDurability;
+import io.etlstream.sink.snowflake.SinkFixture.Txn;
+import io.etlstream.source.pg.pgoutput.PgOutputMessage.RelationColumn;
+import io.etlstream.source.pg.pgoutput.TupleData;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The sink with the real Snowpipe Streaming SDK and SQL API against the emulator. */
+class SnowflakeSinkEmulatorTest {
+
+    static SnowflakeEmulator emu;
+    static KeyPair key;
+    final BufferAllocator alloc = new RootAllocator();
+    final List<AutoCloseable> closeMe = new ArrayList<>();
+    final ConcurrentLinkedQueue<String> events = new ConcurrentLinkedQueue<>();
+    final SinkEvents recorder = (level, table, message) -> events.add(level + " " + table + " " + message);
+
+    @BeforeAll
+    static void start() throws Exception {
+        KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
+        g.initialize(2048);
+        key = g.generateKeyPair();
+        emu = SnowflakeEmulator.start(EmulatorConfig.inMemory().withUser("ETL", key.getPublic()));
+        emu.sql("CREATE DATABASE IF NOT EXISTS DB");
+        emu.sql("CREATE SCHEMA IF NOT EXISTS DB.S");
+    }
+
+    @AfterAll
+    static void stop() {
+        emu.close();
+    }
+
+    @AfterEach
+    void cleanUp() throws Exception {
+        emu.faults().clear();
+        for (int i = closeMe.size() - 1; i >= 0; i--) {
+            try {
+                closeMe.get(i).close();
+            } catch (Exception e) {
+                // a fenced client may complain on close; the test already asserted what matters
+            }
+        }
+        alloc.close();
+    }
+
+    SnowflakeDestination destination() {
+        Destination d = Destination.draft("emu", null, emu.url().toString(), "ETL", "ACCOUNTADMIN", "DB", "S", "k");
+        SnowflakeDestination dest = SnowflakeDestination.open(d, key.getPrivate(), SnowpipeTuning.DEFAULT,
+                new FlushLimiter(2));
+        closeMe.add(dest);
+        return dest;
+    }
+
+    SnowflakeSink sink(SnowflakeDestination dest, String pipeline, RecordingDurability dur) throws Exception {
+        SnowflakeSink s = dest.openSink(pipeline, io.etlstream.sink.SinkOptions.DEFAULT.withMergeInterval(Duration.ofHours(1)),
+                recorder);
+        s.open(dur);
+        return s;
+    }
+
+    static TableSchema schema(String table, int version, RelationColumn... cols) {
+        return new TableSchema(new TableId("public", table), table.hashCode(), 'd', List.of(cols), version);
+    }
+
+    static RelationColumn col(boolean key, String name, int oid, int typmod) {
+        return new RelationColumn(key, name, oid, typmod);
+    }
+
+    static final int NUMERIC_10_2 = ((10 << 16) | 2) + 4;
+
+    static SchemaChange initial(TableSchema s) {
+        return new SchemaChange(s.table(), null, s, List.of(), List.of(), List.of(), false);
+    }
+
+    static void await(String what, BooleanSupplier cond) throws InterruptedException {
+        long end = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+        while (!cond.getAsBoolean()) {
+            if (System.nanoTime() > end) {
+                throw new AssertionError("timed out waiting for " + what);
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    static SqlResult q(String sql) {
+        return emu.sql(sql, "DB", "S");
+    }
+
+    static long count(String sql) {
+        return Long.parseLong(q(sql).rows().get(0).get(0));
+    }
+
+    /** Transactions over two tables: inserts, updates and deletes, some split into several batches. */
+    static List<Txn> script(TableSchema orders, TableSchema items, int from, int to, TreeMap<Long, String> model) {
+        List<Txn> txns = new ArrayList<>();
+        for (int i = from; i < to; i++) {
+            long lsn = 0x1_0000_0000L + i * 1000L;
+            List<Consumer<SinkFixture.Emitter>> steps = new ArrayList<>();
+            int n = i;
+            List<Object[]> o = new ArrayList<>();
+            for (int k = 0; k < 5; k++) {
+                long id = n * 10L + k;
+                o.add(row('I', TupleData.ofText(Long.toString(id), "note " + id, (id % 1000) + ".25",
+                        "{\"n\": " + id + "}")));
+                model.put(id, "note " + id);
+            }
+            if (n > 0) {
+                long upd = (n - 1) * 10L;
+                o.add(row('U', TupleData.ofText(Long.toString(upd), "updated " + upd, "1.50", null)));
+                model.put(upd, "updated " + upd);
+                long del = (n - 1) * 10L + 1;
+                o.add(row('D', TupleData.ofText(Long.toString(del), null, null, null)));
+                model.remove(del);
+            }
+            boolean split = n % 3 == 0;
+            steps.add(e -> e.rows(orders, !split, split ? o.subList(0, 3) : o));
+            if (split) {
+                steps.add(e -> e.rows(orders, true, o.subList(3, o.size())));
+            }
+            if (n % 2 == 0) {
+                List<Object[]> it = new ArrayList<>();
+                it.add(row('I', TupleData.ofText(Integer.toString(n), "item " + n)));
+                steps.add(e -> e.rows(items, true, it));
+            }
+            txns.add(new Txn(lsn, lsn + 40, steps));
+        }
+        return txns;
+    }
+
+    static final TableSchema ORDERS = schema("orders", 1, col(true, "id", 20, -1), col(false, "note", 25, -1),
+            col(false, "amount", 1700, NUMERIC_10_2), col(false, "doc", 3802, -1));
+
+    @Test
+    void rowsLandExactlyOnceAcrossAnUncleanRestartAndTheMirrorMatches() throws Exception {
+        TableSchema orders = schema("e2e_orders", 1, ORDERS.columns().toArray(RelationColumn[]::new));
+        TableSchema items = schema("e2e_items", 1, col(true, "id", 23, -1), col(false, "v", 25, -1));
+        List<SchemaChange> schemas = List.of(initial(orders), initial(items));
+        TreeMap<Long, String> model = new TreeMap<>();
+        List<Txn> all = script(orders, items, 0, 60, model);
+
+        // first run: the first 40 transactions, closed cleanly
+        SnowflakeDestination d1 = destination();
+        RecordingDurability dur1 = new RecordingDurability();
+        SnowflakeSink s1 = sink(d1, "p1", dur1);
+        SinkFixture.replay(s1, alloc, schemas, all.subList(0, 40), 0);
+        long end40 = all.get(39).endLsn();
+        await("durable " + end40, () -> dur1.durable.get() == end40);
+        s1.close();
+        assertThat(new ArrayList<>(dur1.reports)).isSorted();
+
+        // second run: the rest, then the process dies without draining (no close, client not closed)
+        SnowflakeDestination d2 = destination();
+        RecordingDurability dur2 = new RecordingDurability();
+        SnowflakeSink s2 = sink(d2, "p1", dur2);
+        SinkFixture.replay(s2, alloc, schemas, all, dur1.durable.get());
+        long expectedOrders = 60 * 5 + 59 * 2;
+        await("run 2 committed", () -> count("SELECT COUNT(*) FROM E2E_ORDERS_HISTORY") == expectedOrders);
+        s2.abandon();
+        // PostgreSQL never heard of run 2's progress (the feedback was lost with the process): the slot replays
+        // transactions 40..59, which the channels already hold.
+        long confirmed = dur1.durable.get();
+
+        // third run, a new process: the slot replays everything after the confirmed LSN
+        SnowflakeDestination d3 = destination();
+        RecordingDurability dur3 = new RecordingDurability();
+        SnowflakeSink s3 = sink(d3, "p1", dur3);
+        SinkFixture.replay(s3, alloc, schemas, all, confirmed);
+        long last = all.get(all.size() - 1).endLsn();
+        await("durable " + last, () -> dur3.durable.get() == last);
+
+        assertThat(count("SELECT COUNT(*) FROM E2E_ORDERS_HISTORY")).isEqualTo(expectedOrders);
+        assertThat(count("SELECT COUNT(DISTINCT _ETL_LSN * 4294967296 + _ETL_SEQ) FROM E2E_ORDERS_HISTORY"))
+                .isEqualTo(expectedOrders);
+        assertThat(count("SELECT COUNT(*) FROM E2E_ITEMS_HISTORY")).isEqualTo(30);
+
+        s3.mergeNow(true);
+        SqlResult mirror = q("SELECT ID, NOTE, AMOUNT, DOC FROM E2E_ORDERS ORDER BY ID");
+        Map<Long, String> got = new TreeMap<>();
+        for (List<String> r : mirror.rows()) {
+            got.put(Long.parseLong(r.get(0)), r.get(1));
+        }
+        assertThat(got).isEqualTo(model);
+        assertThat(q("SELECT AMOUNT FROM E2E_ORDERS WHERE ID = 12").rows().get(0).get(0)).isEqualTo("12.25");
+        assertThat(q("SELECT DOC FROM E2E_ORDERS WHERE ID = 12").rows().get(0).get(0)).contains("12");
+        s3.close();
+    }
+
+    @Test
+    void injected5xxAndStatus10AreRetriedWithoutLossOrDuplicates() throws Exception {
+        TableSchema orders = schema("f_orders", 1, ORDERS.columns().toArray(RelationColumn[]::new));
+        TableSchema items = schema("f_items", 1, col(true, "id", 23, -1), col(false, "v", 25, -1));
+        TreeMap<Long, String> model = new TreeMap<>();
+        List<Txn> all = script(orders, items, 0, 20, model);
+        emu.faults().httpStatus(Endpoint.REGISTER_BLOBS, 2, 503).statusCode(Endpoint.REGISTER_BLOBS, 2, 10)
+                .httpStatus(Endpoint.CHANNEL_STATUS, 1, 500);
+        SnowflakeDestination d = destination();
+        RecordingDurability dur = new RecordingDurability();
+        SnowflakeSink s = sink(d, "pf", dur);
+        SinkFixture.replay(s, alloc, List.of(initial(orders), initial(items)), all, 0);
+        long last = all.get(all.size() - 1).endLsn();
+        await("durable " + last, () -> dur.durable.get() == last);
+        assertThat(emu.faults().fired(Endpoint.REGISTER_BLOBS)).isEqualTo(4);
+        long expected = 20 * 5 + 19 * 2;
+        assertThat(count("SELECT COUNT(*) FROM F_ORDERS_HISTORY")).isEqualTo(expected);
+        assertThat(count("SELECT COUNT(DISTINCT _ETL_LSN * 4294967296 + _ETL_SEQ) FROM F_ORDERS_HISTORY"))
+                .isEqualTo(expected);
+        s.close();
+    }
+
+    @Test
+    void fencingStopsTheSinkWithAClearErrorAndARestartLosesAndDuplicatesNothing() throws Exception {
+        TableSchema orders = schema("x_orders", 1, ORDERS.columns().toArray(RelationColumn[]::new));
+        TableSchema items = schema("x_items", 1, col(true, "id", 23, -1), col(false, "v", 25, -1));
+        List<SchemaChange> schemas = List.of(initial(orders), initial(items));
+        TreeMap<Long, String> model = new TreeMap<>();
+        List<Txn> all = script(orders, items, 0, 30, model);
+        SnowflakeDestination d1 = destination();
+        RecordingDurability dur1 = new RecordingDurability();
+        SnowflakeSink s1 = sink(d1, "px", dur1);
+        SinkFixture.replay(s1, alloc, schemas, all.subList(0, 10), 0);
+        await("first durable", () -> dur1.durable.get() == all.get(9).endLsn());
+
+        emu.faults().statusCode(Endpoint.REGISTER_BLOBS, 1, 20);
+        assertThatThrownBy(() -> {
+            SinkFixture.replay(s1, alloc, List.of(), all.subList(10, 30), dur1.durable.get());
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (System.nanoTime() < deadline) {
+                SinkFixture.replay(s1, alloc, List.of(), List.of(), 0); // poke: accept rethrows the poller's failure
+                s1.accept(new io.etlstream.batch.Heartbeat(0, false, "etl-stream", new byte[0]));
+                Thread.sleep(100);
+            }
+        }).isInstanceOf(ChannelInvalidatedException.class).hasMessageContaining("nothing is lost");
+        s1.abandon();
+
+        SnowflakeDestination d2 = destination();
+        RecordingDurability dur2 = new RecordingDurability();
+        SnowflakeSink s2 = sink(d2, "px", dur2);
+        SinkFixture.replay(s2, alloc, schemas, all, dur1.durable.get());
+        long last = all.get(all.size() - 1).endLsn();
+        await("durable after restart", () -> dur2.durable.get() == last);
+        long expected = 30 * 5 + 29 * 2;
+        assertThat(count("SELECT COUNT(*) FROM X_ORDERS_HISTORY")).isEqualTo(expected);
+        assertThat(count("SELECT COUNT(DISTINCT _ETL_LSN * 4294967296 + _ETL_SEQ) FROM X_ORDERS_HISTORY"))
+                .isEqualTo(expected);
+        s2.close();
+    }
+
+    static List<Object[]> rows(Object[]... r) {
+        return java.util.Arrays.asList(r);
+    }
+
+    static SchemaChange change(TableSchema before, TableSchema after) {
+        return new SchemaChange(after.table(), before, after, List.of(), List.of(), List.of(), false);
+    }
+
+    static Txn txn(long lsn, Consumer<SinkFixture.Emitter> step) {
+        return new Txn(lsn, lsn + 40, List.of(step));
+    }
+
+    @Test
+    void schemaEvolutionAddsWidensKeepsDroppedColumnsAndStopsOnAnIncompatibleChange() throws Exception {
+        TableSchema v1 = schema("evo", 1, col(true, "id", 23, -1), col(false, "v", 1043, 14),
+                col(false, "n", 1700, NUMERIC_10_2), col(false, "d", 25, -1));
+        TableSchema v2 = schema("evo", 2, col(true, "id", 23, -1), col(false, "v", 1043, 54),
+                col(false, "n", 1700, ((14 << 16) | 2) + 4), col(false, "extra", 23, -1));
+        TableSchema v3 = schema("evo", 3, col(true, "id", 23, -1), col(false, "v", 1043, 54),
+                col(false, "n", 25, -1), col(false, "extra", 23, -1));
+        TableSchema other = schema("evo_other", 1, col(true, "id", 23, -1));
+        SnowflakeDestination d = destination();
+        RecordingDurability dur = new RecordingDurability();
+        SnowflakeSink s = sink(d, "pe", dur);
+        s.accept(initial(v1));
+        s.accept(initial(other));
+        List<Txn> t1 = List.of(txn(0x2_0000_0000L, e -> e.rows(v1, true, rows(row('I', TupleData.ofText("1",
+                "short", "12345678.90", "gone soon"))))));
+        SinkFixture.replay(s, alloc, List.of(), t1, 0);
+        s.accept(change(v1, v2));
+        List<Txn> t2 = List.of(txn(0x2_0000_1000L, e -> e.rows(v2, true, rows(row('I', TupleData.ofText("2",
+                "a longer value than ten", "123456789012.34", "7"))))));
+        SinkFixture.replay(s, alloc, List.of(), t2, 0);
+        await("durable t2", () -> dur.durable.get() == t2.get(0).endLsn());
+
+        List<String> columns = new ArrayList<>();
+        for (List<String> r : q("DESCRIBE TABLE EVO_HISTORY").rows()) {
+            columns.add(r.get(0) + " " + r.get(1));
+        }
+        assertThat(columns).contains("V VARCHAR(50)", "N NUMBER(14,2)", "D VARCHAR(16777216)", "EXTRA NUMBER(10,0)");
+        assertThat(q("SELECT ID, D, EXTRA, N FROM EVO_HISTORY ORDER BY ID").rows()).containsExactly(
+                List.of("1", "gone soon", "null", "12345678.90").stream().map(v -> v.equals("null") ? null : v).toList(),
+                java.util.Arrays.asList("2", null, "7", "123456789012.34"));
+        assertThat(events).anyMatch(e -> e.contains("Column extra added")).anyMatch(e -> e.contains("Column n widened"))
+                .anyMatch(e -> e.startsWith("WARN") && e.contains("Column d was dropped"));
+
+        // numeric -> text cannot be applied in place: that table stops, the other goes on and durability advances
+        s.accept(change(v2, v3));
+        assertThat(s.stoppedTables()).containsExactly(v3.table());
+        assertThat(events).anyMatch(e -> e.startsWith("ERROR") && e.contains("Stopped table public.evo")
+                && e.contains("Resync the table"));
+        List<Txn> t3 = List.of(txn(0x2_0000_2000L, e -> {
+            e.rows(v3, true, rows(row('I', TupleData.ofText("3", "x", "not a number", "1"))));
+            e.rows(other, true, rows(row('I', TupleData.ofText("1"))));
+        }));
+        SinkFixture.replay(s, alloc, List.of(), t3, 0);
+        await("durable t3", () -> dur.durable.get() == t3.get(0).endLsn());
+        assertThat(count("SELECT COUNT(*) FROM EVO_HISTORY")).isEqualTo(2);
+        assertThat(count("SELECT COUNT(*) FROM EVO_OTHER_HISTORY")).isEqualTo(1);
+        s.close();
+    }
+
+    @Test
+    void oversizeValuesBecomeNullWithAnEventUnderTheNullPolicy() throws Exception {
+        TableSchema t = schema("big", 1, col(true, "id", 23, -1), col(false, "v", 1043, 14));
+        SnowflakeDestination d = destination();
+        RecordingDurability dur = new RecordingDurability();
+        SnowflakeSink s = d.openSink("po", io.etlstream.sink.SinkOptions.DEFAULT.withMergeInterval(Duration.ofHours(1))
+                .withOversize(io.etlstream.catalog.OversizePolicy.NULL_WITH_EVENT), recorder);
+        s.open(dur);
+        List<Txn> txns = List.of(txn(0x3_0000_0000L, e -> e.rows(t, true, rows(
+                row('I', TupleData.ofText("1", "fits")), row('I', TupleData.ofText("2", "eleven char"))))));
+        SinkFixture.replay(s, alloc, List.of(initial(t)), txns, 0);
+        await("durable", () -> dur.durable.get() == txns.get(0).endLsn());
+        assertThat(q("SELECT ID, V FROM BIG_HISTORY ORDER BY ID").rows())
+                .containsExactly(List.of("1", "fits"), java.util.Arrays.asList("2", null));
+        assertThat(events).anyMatch(e -> e.startsWith("WARN") && e.contains("public.big.v")
+                && e.contains("more than 10 characters") && e.contains("written as null"));
+        s.close();
+    }
+
+    @Test
+    void postgresHearsOfATransactionOnlyAfterEveryChannelCommittedIt() throws Exception {
+        TableSchema a = schema("dur_a", 1, col(true, "id", 23, -1));
+        TableSchema b = schema("dur_b", 1, col(true, "id", 23, -1));
+        SnowflakeDestination d = destination();
+        RecordingDurability dur = new RecordingDurability();
+        SnowflakeSink s = sink(d, "pd", dur);
+        List<Txn> first = List.of(txn(0x4_0000_0000L, e -> {
+            e.rows(a, true, rows(row('I', TupleData.ofText("1"))));
+            e.rows(b, true, rows(row('I', TupleData.ofText("1"))));
+        }));
+        SinkFixture.replay(s, alloc, List.of(initial(a), initial(b)), first, 0);
+        await("first durable", () -> dur.durable.get() == first.get(0).endLsn());
+
+        // the next blob registrations are held for 3 s: nothing may be reported durable meanwhile
+        emu.faults().delay(Endpoint.REGISTER_BLOBS, 5, Duration.ofSeconds(3));
+        List<Txn> second = List.of(txn(0x4_0000_1000L, e -> e.rows(b, true, rows(row('I', TupleData.ofText("2"))))));
+        SinkFixture.replay(s, alloc, List.of(), second, 0);
+        Thread.sleep(1500);
+        assertThat(dur.durable.get()).isEqualTo(first.get(0).endLsn());
+        assertThat(count("SELECT COUNT(*) FROM DUR_B_HISTORY")).isEqualTo(1);
+        await("second durable", () -> dur.durable.get() == second.get(0).endLsn());
+        assertThat(count("SELECT COUNT(*) FROM DUR_B_HISTORY")).isEqualTo(2);
+        assertThat(new ArrayList<>(dur.reports)).isSorted().doesNotHaveDuplicates();
+        s.close();
+    }
+
+    @Test
+    void theMirrorIsMergedOnItsIntervalAndNotWhenNothingChanged() throws Exception {
+        TableSchema t = schema("interval_t", 1, col(true, "id", 23, -1), col(false, "v", 25, -1));
+        SnowflakeDestination d = destination();
+        RecordingDurability dur = new RecordingDurability();
+        SnowflakeSink s = d.openSink("pm", io.etlstream.sink.SinkOptions.DEFAULT.withMergeInterval(Duration.ofSeconds(1)),
+                recorder);
+        s.open(dur);
+        List<Txn> txns = List.of(txn(0x5_0000_0000L, e -> e.rows(t, true, rows(row('I', TupleData.ofText("1", "a")),
+                row('I', TupleData.ofText("2", "b"))))));
+        SinkFixture.replay(s, alloc, List.of(initial(t)), txns, 0);
+        await("mirror merged", () -> count("SELECT COUNT(*) FROM INTERVAL_T") == 2);
+        Thread.sleep(1500); // let a merge that was already running finish
+        long statements = emu.faults().requests(Endpoint.SQL_STATEMENTS);
+        Thread.sleep(3500);
+        assertThat(emu.faults().requests(Endpoint.SQL_STATEMENTS)).as("no MERGE while idle").isEqualTo(statements);
+        List<Txn> more = List.of(txn(0x5_0000_1000L, e -> e.rows(t, true, rows(row('D', TupleData.ofText("1", null))))));
+        SinkFixture.replay(s, alloc, List.of(), more, 0);
+        await("delete merged", () -> count("SELECT COUNT(*) FROM INTERVAL_T") == 1);
+        s.close();
+    }
+}

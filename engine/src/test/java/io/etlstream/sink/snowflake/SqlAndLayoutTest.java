@@ -1,0 +1,93 @@
+package io.etlstream.sink.snowflake;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.etlstream.batch.TableId;
+import io.etlstream.batch.TableSchema;
+import io.etlstream.sink.snowflake.SnowflakeSql.DeleteMode;
+import io.etlstream.source.pg.pgoutput.PgOutputMessage.RelationColumn;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class SqlAndLayoutTest {
+
+    static final TableId ID = new TableId("public", "orders");
+    static final DestinationTables T = DestinationTables.of(ID, "DB", "S");
+
+    static TableSchema schema(int version, RelationColumn... cols) {
+        return new TableSchema(ID, 42, 'd', List.of(cols), version);
+    }
+
+    static RelationColumn col(boolean key, String name, int oid, int typmod) {
+        return new RelationColumn(key, name, oid, typmod);
+    }
+
+    static final TableSchema V1 = schema(1, col(true, "id", 20, -1), col(false, "note", 25, -1),
+            col(false, "amount", 1700, ((10 << 16) | 2) + 4), col(false, "doc", 3802, -1));
+
+    @Test
+    void historyAndMirrorDdl() {
+        TableLayout l = TableLayout.initial(V1);
+        assertThat(SnowflakeSql.createHistory(T, l)).isEqualTo("CREATE TABLE IF NOT EXISTS DB.S.ORDERS_HISTORY (ID NUMBER(19,0),"
+                + " NOTE VARCHAR, AMOUNT NUMBER(10,2), DOC VARIANT, _ETL_OP VARCHAR(1) NOT NULL, _ETL_LSN NUMBER(20,0) NOT NULL,"
+                + " _ETL_SEQ NUMBER(10,0) NOT NULL, _ETL_COMMIT_TS TIMESTAMP_TZ(6), _ETL_SYNCED_AT TIMESTAMP_TZ(6),"
+                + " _ETL_TOAST VARCHAR)");
+        assertThat(SnowflakeSql.createMirror(T, l)).isEqualTo("CREATE TABLE IF NOT EXISTS DB.S.ORDERS (ID NUMBER(19,0),"
+                + " NOTE VARCHAR, AMOUNT NUMBER(10,2), DOC VARIANT, _ETL_DELETED BOOLEAN, _ETL_LSN NUMBER(20,0),"
+                + " _ETL_SEQ NUMBER(10,0), _ETL_COMMIT_TS TIMESTAMP_TZ(6), _ETL_SYNCED_AT TIMESTAMP_TZ(6))");
+    }
+
+    @Test
+    void mergeTakesTheLatestChangePerKeyAndKeepsUnchangedToast() {
+        String sql = SnowflakeSql.merge(T, TableLayout.initial(V1), DeleteMode.HARD, 0x100L);
+        assertThat(sql).startsWith("MERGE INTO DB.S.ORDERS m USING (")
+                .contains("ROW_NUMBER() OVER (PARTITION BY h.ID ORDER BY h._ETL_LSN DESC, h._ETL_SEQ DESC)")
+                .contains("FIRST_VALUE(h.NOTE) OVER (PARTITION BY h.ID ORDER BY CASE WHEN CONTAINS(COALESCE(h._ETL_TOAST,"
+                        + " ''), ',2,') THEN 1 ELSE 0 END, h._ETL_LSN DESC, h._ETL_SEQ DESC) AS NOTE")
+                .contains("h._ETL_LSN >= 256")
+                .contains("ON m.ID = s.ID")
+                .contains("NOTE = CASE WHEN s._ETL_U2 = 1 THEN m.NOTE ELSE s.NOTE END")
+                .contains("WHEN MATCHED AND s._ETL_OP = 'D' AND (m._ETL_LSN IS NULL OR s._ETL_LSN > m._ETL_LSN OR"
+                        + " (s._ETL_LSN = m._ETL_LSN AND s._ETL_SEQ > m._ETL_SEQ)) THEN DELETE")
+                .contains("WHEN NOT MATCHED AND s._ETL_OP <> 'D' THEN INSERT (ID, NOTE, AMOUNT, DOC, _ETL_LSN, _ETL_SEQ,"
+                        + " _ETL_COMMIT_TS, _ETL_SYNCED_AT, _ETL_DELETED)");
+        String soft = SnowflakeSql.merge(T, TableLayout.initial(V1), DeleteMode.SOFT, null);
+        assertThat(soft).contains("THEN UPDATE SET _ETL_DELETED = TRUE").doesNotContain("THEN DELETE")
+                .contains("h._ETL_LSN >= (SELECT COALESCE(MAX(_ETL_LSN), 0) FROM DB.S.ORDERS)");
+        assertThat(SnowflakeSql.applyTruncate(T, DeleteMode.HARD)).startsWith("DELETE FROM DB.S.ORDERS m WHERE")
+                .contains("x._ETL_OP = 'T'");
+    }
+
+    @Test
+    void mergeNeedsAKey() {
+        TableSchema noKey = schema(1, col(false, "a", 23, -1));
+        assertThatThrownBy(() -> SnowflakeSql.merge(T, TableLayout.initial(noKey), DeleteMode.HARD, null))
+                .hasMessageContaining("no key columns");
+    }
+
+    @Test
+    void evolutionAddsDropsWidensAndRefuses() {
+        TableLayout l1 = TableLayout.initial(V1);
+        TableSchema v2 = schema(2, col(true, "id", 20, -1), col(false, "amount", 1700, ((14 << 16) | 2) + 4),
+                col(false, "doc", 3802, -1), col(false, "added", 1184, -1));
+        TableLayout.Evolution e = l1.evolve(v2);
+        assertThat(e.added()).extracting(DestColumn::sourceName).containsExactly("added");
+        assertThat(e.added().get(0).ordinal()).isEqualTo(5);
+        assertThat(e.dropped()).extracting(DestColumn::sourceName).containsExactly("note");
+        assertThat(e.widened()).extracting(c -> c.type().ddl()).containsExactly("NUMBER(14,2)");
+        assertThat(e.incompatible()).isEmpty();
+        assertThat(e.next().columns()).extracting(DestColumn::ordinal).containsExactly(1, 2, 3, 4, 5);
+        assertThat(e.next().column("note").orElseThrow().droppedAtSource()).isTrue();
+        assertThat(SnowflakeSql.addColumn(T.qualifiedHistory(), e.added().get(0)))
+                .isEqualTo("ALTER TABLE DB.S.ORDERS_HISTORY ADD COLUMN ADDED TIMESTAMP_TZ(6)");
+        assertThat(SnowflakeSql.widenColumn(T.qualifiedMirror(), e.widened().get(0)))
+                .isEqualTo("ALTER TABLE DB.S.ORDERS ALTER COLUMN AMOUNT SET DATA TYPE NUMBER(14,2)");
+
+        TableSchema v3 = schema(3, col(true, "id", 20, -1), col(false, "amount", 25, -1), col(false, "doc", 3802, -1),
+                col(false, "added", 1184, -1));
+        TableLayout.Evolution bad = e.next().evolve(v3);
+        assertThat(bad.incompatible()).singleElement().satisfies(i -> assertThat(i.message())
+                .contains("amount").contains("NUMBER(14,2)").contains("VARCHAR"));
+    }
+}
