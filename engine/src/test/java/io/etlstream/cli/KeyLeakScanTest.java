@@ -10,8 +10,25 @@ import ch.qos.logback.core.AppenderBase;
 import com.nimbusds.jose.crypto.RSASSAVerifier;
 import com.nimbusds.jwt.SignedJWT;
 import com.sun.net.httpserver.HttpServer;
+import io.etlstream.batch.TableId;
+import io.etlstream.catalog.Destination;
+import io.etlstream.emulator.EmulatorConfig;
+import io.etlstream.emulator.SnowflakeEmulator;
+import io.etlstream.sink.FlushLimiter;
+import io.etlstream.sink.SinkOptions;
 import io.etlstream.sink.snowflake.KeyPairJwt;
+import io.etlstream.sink.snowflake.SnowflakeDestination;
+import io.etlstream.sink.snowflake.SnowflakeSink;
+import io.etlstream.sink.snowflake.SnowpipeTuning;
 import io.etlstream.sink.snowflake.SqlApiClient;
+import io.etlstream.source.pg.PgConnector;
+import io.etlstream.source.pg.PgPassword;
+import io.etlstream.source.pg.PgSource;
+import io.etlstream.source.pg.PgSourceConfig;
+import io.etlstream.source.pg.SnapshotLedger;
+import io.etlstream.source.pg.SslMode;
+import io.etlstream.testkit.pg.PgDatabase;
+import io.etlstream.testkit.pg.PostgresExtension;
 import io.etlstream.vault.RsaKeys;
 import io.etlstream.vault.TestKeys;
 import io.etlstream.vault.Vault;
@@ -23,21 +40,26 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyFactory;
 import java.security.KeyPairGenerator;
 import java.security.PrivateKey;
+import java.security.PublicKey;
 import java.security.interfaces.RSAPrivateCrtKey;
 import java.security.interfaces.RSAPublicKey;
+import java.security.spec.RSAPublicKeySpec;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
-import java.util.HexFormat;
 import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,13 +68,14 @@ import org.slf4j.LoggerFactory;
  * entries, the logs and the CLI output for the keys in any form. Expected: zero hits (a positive control proves
  * the search finds a key that is really there).
  */
+@ExtendWith(PostgresExtension.class)
 class KeyLeakScanTest {
     static final String MASTER = "leak scan master password";
     static final String PASSPHRASE = "leak scan pem passphrase";
     static final long MAX_SCANNED_FILE = 64L << 20;
 
     @Test
-    void keysNeverReachDiskLogsOrOutputUnencrypted() throws Exception {
+    void keysNeverReachDiskLogsOrOutputUnencrypted(PgDatabase db) throws Exception {
         Path tmpRoot = Path.of(System.getProperty("java.io.tmpdir"));
         Set<Path> tmpBefore = listing(tmpRoot);
 
@@ -132,6 +155,7 @@ class KeyLeakScanTest {
                 }
             }
             signAndSend(keys);
+            runPipeline(db, keys.get("imp-pkcs1"));
             Files.delete(pw);
             Files.delete(pass);
 
@@ -350,6 +374,55 @@ class KeyLeakScanTest {
             for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
                 Files.deleteIfExists(p);
             }
+        }
+    }
+
+    /**
+     * Runs a real pipeline with an imported key: PostgreSQL → PgSource → SnowflakeSink → the real SDK → the
+     * emulator (whose LOCAL_FS stage lives in the temp folder, so the blobs are scanned too).
+     */
+    private static void runPipeline(PgDatabase db, PrivateKey key) throws Exception {
+        RSAPrivateCrtKey rsa = (RSAPrivateCrtKey) key;
+        PublicKey pub = KeyFactory.getInstance("RSA").generatePublic(
+                new RSAPublicKeySpec(rsa.getModulus(), rsa.getPublicExponent()));
+        db.execute("CREATE TABLE leak_orders (id int PRIMARY KEY, note text)",
+                "INSERT INTO leak_orders SELECT g, 'row ' || g FROM generate_series(1, 200) g");
+        TableId table = new TableId("public", "leak_orders");
+        try (SnowflakeEmulator emu = SnowflakeEmulator.start(
+                        EmulatorConfig.inMemory().withUser("LEAK", pub));
+                PgPassword pw = PgPassword.none()) {
+            emu.sql("CREATE DATABASE IF NOT EXISTS LEAKDB");
+            emu.sql("CREATE SCHEMA IF NOT EXISTS LEAKDB.RAW");
+            Destination d = Destination.draft("emu", null,
+                    emu.url().toString(), "LEAK", "LOADER", "LEAKDB", "RAW", "imp-pkcs1");
+            try (SnowflakeDestination dest =
+                    SnowflakeDestination.open(d, key,
+                            SnowpipeTuning.DEFAULT, new FlushLimiter(1))) {
+                PgConnector conn = new PgConnector(
+                        new PgSourceConfig(db.host(), db.port(), db.name(), "postgres",
+                                SslMode.DISABLE, null), pw);
+                SnowflakeSink sink = dest.openSink("leak",
+                        SinkOptions.DEFAULT.withMergeInterval(Duration.ofHours(1)),
+                        (level, t, message) -> { });
+                SnapshotLedger ledger = SnapshotLedger.inMemory();
+                try (PgSource source = new PgSource(conn, "leak",
+                        List.of(table), sink, ledger, PgSource.Options.defaults()
+                                .withStatusInterval(Duration.ofSeconds(1))
+                                .withHeartbeatInterval(Duration.ZERO))) {
+                    source.start();
+                    long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+                    while (ledger.completed().isEmpty() && source.failure().isEmpty()
+                            && System.nanoTime() < deadline) {
+                        Thread.sleep(50);
+                    }
+                    assertThat(source.failure()).as("pipeline failure").isEmpty();
+                    assertThat(ledger.completed()).as("snapshot confirmed by the sink").contains(table);
+                } finally {
+                    sink.close();
+                }
+            }
+            assertThat(emu.sql("SELECT COUNT(*) FROM LEAKDB.RAW.LEAK_ORDERS_HISTORY").rows().get(0).get(0))
+                    .as("rows the pipeline wrote with the vault's key").isEqualTo("200");
         }
     }
 }
