@@ -511,7 +511,7 @@ final class PipelineActor {
 
     private void publish() {
         status = new PipelineStatus(definition.name(), definition.source(), definition.destination(), state,
-                definition.enabled(), List.copyOf(tables.values()), committedLsn, lagBytes, lagSeconds, rowsPerSecond,
+                definition.enabled(), definition.settings(), List.copyOf(tables.values()), committedLsn, lagBytes, lagSeconds, rowsPerSecond,
                 bytesPerSecond, latencyMs, rowsTotal, bytesTotal, attempt, nextAttemptAt, lastError, since, ++version);
     }
 

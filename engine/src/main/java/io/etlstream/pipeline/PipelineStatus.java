@@ -13,7 +13,7 @@ import java.util.List;
  * @param lastError the most recent failure, null when none
  */
 public record PipelineStatus(String name, String source, String destination, PipelineState state, boolean enabled,
-        List<TableStatus> tables, long lastCommittedLsn, long lagBytes, double lagSeconds, double rowsPerSecond,
+        PipelineSettings settings, List<TableStatus> tables, long lastCommittedLsn, long lagBytes, double lagSeconds, double rowsPerSecond,
         double bytesPerSecond, double batchLatencyMillis, long rowsTotal, long bytesTotal, int attempt,
         Instant nextAttemptAt, PipelineError lastError, Instant since, long version) {
 
