@@ -1,16 +1,21 @@
 package io.etlstream.cli;
 
+import io.etlstream.UserFacingException;
 import io.etlstream.home.EtlHome;
+import io.etlstream.logging.Logging;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Spec;
 
@@ -54,9 +59,40 @@ public final class EtlStreamCommand implements Callable<Integer> {
 
     /** Builds the command line with the project's error conventions; tests call this too. */
     public static CommandLine commandLine() {
-        return new CommandLine(new EtlStreamCommand())
-                .setExecutionExceptionHandler(new CliErrors())
+        CliErrors errors = new CliErrors();
+        CommandLine cl = new CommandLine(new EtlStreamCommand())
+                .setExecutionExceptionHandler(errors)
                 .setCaseInsensitiveEnumValuesAllowed(true);
+        cl.setExecutionStrategy(parseResult -> {
+            if (needsLogFile(parseResult)) {
+                try {
+                    Logging.configureForCli(of(parseResult.commandSpec()).home());
+                } catch (UserFacingException e) {
+                    return errors.handleExecutionException(e, cl, parseResult);
+                }
+            }
+            return new CommandLine.RunLast().execute(parseResult);
+        });
+        return cl;
+    }
+
+    /**
+     * A subcommand that does work logs to the home's CLI log; help, version and the bare root do not
+     * touch the home at all.
+     */
+    private static boolean needsLogFile(ParseResult parseResult) {
+        List<ParseResult> chain = new ArrayList<>();
+        for (ParseResult p = parseResult; p != null; p = p.subcommand()) {
+            if (p.isUsageHelpRequested() || p.isVersionHelpRequested()) {
+                return false;
+            }
+            chain.add(p);
+        }
+        if (chain.size() < 2) {
+            return false;
+        }
+        Object leaf = chain.get(chain.size() - 1).commandSpec().userObject();
+        return !(leaf instanceof CommandLine.HelpCommand) && !(leaf instanceof ConfiguresOwnLogging);
     }
 
     public static int execute(String... args) {

@@ -41,4 +41,9 @@ public record EtlHome(Path dir) {
     public Path logsDir() {
         return dir.resolve("logs");
     }
+
+    /** The file whose OS lock marks the one process that owns this home; see {@link HomeLock}. */
+    public Path lockFile() {
+        return dir.resolve("engine.lock");
+    }
 }
