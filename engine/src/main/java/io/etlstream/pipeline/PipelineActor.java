@@ -40,6 +40,8 @@ final class PipelineActor {
 
     private record Streaming() {}
 
+    private record TableStreamed(TableRef table, long rows, long bytes) {}
+
     private record Progress(long lsn, long rows, long bytes, long lagBytes, double lagSeconds, double latencyMs) {}
 
     private record Failed(Throwable cause) {}
@@ -402,10 +404,16 @@ final class PipelineActor {
         if (ev instanceof TableProgress p) {
             TableStatus old = tables.get(p.table());
             if (old != null) {
-                tables.put(p.table(), new TableStatus(p.table(), p.phase(), p.copied(), p.total()));
+                tables.put(p.table(), new TableStatus(p.table(), p.phase(), p.copied(), p.total(), old.rowsStreamed(),
+                        old.bytesStreamed()));
                 if (old.phase() != p.phase()) {
                     persist();
                 }
+            }
+        } else if (ev instanceof TableStreamed ts) {
+            TableStatus old = tables.get(ts.table());
+            if (old != null) {
+                tables.put(ts.table(), old.withStreamed(ts.rows(), ts.bytes()));
             }
         } else if (ev instanceof Streaming) {
             for (TableStatus t : List.copyOf(tables.values())) {
@@ -526,6 +534,11 @@ final class PipelineActor {
         @Override
         public void tableProgress(TableRef table, TablePhase phase, long rowsCopied, long rowsTotal) {
             mailbox.post(new FromRunner(gen, new TableProgress(table, phase, rowsCopied, rowsTotal)));
+        }
+
+        @Override
+        public void tableStreamed(TableRef table, long rows, long bytes) {
+            mailbox.post(new FromRunner(gen, new TableStreamed(table, rows, bytes)));
         }
 
         @Override

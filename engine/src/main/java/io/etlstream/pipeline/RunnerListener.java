@@ -23,6 +23,10 @@ public interface RunnerListener {
     void progress(long committedLsn, long rowsTotal, long bytesTotal, long lagBytes, double lagSeconds,
             double batchLatencyMillis);
 
+    /** Cumulative rows and bytes streamed for one table (feeds the per-table rate series). */
+    default void tableStreamed(TableRef table, long rowsTotal, long bytesTotal) {
+    }
+
     /** The runner hit an error and has already released its resources; it will not call {@link #stopped}. */
     void failed(Throwable cause);
 

@@ -89,6 +89,8 @@ public final class ReplaySource implements PipelineRuntime {
                         loops++;
                     }
                 }
+                // The recording is not decoded here, so every row is counted on the plan's first table.
+                listener.tableStreamed(plan.tables().get(0), rows, bytes);
                 listener.progress(confirmed, rows, bytes, 0, 0, (System.nanoTime() - start) / 1e6);
             }
         }
