@@ -199,7 +199,7 @@ class PipelineManagerTest {
     @Test
     void statusReadsNeverWaitForAPipelineThatIsStuckStopping() throws Exception {
         manager.close();
-        manager = newManager(Duration.ofMillis(400));
+        manager = newManager(Duration.ofSeconds(3));
         runtime.autoStream = true;
         manager.create(def("stuck", "public.a"));
         manager.create(def("other", "public.b"));
