@@ -1,0 +1,97 @@
+package io.etlstream.batch;
+
+import org.apache.arrow.vector.VectorSchemaRoot;
+
+/**
+ * Rows of one table from one transaction (or one snapshot range) as an Arrow record batch: the source columns
+ * followed by the metadata columns {@link #OP}, {@link #COMMIT_LSN}, {@link #COMMIT_TS}, {@link #SEQ} and
+ * {@link #UNCHANGED_TOAST}. Off-heap; the holder must {@link #close()} it.
+ */
+public final class ChangeBatch implements ChangeEvent, AutoCloseable {
+
+    /** utf8 "I", "U", "D" (insert, update, delete); snapshot rows are "I". */
+    public static final String OP = "_op";
+    /** int64: LSN of the commit record of the row's transaction (snapshot: the slot's consistent point). */
+    public static final String COMMIT_LSN = "_commit_lsn";
+    /** timestamp[us, UTC]: commit time of the row's transaction. */
+    public static final String COMMIT_TS = "_commit_ts";
+    /** int32: position of the change within its transaction, counted over all tables from 0. */
+    public static final String SEQ = "_seq";
+    /**
+     * list&lt;int32&gt;: indexes (into the source columns) of columns whose value is unchanged TOAST, i.e. not sent:
+     * keep the destination's current value. The value slot itself is null. Null list when there are none.
+     */
+    public static final String UNCHANGED_TOAST = "_unchanged_toast";
+    /** Number of metadata columns after the source columns. */
+    public static final int METADATA_COLUMNS = 5;
+
+    private final TableSchema schema;
+    private final VectorSchemaRoot root;
+    private final long firstCommitLsn;
+    private final long lastCommitLsn;
+    private final boolean endsTransaction;
+    private boolean closed;
+
+    /** Takes ownership of {@code root}. */
+    public ChangeBatch(TableSchema schema, VectorSchemaRoot root, long firstCommitLsn, long lastCommitLsn,
+            boolean endsTransaction) {
+        this.schema = schema;
+        this.root = root;
+        this.firstCommitLsn = firstCommitLsn;
+        this.lastCommitLsn = lastCommitLsn;
+        this.endsTransaction = endsTransaction;
+    }
+
+    public TableId table() {
+        return schema.table();
+    }
+
+    public TableSchema schema() {
+        return schema;
+    }
+
+    /** The record batch: source columns in table order, then the metadata columns. */
+    public VectorSchemaRoot root() {
+        return root;
+    }
+
+    public int rowCount() {
+        return root.getRowCount();
+    }
+
+    /** Off-heap bytes held by this batch's vectors. */
+    public long byteSize() {
+        long n = 0;
+        for (var v : root.getFieldVectors()) {
+            n += v.getBufferSize();
+        }
+        return n;
+    }
+
+    public long firstCommitLsn() {
+        return firstCommitLsn;
+    }
+
+    public long lastCommitLsn() {
+        return lastCommitLsn;
+    }
+
+    /** True if the last row closes its transaction for this table: only then may the sink confirm lastCommitLsn. */
+    public boolean endsTransaction() {
+        return endsTransaction;
+    }
+
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            root.close();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "ChangeBatch[" + schema.table() + " v" + schema.version() + ", rows=" + rowCount() + ", lsn="
+                + firstCommitLsn + ".." + lastCommitLsn + (endsTransaction ? ", ends txn" : "") + "]";
+    }
+}

@@ -1,0 +1,317 @@
+package io.etlstream.batch;
+
+import io.etlstream.source.pg.pgoutput.PgOutputMessage.RelationColumn;
+import io.etlstream.source.pg.pgoutput.TupleData;
+import io.etlstream.source.pg.types.ColumnMapping;
+import io.etlstream.source.pg.types.ValueWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.BigIntVector;
+import org.apache.arrow.vector.FieldVector;
+import org.apache.arrow.vector.IntVector;
+import org.apache.arrow.vector.TimeStampMicroTZVector;
+import org.apache.arrow.vector.TinyIntVector;
+import org.apache.arrow.vector.VarCharVector;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.complex.ListVector;
+import org.apache.arrow.vector.types.TimeUnit;
+import org.apache.arrow.vector.types.pojo.ArrowType;
+import org.apache.arrow.vector.types.pojo.Field;
+import org.apache.arrow.vector.types.pojo.FieldType;
+import org.apache.arrow.vector.types.pojo.Schema;
+
+/**
+ * Appends rows of one table (from pgoutput tuples or snapshot text columns) into an Arrow record batch until a row
+ * or byte bound, then {@link #seal seals} it into a {@link ChangeBatch}. Vectors come from the given (bounded)
+ * allocator, so memory is capped by it; the builder itself never holds more than one open batch.
+ *
+ * <p>Column layout: the table's columns in order, then {@code _op, _commit_lsn, _commit_ts, _seq,
+ * _unchanged_toast}, then one {@code <column>__special} int8 column per numeric/date/timestamp column (see
+ * {@link io.etlstream.source.pg.types.SpecialValue}). One thread uses a builder.
+ */
+public final class ChangeBatchBuilder implements AutoCloseable {
+
+    private static final byte[] OP_INSERT = {'I'};
+    private static final byte[] OP_UPDATE = {'U'};
+    private static final byte[] OP_DELETE = {'D'};
+    /** Rough fixed cost of one row beyond its value bytes (validity bits, offsets, metadata columns). */
+    private static final int ROW_OVERHEAD = 48;
+
+    private final TableSchema schema;
+    private final BufferAllocator allocator;
+    private final int maxRows;
+    private final long maxBytes;
+    private final boolean trackXids;
+    private final Schema arrowSchema;
+    private final List<ColumnMapping> mappings;
+    private final int[] specialIndex; // per source column: index of its companion vector, or -1
+
+    private VectorSchemaRoot root;
+    private ValueWriter[] writers;
+    private VarCharVector opVector;
+    private BigIntVector lsnVector;
+    private TimeStampMicroTZVector tsVector;
+    private IntVector seqVector;
+    private ListVector toastVector;
+    private IntVector xidVector; // rows' (sub)transaction, only when tracking for streamed transactions
+    private int rows;
+    private long approxBytes;
+    private long firstLsn;
+    private long lastLsn;
+
+    /** A builder for plain batches. */
+    public ChangeBatchBuilder(TableSchema schema, BufferAllocator allocator, BatchLimits limits) {
+        this(schema, allocator, limits, false);
+    }
+
+    ChangeBatchBuilder(TableSchema schema, BufferAllocator allocator, BatchLimits limits, boolean trackXids) {
+        this.schema = schema;
+        this.allocator = allocator;
+        this.maxRows = limits.maxRows();
+        this.maxBytes = limits.maxBytes();
+        this.trackXids = trackXids;
+        this.mappings = new ArrayList<>();
+        List<Field> fields = new ArrayList<>();
+        List<Field> specials = new ArrayList<>();
+        int n = schema.columnCount();
+        this.specialIndex = new int[n];
+        for (int i = 0; i < n; i++) {
+            RelationColumn c = schema.columns().get(i);
+            ColumnMapping m = ColumnMapping.of(c.typeOid(), c.typeModifier());
+            mappings.add(m);
+            fields.add(m.field(c.name()));
+            if (m.hasSpecialValues()) {
+                specialIndex[i] = n + ChangeBatch.METADATA_COLUMNS + specials.size();
+                specials.add(ColumnMapping.specialField(c.name()));
+            } else {
+                specialIndex[i] = -1;
+            }
+        }
+        fields.add(new Field(ChangeBatch.OP, FieldType.notNullable(ArrowType.Utf8.INSTANCE), null));
+        fields.add(new Field(ChangeBatch.COMMIT_LSN, FieldType.notNullable(new ArrowType.Int(64, true)), null));
+        fields.add(new Field(ChangeBatch.COMMIT_TS,
+                FieldType.notNullable(new ArrowType.Timestamp(TimeUnit.MICROSECOND, "UTC")), null));
+        fields.add(new Field(ChangeBatch.SEQ, FieldType.notNullable(new ArrowType.Int(32, true)), null));
+        fields.add(new Field(ChangeBatch.UNCHANGED_TOAST, FieldType.nullable(ArrowType.List.INSTANCE),
+                List.of(new Field("column", FieldType.notNullable(new ArrowType.Int(32, true)), null))));
+        fields.addAll(specials);
+        this.arrowSchema = new Schema(fields);
+    }
+
+    /** The Arrow schema of the batches this builder makes. */
+    public Schema arrowSchema() {
+        return arrowSchema;
+    }
+
+    public TableSchema schema() {
+        return schema;
+    }
+
+    public int rowCount() {
+        return rows;
+    }
+
+    /** Estimated bytes of the open batch (value bytes plus a fixed per-row cost). */
+    public long approximateBytes() {
+        return approxBytes;
+    }
+
+    /** True once the open batch reached the row or byte bound: seal it before appending more. */
+    public boolean isFull() {
+        return rows >= maxRows || approxBytes >= maxBytes;
+    }
+
+    public void appendInsert(TupleData row, long commitLsn, long commitTimeMicros, int seq) {
+        append(OP_INSERT, row, null, commitLsn, commitTimeMicros, seq, 0);
+    }
+
+    /**
+     * An update. Columns the new tuple marks unchanged TOAST are taken from {@code oldRow} when it has them
+     * (REPLICA IDENTITY FULL); otherwise they stay marked in {@code _unchanged_toast}.
+     */
+    public void appendUpdate(TupleData oldRow, TupleData newRow, long commitLsn, long commitTimeMicros, int seq) {
+        append(OP_UPDATE, newRow, oldRow, commitLsn, commitTimeMicros, seq, 0);
+    }
+
+    /** A delete: the old key (other columns null) or, under REPLICA IDENTITY FULL, the whole old row. */
+    public void appendDelete(TupleData oldRow, long commitLsn, long commitTimeMicros, int seq) {
+        append(OP_DELETE, oldRow, null, commitLsn, commitTimeMicros, seq, 0);
+    }
+
+    /** A snapshot row (COPY text columns as a tuple): op "I". */
+    public void appendSnapshotRow(TupleData row, long consistentPointLsn, long snapshotTimeMicros) {
+        append(OP_INSERT, row, null, consistentPointLsn, snapshotTimeMicros, rows, 0);
+    }
+
+    void append(char op, TupleData row, TupleData fallback, long lsn, long tsMicros, int seq, int xid) {
+        append(op == 'I' ? OP_INSERT : op == 'U' ? OP_UPDATE : OP_DELETE, row, fallback, lsn, tsMicros, seq, xid);
+    }
+
+    private void append(byte[] op, TupleData row, TupleData fallback, long lsn, long tsMicros, int seq, int xid) {
+        int n = schema.columnCount();
+        if (row.columnCount() != n) {
+            throw new IllegalStateException("row of " + schema.table() + " has " + row.columnCount()
+                    + " columns, its Relation " + n + ": the table changed without a new Relation message");
+        }
+        if (root == null) {
+            open();
+        }
+        int r = rows;
+        int unchanged = 0;
+        long bytes = ROW_OVERHEAD;
+        for (int c = 0; c < n; c++) {
+            TupleData src = row;
+            byte kind = row.kind(c);
+            if (kind == TupleData.UNCHANGED_TOAST && fallback != null
+                    && (fallback.kind(c) == TupleData.TEXT || fallback.kind(c) == TupleData.NULL)) {
+                src = fallback;
+                kind = fallback.kind(c);
+            }
+            switch (kind) {
+                case TupleData.TEXT -> {
+                    int len = src.length(c);
+                    writers[c].write(r, src.data(), src.offset(c), len);
+                    bytes += len;
+                }
+                case TupleData.NULL -> writers[c].writeNull(r);
+                case TupleData.UNCHANGED_TOAST -> {
+                    writers[c].writeNull(r);
+                    unchanged++;
+                }
+                default -> throw new IllegalStateException("binary tuple data for " + schema.table() + "."
+                        + schema.columns().get(c).name() + ": start the slot without the 'binary' option");
+            }
+        }
+        opVector.setSafe(r, op);
+        lsnVector.setSafe(r, lsn);
+        tsVector.setSafe(r, tsMicros);
+        seqVector.setSafe(r, seq);
+        if (unchanged == 0) {
+            toastVector.setNull(r);
+        } else {
+            int start = toastVector.startNewValue(r);
+            IntVector cols = (IntVector) toastVector.getDataVector();
+            int k = 0;
+            for (int c = 0; c < n; c++) {
+                if (row.kind(c) == TupleData.UNCHANGED_TOAST
+                        && (fallback == null || fallback.kind(c) == TupleData.UNCHANGED_TOAST)) {
+                    cols.setSafe(start + k++, c);
+                }
+            }
+            toastVector.endValue(r, k);
+            bytes += 4L * k;
+        }
+        if (xidVector != null) {
+            xidVector.setSafe(r, xid);
+        }
+        if (rows == 0) {
+            firstLsn = lsn;
+        }
+        lastLsn = lsn;
+        rows++;
+        approxBytes += bytes;
+    }
+
+    private void open() {
+        root = VectorSchemaRoot.create(arrowSchema, allocator);
+        int initial = Math.min(maxRows, 256);
+        for (FieldVector v : root.getFieldVectors()) {
+            v.setInitialCapacity(initial);
+            v.allocateNew();
+        }
+        int n = schema.columnCount();
+        writers = new ValueWriter[n];
+        for (int c = 0; c < n; c++) {
+            TinyIntVector special = specialIndex[c] >= 0 ? (TinyIntVector) root.getVector(specialIndex[c]) : null;
+            writers[c] = mappings.get(c).writer(root.getVector(c), special);
+        }
+        opVector = (VarCharVector) root.getVector(n);
+        lsnVector = (BigIntVector) root.getVector(n + 1);
+        tsVector = (TimeStampMicroTZVector) root.getVector(n + 2);
+        seqVector = (IntVector) root.getVector(n + 3);
+        toastVector = (ListVector) root.getVector(n + 4);
+        if (trackXids) {
+            xidVector = new IntVector("_xid", allocator);
+            xidVector.setInitialCapacity(initial);
+            xidVector.allocateNew();
+        }
+        rows = 0;
+        approxBytes = 0;
+    }
+
+    /** Seals the open batch (null if no rows); the caller owns the result. The next append opens a new one. */
+    public ChangeBatch seal(boolean endsTransaction) {
+        Segment s = sealSegment();
+        if (s == null) {
+            return null;
+        }
+        if (s.xids != null) {
+            s.xids.close();
+        }
+        return new ChangeBatch(schema, s.root, s.firstLsn, s.lastLsn, endsTransaction);
+    }
+
+    /** A sealed batch still carrying its rows' xids (for streamed transactions). */
+    static final class Segment implements AutoCloseable {
+        final TableSchema schema;
+        VectorSchemaRoot root;
+        IntVector xids;
+        final long firstLsn;
+        final long lastLsn;
+
+        Segment(TableSchema schema, VectorSchemaRoot root, IntVector xids, long firstLsn, long lastLsn) {
+            this.schema = schema;
+            this.root = root;
+            this.xids = xids;
+            this.firstLsn = firstLsn;
+            this.lastLsn = lastLsn;
+        }
+
+        int rows() {
+            return root.getRowCount();
+        }
+
+        @Override
+        public void close() {
+            root.close();
+            if (xids != null) {
+                xids.close();
+            }
+        }
+    }
+
+    Segment sealSegment() {
+        if (root == null || rows == 0) {
+            return null;
+        }
+        root.setRowCount(rows);
+        if (xidVector != null) {
+            xidVector.setValueCount(rows);
+        }
+        Segment s = new Segment(schema, root, xidVector, firstLsn, lastLsn);
+        root = null;
+        xidVector = null;
+        writers = null;
+        rows = 0;
+        approxBytes = 0;
+        return s;
+    }
+
+    @Override
+    public void close() {
+        if (root != null) {
+            root.close();
+            root = null;
+        }
+        if (xidVector != null) {
+            xidVector.close();
+            xidVector = null;
+        }
+    }
+
+    static byte[] opBytes(String op) {
+        return op.getBytes(StandardCharsets.US_ASCII);
+    }
+}

@@ -1,0 +1,5 @@
+package io.etlstream.batch;
+
+/** What the transaction assembler hands to the source, in commit order. */
+public sealed interface ChangeEvent permits ChangeBatch, SchemaChange, TruncateEvent, Heartbeat, TransactionCommitted {
+}

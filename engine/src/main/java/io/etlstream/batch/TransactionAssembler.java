@@ -1,0 +1,471 @@
+package io.etlstream.batch;
+
+import io.etlstream.batch.ChangeBatchBuilder.Segment;
+import io.etlstream.source.pg.pgoutput.PgOutputMessage;
+import io.etlstream.source.pg.pgoutput.PgOutputMessage.Begin;
+import io.etlstream.source.pg.pgoutput.PgOutputMessage.Commit;
+import io.etlstream.source.pg.pgoutput.PgOutputMessage.Delete;
+import io.etlstream.source.pg.pgoutput.PgOutputMessage.Insert;
+import io.etlstream.source.pg.pgoutput.PgOutputMessage.LogicalMessage;
+import io.etlstream.source.pg.pgoutput.PgOutputMessage.Relation;
+import io.etlstream.source.pg.pgoutput.PgOutputMessage.StreamAbort;
+import io.etlstream.source.pg.pgoutput.PgOutputMessage.StreamCommit;
+import io.etlstream.source.pg.pgoutput.PgOutputMessage.StreamStart;
+import io.etlstream.source.pg.pgoutput.PgOutputMessage.StreamStop;
+import io.etlstream.source.pg.pgoutput.PgOutputMessage.Truncate;
+import io.etlstream.source.pg.pgoutput.PgOutputMessage.TypeMessage;
+import io.etlstream.source.pg.pgoutput.PgOutputMessage.Update;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.BigIntVector;
+import org.apache.arrow.vector.FieldVector;
+import org.apache.arrow.vector.IntVector;
+import org.apache.arrow.vector.TimeStampMicroTZVector;
+import org.apache.arrow.vector.VectorSchemaRoot;
+
+/**
+ * Turns decoded pgoutput messages (in stream order) into {@link ChangeEvent}s in commit order: per transaction and
+ * table, bounded {@link ChangeBatch}es, with {@link SchemaChange}, {@link TruncateEvent} and {@link Heartbeat} in
+ * their place, then {@link TransactionCommitted}.
+ *
+ * <p>Non-streamed transactions arrive whole and already committed (Begin carries the commit LSN), so their batches
+ * are handed on as soon as they fill. Streamed transactions (proto 2, {@code streaming on}) arrive in chunks,
+ * interleaved with others, before the server knows whether they commit: their rows are buffered per transaction
+ * as sealed Arrow batches off-heap (never as Java objects per row), each row tagged with the (sub)transaction id
+ * the server gave it. {@code StreamAbort(xid, xid)} drops the whole transaction; {@code StreamAbort(xid, subxid)}
+ * drops exactly the rows (and schema/truncate/message items) of that subtransaction; {@code StreamCommit} fills in
+ * the commit LSN and time and hands the batches on. Buffered rows count against the allocator's limit, so the
+ * limit must hold the largest streamed transaction (see {@link BatchMemory}).
+ *
+ * <p>One thread (the replication reader) calls {@link #accept}; events go to the consumer on that thread.
+ */
+public final class TransactionAssembler implements AutoCloseable {
+
+    private final BufferAllocator allocator;
+    private final ChangeConsumer consumer;
+    private final BatchLimits limits;
+    private final SchemaRegistry registry;
+
+    private Txn current;
+    private Txn chunk;
+    private final Map<Integer, Txn> streamed = new HashMap<>();
+
+    public TransactionAssembler(BufferAllocator allocator, BatchLimits limits, ChangeConsumer consumer) {
+        this(allocator, limits, consumer, new SchemaRegistry());
+    }
+
+    public TransactionAssembler(BufferAllocator allocator, BatchLimits limits, ChangeConsumer consumer,
+            SchemaRegistry registry) {
+        this.allocator = allocator;
+        this.consumer = consumer;
+        this.limits = limits;
+        this.registry = registry;
+    }
+
+    public SchemaRegistry schemas() {
+        return registry;
+    }
+
+    /** Number of streamed transactions currently buffered (started, neither committed nor aborted). */
+    public int openStreamedTransactions() {
+        return streamed.size();
+    }
+
+    public void accept(PgOutputMessage m) {
+        if (m instanceof Insert i) {
+            Txn t = txnFor(i.streamXid());
+            t.builder(i.relationId()).append('I', i.newTuple(), null, t.commitLsn, t.commitMicros, t.seq++,
+                    i.streamXid());
+        } else if (m instanceof Update u) {
+            Txn t = txnFor(u.streamXid());
+            t.builder(u.relationId()).append('U', u.newTuple(), u.oldKind() == 'O' ? u.oldTuple() : null, t.commitLsn,
+                    t.commitMicros, t.seq++, u.streamXid());
+        } else if (m instanceof Delete d) {
+            Txn t = txnFor(d.streamXid());
+            t.builder(d.relationId()).append('D', d.oldTuple(), null, t.commitLsn, t.commitMicros, t.seq++,
+                    d.streamXid());
+        } else if (m instanceof Begin b) {
+            if (current != null || chunk != null) {
+                throw new IllegalStateException("Begin inside a transaction or stream chunk");
+            }
+            current = new Txn(false, b.xid());
+            current.commitLsn = b.finalLsn();
+            current.commitMicros = micros(b.commitTime());
+        } else if (m instanceof Commit c) {
+            if (current == null) {
+                throw new IllegalStateException("Commit without Begin");
+            }
+            Txn t = current;
+            current = null;
+            t.finish();
+            consumer.accept(new TransactionCommitted(c.commitLsn(), c.endLsn(), c.commitTime()));
+        } else if (m instanceof Relation r) {
+            relation(r);
+        } else if (m instanceof TypeMessage t) {
+            registry.recordType(t);
+        } else if (m instanceof Truncate tr) {
+            Txn t = txnFor(tr.streamXid());
+            for (int rel : tr.relationIds()) {
+                t.sealTable(rel);
+            }
+            t.route(new TruncateItem(tr.streamXid(), tr, t.seq++));
+        } else if (m instanceof LogicalMessage lm) {
+            if (!lm.transactional()) {
+                consumer.accept(new Heartbeat(lm.lsn(), false, lm.prefix(), lm.content()));
+            } else {
+                txnFor(lm.streamXid()).route(new MessageItem(lm.streamXid(), lm));
+            }
+        } else if (m instanceof StreamStart s) {
+            if (current != null || chunk != null) {
+                throw new IllegalStateException("StreamStart inside a transaction or stream chunk");
+            }
+            chunk = streamed.computeIfAbsent(s.xid(), x -> new Txn(true, x));
+        } else if (m instanceof StreamStop) {
+            chunk = null;
+        } else if (m instanceof StreamCommit sc) {
+            Txn t = streamed.remove(sc.xid());
+            if (t == null) {
+                // Nothing was streamed for it under this assembler (e.g. after a restart the server resends it).
+                consumer.accept(new TransactionCommitted(sc.commitLsn(), sc.endLsn(), sc.commitTime()));
+                return;
+            }
+            t.commitLsn = sc.commitLsn();
+            t.commitMicros = micros(sc.commitTime());
+            t.finish();
+            consumer.accept(new TransactionCommitted(sc.commitLsn(), sc.endLsn(), sc.commitTime()));
+        } else if (m instanceof StreamAbort a) {
+            Txn t = streamed.get(a.xid());
+            if (t == null) {
+                return;
+            }
+            if (a.subXid() == a.xid()) {
+                streamed.remove(a.xid());
+                t.close();
+            } else {
+                t.abortSubtransaction(a.subXid());
+            }
+        }
+        // Origin: the replication origin of the transaction is not needed downstream.
+    }
+
+    private void relation(Relation r) {
+        if (r.streamXid() != 0) {
+            Txn t = txnFor(r.streamXid());
+            TableSchema cur = t.schemaFor(r.relationId(), false);
+            TableSchema after = SchemaRegistry.describe(r, cur);
+            if (after != cur) {
+                t.sealTable(r.relationId());
+                t.schemas.put(r.relationId(), after);
+                t.items.add(new SchemaItem(r.streamXid(), after));
+            }
+            return;
+        }
+        TableSchema before = registry.get(r.relationId());
+        TableSchema after = SchemaRegistry.describe(r, before);
+        if (after == before) {
+            return;
+        }
+        if (current != null) {
+            current.sealTable(r.relationId());
+        }
+        SchemaChange ch = registry.apply(after);
+        if (ch != null) {
+            consumer.accept(ch);
+        }
+    }
+
+    private Txn txnFor(int streamXid) {
+        if (streamXid != 0) {
+            if (chunk == null) {
+                throw new IllegalStateException("change for xid " + streamXid + " outside a stream chunk");
+            }
+            return chunk;
+        }
+        if (current == null) {
+            throw new IllegalStateException("change outside a transaction");
+        }
+        return current;
+    }
+
+    static long micros(Instant t) {
+        return Math.addExact(Math.multiplyExact(t.getEpochSecond(), 1_000_000L), t.getNano() / 1000);
+    }
+
+    /** Frees everything buffered: open builders and uncommitted streamed transactions. */
+    @Override
+    public void close() {
+        if (current != null) {
+            current.close();
+            current = null;
+        }
+        for (Txn t : streamed.values()) {
+            t.close();
+        }
+        streamed.clear();
+        chunk = null;
+    }
+
+    /** Something a streamed transaction holds until it commits, in order. */
+    private interface Item {
+        int xid();
+    }
+
+    private record SegmentItem(Segment segment) implements Item {
+        @Override
+        public int xid() {
+            return 0; // rows carry their own xids
+        }
+    }
+
+    private record SchemaItem(int xid, TableSchema schema) implements Item {
+    }
+
+    private record TruncateItem(int xid, Truncate truncate, int seq) implements Item {
+    }
+
+    private record MessageItem(int xid, LogicalMessage message) implements Item {
+    }
+
+    /** One source transaction in progress. */
+    private final class Txn implements AutoCloseable {
+        final boolean buffered;
+        final int xid;
+        long commitLsn;
+        long commitMicros;
+        int seq;
+        final Map<Integer, ChangeBatchBuilder> builders = new LinkedHashMap<>();
+        final Map<Integer, TableSchema> schemas = new HashMap<>();
+        final List<Item> items = new ArrayList<>();
+
+        Txn(boolean buffered, int xid) {
+            this.buffered = buffered;
+            this.xid = xid;
+        }
+
+        TableSchema schemaFor(int relId, boolean required) {
+            TableSchema s = buffered ? schemas.get(relId) : null;
+            if (s == null) {
+                s = registry.get(relId);
+            }
+            if (s == null && required) {
+                throw new IllegalStateException("change for relation " + relId + " before its Relation message");
+            }
+            return s;
+        }
+
+        ChangeBatchBuilder builder(int relId) {
+            TableSchema schema = schemaFor(relId, true);
+            ChangeBatchBuilder b = builders.get(relId);
+            if (b != null && b.schema() != schema) {
+                sealTable(relId);
+                b = null;
+            }
+            if (b == null) {
+                b = new ChangeBatchBuilder(schema, allocator, limits, buffered);
+                builders.put(relId, b);
+            } else if (b.isFull()) {
+                // Sealed lazily, so the batch that holds a table's last rows is the one sealed at commit.
+                routeSegment(b.sealSegment(), false);
+            }
+            return b;
+        }
+
+        void sealTable(int relId) {
+            ChangeBatchBuilder b = builders.remove(relId);
+            if (b != null) {
+                routeSegment(b.sealSegment(), false);
+                b.close();
+            }
+        }
+
+        void routeSegment(Segment s, boolean endsTransaction) {
+            if (s == null) {
+                return;
+            }
+            if (buffered) {
+                items.add(new SegmentItem(s));
+            } else {
+                consumer.accept(toBatch(s, endsTransaction));
+            }
+        }
+
+        void route(Item item) {
+            if (buffered) {
+                items.add(item);
+            } else {
+                emit(item);
+            }
+        }
+
+        void emit(Item item) {
+            if (item instanceof TruncateItem ti) {
+                List<TableId> tables = new ArrayList<>();
+                for (int rel : ti.truncate().relationIds()) {
+                    TableSchema s = schemaFor(rel, true);
+                    tables.add(s.table());
+                }
+                consumer.accept(new TruncateEvent(tables, ti.truncate().cascade(), ti.truncate().restartIdentity(),
+                        commitLsn, ti.seq()));
+            } else if (item instanceof MessageItem mi) {
+                LogicalMessage lm = mi.message();
+                consumer.accept(new Heartbeat(lm.lsn(), true, lm.prefix(), lm.content()));
+            } else if (item instanceof SchemaItem si) {
+                SchemaChange ch = registry.apply(si.schema());
+                if (ch != null) {
+                    consumer.accept(ch);
+                }
+            } else {
+                throw new IllegalStateException("unexpected item " + item);
+            }
+        }
+
+        ChangeBatch toBatch(Segment s, boolean endsTransaction) {
+            if (s.xids != null) {
+                s.xids.close();
+                s.xids = null;
+            }
+            if (buffered) {
+                fillCommit(s.root, s.schema.columnCount());
+                return new ChangeBatch(s.schema, s.root, commitLsn, commitLsn, endsTransaction);
+            }
+            return new ChangeBatch(s.schema, s.root, s.firstLsn, s.lastLsn, endsTransaction);
+        }
+
+        private void fillCommit(VectorSchemaRoot root, int n) {
+            BigIntVector lsn = (BigIntVector) root.getVector(n + 1);
+            TimeStampMicroTZVector ts = (TimeStampMicroTZVector) root.getVector(n + 2);
+            int rows = root.getRowCount();
+            for (int i = 0; i < rows; i++) {
+                lsn.set(i, commitLsn);
+                ts.set(i, commitMicros);
+            }
+        }
+
+        /** Hands on everything in order; the last batch of each table is marked as ending the transaction. */
+        void finish() {
+            if (!buffered) {
+                for (ChangeBatchBuilder b : builders.values()) {
+                    Segment s = b.sealSegment();
+                    if (s != null) {
+                        consumer.accept(toBatch(s, true));
+                    }
+                    b.close();
+                }
+                builders.clear();
+                return;
+            }
+            for (Integer rel : new ArrayList<>(builders.keySet())) {
+                sealTable(rel);
+            }
+            Map<TableId, Integer> last = new HashMap<>();
+            for (int i = 0; i < items.size(); i++) {
+                if (items.get(i) instanceof SegmentItem si) {
+                    last.put(si.segment().schema.table(), i);
+                }
+            }
+            for (int i = 0; i < items.size(); i++) {
+                Item item = items.get(i);
+                items.set(i, null);
+                if (item instanceof SegmentItem si) {
+                    consumer.accept(toBatch(si.segment(), last.get(si.segment().schema.table()) == i));
+                } else {
+                    emit(item);
+                }
+            }
+            items.clear();
+        }
+
+        /** Drops the rows and items of one rolled-back subtransaction. */
+        void abortSubtransaction(int subXid) {
+            for (Integer rel : new ArrayList<>(builders.keySet())) {
+                sealTable(rel);
+            }
+            Iterator<Item> it = items.iterator();
+            List<Item> kept = new ArrayList<>(items.size());
+            while (it.hasNext()) {
+                Item item = it.next();
+                if (item instanceof SegmentItem si) {
+                    Segment s = withoutXid(si.segment(), subXid);
+                    if (s != null) {
+                        kept.add(s == si.segment() ? si : new SegmentItem(s));
+                    }
+                } else if (item.xid() != subXid) {
+                    kept.add(item);
+                }
+            }
+            items.clear();
+            items.addAll(kept);
+        }
+
+        /** The segment without rows of {@code xid}: the same one, a compacted copy, or null when nothing is left. */
+        private Segment withoutXid(Segment s, int dropXid) {
+            IntVector xids = s.xids;
+            int rows = s.rows();
+            int keep = 0;
+            for (int i = 0; i < rows; i++) {
+                if (xids.get(i) != dropXid) {
+                    keep++;
+                }
+            }
+            if (keep == rows) {
+                return s;
+            }
+            if (keep == 0) {
+                s.close();
+                return null;
+            }
+            VectorSchemaRoot src = s.root;
+            VectorSchemaRoot dst = VectorSchemaRoot.create(src.getSchema(), allocator);
+            IntVector dstXids = new IntVector("_xid", allocator);
+            try {
+                for (FieldVector v : dst.getFieldVectors()) {
+                    v.setInitialCapacity(keep);
+                    v.allocateNew();
+                }
+                dstXids.allocateNew(keep);
+                int cols = src.getFieldVectors().size();
+                int j = 0;
+                for (int i = 0; i < rows; i++) {
+                    int x = xids.get(i);
+                    if (x == dropXid) {
+                        continue;
+                    }
+                    for (int c = 0; c < cols; c++) {
+                        dst.getVector(c).copyFromSafe(i, j, src.getVector(c));
+                    }
+                    dstXids.setSafe(j, x);
+                    j++;
+                }
+                dst.setRowCount(keep);
+                dstXids.setValueCount(keep);
+            } catch (RuntimeException e) {
+                dst.close();
+                dstXids.close();
+                throw e;
+            }
+            Segment out = new Segment(s.schema, dst, dstXids, s.firstLsn, s.lastLsn);
+            s.close();
+            return out;
+        }
+
+        @Override
+        public void close() {
+            for (ChangeBatchBuilder b : builders.values()) {
+                b.close();
+            }
+            builders.clear();
+            for (Item item : items) {
+                if (item instanceof SegmentItem si) {
+                    si.segment().close();
+                }
+            }
+            items.clear();
+        }
+    }
+}

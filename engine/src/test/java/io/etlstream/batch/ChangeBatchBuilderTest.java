@@ -1,0 +1,116 @@
+package io.etlstream.batch;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.etlstream.UserFacingException;
+import io.etlstream.source.pg.pgoutput.PgOutputMessage.RelationColumn;
+import io.etlstream.source.pg.pgoutput.TupleData;
+import io.etlstream.source.pg.types.PgType;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.apache.arrow.memory.RootAllocator;
+import org.junit.jupiter.api.Test;
+
+class ChangeBatchBuilderTest {
+
+    static final TableSchema SCHEMA = new TableSchema(new TableId("public", "t"), 1, 'd',
+            List.of(new RelationColumn(true, "id", PgType.INT4, -1), new RelationColumn(false, "v", PgType.TEXT, -1)),
+            1);
+
+    @Test
+    void sealsAtTheRowBoundAndAtTheByteBound() {
+        try (RootAllocator alloc = new RootAllocator();
+                ChangeBatchBuilder b = new ChangeBatchBuilder(SCHEMA, alloc, new BatchLimits(3, 1 << 20))) {
+            for (int i = 0; i < 3; i++) {
+                assertThat(b.isFull()).isFalse();
+                b.appendInsert(TupleData.ofText(Integer.toString(i), "x"), 10, 0, i);
+            }
+            assertThat(b.isFull()).isTrue();
+            try (ChangeBatch batch = b.seal(true)) {
+                assertThat(batch.rowCount()).isEqualTo(3);
+                assertThat(batch.byteSize()).isPositive();
+                assertThat(batch.endsTransaction()).isTrue();
+            }
+            assertThat(b.seal(false)).isNull();
+        }
+        try (RootAllocator alloc = new RootAllocator();
+                ChangeBatchBuilder b = new ChangeBatchBuilder(SCHEMA, alloc, new BatchLimits(1000, 10_000))) {
+            int rows = 0;
+            while (!b.isFull()) {
+                b.appendInsert(TupleData.ofText("1", "y".repeat(1000)), 10, 0, rows++);
+            }
+            assertThat(rows).isBetween(9, 10);
+            try (ChangeBatch batch = b.seal(false)) {
+                assertThat(batch.rowCount()).isEqualTo(rows);
+            }
+        }
+    }
+
+    @Test
+    void aRowThatDoesNotMatchTheRelationIsRefused() {
+        try (RootAllocator alloc = new RootAllocator();
+                ChangeBatchBuilder b = new ChangeBatchBuilder(SCHEMA, alloc, BatchLimits.DEFAULT)) {
+            assertThatThrownBy(() -> b.appendInsert(TupleData.ofText("1"), 1, 0, 0))
+                    .hasMessageContaining("Relation");
+        }
+    }
+
+    @Test
+    void aFullAllocatorMakesTheWriterWaitForTheConsumer() throws Exception {
+        BlockingQueue<ChangeBatch> queue = new ArrayBlockingQueue<>(1000);
+        try (RootAllocator root = new RootAllocator();
+                BatchMemory mem = BatchMemory.create(root, "batches", 2L * 1024 * 1024, Duration.ofSeconds(30))) {
+            Thread consumer = new Thread(() -> {
+                try {
+                    for (int got = 0; got < 200; got++) {
+                        ChangeBatch b = queue.poll(30, TimeUnit.SECONDS);
+                        Thread.sleep(2); // a slow destination
+                        b.close();
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            consumer.start();
+            long peak = 0;
+            try (ChangeBatchBuilder b = new ChangeBatchBuilder(SCHEMA, mem.allocator(), new BatchLimits(100, 1 << 20))) {
+                for (int batch = 0; batch < 200; batch++) {
+                    for (int i = 0; i < 100; i++) {
+                        b.appendInsert(TupleData.ofText(Integer.toString(i), "z".repeat(200)), batch, 0, i);
+                    }
+                    queue.put(b.seal(true));
+                    peak = Math.max(peak, mem.allocator().getAllocatedMemory());
+                }
+            }
+            consumer.join(60_000);
+            // 200 batches of ~30 KB would need ~6 MB unbounded; the writer waited instead.
+            assertThat(peak).isLessThanOrEqualTo(2L * 1024 * 1024);
+            assertThat(mem.waits()).isPositive();
+            assertThat(mem.allocator().getAllocatedMemory()).isZero();
+        }
+    }
+
+    @Test
+    void withoutAConsumerTheWaitEndsWithAnExplanation() {
+        try (RootAllocator root = new RootAllocator();
+                BatchMemory mem = BatchMemory.create(root, "batches", 256 * 1024, Duration.ofMillis(200))) {
+            java.util.List<ChangeBatch> held = new java.util.ArrayList<>();
+            try (ChangeBatchBuilder b = new ChangeBatchBuilder(SCHEMA, mem.allocator(), new BatchLimits(100, 1 << 20))) {
+                assertThatThrownBy(() -> {
+                    for (int batch = 0; batch < 1000; batch++) {
+                        for (int i = 0; i < 100; i++) {
+                            b.appendInsert(TupleData.ofText("1", "q".repeat(100)), 1, 0, i);
+                        }
+                        held.add(b.seal(true));
+                    }
+                }).isInstanceOf(UserFacingException.class).hasMessageContaining("raise the batch memory limit");
+            } finally {
+                held.forEach(ChangeBatch::close);
+            }
+        }
+    }
+}
