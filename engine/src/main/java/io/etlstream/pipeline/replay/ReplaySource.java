@@ -6,34 +6,33 @@ import io.etlstream.pipeline.RunnerListener;
 import io.etlstream.pipeline.SourceRunner;
 import io.etlstream.pipeline.TablePhase;
 import io.etlstream.pipeline.TableRef;
+import io.etlstream.source.pg.pgoutput.PgOutputDecoder;
+import io.etlstream.source.pg.pgoutput.PgOutputMessage;
+import java.nio.ByteBuffer;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * An in-process source that replays a {@link ReplayRecording} in a loop, so benchmarks measure the pipeline
- * manager and not PostgreSQL. Each runner takes {@code framesPerStep} frames every {@code stepMillis} on a shared
- * scheduler (no thread per pipeline), counts row changes and bytes, and confirms the LSN of every Commit message it
- * passed; the LSN keeps growing across loops so confirmed positions stay monotonic.
+ * An in-process source that replays a {@link ReplayRecording} in a loop through the real {@link PgOutputDecoder},
+ * so benchmarks measure the pipeline manager and not PostgreSQL. Each runner decodes {@code messagesPerStep}
+ * messages every {@code stepMillis} on a shared scheduler (no thread per pipeline), counts row changes and bytes, and
+ * confirms the end LSN of every commit it passed; LSNs grow by the recording's span per loop.
  */
 public final class ReplaySource implements PipelineRuntime {
 
     private final ReplayRecording recording;
     private final ScheduledExecutorService scheduler;
-    private final int framesPerStep;
+    private final int messagesPerStep;
     private final long stepMillis;
-    private final long loopSpan;
 
-    public ReplaySource(ReplayRecording recording, ScheduledExecutorService scheduler, int framesPerStep,
+    public ReplaySource(ReplayRecording recording, ScheduledExecutorService scheduler, int messagesPerStep,
             long stepMillis) {
         this.recording = recording;
         this.scheduler = scheduler;
-        this.framesPerStep = framesPerStep;
+        this.messagesPerStep = messagesPerStep;
         this.stepMillis = stepMillis;
-        long first = recording.frames().get(0).lsn();
-        long last = recording.frames().get(recording.frames().size() - 1).lsn();
-        this.loopSpan = Math.max(1, last - first + 1);
     }
 
     @Override
@@ -44,9 +43,10 @@ public final class ReplaySource implements PipelineRuntime {
     private final class Runner implements SourceRunner {
         private final RunPlan plan;
         private final RunnerListener listener;
+        private final PgOutputDecoder decoder = new PgOutputDecoder();
         private final AtomicBoolean stopRequested = new AtomicBoolean();
         private final Object stepGuard = new Object();
-        private ScheduledFuture<?> task;
+        private volatile ScheduledFuture<?> task;
         private int position;
         private long loops;
         private long rows;
@@ -57,6 +57,8 @@ public final class ReplaySource implements PipelineRuntime {
             this.plan = plan;
             this.listener = listener;
             this.confirmed = plan.resumeLsn();
+            // Resume where the last run confirmed: skip whole loops already delivered.
+            this.loops = Math.max(0, (plan.resumeLsn() - recording.firstLsn()) / recording.span());
         }
 
         @Override
@@ -69,27 +71,37 @@ public final class ReplaySource implements PipelineRuntime {
         }
 
         private void step() {
-            // Runs on the shared scheduler, one step at a time for this runner; the guard orders it with stop.
+            // Steps of one runner never overlap (fixed delay); the guard only orders the last step with stop.
             synchronized (stepGuard) {
                 if (stopRequested.get()) {
                     return;
                 }
                 long start = System.nanoTime();
-                for (int i = 0; i < framesPerStep; i++) {
-                    ReplayRecording.Frame f = recording.frames().get(position);
-                    bytes += f.bytes().length;
-                    char type = f.type();
-                    if (type == 'I' || type == 'U' || type == 'D') {
-                        rows++;
-                    } else if (type == 'C') {
-                        confirmed = Math.max(confirmed, loops * loopSpan + f.lsn());
+                try {
+                    for (int i = 0; i < messagesPerStep; i++) {
+                        byte[] m = recording.messages().get(position);
+                        bytes += m.length;
+                        PgOutputMessage msg = decoder.decode(ByteBuffer.wrap(m));
+                        if (msg instanceof PgOutputMessage.Insert || msg instanceof PgOutputMessage.Update
+                                || msg instanceof PgOutputMessage.Delete) {
+                            rows++;
+                        } else if (msg instanceof PgOutputMessage.Commit c) {
+                            confirmed = Math.max(confirmed, loops * recording.span() + c.endLsn());
+                        } else if (msg instanceof PgOutputMessage.StreamCommit c) {
+                            confirmed = Math.max(confirmed, loops * recording.span() + c.endLsn());
+                        }
+                        if (++position == recording.messages().size()) {
+                            position = 0;
+                            loops++;
+                        }
                     }
-                    if (++position == recording.frames().size()) {
-                        position = 0;
-                        loops++;
-                    }
+                } catch (RuntimeException e) {
+                    stopRequested.set(true);
+                    task.cancel(false);
+                    listener.failed(e);
+                    return;
                 }
-                // The recording is not decoded here, so every row is counted on the plan's first table.
+                // The recording is not split per table here, so every row is counted on the plan's first table.
                 listener.tableStreamed(plan.tables().get(0), rows, bytes);
                 listener.progress(confirmed, rows, bytes, 0, 0, (System.nanoTime() - start) / 1e6);
             }
@@ -100,8 +112,9 @@ public final class ReplaySource implements PipelineRuntime {
             if (!stopRequested.compareAndSet(false, true)) {
                 return;
             }
-            if (task != null) {
-                task.cancel(false);
+            ScheduledFuture<?> t = task;
+            if (t != null) {
+                t.cancel(false);
             }
             scheduler.execute(() -> {
                 synchronized (stepGuard) {
