@@ -21,11 +21,14 @@ final class Mailbox<M> {
     private final Executor pool;
     private final Consumer<M> handler;
     private final Consumer<Throwable> onHandlerFailure;
+    private final Runnable afterBatch;
 
-    Mailbox(Executor pool, Consumer<M> handler, Consumer<Throwable> onHandlerFailure) {
+    /** {@code afterBatch} runs on the mailbox's thread after each run of messages (e.g. to publish once). */
+    Mailbox(Executor pool, Consumer<M> handler, Consumer<Throwable> onHandlerFailure, Runnable afterBatch) {
         this.pool = pool;
         this.handler = handler;
         this.onHandlerFailure = onHandlerFailure;
+        this.afterBatch = afterBatch;
     }
 
     void post(M message) {
@@ -56,6 +59,9 @@ final class Mailbox<M> {
                     onHandlerFailure.accept(e);
                 }
             }
+            afterBatch.run();
+        } catch (RuntimeException | Error e) {
+            onHandlerFailure.accept(e);
         } finally {
             scheduled.set(false);
             // Yield the pool thread after a batch so one busy pipeline cannot starve the others.

@@ -44,6 +44,9 @@ final class PipelineActor {
 
     private record Progress(long lsn, long rows, long bytes, long lagBytes, double lagSeconds, double latencyMs) {}
 
+    /** The listener has conflated progress to hand over. */
+    private record CountersReady(Listener from) {}
+
     private record Failed(Throwable cause) {}
 
     private record Stopped(long lsn) {}
@@ -91,6 +94,7 @@ final class PipelineActor {
     private long tickNanos;
     private long tickRows;
     private long tickBytes;
+    private boolean dirty;
 
     PipelineActor(PipelineStore.PipelineRecord record, PipelineRuntime runtime, PipelineStore store, EventSink events,
             Clock clock, Backoff backoff, Duration stopTimeout, java.util.concurrent.Executor pool,
@@ -116,7 +120,7 @@ final class PipelineActor {
         this.state = record.paused() ? PipelineState.PAUSED : PipelineState.CREATED;
         this.since = clock.instant();
         this.tickNanos = System.nanoTime();
-        this.mailbox = new Mailbox<>(pool, this::handle, this::handlerFailed);
+        this.mailbox = new Mailbox<>(pool, this::handle, this::handlerFailed, this::publishIfDirty);
         publish();
     }
 
@@ -174,7 +178,13 @@ final class PipelineActor {
                 tickNanos = now;
             }
         }
-        publish();
+        dirty = true;
+    }
+
+    private void publishIfDirty() {
+        if (dirty) {
+            publish();
+        }
     }
 
     private void handlerFailed(Throwable t) {
@@ -410,10 +420,18 @@ final class PipelineActor {
                     persist();
                 }
             }
-        } else if (ev instanceof TableStreamed ts) {
-            TableStatus old = tables.get(ts.table());
-            if (old != null) {
-                tables.put(ts.table(), old.withStreamed(ts.rows(), ts.bytes()));
+        } else if (ev instanceof CountersReady ready) {
+            ready.from().flagged.set(false);
+            for (TableRef t : List.copyOf(ready.from().tableCounters.keySet())) {
+                TableStreamed ts = ready.from().tableCounters.remove(t);
+                TableStatus old = ts == null ? null : tables.get(t);
+                if (old != null) {
+                    tables.put(t, old.withStreamed(ts.rows(), ts.bytes()));
+                }
+            }
+            Progress p = ready.from().progress.getAndSet(null);
+            if (p != null) {
+                onRunner(p);
             }
         } else if (ev instanceof Streaming) {
             for (TableStatus t : List.copyOf(tables.values())) {
@@ -518,17 +536,33 @@ final class PipelineActor {
     }
 
     private void publish() {
+        dirty = false;
         status = new PipelineStatus(definition.name(), definition.source(), definition.destination(), state,
                 definition.enabled(), definition.settings(), List.copyOf(tables.values()), committedLsn, lagBytes, lagSeconds, rowsPerSecond,
                 bytesPerSecond, latencyMs, rowsTotal, bytesTotal, attempt, nextAttemptAt, lastError, since, ++version);
     }
 
-    /** Turns runner calls from any thread into mailbox messages tagged with the runner's generation. */
+    /**
+     * Turns runner calls from any thread into mailbox messages tagged with the runner's generation. Counters are
+     * conflated: a busy runner overwrites its pending progress instead of queueing one message per batch, so a
+     * pipeline's mailbox (and the shared pool) never drowns in progress reports and commands stay quick.
+     */
     private final class Listener implements RunnerListener {
         private final int gen;
+        final java.util.concurrent.atomic.AtomicReference<Progress> progress =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        final java.util.concurrent.ConcurrentHashMap<TableRef, TableStreamed> tableCounters =
+                new java.util.concurrent.ConcurrentHashMap<>();
+        final java.util.concurrent.atomic.AtomicBoolean flagged = new java.util.concurrent.atomic.AtomicBoolean();
 
         Listener(int gen) {
             this.gen = gen;
+        }
+
+        private void countersChanged() {
+            if (flagged.compareAndSet(false, true)) {
+                mailbox.post(new FromRunner(gen, new CountersReady(this)));
+            }
         }
 
         @Override
@@ -538,7 +572,8 @@ final class PipelineActor {
 
         @Override
         public void tableStreamed(TableRef table, long rows, long bytes) {
-            mailbox.post(new FromRunner(gen, new TableStreamed(table, rows, bytes)));
+            tableCounters.put(table, new TableStreamed(table, rows, bytes));
+            countersChanged();
         }
 
         @Override
@@ -548,7 +583,8 @@ final class PipelineActor {
 
         @Override
         public void progress(long lsn, long rows, long bytes, long lagB, double lagS, double latency) {
-            mailbox.post(new FromRunner(gen, new Progress(lsn, rows, bytes, lagB, lagS, latency)));
+            progress.set(new Progress(lsn, rows, bytes, lagB, lagS, latency));
+            countersChanged();
         }
 
         @Override
@@ -558,6 +594,11 @@ final class PipelineActor {
 
         @Override
         public void stopped(long confirmedLsn) {
+            // Hand over the last counters first, so the final confirmed position is not lost to conflation.
+            Progress p = progress.getAndSet(null);
+            if (p != null) {
+                mailbox.post(new FromRunner(gen, p));
+            }
             mailbox.post(new FromRunner(gen, new Stopped(confirmedLsn)));
         }
     }

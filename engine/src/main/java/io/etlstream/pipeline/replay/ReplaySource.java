@@ -45,7 +45,8 @@ public final class ReplaySource implements PipelineRuntime {
         private final RunnerListener listener;
         private final PgOutputDecoder decoder = new PgOutputDecoder();
         private final AtomicBoolean stopRequested = new AtomicBoolean();
-        private final Object stepGuard = new Object();
+        private final AtomicBoolean stopReported = new AtomicBoolean();
+        private final java.util.concurrent.locks.ReentrantLock stepGuard = new java.util.concurrent.locks.ReentrantLock();
         private volatile ScheduledFuture<?> task;
         private int position;
         private long loops;
@@ -71,8 +72,9 @@ public final class ReplaySource implements PipelineRuntime {
         }
 
         private void step() {
-            // Steps of one runner never overlap (fixed delay); the guard only orders the last step with stop.
-            synchronized (stepGuard) {
+            // Steps of one runner never overlap (fixed delay); the guard orders the last step with the stop report.
+            stepGuard.lock();
+            try {
                 if (stopRequested.get()) {
                     return;
                 }
@@ -97,6 +99,7 @@ public final class ReplaySource implements PipelineRuntime {
                     }
                 } catch (RuntimeException e) {
                     stopRequested.set(true);
+                    stopReported.set(true);
                     task.cancel(false);
                     listener.failed(e);
                     return;
@@ -104,6 +107,11 @@ public final class ReplaySource implements PipelineRuntime {
                 // The recording is not split per table here, so every row is counted on the plan's first table.
                 listener.tableStreamed(plan.tables().get(0), rows, bytes);
                 listener.progress(confirmed, rows, bytes, 0, 0, (System.nanoTime() - start) / 1e6);
+            } finally {
+                stepGuard.unlock();
+            }
+            if (stopRequested.get()) {
+                reportStopped();
             }
         }
 
@@ -116,11 +124,21 @@ public final class ReplaySource implements PipelineRuntime {
             if (t != null) {
                 t.cancel(false);
             }
-            scheduler.execute(() -> {
-                synchronized (stepGuard) {
-                    listener.stopped(confirmed);
+            // Report at once unless a step is running; that step then reports when it ends. Either way stop does
+            // not wait in the shared scheduler's queue behind other runners' steps.
+            reportStopped();
+        }
+
+        private void reportStopped() {
+            if (stepGuard.tryLock()) {
+                try {
+                    if (stopReported.compareAndSet(false, true)) {
+                        listener.stopped(confirmed);
+                    }
+                } finally {
+                    stepGuard.unlock();
                 }
-            });
+            }
         }
     }
 }
