@@ -56,6 +56,7 @@ public final class ChangeBatchBuilder implements AutoCloseable {
     private IntVector seqVector;
     private ListVector toastVector;
     private IntVector xidVector; // rows' (sub)transaction, only when tracking for streamed transactions
+    private int initialCapacity = 256;
     private int rows;
     private long approxBytes;
     private long firstLsn;
@@ -98,6 +99,14 @@ public final class ChangeBatchBuilder implements AutoCloseable {
                 List.of(new Field("column", FieldType.notNullable(new ArrowType.Int(32, true)), null))));
         fields.addAll(specials);
         this.arrowSchema = new Schema(fields);
+    }
+
+    /**
+     * Rows to allocate room for when a batch opens (default 256, grown by doubling after that). A good hint is the
+     * size of the previous batch of the table: it avoids reallocations without reserving room for tiny batches.
+     */
+    public void initialCapacity(int rows) {
+        this.initialCapacity = Math.max(16, rows);
     }
 
     /** The Arrow schema of the batches this builder makes. */
@@ -216,7 +225,7 @@ public final class ChangeBatchBuilder implements AutoCloseable {
 
     private void open() {
         root = VectorSchemaRoot.create(arrowSchema, allocator);
-        int initial = Math.min(maxRows, 256);
+        int initial = Math.min(maxRows, initialCapacity);
         for (FieldVector v : root.getFieldVectors()) {
             v.setInitialCapacity(initial);
             v.allocateNew();

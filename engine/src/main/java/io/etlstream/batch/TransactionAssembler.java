@@ -55,6 +55,8 @@ public final class TransactionAssembler implements AutoCloseable {
     private Txn current;
     private Txn chunk;
     private final Map<Integer, Txn> streamed = new HashMap<>();
+    /** Per relation, the row count of its last sealed batch: the next builder's initial capacity. */
+    private final Map<Integer, Integer> capacityHint = new HashMap<>();
 
     public TransactionAssembler(BufferAllocator allocator, BatchLimits limits, ChangeConsumer consumer) {
         this(allocator, limits, consumer, new SchemaRegistry());
@@ -124,6 +126,14 @@ public final class TransactionAssembler implements AutoCloseable {
         } else if (m instanceof StreamStart s) {
             if (current != null || chunk != null) {
                 throw new IllegalStateException("StreamStart inside a transaction or stream chunk");
+            }
+            if (s.firstSegment()) {
+                // A first segment for an xid we hold means the server is sending it again from the start
+                // (after a reconnect): what we buffered would be duplicated.
+                Txn stale = streamed.remove(s.xid());
+                if (stale != null) {
+                    stale.close();
+                }
             }
             chunk = streamed.computeIfAbsent(s.xid(), x -> new Txn(true, x));
         } else if (m instanceof StreamStop) {
@@ -197,6 +207,16 @@ public final class TransactionAssembler implements AutoCloseable {
         return Math.addExact(Math.multiplyExact(t.getEpochSecond(), 1_000_000L), t.getNano() / 1000);
     }
 
+    /**
+     * Forgets every transaction in progress (call it when the replication connection is re-established: the server
+     * resends from the confirmed LSN). Table schemas are kept. Rows already handed on for an unfinished plain
+     * transaction will come again with the same {@code _commit_lsn} and {@code _seq}, so the destination can skip
+     * what it already has.
+     */
+    public void reset() {
+        close();
+    }
+
     /** Frees everything buffered: open builders and uncommitted streamed transactions. */
     @Override
     public void close() {
@@ -259,24 +279,37 @@ public final class TransactionAssembler implements AutoCloseable {
             return s;
         }
 
+        private int lastRelId;
+        private ChangeBatchBuilder lastBuilder;
+
         ChangeBatchBuilder builder(int relId) {
+            ChangeBatchBuilder b = relId == lastRelId ? lastBuilder : null;
+            if (b != null && !b.isFull()) {
+                return b; // the common case: the same table again, nothing changed since
+            }
             TableSchema schema = schemaFor(relId, true);
-            ChangeBatchBuilder b = builders.get(relId);
+            b = builders.get(relId);
             if (b != null && b.schema() != schema) {
                 sealTable(relId);
                 b = null;
             }
             if (b == null) {
                 b = new ChangeBatchBuilder(schema, allocator, limits, buffered);
+                b.initialCapacity(capacityHint.getOrDefault(relId, 256));
                 builders.put(relId, b);
             } else if (b.isFull()) {
                 // Sealed lazily, so the batch that holds a table's last rows is the one sealed at commit.
                 routeSegment(b.sealSegment(), false);
             }
+            lastRelId = relId;
+            lastBuilder = b;
             return b;
         }
 
         void sealTable(int relId) {
+            if (relId == lastRelId) {
+                lastBuilder = null;
+            }
             ChangeBatchBuilder b = builders.remove(relId);
             if (b != null) {
                 routeSegment(b.sealSegment(), false);
@@ -288,6 +321,7 @@ public final class TransactionAssembler implements AutoCloseable {
             if (s == null) {
                 return;
             }
+            capacityHint.put(s.schema.relationId(), s.rows());
             if (buffered) {
                 items.add(new SegmentItem(s));
             } else {
@@ -353,6 +387,7 @@ public final class TransactionAssembler implements AutoCloseable {
                 for (ChangeBatchBuilder b : builders.values()) {
                     Segment s = b.sealSegment();
                     if (s != null) {
+                        capacityHint.put(s.schema.relationId(), s.rows());
                         consumer.accept(toBatch(s, true));
                     }
                     b.close();

@@ -28,7 +28,8 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         versionProvider = EtlStreamCommand.Version.class,
         description = "PostgreSQL to Snowflake change-data-capture: the headless engine and its tools.",
-        subcommands = {CommandLine.HelpCommand.class, StatusCommand.class, PipelineCommands.class, RunCommand.class})
+        subcommands = {CommandLine.HelpCommand.class, VaultCommand.class, KeyCommand.class, SourceCommand.class,
+                DoctorCommand.class, StatusCommand.class, PipelineCommands.class, RunCommand.class})
 public final class EtlStreamCommand implements Callable<Integer> {
 
     @Spec

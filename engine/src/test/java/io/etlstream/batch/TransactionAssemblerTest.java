@@ -335,6 +335,27 @@ class TransactionAssemblerTest {
     }
 
     @Test
+    void aStreamResentFromItsFirstSegmentReplacesWhatWasBuffered() {
+        try (TransactionAssembler a = new TransactionAssembler(allocator, BatchLimits.DEFAULT, events::add)) {
+            a.accept(rel(0, 'd', col(true, "id", PgType.INT4)));
+            a.accept(new PgOutputMessage.StreamStart(9, true));
+            a.accept(new PgOutputMessage.Insert(9, 42, TupleData.ofText("1")));
+            a.accept(new PgOutputMessage.StreamStop());
+            // reconnect: the server starts the same transaction over
+            a.accept(new PgOutputMessage.StreamStart(9, true));
+            a.accept(new PgOutputMessage.Insert(9, 42, TupleData.ofText("1")));
+            a.accept(new PgOutputMessage.Insert(9, 42, TupleData.ofText("2")));
+            a.accept(new PgOutputMessage.StreamStop());
+            a.accept(new PgOutputMessage.StreamCommit(9, 0, 300, 350, T));
+        }
+        List<ChangeBatch> b = batches();
+        assertThat(b).hasSize(1);
+        assertThat(b.get(0).rowCount()).isEqualTo(2);
+        IntVector seq = (IntVector) b.get(0).root().getVector(ChangeBatch.SEQ);
+        assertThat(List.of(seq.get(0), seq.get(1))).containsExactly(0, 1);
+    }
+
+    @Test
     void aStreamAbortOfTheWholeTransactionFreesItsMemory() {
         try (TransactionAssembler a = new TransactionAssembler(allocator, new BatchLimits(10, 1 << 20), events::add)) {
             a.accept(rel(0, 'd', col(true, "id", PgType.INT4), col(false, "v", PgType.TEXT)));

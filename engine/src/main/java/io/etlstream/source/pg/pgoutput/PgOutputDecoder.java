@@ -180,44 +180,54 @@ public final class PgOutputDecoder {
         return a;
     }
 
-    /** Reads a TupleData block, copying all its value bytes into one array. */
+    /**
+     * Reads a TupleData block. The block's bytes are copied once into the tuple's own array (the caller may reuse
+     * the message buffer); values are addressed inside that copy.
+     */
     static TupleData tuple(ByteBuffer msg) {
-        int n = msg.getShort() & 0xffff;
+        if (!msg.hasArray()) {
+            byte[] copy = new byte[msg.remaining()];
+            msg.get(copy);
+            TupleData t = tuple(ByteBuffer.wrap(copy));
+            return t;
+        }
+        byte[] a = msg.array();
+        int base = msg.arrayOffset();
+        int p = base + msg.position();
+        int limit = base + msg.limit();
+        if (limit - p < 2) {
+            throw new PgOutputFormatException("truncated tuple");
+        }
+        int n = (a[p] & 0xff) << 8 | (a[p + 1] & 0xff);
+        p += 2;
+        int start = p;
         byte[] kinds = new byte[n];
         int[] offsets = new int[n];
         int[] lengths = new int[n];
-        // First pass finds the value bytes; the message buffer may be reused by the caller, so they are copied once.
-        int start = msg.position();
-        int total = 0;
         for (int i = 0; i < n; i++) {
-            byte k = msg.get();
+            if (p >= limit) {
+                throw new PgOutputFormatException("truncated tuple at column " + i);
+            }
+            byte k = a[p++];
             kinds[i] = k;
             if (k == TupleData.TEXT || k == TupleData.BINARY) {
-                int len = msg.getInt();
-                if (len < 0 || len > msg.remaining()) {
+                if (limit - p < 4) {
+                    throw new PgOutputFormatException("truncated tuple at column " + i);
+                }
+                int len = (a[p] & 0xff) << 24 | (a[p + 1] & 0xff) << 16 | (a[p + 2] & 0xff) << 8 | (a[p + 3] & 0xff);
+                p += 4;
+                if (len < 0 || len > limit - p) {
                     throw new PgOutputFormatException("tuple column " + i + " has bad length " + len);
                 }
-                offsets[i] = total;
+                offsets[i] = p - start;
                 lengths[i] = len;
-                total += len;
-                msg.position(msg.position() + len);
+                p += len;
             } else if (k != TupleData.NULL && k != TupleData.UNCHANGED_TOAST) {
                 throw new PgOutputFormatException("tuple column " + i + " has unknown kind '" + (char) k + "'");
             }
         }
-        int end = msg.position();
-        byte[] data = new byte[total];
-        msg.position(start);
-        int pos = 0;
-        for (int i = 0; i < n; i++) {
-            byte k = msg.get();
-            if (k == TupleData.TEXT || k == TupleData.BINARY) {
-                int len = msg.getInt();
-                msg.get(data, pos, len);
-                pos += len;
-            }
-        }
-        msg.position(end);
+        byte[] data = java.util.Arrays.copyOfRange(a, start, p);
+        msg.position(p - base);
         return new TupleData(kinds, offsets, lengths, data);
     }
 

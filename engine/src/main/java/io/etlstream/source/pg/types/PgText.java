@@ -83,7 +83,49 @@ public final class PgText {
         return (int) v;
     }
 
+    private static final double[] POW10 = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12,
+        1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
     public static double parseDouble(byte[] b, int off, int len) {
+        // Exact fast path (Clinger): up to 15 significant digits and a power of ten up to 22 are both exact
+        // doubles, so one division or multiplication rounds correctly.
+        int end = off + len;
+        int p = off;
+        boolean neg = false;
+        if (p < end && b[p] == '-') {
+            neg = true;
+            p++;
+        }
+        long mant = 0;
+        int digits = 0;
+        int scale = 0;
+        boolean dot = false;
+        boolean simple = p < end;
+        for (; p < end; p++) {
+            byte c = b[p];
+            if (c >= '0' && c <= '9') {
+                if (mant != 0 || c != '0') {
+                    digits++;
+                }
+                mant = mant * 10 + (c - '0');
+                if (dot) {
+                    scale++;
+                }
+                if (digits > 15) {
+                    simple = false;
+                    break;
+                }
+            } else if (c == '.' && !dot) {
+                dot = true;
+            } else {
+                simple = false;
+                break;
+            }
+        }
+        if (simple && scale <= 22 && !(neg && mant == 0)) {
+            double v = scale == 0 ? mant : mant / POW10[scale];
+            return neg ? -v : v;
+        }
         // NaN, Infinity and -Infinity are spelled the same in PostgreSQL and Java.
         return Double.parseDouble(new String(b, off, len, StandardCharsets.ISO_8859_1));
     }

@@ -132,9 +132,13 @@ class TypeRoundTripTest {
                 assertThat(actual.get(5).get("ts")).isEqualTo(LocalDateTime.of(-43, 3, 15, 12, 0));
                 assertThat(actual.get(5).get("tstz")).isEqualTo(Instant.parse("1899-12-31T23:40:28Z"));
                 assertThat(actual.keySet()).containsExactlyElementsOf(expected.keySet());
+                Map<Integer, Map<String, Object>> copied = copied(db, zone);
+                assertThat(copied.keySet()).containsExactlyElementsOf(expected.keySet());
                 for (Integer id : expected.keySet()) {
                     for (String col : expected.get(id).keySet()) {
                         assertThat(actual.get(id).get(col)).as("row %s column %s (session zone %s)", id, col, zone)
+                                .isEqualTo(expected.get(id).get(col));
+                        assertThat(copied.get(id).get(col)).as("snapshot row %s column %s (zone %s)", id, col, zone)
                                 .isEqualTo(expected.get(id).get(col));
                     }
                 }
@@ -299,6 +303,49 @@ class TypeRoundTripTest {
             assertThat(alloc.getAllocatedMemory()).isZero();
         }
         return out;
+    }
+
+    /** The rows as the snapshot path reads them: COPY text → {@link CopyText} → the same Arrow writers. */
+    private static Map<Integer, Map<String, Object>> copied(PgDatabase db, String zone) throws Exception {
+        Map<Integer, Map<String, Object>> out = new LinkedHashMap<>();
+        List<io.etlstream.source.pg.pgoutput.PgOutputMessage.RelationColumn> cols = new ArrayList<>();
+        java.io.ByteArrayOutputStream copy = new java.io.ByteArrayOutputStream();
+        try (Connection c = db.connect(); Statement st = c.createStatement()) {
+            st.execute("SET TimeZone = '" + zone + "'");
+            try (ResultSet rs = st.executeQuery("SELECT attname, atttypid, atttypmod, attnum = 1 FROM pg_attribute"
+                    + " WHERE attrelid = 'rt'::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum")) {
+                while (rs.next()) {
+                    cols.add(new io.etlstream.source.pg.pgoutput.PgOutputMessage.RelationColumn(rs.getBoolean(4),
+                            rs.getString(1), rs.getInt(2), rs.getInt(3)));
+                }
+            }
+            new org.postgresql.copy.CopyManager(c.unwrap(org.postgresql.core.BaseConnection.class))
+                    .copyOut("COPY rt TO STDOUT", copy);
+        }
+        io.etlstream.batch.TableSchema schema = new io.etlstream.batch.TableSchema(
+                new io.etlstream.batch.TableId("public", "rt"), 0, 'd', cols, 1);
+        byte[] bytes = copy.toByteArray();
+        try (RootAllocator alloc = new RootAllocator();
+                io.etlstream.batch.ChangeBatchBuilder builder = new io.etlstream.batch.ChangeBatchBuilder(schema, alloc,
+                        BatchLimits.DEFAULT)) {
+            int start = 0;
+            for (int i = 0; i < bytes.length; i++) {
+                if (bytes[i] == '\n') {
+                    builder.appendSnapshotRow(CopyText.parseRow(bytes, start, i - start, cols.size()), 1, 0);
+                    start = i + 1;
+                }
+            }
+            try (ChangeBatch b = builder.seal(true)) {
+                for (int r = 0; r < b.rowCount(); r++) {
+                    Map<String, Object> row = new LinkedHashMap<>();
+                    for (int col = 0; col < cols.size(); col++) {
+                        row.put(cols.get(col).name(), actualValue(b, col, cols.get(col).name(), r));
+                    }
+                    out.put(((IntVector) b.root().getVector("id")).get(r), row);
+                }
+            }
+        }
+        return new java.util.TreeMap<>(out);
     }
 
     private static Object actualValue(ChangeBatch b, int col, String name, int r) {

@@ -1,0 +1,147 @@
+package io.etlstream.sink.snowflake;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A minimal client for Snowflake's SQL API v2 ({@code POST /api/v2/statements}) with key-pair JWT auth:
+ * enough for DDL, MERGE and login checks without the JDBC driver.
+ */
+public final class SqlApiClient {
+    private static final Logger log = LoggerFactory.getLogger(SqlApiClient.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** One statement and its context; null fields are left out of the request. */
+    public record Statement(String sql, Integer timeoutSeconds, String database, String schema, String warehouse,
+            String role) {
+        public Statement {
+            Objects.requireNonNull(sql, "sql");
+        }
+
+        public static Statement of(String sql) {
+            return new Statement(sql, 60, null, null, null, null);
+        }
+    }
+
+    /**
+     * Snowflake's answer: 200 with the result set, or 202 while the statement still runs (poll the handle).
+     *
+     * @param body the whole JSON response (resultSetMetaData, data, ...)
+     */
+    public record Result(int httpStatus, String statementHandle, String code, String message, JsonNode body) {
+        public boolean finished() {
+            return httpStatus == 200;
+        }
+
+        /** Rows as returned (every value is a string or null in the SQL API's JSON format). */
+        public JsonNode data() {
+            return body.path("data");
+        }
+    }
+
+    private final URI statementsUri;
+    private final KeyPairJwt jwt;
+    private final HttpClient http;
+    private final Duration requestTimeout;
+
+    /**
+     * @param baseUrl e.g. {@code https://ORG-ACCT.snowflakecomputing.com} (a path, if any, is kept as a prefix)
+     */
+    public SqlApiClient(URI baseUrl, KeyPairJwt jwt, HttpClient http, Duration requestTimeout) {
+        String base = baseUrl.toString();
+        this.statementsUri = URI.create((base.endsWith("/") ? base.substring(0, base.length() - 1) : base)
+                + "/api/v2/statements");
+        this.jwt = Objects.requireNonNull(jwt, "jwt");
+        this.http = Objects.requireNonNull(http, "http");
+        this.requestTimeout = Objects.requireNonNull(requestTimeout, "requestTimeout");
+    }
+
+    public SqlApiClient(URI baseUrl, KeyPairJwt jwt) {
+        this(baseUrl, jwt, HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(20)).build(),
+                Duration.ofSeconds(90));
+    }
+
+    /** Runs one statement; throws {@link SqlApiException} with Snowflake's code and message on any refusal. */
+    public Result execute(Statement statement) {
+        ObjectNode body = JSON.createObjectNode();
+        body.put("statement", statement.sql());
+        if (statement.timeoutSeconds() != null) {
+            body.put("timeout", statement.timeoutSeconds());
+        }
+        putIfSet(body, "database", statement.database());
+        putIfSet(body, "schema", statement.schema());
+        putIfSet(body, "warehouse", statement.warehouse());
+        putIfSet(body, "role", statement.role());
+        URI uri = URI.create(statementsUri + "?requestId=" + UUID.randomUUID());
+        HttpRequest request = HttpRequest.newBuilder(uri)
+                .timeout(requestTimeout)
+                .header("Content-Type", "application/json")
+                .header("Accept", "application/json")
+                .header("User-Agent", "etl-stream")
+                .header("Authorization", "Bearer " + jwt.token())
+                .header("X-Snowflake-Authorization-Token-Type", "KEYPAIR_JWT")
+                .POST(HttpRequest.BodyPublishers.ofString(body.toString()))
+                .build();
+        HttpResponse<String> response;
+        try {
+            response = http.send(request, HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new SqlApiException("Could not reach Snowflake at " + statementsUri.getHost() + ": " + e
+                    + ". Check the account URL and the network.", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SqlApiException("Interrupted while waiting for Snowflake", e);
+        }
+        JsonNode json = parse(response.body());
+        String code = text(json, "code");
+        String message = text(json, "message");
+        int status = response.statusCode();
+        log.debug("SQL API {} -> HTTP {} code {}", statementsUri.getHost(), status, code);
+        if (status == 200 || status == 202) {
+            return new Result(status, text(json, "statementHandle"), code, message, json);
+        }
+        String detail = "HTTP " + status + (code != null ? ", code " + code : "")
+                + (message != null ? ": " + message : "");
+        if (status == 401 || status == 403) {
+            throw new SqlApiException(status, code, "Snowflake refused the key-pair login as " + jwt.subject() + " ("
+                    + detail + "). Check the account and user, and that ALTER USER ... SET RSA_PUBLIC_KEY (or"
+                    + " RSA_PUBLIC_KEY_2) holds the key with fingerprint " + jwt.fingerprint()
+                    + " (DESC USER shows RSA_PUBLIC_KEY_FP).");
+        }
+        throw new SqlApiException(status, code, "Snowflake rejected the statement (" + detail + ").");
+    }
+
+    private static void putIfSet(ObjectNode body, String field, String value) {
+        if (value != null && !value.isBlank()) {
+            body.put(field, value);
+        }
+    }
+
+    private static JsonNode parse(String body) {
+        if (body == null || body.isBlank()) {
+            return JSON.createObjectNode();
+        }
+        try {
+            return JSON.readTree(body);
+        } catch (IOException e) {
+            // Proxies answer with HTML; keep the status code meaningful without the page.
+            return JSON.createObjectNode().put("message", "non-JSON response");
+        }
+    }
+
+    private static String text(JsonNode json, String field) {
+        JsonNode n = json.get(field);
+        return n == null || n.isNull() ? null : n.asText();
+    }
+}

@@ -1,0 +1,41 @@
+package io.etlstream.source.pg;
+
+import io.etlstream.batch.ChangeEvent;
+import io.etlstream.batch.TableId;
+
+/**
+ * Where a {@link PgSource} delivers changes: the pipeline's destination (Snowflake later), or a test sink.
+ *
+ * <p>Contract: {@link #accept} is called on one thread, in commit order (snapshot batches of a table come before the
+ * stream's changes of it, except for a table added later, whose backfill runs while the stream continues; such
+ * rows arrive again with later LSNs, so a destination applies rows by key). The sink owns every
+ * {@link io.etlstream.batch.ChangeBatch} it receives and closes it. {@code accept} may block: the source's bounded
+ * queue then fills and reading slows down, while the source keeps the replication connection alive. The sink
+ * reports durability through the {@link Durability} callback, from any thread, whenever it likes.
+ */
+public interface ChangeSink extends AutoCloseable {
+
+    /** Called once, before the first event. */
+    void open(Durability durability) throws Exception;
+
+    /** One event in commit order. */
+    void accept(ChangeEvent event) throws Exception;
+
+    /** Every snapshot row of {@code table} has been passed to {@link #accept}. */
+    void snapshotCompleted(TableId table) throws Exception;
+
+    @Override
+    void close() throws Exception;
+
+    /** How a sink tells the source what it made durable. Thread-safe. */
+    interface Durability {
+        /**
+         * Every transaction whose {@link io.etlstream.batch.TransactionCommitted#endLsn()} is at most {@code endLsn} is
+         * durable: PostgreSQL may be told so. Must only grow; smaller values are ignored.
+         */
+        void durable(long endLsn);
+
+        /** All snapshot rows of {@code table} are durable: after a crash it is not copied again. */
+        void snapshotDurable(TableId table);
+    }
+}

@@ -1,0 +1,540 @@
+package io.etlstream.source.pg;
+
+import io.etlstream.UserFacingException;
+import io.etlstream.batch.BatchLimits;
+import io.etlstream.batch.BatchMemory;
+import io.etlstream.batch.ChangeEvent;
+import io.etlstream.batch.SchemaRegistry;
+import io.etlstream.batch.TableId;
+import io.etlstream.batch.TransactionAssembler;
+import io.etlstream.source.pg.ConnectionErrors.ConnectionFailedException;
+import io.etlstream.source.pg.ReplicationStream.SlotInvalidatedException;
+import io.etlstream.source.pg.ReplicationStream.SlotMissingException;
+import io.etlstream.source.pg.pgoutput.PgOutputDecoder;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One pipeline's PostgreSQL side: ensures the publication and slot, copies the tables on the slot's exported
+ * snapshot (only those the sink has not confirmed), then streams changes to the {@link ChangeSink} and confirms to
+ * PostgreSQL exactly what the sink reports durable. Reconnects with capped exponential backoff.
+ *
+ * <p>Threads: the reader owns the replication connection, the decoder and the assembler; snapshot workers own their
+ * connections; the delivery thread is the only caller of the sink. They meet in a bounded {@link DeliveryQueue}.
+ * While the reader waits for room it keeps sending status updates, so a slow sink never gets the walsender killed.
+ * {@link #close()} stops and closes all of it; the sink itself belongs to the caller.
+ */
+public final class PgSource implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(PgSource.class);
+    private static final long POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+
+    /** Tuning knobs; {@link #defaults()} suits most sources. */
+    public record Options(int snapshotConnections, int queueCapacity, BatchLimits batchLimits, long memoryLimitBytes,
+            Duration statusInterval, Duration heartbeatInterval, Duration initialBackoff, Duration maxBackoff,
+            Consumer<SnapshotProgress> progress) {
+
+        public static Options defaults() {
+            return new Options(4, 16, BatchLimits.DEFAULT, 512L * 1024 * 1024, Duration.ofSeconds(5),
+                    Duration.ofSeconds(30), Duration.ofMillis(500), Duration.ofSeconds(30), p -> { });
+        }
+
+        public Options withSnapshotConnections(int n) {
+            return new Options(n, queueCapacity, batchLimits, memoryLimitBytes, statusInterval, heartbeatInterval,
+                    initialBackoff, maxBackoff, progress);
+        }
+
+        public Options withQueueCapacity(int n) {
+            return new Options(snapshotConnections, n, batchLimits, memoryLimitBytes, statusInterval, heartbeatInterval,
+                    initialBackoff, maxBackoff, progress);
+        }
+
+        public Options withBatchLimits(BatchLimits l) {
+            return new Options(snapshotConnections, queueCapacity, l, memoryLimitBytes, statusInterval, heartbeatInterval,
+                    initialBackoff, maxBackoff, progress);
+        }
+
+        public Options withMemoryLimit(long bytes) {
+            return new Options(snapshotConnections, queueCapacity, batchLimits, bytes, statusInterval, heartbeatInterval,
+                    initialBackoff, maxBackoff, progress);
+        }
+
+        public Options withStatusInterval(Duration d) {
+            return new Options(snapshotConnections, queueCapacity, batchLimits, memoryLimitBytes, d, heartbeatInterval,
+                    initialBackoff, maxBackoff, progress);
+        }
+
+        /** {@link Duration#ZERO} turns heartbeats off (automatic flush still keeps an idle slot current). */
+        public Options withHeartbeatInterval(Duration d) {
+            return new Options(snapshotConnections, queueCapacity, batchLimits, memoryLimitBytes, statusInterval, d,
+                    initialBackoff, maxBackoff, progress);
+        }
+
+        public Options withBackoff(Duration initial, Duration max) {
+            return new Options(snapshotConnections, queueCapacity, batchLimits, memoryLimitBytes, statusInterval,
+                    heartbeatInterval, initial, max, progress);
+        }
+
+        public Options withProgress(Consumer<SnapshotProgress> p) {
+            return new Options(snapshotConnections, queueCapacity, batchLimits, memoryLimitBytes, statusInterval,
+                    heartbeatInterval, initialBackoff, maxBackoff, p);
+        }
+    }
+
+    /** An immutable view of the source for monitors and the UI. */
+    public record Status(SourceState state, long receivedLsn, long confirmedLsn, long durableLsn, int reconnects,
+            int queued, String lastError) {
+    }
+
+    private final PgConnector connector;
+    private final ReplicationNames names;
+    private final Set<TableId> tables;
+    private final ChangeSink sink;
+    private final SnapshotLedger ledger;
+    private final Options options;
+    private final DeliveryQueue queue;
+    private final ConcurrentLinkedQueue<TableId> tablesToAdd = new ConcurrentLinkedQueue<>();
+    private final AtomicLong durable = new AtomicLong();
+    private final SchemaRegistry schemas = new SchemaRegistry();
+    /** Tables whose copy this process completed (queued), so a reconnect does not copy them again. */
+    private final Set<TableId> copiedThisRun = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    private volatile SourceState state = SourceState.NEW;
+    private volatile boolean running;
+    private volatile long receivedLsn;
+    private volatile long confirmedLsn;
+    private volatile int reconnects;
+    private volatile String lastError;
+    private volatile Throwable failure;
+    private volatile ReplicationStream currentStream;
+    private Thread reader;
+    private Thread delivery;
+    private RootAllocator root;
+    private BatchMemory memory;
+
+    public PgSource(PgConnector connector, String pipelineId, List<TableId> tables, ChangeSink sink,
+            SnapshotLedger ledger, Options options) {
+        this.connector = Objects.requireNonNull(connector);
+        this.names = ReplicationNames.forPipeline(pipelineId);
+        this.tables = new LinkedHashSet<>(tables);
+        this.sink = Objects.requireNonNull(sink);
+        this.ledger = Objects.requireNonNull(ledger);
+        this.options = Objects.requireNonNull(options);
+        this.queue = new DeliveryQueue(options.queueCapacity());
+    }
+
+    public ReplicationNames names() {
+        return names;
+    }
+
+    /** Starts the reader and delivery threads and returns at once. */
+    public synchronized void start() throws Exception {
+        if (state != SourceState.NEW) {
+            throw new IllegalStateException("a PgSource starts once");
+        }
+        root = new RootAllocator();
+        memory = BatchMemory.create(root, "source-" + names.slot(), options.memoryLimitBytes(), Duration.ofMinutes(10));
+        sink.open(new ChangeSink.Durability() {
+            @Override
+            public void durable(long endLsn) {
+                durable.accumulateAndGet(endLsn, Math::max);
+            }
+
+            @Override
+            public void snapshotDurable(TableId table) {
+                ledger.markCompleted(table);
+            }
+        });
+        running = true;
+        delivery = new Thread(this::deliver, "etl-stream-deliver-" + names.slot());
+        reader = new Thread(this::read, "etl-stream-reader-" + names.slot());
+        delivery.start();
+        reader.start();
+    }
+
+    /** Adds a table to a running source: publication first, then a backfill of only that table. */
+    public void addTable(TableId table) {
+        tablesToAdd.add(table);
+    }
+
+    public Status status() {
+        return new Status(state, receivedLsn, confirmedLsn, durable.get(), reconnects, queue.size(), lastError);
+    }
+
+    /** The error that stopped the source, if it failed. */
+    public Optional<Throwable> failure() {
+        return Optional.ofNullable(failure);
+    }
+
+    /** Drops the connection of the running stream without a goodbye, as a crash or network cut would. */
+    void abortStreamConnection() {
+        ReplicationStream s = currentStream;
+        if (s != null) {
+            s.abort();
+        }
+    }
+
+    /** Drops the pipeline's slot and publication; returns what was dropped, to tell the user. */
+    public static String removePipeline(PgConnector connector, String pipelineId) {
+        return new SlotManager(connector, ReplicationNames.forPipeline(pipelineId)).dropAll();
+    }
+
+    // ---------------------------------------------------------------- reader thread
+
+    private void read() {
+        Duration backoff = options.initialBackoff();
+        BufferAllocator alloc = memory.allocator();
+        try {
+            while (running) {
+                try {
+                    boolean streamed = setUpAndStream(alloc);
+                    if (streamed) {
+                        backoff = options.initialBackoff();
+                    }
+                } catch (SlotMissingException e) {
+                    throw e;
+                } catch (Exception e) {
+                    if (!running) {
+                        break;
+                    }
+                    if (!isTransient(e)) {
+                        throw e;
+                    }
+                    reconnects++;
+                    lastError = message(e);
+                    LOG.warn("source {}: {}; retrying in {} ms", names.slot(), lastError, backoff.toMillis());
+                    moveTo(SourceState.RECONNECTING);
+                    sleep(backoff);
+                    backoff = backoff.multipliedBy(2).compareTo(options.maxBackoff()) > 0 ? options.maxBackoff()
+                            : backoff.multipliedBy(2);
+                }
+            }
+        } catch (Throwable e) {
+            if (running) {
+                fail(e);
+            }
+        }
+    }
+
+    /** One connection's worth of work; returns true if it streamed at least one message. */
+    private boolean setUpAndStream(BufferAllocator alloc) throws Exception {
+        moveTo(SourceState.STARTING);
+        SlotManager slots = new SlotManager(connector, names);
+        slots.ensurePublication(new ArrayList<>(tables));
+        int version = slots.serverVersion();
+        Optional<SlotInfo> slot = slots.slot();
+        if (slot.isPresent() && slot.get().invalidated()) {
+            throw new SlotInvalidatedException(names.slot(), null);
+        }
+        SnapshotCopier copier = new SnapshotCopier(connector, alloc, options.batchLimits(),
+                options.snapshotConnections(), options.progress());
+        if (slot.isEmpty()) {
+            if (durable.get() > 0) {
+                throw new SlotMissingException("replication slot " + names.slot() + " disappeared while the pipeline"
+                        + " ran (dropped outside etl-stream?): resync the pipeline", null);
+            }
+            ledger.clear();
+            moveTo(SourceState.SNAPSHOT);
+            try (ExportedSnapshot snap = slots.createSlotWithSnapshot()) {
+                LOG.info("source {}: created slot at {}, copying {} table(s)", names.slot(),
+                        Lsn.format(snap.consistentPoint()), tables.size());
+                copier.copy(new ArrayList<>(tables), snap, queue);
+                copiedThisRun.addAll(tables);
+            }
+        } else {
+            backfill(slots, copier, pendingTables());
+        }
+        return stream(slots, copier, version, alloc);
+    }
+
+    private List<TableId> pendingTables() {
+        Set<TableId> done = ledger.completed();
+        List<TableId> pending = new ArrayList<>();
+        for (TableId t : tables) {
+            if (!done.contains(t) && !copiedThisRun.contains(t)) {
+                pending.add(t);
+            }
+        }
+        return pending;
+    }
+
+    /**
+     * Copies tables on a temporary slot's snapshot while the pipeline's slot keeps its position. Rows changed between
+     * the pipeline's position and that snapshot are streamed again afterwards; destinations apply by key.
+     */
+    private void backfill(SlotManager slots, SnapshotCopier copier, List<TableId> pending) {
+        if (pending.isEmpty()) {
+            return;
+        }
+        moveTo(SourceState.SNAPSHOT);
+        try (ExportedSnapshot snap = slots.createBackfillSnapshot()) {
+            LOG.info("source {}: backfilling {} on snapshot at {}", names.slot(), pending, Lsn.format(snap.consistentPoint()));
+            copier.copy(pending, snap, queue);
+            copiedThisRun.addAll(pending);
+        }
+    }
+
+    private boolean stream(SlotManager slots, SnapshotCopier copier, int version, BufferAllocator alloc) throws Exception {
+        ReplicationStream.Options streamOptions = ReplicationStream.Options.forServer(version, options.statusInterval());
+        boolean any = false;
+        long start = durable.get();
+        Connection heartbeatConnection = null;
+        try (ReplicationStream s = ReplicationStream.open(connector, names.slot(), names.publication(), start,
+                streamOptions)) {
+            currentStream = s;
+            PgOutputDecoder decoder = new PgOutputDecoder();
+            DeliveryQueue.WhileWaiting keepAlive = () -> {
+                applyDurable(s);
+                s.keepAlive();
+            };
+            try (TransactionAssembler assembler = new TransactionAssembler(alloc, options.batchLimits(),
+                    e -> put(e, keepAlive), schemas)) {
+                moveTo(SourceState.STREAMING);
+                long lastActivity = System.nanoTime();
+                boolean heartbeats = options.heartbeatInterval().toNanos() > 0 && version >= 140000;
+                while (running) {
+                    applyDurable(s);
+                    TableId added = tablesToAdd.poll();
+                    if (added != null) {
+                        addTableNow(slots, copier, added);
+                        return true; // reopen the stream after the backfill, from the durable position
+                    }
+                    ByteBuffer msg = s.next(POLL_NANOS);
+                    if (msg == null) {
+                        if (heartbeats && System.nanoTime() - lastActivity > options.heartbeatInterval().toNanos()) {
+                            heartbeatConnection = heartbeat(heartbeatConnection);
+                            lastActivity = System.nanoTime();
+                        }
+                        continue;
+                    }
+                    any = true;
+                    lastActivity = System.nanoTime();
+                    receivedLsn = s.lastReceiveLsn();
+                    assembler.accept(decoder.decode(msg));
+                }
+            }
+        } finally {
+            currentStream = null;
+            if (heartbeatConnection != null) {
+                try {
+                    heartbeatConnection.close();
+                } catch (SQLException ignored) {
+                    // closing a helper connection
+                }
+            }
+        }
+        return any;
+    }
+
+    private void addTableNow(SlotManager slots, SnapshotCopier copier, TableId table) {
+        if (tables.contains(table)) {
+            return;
+        }
+        slots.ensurePublication(List.of(table));
+        tables.add(table);
+        backfill(slots, copier, List.of(table));
+    }
+
+    private Connection heartbeat(Connection c) {
+        try {
+            Connection conn = c != null ? c : connector.connect("heartbeat");
+            try (Statement st = conn.createStatement()) {
+                st.execute("SELECT pg_logical_emit_message(true, 'etl-stream', 'heartbeat')");
+            }
+            return conn;
+        } catch (RuntimeException | SQLException e) {
+            LOG.debug("heartbeat failed: {}", e.getMessage());
+            if (c != null) {
+                try {
+                    c.close();
+                } catch (SQLException ignored) {
+                    // dropping a broken helper connection
+                }
+            }
+            return null;
+        }
+    }
+
+    private void applyDurable(ReplicationStream s) throws SQLException {
+        long d = durable.get();
+        if (d > s.confirmedLsn()) {
+            s.confirm(d);
+            confirmedLsn = d;
+        }
+    }
+
+    private void put(ChangeEvent e, DeliveryQueue.WhileWaiting keepAlive) {
+        try {
+            queue.put(e, keepAlive);
+        } catch (Exception ex) {
+            if (e instanceof io.etlstream.batch.ChangeBatch b) {
+                b.close();
+            }
+            throw new StoppingException(ex);
+        }
+    }
+
+    /** Unwinds the reader out of the assembler when the queue is closed or a keep-alive failed. */
+    private static final class StoppingException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        StoppingException(Throwable cause) {
+            super(cause.getMessage(), cause);
+        }
+    }
+
+    // ---------------------------------------------------------------- delivery thread
+
+    private void deliver() {
+        try {
+            while (running) {
+                Object item = queue.poll(100);
+                if (item == null) {
+                    continue;
+                }
+                if (item instanceof ChangeEvent e) {
+                    sink.accept(e);
+                } else if (item instanceof DeliveryQueue.SnapshotDone d) {
+                    sink.snapshotCompleted(d.table());
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Throwable e) {
+            if (running) {
+                fail(new UserFacingException("the destination failed: " + message(e), e));
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- shared
+
+    private synchronized void moveTo(SourceState next) {
+        if (state == next || state == SourceState.STOPPED || state == SourceState.FAILED) {
+            return;
+        }
+        state = state.moveTo(next);
+    }
+
+    private void fail(Throwable e) {
+        failure = e;
+        lastError = message(e);
+        LOG.error("source {} failed: {}", names.slot(), lastError);
+        synchronized (this) {
+            if (state != SourceState.STOPPED) {
+                state = state.moveTo(SourceState.FAILED);
+            }
+        }
+        running = false;
+        queue.close();
+        ReplicationStream s = currentStream;
+        if (s != null) {
+            s.abort();
+        }
+    }
+
+    static boolean isTransient(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SlotMissingException) {
+                return false;
+            }
+            if (t instanceof ConnectionFailedException c) {
+                return switch (c.kind()) {
+                    case REFUSED, TIMEOUT, STARTING_UP, TOO_MANY_CONNECTIONS, OTHER -> true;
+                    default -> false;
+                };
+            }
+            if (t instanceof SQLException s) {
+                String state = s.getSQLState();
+                if (state != null && (state.startsWith("08") || state.startsWith("57P") || state.equals("55006")
+                        || state.equals("53300"))) {
+                    return true;
+                }
+            }
+            if (t instanceof IOException || t instanceof StoppingException) {
+                return true;
+            }
+            if (t.getCause() == t) {
+                break;
+            }
+        }
+        return false;
+    }
+
+    private static String message(Throwable e) {
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    }
+
+    private void sleep(Duration d) {
+        long end = System.nanoTime() + d.toNanos();
+        while (running && System.nanoTime() < end) {
+            try {
+                Thread.sleep(Math.min(50, Math.max(1, (end - System.nanoTime()) / 1_000_000)));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    /** Stops reading, closes the replication and snapshot connections, releases queued batches. */
+    @Override
+    public void close() {
+        running = false;
+        queue.close();
+        join(reader, 30_000);
+        join(delivery, 60_000);
+        queue.close();
+        synchronized (this) {
+            if (state != SourceState.NEW) {
+                state = state == SourceState.STOPPED ? state : state.moveTo(SourceState.STOPPED);
+            } else {
+                state = SourceState.STOPPED;
+            }
+        }
+        if (memory != null) {
+            try {
+                memory.close();
+            } catch (IllegalStateException e) {
+                LOG.warn("source {}: batches still open at close (the sink did not close them): {}", names.slot(),
+                        e.getMessage());
+            }
+        }
+        if (root != null) {
+            try {
+                root.close();
+            } catch (IllegalStateException e) {
+                LOG.warn("source {}: memory still allocated at close: {}", names.slot(), e.getMessage());
+            }
+        }
+    }
+
+    private static void join(Thread t, long millis) {
+        if (t == null) {
+            return;
+        }
+        try {
+            t.join(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

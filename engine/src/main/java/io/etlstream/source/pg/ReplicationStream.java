@@ -1,0 +1,208 @@
+package io.etlstream.source.pg;
+
+import io.etlstream.UserFacingException;
+import java.nio.ByteBuffer;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import org.postgresql.PGConnection;
+import org.postgresql.replication.LogSequenceNumber;
+import org.postgresql.replication.PGReplicationStream;
+
+/**
+ * One pgoutput stream from the pipeline's slot over its own replication connection.
+ *
+ * <p>Not thread-safe, like pgjdbc's {@link PGReplicationStream} under it: exactly one thread (the source's reader)
+ * calls every method. That thread never blocks for long in here: {@link #next(long)} polls with
+ * {@code readPending}, and a reader waiting for room downstream calls {@link #keepAlive()}, so status feedback keeps
+ * reaching the walsender and {@code wal_sender_timeout} never fires while the destination is slow.
+ */
+public final class ReplicationStream implements AutoCloseable {
+
+    /** How the stream is opened: protocol and options chosen from the server version. */
+    public record Options(int protoVersion, boolean streaming, boolean messages, Duration statusInterval,
+            boolean automaticFlush) {
+
+        /** proto 2 with streaming and messages on 14+, proto 1 on 10-13. */
+        public static Options forServer(int serverVersionNum, Duration statusInterval) {
+            boolean v14 = serverVersionNum >= 140000;
+            return new Options(v14 ? 2 : 1, v14, v14, statusInterval, true);
+        }
+    }
+
+    private final Connection connection;
+    private final PGReplicationStream stream;
+    private final long keepAliveNanos;
+    private long confirmed;
+    private long lastKeepAlive = System.nanoTime();
+
+    private ReplicationStream(Connection connection, PGReplicationStream stream, long startLsn, Duration statusInterval) {
+        this.connection = connection;
+        this.stream = stream;
+        this.confirmed = startLsn;
+        this.keepAliveNanos = Math.max(TimeUnit.MILLISECONDS.toNanos(200), statusInterval.toNanos() / 2);
+    }
+
+    /**
+     * Starts streaming {@code slot} for {@code publication} from {@code startLsn} (0 = the slot's confirmed position).
+     * Transactions that committed at or before the start position are not sent again.
+     */
+    public static ReplicationStream open(PgConnector connector, String slot, String publication, long startLsn,
+            Options options) {
+        Connection c = connector.connectReplication("stream");
+        try {
+            var builder = c.unwrap(PGConnection.class).getReplicationAPI().replicationStream().logical()
+                    .withSlotName(slot)
+                    .withStartPosition(LogSequenceNumber.valueOf(startLsn))
+                    .withSlotOption("proto_version", String.valueOf(options.protoVersion()))
+                    .withSlotOption("publication_names", publication)
+                    .withStatusInterval((int) options.statusInterval().toMillis(), TimeUnit.MILLISECONDS)
+                    .withAutomaticFlush(options.automaticFlush());
+            if (options.streaming()) {
+                builder = builder.withSlotOption("streaming", "on");
+            }
+            if (options.messages()) {
+                builder = builder.withSlotOption("messages", "true");
+            }
+            PGReplicationStream s = builder.start();
+            return new ReplicationStream(c, s, startLsn, options.statusInterval());
+        } catch (SQLException e) {
+            closeQuietly(c);
+            throw explainStart(slot, e);
+        }
+    }
+
+    /**
+     * The next pgoutput message, or null if none arrived within {@code waitNanos}. Status updates go out inside.
+     * The returned buffer is only valid until the next call.
+     */
+    public ByteBuffer next(long waitNanos) throws SQLException {
+        long deadline = System.nanoTime() + waitNanos;
+        while (true) {
+            ByteBuffer b = stream.readPending();
+            if (b != null) {
+                return b;
+            }
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return null;
+            }
+            // Short parks: readPending costs a socket poll, and a message waiting 0.5 ms is of no consequence.
+            LockSupport.parkNanos(Math.min(left, 500_000L));
+            if (Thread.interrupted()) {
+                Thread.currentThread().interrupt();
+                return null;
+            }
+        }
+    }
+
+    /** WAL position of the start of the last message received. */
+    public long lastReceiveLsn() {
+        return stream.getLastReceiveLSN().asLong();
+    }
+
+    /** The last position reported to the server as flushed (durable in the destination). */
+    public long confirmedLsn() {
+        return confirmed;
+    }
+
+    /**
+     * Reports {@code lsn} as flushed: PostgreSQL may recycle WAL before it. Call it only with what the destination
+     * made durable (a commit's end LSN).
+     */
+    public void confirm(long lsn) throws SQLException {
+        if (lsn <= confirmed) {
+            return;
+        }
+        confirmed = lsn;
+        LogSequenceNumber l = LogSequenceNumber.valueOf(lsn);
+        stream.setFlushedLSN(l);
+        stream.setAppliedLSN(l);
+        stream.forceUpdateStatus();
+        lastKeepAlive = System.nanoTime();
+    }
+
+    /** Sends a status update if none went out for half the status interval: call it while waiting downstream. */
+    public void keepAlive() throws SQLException {
+        long now = System.nanoTime();
+        if (now - lastKeepAlive >= keepAliveNanos) {
+            stream.forceUpdateStatus();
+            lastKeepAlive = now;
+        }
+    }
+
+    public boolean isClosed() {
+        return stream.isClosed();
+    }
+
+    @Override
+    public void close() {
+        try {
+            if (!stream.isClosed()) {
+                stream.close();
+            }
+        } catch (SQLException ignored) {
+            // the connection is closed next; a broken stream cannot be closed cleanly
+        } finally {
+            closeQuietly(connection);
+        }
+    }
+
+    /** Closes the socket without the CopyDone handshake: what a crash looks like to the server. */
+    void abort() {
+        try {
+            connection.abort(Runnable::run);
+        } catch (SQLException ignored) {
+            // best effort: the point is to drop the connection
+        }
+    }
+
+    static UserFacingException explainStart(String slot, SQLException e) {
+        String m = String.valueOf(e.getMessage());
+        if (m.contains("does not exist") && m.contains("slot")) {
+            return new SlotMissingException("replication slot " + slot + " does not exist on the source: it was dropped"
+                    + " outside etl-stream; resync the pipeline (it creates the slot again and copies the tables)", e);
+        }
+        if (m.contains("can no longer get changes") || m.contains("invalidated") || m.contains("has been invalidated")
+                || m.contains("removed") && m.contains("WAL")) {
+            return new SlotInvalidatedException(slot, e);
+        }
+        if ("55006".equals(e.getSQLState()) || m.contains("is active for PID")) {
+            return new UserFacingException("replication slot " + slot + " is in use by another process (" + m
+                    + "): stop the other reader, or wait for the old connection to time out", e);
+        }
+        return new UserFacingException("cannot start streaming from slot " + slot + ": " + m
+                + "; run `etl-stream doctor` to check the source", e);
+    }
+
+    private static void closeQuietly(Connection c) {
+        try {
+            c.close();
+        } catch (SQLException ignored) {
+            // nothing left to do with a failed connection
+        }
+    }
+
+    /** The slot is gone: not retried, the pipeline needs a resync. */
+    public static class SlotMissingException extends UserFacingException {
+        private static final long serialVersionUID = 1L;
+
+        public SlotMissingException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /** The slot's WAL was removed ({@code wal_status = lost}): only a resync recovers. Not retried. */
+    public static final class SlotInvalidatedException extends SlotMissingException {
+        private static final long serialVersionUID = 1L;
+
+        public SlotInvalidatedException(String slot, Throwable cause) {
+            super("replication slot " + slot + " was invalidated by PostgreSQL (wal_status = lost: the WAL it needed"
+                    + " was removed, usually because max_slot_wal_keep_size was exceeded): changes since then are lost;"
+                    + " resync the pipeline (it drops the slot, creates a new one and copies the tables again) and"
+                    + " consider raising max_slot_wal_keep_size", cause);
+        }
+    }
+}

@@ -1,0 +1,295 @@
+package io.etlstream.source.pg;
+
+import io.etlstream.UserFacingException;
+import io.etlstream.batch.TableId;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * The pipeline's publication and pgoutput slot on the source: creates them idempotently, adds tables, reports the
+ * slot's state and drops both when the pipeline is removed. Each call opens and closes its own connection.
+ */
+public final class SlotManager {
+
+    private final PgConnector connector;
+    private final ReplicationNames names;
+
+    public SlotManager(PgConnector connector, ReplicationNames names) {
+        this.connector = connector;
+        this.names = names;
+    }
+
+    public ReplicationNames names() {
+        return names;
+    }
+
+    /** {@code server_version_num} of the source. */
+    public int serverVersion() {
+        try (Connection c = connector.connect("slots"); Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT current_setting('server_version_num')::int")) {
+            rs.next();
+            return rs.getInt(1);
+        } catch (SQLException e) {
+            throw failure("read the server version", e);
+        }
+    }
+
+    /**
+     * Creates the publication when missing (through the partition root on 13+) and adds the tables it lacks.
+     * Returns the tables that were added by this call, in the given order.
+     */
+    public List<TableId> ensurePublication(List<TableId> tables) {
+        if (tables.isEmpty()) {
+            throw new UserFacingException("a pipeline needs at least one table: select tables with --tables schema.t1,schema.t2");
+        }
+        try (Connection c = connector.connect("slots")) {
+            int version = version(c);
+            Set<TableId> present = publishedTables(c);
+            boolean exists = publicationExists(c);
+            List<TableId> missing = tables.stream().filter(t -> !present.contains(t)).distinct().collect(Collectors.toList());
+            if (!exists) {
+                String list = missing.stream().map(TableNames::sql).collect(Collectors.joining(", "));
+                String with = version >= 130000 ? " WITH (publish_via_partition_root = true)" : "";
+                try (Statement st = c.createStatement()) {
+                    st.execute("CREATE PUBLICATION " + Sql.ident(names.publication()) + " FOR TABLE " + list + with);
+                } catch (SQLException e) {
+                    if (!"42710".equals(e.getSQLState())) { // created concurrently: fall through to ADD TABLE
+                        throw tableFailure("create publication " + names.publication(), e);
+                    }
+                    return ensurePublication(tables);
+                }
+                return missing;
+            }
+            for (TableId t : missing) {
+                try (Statement st = c.createStatement()) {
+                    st.execute("ALTER PUBLICATION " + Sql.ident(names.publication()) + " ADD TABLE " + TableNames.sql(t));
+                } catch (SQLException e) {
+                    if (!"42710".equals(e.getSQLState())) {
+                        throw tableFailure("add " + t + " to publication " + names.publication(), e);
+                    }
+                }
+            }
+            return missing;
+        } catch (SQLException e) {
+            throw failure("set up publication " + names.publication(), e);
+        }
+    }
+
+    /** Removes a table from the publication (no-op when absent). */
+    public void removeTable(TableId table) {
+        try (Connection c = connector.connect("slots"); Statement st = c.createStatement()) {
+            if (publishedTables(c).contains(table)) {
+                st.execute("ALTER PUBLICATION " + Sql.ident(names.publication()) + " DROP TABLE " + TableNames.sql(table));
+            }
+        } catch (SQLException e) {
+            throw failure("remove " + table + " from publication " + names.publication(), e);
+        }
+    }
+
+    /** The tables in the publication (partition roots when published through the root). */
+    public Set<TableId> publishedTables() {
+        try (Connection c = connector.connect("slots")) {
+            return publishedTables(c);
+        } catch (SQLException e) {
+            throw failure("read publication " + names.publication(), e);
+        }
+    }
+
+    /** The pipeline's slot, if it exists. */
+    public Optional<SlotInfo> slot() {
+        return slot(names.slot());
+    }
+
+    Optional<SlotInfo> slot(String slotName) {
+        try (Connection c = connector.connect("slots")) {
+            int version = version(c);
+            String current = "CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_lsn() END";
+            String sql = "SELECT slot_name, coalesce(plugin, ''), active, coalesce(active_pid, 0),"
+                    + " confirmed_flush_lsn::text, restart_lsn::text, "
+                    + (version >= 130000 ? "coalesce(wal_status, '')" : "''") + ","
+                    + " coalesce(pg_wal_lsn_diff(" + current + ", confirmed_flush_lsn), 0)::bigint,"
+                    + " coalesce(pg_wal_lsn_diff(" + current + ", restart_lsn), 0)::bigint"
+                    + " FROM pg_replication_slots WHERE slot_name = ?";
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                ps.setString(1, slotName);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) {
+                        return Optional.empty();
+                    }
+                    return Optional.of(new SlotInfo(rs.getString(1), rs.getString(2), rs.getBoolean(3), rs.getInt(4),
+                            Lsn.parse(rs.getString(5)), Lsn.parse(rs.getString(6)), rs.getString(7), rs.getLong(8),
+                            rs.getLong(9)));
+                }
+            }
+        } catch (SQLException e) {
+            throw failure("read slot " + slotName, e);
+        }
+    }
+
+    /**
+     * Creates the pipeline's slot with an exported snapshot. Fails with a clear message if the slot already exists
+     * (use {@link #slot()} first: an existing slot is resumed, not recreated).
+     */
+    public ExportedSnapshot createSlotWithSnapshot() {
+        return create(names.slot(), false);
+    }
+
+    /**
+     * Creates a temporary slot (dropped with its connection) only to get an exported snapshot, for backfilling a table
+     * while the pipeline's own slot keeps its position.
+     */
+    public ExportedSnapshot createBackfillSnapshot() {
+        String tmp = names.slot().length() > 55 ? names.slot().substring(0, 55) : names.slot();
+        return create(tmp + "_bf" + Long.toString(System.nanoTime() % 46656, 36), true);
+    }
+
+    private ExportedSnapshot create(String slotName, boolean temporary) {
+        int version = serverVersion();
+        Connection repl = connector.connectReplication("slot");
+        boolean ok = false;
+        try {
+            // Slot creation waits for transactions in flight; the exported snapshot lives while repl stays idle.
+            String sql = version >= 150000
+                    ? "CREATE_REPLICATION_SLOT " + slotName + (temporary ? " TEMPORARY" : "") + " LOGICAL pgoutput (SNAPSHOT 'export')"
+                    : "CREATE_REPLICATION_SLOT " + slotName + (temporary ? " TEMPORARY" : "") + " LOGICAL pgoutput EXPORT_SNAPSHOT";
+            try (Statement st = repl.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+                rs.next();
+                ExportedSnapshot s = new ExportedSnapshot(repl, rs.getString("slot_name"), rs.getString("snapshot_name"),
+                        Lsn.parse(rs.getString("consistent_point")));
+                ok = true;
+                return s;
+            }
+        } catch (SQLException e) {
+            if ("42710".equals(e.getSQLState())) {
+                throw new UserFacingException("replication slot " + slotName + " already exists: the pipeline resumes"
+                        + " from it; to start over, remove the pipeline (which drops the slot) first", e);
+            }
+            if ("53400".equals(e.getSQLState())) {
+                throw new UserFacingException("no free replication slot on the source: raise max_replication_slots"
+                        + " (ALTER SYSTEM SET max_replication_slots = 10; then restart PostgreSQL) or drop unused slots", e);
+            }
+            throw failure("create replication slot " + slotName, e);
+        } finally {
+            if (!ok) {
+                closeQuietly(repl);
+            }
+        }
+    }
+
+    /**
+     * Drops the slot (ending the walsender that holds it) and the publication. Returns what was dropped, for the
+     * user: "dropped slot x and publication y".
+     */
+    public String dropAll() {
+        List<String> dropped = new ArrayList<>();
+        try (Connection c = connector.connect("slots")) {
+            Optional<SlotInfo> slot = slot();
+            if (slot.isPresent()) {
+                for (int attempt = 0; attempt < 20; attempt++) {
+                    try (PreparedStatement ps = c.prepareStatement("SELECT pg_drop_replication_slot(?)")) {
+                        ps.setString(1, names.slot());
+                        ps.execute();
+                        dropped.add("slot " + names.slot());
+                        break;
+                    } catch (SQLException e) {
+                        if (!"55006".equals(e.getSQLState())) { // object_in_use: a walsender still holds it
+                            throw e;
+                        }
+                        try (PreparedStatement t = c.prepareStatement("SELECT pg_terminate_backend(active_pid)"
+                                + " FROM pg_replication_slots WHERE slot_name = ? AND active_pid IS NOT NULL")) {
+                            t.setString(1, names.slot());
+                            t.execute();
+                        }
+                        sleep(250);
+                    }
+                }
+            }
+            if (publicationExists(c)) {
+                try (Statement st = c.createStatement()) {
+                    st.execute("DROP PUBLICATION IF EXISTS " + Sql.ident(names.publication()));
+                }
+                dropped.add("publication " + names.publication());
+            }
+        } catch (SQLException e) {
+            throw failure("drop slot " + names.slot() + " and publication " + names.publication(), e);
+        }
+        return dropped.isEmpty() ? "nothing to drop: slot " + names.slot() + " and publication " + names.publication()
+                + " do not exist" : "dropped " + String.join(" and ", dropped);
+    }
+
+    private boolean publicationExists(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM pg_publication WHERE pubname = ?")) {
+            ps.setString(1, names.publication());
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        }
+    }
+
+    private Set<TableId> publishedTables(Connection c) throws SQLException {
+        Set<TableId> out = new LinkedHashSet<>();
+        // pg_publication_rel lists what was added (partition roots stay roots), unlike pg_publication_tables.
+        try (PreparedStatement ps = c.prepareStatement("SELECT n.nspname, cl.relname FROM pg_publication p"
+                + " JOIN pg_publication_rel r ON r.prpubid = p.oid JOIN pg_class cl ON cl.oid = r.prrelid"
+                + " JOIN pg_namespace n ON n.oid = cl.relnamespace WHERE p.pubname = ?")) {
+            ps.setString(1, names.publication());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new TableId(rs.getString(1), rs.getString(2)));
+                }
+            }
+        }
+        return out;
+    }
+
+    private static int version(Connection c) throws SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT current_setting('server_version_num')::int")) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
+
+    private UserFacingException tableFailure(String what, SQLException e) {
+        String state = e.getSQLState();
+        if ("42P01".equals(state)) {
+            return new UserFacingException("cannot " + what + ": " + e.getMessage() + " — check the table names (quote"
+                    + " mixed-case names: \"Schema\".\"Table\")", e);
+        }
+        if ("42501".equals(state)) {
+            return new UserFacingException("cannot " + what + ": " + e.getMessage() + " — the user needs CREATE on the"
+                    + " database and must own the tables; run `etl-stream doctor` for the exact GRANT statements", e);
+        }
+        return failure(what, e);
+    }
+
+    private static UserFacingException failure(String what, SQLException e) {
+        return new UserFacingException("cannot " + what + ": " + e.getMessage()
+                + (e.getSQLState() == null ? "" : " (SQLSTATE " + e.getSQLState() + ")")
+                + "; run `etl-stream doctor` to check the source", e);
+    }
+
+    private static void closeQuietly(Connection c) {
+        try {
+            c.close();
+        } catch (SQLException ignored) {
+            // closing after a failure; the original error is what matters
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

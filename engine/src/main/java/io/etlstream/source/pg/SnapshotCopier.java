@@ -1,0 +1,308 @@
+package io.etlstream.source.pg;
+
+import io.etlstream.UserFacingException;
+import io.etlstream.batch.BatchLimits;
+import io.etlstream.batch.ChangeBatch;
+import io.etlstream.batch.ChangeBatchBuilder;
+import io.etlstream.batch.TableId;
+import io.etlstream.batch.TableSchema;
+import io.etlstream.source.pg.pgoutput.PgOutputMessage.RelationColumn;
+import io.etlstream.source.pg.pgoutput.TupleData;
+import io.etlstream.source.pg.types.CopyText;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import java.util.stream.Collectors;
+import org.apache.arrow.memory.BufferAllocator;
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyOut;
+
+/**
+ * Copies tables as of an exported snapshot: each table (each leaf partition of a partitioned one) is cut into ctid
+ * page ranges, and N connections — each one transaction on the snapshot — run {@code COPY (SELECT ...) TO STDOUT}
+ * over them. Rows go through {@code pgdecode}'s text conversion into {@link ChangeBatch}es ({@code _op = I},
+ * {@code _commit_lsn} = the slot's consistent point) and into the delivery queue; after a table's last batch comes a
+ * {@link DeliveryQueue.SnapshotDone} marker. The worker connections are owned here and closed in {@code finally}.
+ */
+final class SnapshotCopier {
+
+    private static final long CHUNK_BYTES = 32L * 1024 * 1024;
+
+    private final PgConnector connector;
+    private final BufferAllocator allocator;
+    private final BatchLimits limits;
+    private final int connections;
+    private final Consumer<SnapshotProgress> progress;
+
+    SnapshotCopier(PgConnector connector, BufferAllocator allocator, BatchLimits limits, int connections,
+            Consumer<SnapshotProgress> progress) {
+        this.connector = connector;
+        this.allocator = allocator;
+        this.limits = limits;
+        this.connections = Math.max(1, connections);
+        this.progress = progress;
+    }
+
+    private record Chunk(TableId table, String relation, long fromPage, long toPage /* -1 = open end */) {}
+
+    private static final class TableWork {
+        final TableSchema schema;
+        final String columnList;
+        final long estimatedBytes;
+        final AtomicInteger chunksLeft = new AtomicInteger();
+        final AtomicLong rows = new AtomicLong();
+        final AtomicLong bytes = new AtomicLong();
+        final long started = System.nanoTime();
+        volatile long lastReport = System.nanoTime();
+
+        TableWork(TableSchema schema, String columnList, long estimatedBytes) {
+            this.schema = schema;
+            this.columnList = columnList;
+            this.estimatedBytes = estimatedBytes;
+        }
+    }
+
+    /** Copies {@code tables}; returns when every row and marker is in {@code out}. */
+    void copy(List<TableId> tables, ExportedSnapshot snapshot, DeliveryQueue out) {
+        if (tables.isEmpty()) {
+            return;
+        }
+        Map<TableId, TableWork> work = new HashMap<>();
+        ConcurrentLinkedQueue<Chunk> chunks = new ConcurrentLinkedQueue<>();
+        int version;
+        try (Connection c = connector.connect("snapshot-plan")) {
+            version = intQuery(c, "SELECT current_setting('server_version_num')::int");
+            for (TableId t : tables) {
+                work.put(t, plan(c, t, version, chunks));
+            }
+        } catch (SQLException e) {
+            throw new UserFacingException("cannot plan the snapshot copy: " + e.getMessage(), e);
+        }
+        for (Chunk ch : chunks) {
+            work.get(ch.table()).chunksLeft.incrementAndGet();
+        }
+        // A table with no chunks (empty) is complete at once.
+        List<TableId> empty = work.entrySet().stream().filter(e -> e.getValue().chunksLeft.get() == 0)
+                .map(Map.Entry::getKey).collect(Collectors.toList());
+        long snapshotMicros = Instant.now().toEpochMilli() * 1000;
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        int n = Math.min(connections, Math.max(1, chunks.size()));
+        List<Thread> workers = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            Thread t = new Thread(() -> {
+                try {
+                    worker(snapshot, chunks, work, out, snapshotMicros, failure);
+                } catch (Throwable e) {
+                    failure.compareAndSet(null, e);
+                    chunks.clear();
+                }
+            }, "etl-stream-snapshot-" + i);
+            t.setDaemon(true);
+            workers.add(t);
+            t.start();
+        }
+        try {
+            for (TableId t : empty) {
+                report(work.get(t), true);
+                out.put(new DeliveryQueue.SnapshotDone(t), null);
+            }
+            for (Thread t : workers) {
+                t.join();
+            }
+        } catch (Exception e) {
+            chunks.clear();
+            workers.forEach(Thread::interrupt);
+            failure.compareAndSet(null, e);
+        }
+        Throwable f = failure.get();
+        if (f instanceof UserFacingException u) {
+            throw u;
+        }
+        if (f != null) {
+            throw new UserFacingException("the snapshot copy failed: " + f.getMessage()
+                    + "; the pipeline retries the tables that did not complete", f);
+        }
+    }
+
+    private void worker(ExportedSnapshot snapshot, ConcurrentLinkedQueue<Chunk> chunks, Map<TableId, TableWork> work,
+            DeliveryQueue out, long snapshotMicros, AtomicReference<Throwable> failure) throws Exception {
+        try (Connection c = connector.connect("snapshot")) {
+            c.setAutoCommit(false);
+            c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+            try (Statement st = c.createStatement()) {
+                st.execute("SET TRANSACTION SNAPSHOT " + Sql.literal(snapshot.snapshotName()));
+            }
+            var copyApi = c.unwrap(PGConnection.class).getCopyAPI();
+            Chunk ch;
+            while (failure.get() == null && (ch = chunks.poll()) != null) {
+                TableWork w = work.get(ch.table());
+                String where = ch.fromPage() < 0 ? "" : " WHERE ctid >= '(" + ch.fromPage() + ",0)'::tid"
+                        + (ch.toPage() < 0 ? "" : " AND ctid < '(" + ch.toPage() + ",0)'::tid");
+                String sql = "COPY (SELECT " + w.columnList + " FROM ONLY " + ch.relation() + where + ") TO STDOUT";
+                try (ChangeBatchBuilder builder = new ChangeBatchBuilder(w.schema, allocator, limits)) {
+                    CopyOut copy = copyApi.copyOut(sql);
+                    try {
+                        byte[] row;
+                        int columns = w.schema.columnCount();
+                        long rows = 0;
+                        long bytes = 0;
+                        while ((row = copy.readFromCopy()) != null) {
+                            int len = row.length > 0 && row[row.length - 1] == '\n' ? row.length - 1 : row.length;
+                            TupleData tuple = CopyText.parseRow(row, 0, len, columns);
+                            builder.appendSnapshotRow(tuple, snapshot.consistentPoint(), snapshotMicros);
+                            rows++;
+                            bytes += row.length;
+                            if (builder.isFull()) {
+                                out.put(builder.seal(false), null);
+                                w.rows.addAndGet(rows);
+                                w.bytes.addAndGet(bytes);
+                                rows = 0;
+                                bytes = 0;
+                                report(w, false);
+                            }
+                        }
+                        ChangeBatch last = builder.seal(false);
+                        if (last != null) {
+                            out.put(last, null);
+                        }
+                        w.rows.addAndGet(rows);
+                        w.bytes.addAndGet(bytes);
+                    } finally {
+                        if (copy.isActive()) {
+                            copy.cancelCopy();
+                        }
+                    }
+                }
+                if (w.chunksLeft.decrementAndGet() == 0) {
+                    report(w, true);
+                    out.put(new DeliveryQueue.SnapshotDone(ch.table()), null);
+                }
+            }
+            c.rollback();
+        } catch (SQLException e) {
+            if (String.valueOf(e.getMessage()).contains("snapshot")) {
+                throw new UserFacingException("the exported snapshot is no longer valid (" + e.getMessage() + "): the"
+                        + " replication connection that exported it was closed; the copy restarts on a new snapshot", e);
+            }
+            throw new UserFacingException("copying a table failed: " + e.getMessage(), e);
+        }
+    }
+
+    private TableWork plan(Connection c, TableId t, int version, ConcurrentLinkedQueue<Chunk> chunks) throws SQLException {
+        long oid;
+        String kind;
+        char ident;
+        try (PreparedStatement ps = c.prepareStatement("SELECT c.oid, c.relkind, c.relreplident FROM pg_class c"
+                + " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = ? AND c.relname = ?")) {
+            ps.setString(1, t.schema());
+            ps.setString(2, t.name());
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    throw new UserFacingException("table " + TableNames.sql(t) + " does not exist on the source: check"
+                            + " the table list (names are case-sensitive when quoted)");
+                }
+                oid = rs.getLong(1);
+                kind = rs.getString(2);
+                ident = rs.getString(3).charAt(0);
+            }
+        }
+        List<RelationColumn> cols = new ArrayList<>();
+        // Same columns as pgoutput's Relation message: no dropped or generated columns; key = replica identity.
+        String sql = "SELECT a.attname, a.atttypid, a.atttypmod,"
+                + " coalesce(a.attnum = ANY ((SELECT i.indkey::int2[] FROM pg_index i WHERE i.indrelid = a.attrelid"
+                + "   AND " + (ident == 'i' ? "i.indisreplident" : "i.indisprimary") + " LIMIT 1)::int2[]), false)"
+                + " FROM pg_attribute a WHERE a.attrelid = ? AND a.attnum > 0 AND NOT a.attisdropped"
+                + (version >= 120000 ? " AND a.attgenerated = ''" : "") + " ORDER BY a.attnum";
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setLong(1, oid);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    boolean key = ident == 'f' || rs.getBoolean(4);
+                    cols.add(new RelationColumn(key, rs.getString(1), rs.getInt(2), rs.getInt(3)));
+                }
+            }
+        }
+        TableSchema schema = new TableSchema(t, (int) oid, ident, cols, 0);
+        String columnList = cols.stream().map(col -> Sql.ident(col.name())).collect(Collectors.joining(", "));
+        List<String[]> relations = new ArrayList<>(); // {sql name, oid}
+        if ("p".equals(kind)) {
+            try (PreparedStatement ps = c.prepareStatement("SELECT format('%I.%I', n.nspname, cl.relname), cl.oid"
+                    + " FROM pg_partition_tree(?::regclass) pt JOIN pg_class cl ON cl.oid = pt.relid"
+                    + " JOIN pg_namespace n ON n.oid = cl.relnamespace WHERE pt.isleaf")) {
+                ps.setLong(1, oid);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        relations.add(new String[] {rs.getString(1), rs.getString(2)});
+                    }
+                }
+            }
+        } else {
+            relations.add(new String[] {TableNames.sql(t), String.valueOf(oid)});
+        }
+        long blockSize = intQuery(c, "SELECT current_setting('block_size')::int");
+        long total = 0;
+        for (String[] rel : relations) {
+            long bytes = longQuery(c, "SELECT pg_relation_size(" + rel[1] + "::oid)");
+            total += bytes;
+            long pages = bytes / blockSize;
+            if (version < 140000 || pages == 0) {
+                // Before 14 a ctid range is a sequential scan each time: one COPY per relation.
+                chunks.add(new Chunk(t, rel[0], -1, -1));
+                continue;
+            }
+            long parts = Math.max(connections, (bytes + CHUNK_BYTES - 1) / CHUNK_BYTES);
+            parts = Math.min(parts, pages);
+            long step = (pages + parts - 1) / parts;
+            for (long from = 0; from < pages; from += step) {
+                long to = from + step >= pages ? -1 : from + step; // open end catches pages added since the estimate
+                chunks.add(new Chunk(t, rel[0], from, to));
+            }
+        }
+        return new TableWork(schema, columnList, total);
+    }
+
+    private void report(TableWork w, boolean done) {
+        long now = System.nanoTime();
+        if (!done && now - w.lastReport < 1_000_000_000L) {
+            return;
+        }
+        w.lastReport = now;
+        Duration elapsed = Duration.ofNanos(now - w.started);
+        long bytes = w.bytes.get();
+        Duration eta = Duration.ZERO;
+        if (!done && bytes > 0 && w.estimatedBytes > bytes) {
+            eta = Duration.ofNanos((long) (elapsed.toNanos() * ((double) (w.estimatedBytes - bytes) / bytes)));
+        }
+        if (progress != null) {
+            progress.accept(new SnapshotProgress(w.schema.table(), w.rows.get(), bytes, w.estimatedBytes, elapsed, eta, done));
+        }
+    }
+
+    private static int intQuery(Connection c, String sql) throws SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
+
+    private static long longQuery(Connection c, String sql) throws SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+}

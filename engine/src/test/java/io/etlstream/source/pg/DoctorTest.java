@@ -1,0 +1,99 @@
+package io.etlstream.source.pg;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.etlstream.source.pg.DoctorCheck.Status;
+import io.etlstream.testkit.pg.AllPgVersions;
+import io.etlstream.testkit.pg.PgDatabase;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ArgumentsSource;
+import io.etlstream.testkit.pg.PostgresExtension;
+
+@ExtendWith(PostgresExtension.class)
+class DoctorTest {
+
+    @ParameterizedTest(name = "{0}")
+    @ArgumentsSource(AllPgVersions.class)
+    void reportsEachProblemWithItsFix(PgDatabase db) {
+        String role = "doc_" + db.name();
+        db.createRole(role, "pw-doctor", false);
+        db.execute("CREATE SCHEMA app",
+                "CREATE TABLE app.with_pk (id int PRIMARY KEY, v text)",
+                "CREATE TABLE app.no_key (id int, v text)",
+                "CREATE TABLE app.nothing (id int PRIMARY KEY) ",
+                "ALTER TABLE app.nothing REPLICA IDENTITY NOTHING",
+                "CREATE TABLE app.full_ident (id int PRIMARY KEY, v text)",
+                "ALTER TABLE app.full_ident REPLICA IDENTITY FULL",
+                "CREATE TABLE app.\"Mixed Tåble\" (id bigint PRIMARY KEY, big numeric(50,2), cash money, p point,"
+                        + " n numeric(12,2), tags text[])",
+                "INSERT INTO app.with_pk SELECT g, 'x' FROM generate_series(1, 1000) g",
+                "ANALYZE app.with_pk",
+                "GRANT USAGE ON SCHEMA app TO " + role,
+                "GRANT SELECT ON ALL TABLES IN SCHEMA app TO " + role,
+                "SELECT pg_create_logical_replication_slot('etl_stream_doctor_" + db.major() + "', 'pgoutput')");
+        try {
+            DoctorReport report = doctor(db, role, "app.with_pk,app.no_key,app.nothing,app.full_ident,"
+                    + "app.\"Mixed Tåble\",app.missing");
+            String text = report.render();
+            assertThat(report.find("connection").status()).isEqualTo(Status.OK);
+            assertThat(report.find("server version").status()).isEqualTo(Status.OK);
+            assertThat(report.find("wal_level").status()).isEqualTo(Status.OK);
+            assertThat(report.find("max_replication_slots").status()).isEqualTo(Status.OK);
+            assertThat(report.find("max_wal_senders").status()).isEqualTo(Status.OK);
+            DoctorCheck repl = report.find("replication privilege");
+            assertThat(repl.status()).isEqualTo(Status.ERROR);
+            assertThat(repl.fix()).contains("ALTER ROLE \"" + role + "\" WITH REPLICATION;");
+            DoctorCheck create = report.find("CREATE on database");
+            assertThat(create.status()).isEqualTo(Status.ERROR);
+            assertThat(create.fix()).isEqualTo("GRANT CREATE ON DATABASE \"" + db.name() + "\" TO \"" + role + "\";");
+
+            assertThat(report.find("table \"app\".\"with_pk\" replica identity").status()).isEqualTo(Status.OK);
+            assertThat(report.find("table \"app\".\"with_pk\" size").detail()).contains("~1000 rows");
+            DoctorCheck noKey = report.find("table \"app\".\"no_key\" replica identity");
+            assertThat(noKey.status()).isEqualTo(Status.ERROR);
+            assertThat(noKey.fix()).contains("ALTER TABLE \"app\".\"no_key\" ADD PRIMARY KEY");
+            assertThat(report.find("table \"app\".\"nothing\" replica identity").status()).isEqualTo(Status.ERROR);
+            assertThat(report.find("table \"app\".\"full_ident\" replica identity").status()).isEqualTo(Status.WARNING);
+            DoctorCheck types = report.find("table \"app\".\"Mixed Tåble\" types");
+            assertThat(types.status()).isEqualTo(Status.WARNING);
+            assertThat(types.detail()).contains("\"cash\" money").contains("\"p\" point").doesNotContain("tags")
+                    .doesNotContain("\"n\"");
+            DoctorCheck precision = report.find("table \"app\".\"Mixed Tåble\" numeric precision");
+            assertThat(precision.detail()).contains("numeric(50,2)");
+            assertThat(report.find("table \"app\".\"missing\"").status()).isEqualTo(Status.ERROR);
+            assertThat(report.find("slot etl_stream_doctor_" + db.major()).detail()).contains("behind").contains("inactive");
+            assertThat(report.find("table \"app\".\"with_pk\" owner").status()).isEqualTo(Status.WARNING);
+            assertThat(report.hasErrors()).isTrue();
+            assertThat(text).contains("ERROR").contains("fix: ALTER ROLE");
+
+            db.execute("ALTER ROLE " + role + " WITH REPLICATION", "GRANT CREATE ON DATABASE " + db.name() + " TO " + role,
+                    "ALTER TABLE app.no_key ADD PRIMARY KEY (id)", "ALTER TABLE app.nothing REPLICA IDENTITY DEFAULT");
+            DoctorReport fixed = doctor(db, role, "app.with_pk,app.no_key,app.nothing");
+            assertThat(fixed.hasErrors()).as(fixed.render()).isFalse();
+            assertThat(fixed.find("replication connection").status()).isEqualTo(Status.OK);
+        } finally {
+            db.execute("SELECT pg_drop_replication_slot('etl_stream_doctor_" + db.major() + "')");
+        }
+    }
+
+    @Test
+    void aWrongPasswordIsOneErrorNotAnException(PgDatabase db) {
+        db.createRole("doc_wrong_pw", "right", false);
+        try (PgPassword pw = PgPassword.of("wrong".toCharArray())) {
+            DoctorReport r = new Doctor(new PgConnector(new PgSourceConfig(db.host(), db.port(), db.name(),
+                    "doc_wrong_pw", SslMode.DISABLE, null), pw)).run(TableNames.parseList("t"));
+            assertThat(r.checks()).hasSize(1);
+            assertThat(r.find("connection").status()).isEqualTo(Status.ERROR);
+            assertThat(r.find("connection").detail()).contains("rejected the password");
+        }
+    }
+
+    private static DoctorReport doctor(PgDatabase db, String role, String tables) {
+        try (PgPassword pw = PgPassword.of("pw-doctor".toCharArray())) {
+            return new Doctor(new PgConnector(new PgSourceConfig(db.host(), db.port(), db.name(), role,
+                    SslMode.DISABLE, null), pw)).run(TableNames.parseList(tables));
+        }
+    }
+}

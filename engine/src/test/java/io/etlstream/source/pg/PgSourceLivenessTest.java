@@ -1,0 +1,111 @@
+package io.etlstream.source.pg;
+
+import static io.etlstream.source.pg.SourceFixture.awaitCaughtUp;
+import static io.etlstream.source.pg.SourceFixture.connector;
+import static io.etlstream.source.pg.SourceFixture.fastOptions;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.etlstream.batch.ChangeBatch;
+import io.etlstream.batch.ChangeEvent;
+import io.etlstream.batch.TableId;
+import io.etlstream.testkit.pg.Pg;
+import io.etlstream.testkit.pg.PgDatabase;
+import io.etlstream.testkit.pg.PostgresExtension;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** The replication connection stays alive and current: a blocked sink, an idle source. */
+@ExtendWith(PostgresExtension.class)
+@Pg(version = 17)
+class PgSourceLivenessTest {
+
+    /** Blocks 30 s on the first batch, then behaves like a null sink. */
+    static final class BlockingSink implements ChangeSink {
+        final NullSink inner = new NullSink();
+        final AtomicBoolean blocked = new AtomicBoolean();
+
+        @Override
+        public void open(Durability d) {
+            inner.open(d);
+        }
+
+        @Override
+        public void accept(ChangeEvent e) throws InterruptedException {
+            if (e instanceof ChangeBatch && blocked.compareAndSet(false, true)) {
+                Thread.sleep(30_000);
+            }
+            inner.accept(e);
+        }
+
+        @Override
+        public void snapshotCompleted(TableId t) {
+            inner.snapshotCompleted(t);
+        }
+
+        @Override
+        public void close() {
+            inner.close();
+        }
+    }
+
+    @Test
+    void aSinkBlocking30sDoesNotGetTheWalsenderKilledAt10s(PgDatabase db) throws Exception {
+        db.cluster().setConfig("wal_sender_timeout", "10s");
+        db.execute("CREATE TABLE slow_t (id int PRIMARY KEY, pad text)");
+        TableId t = new TableId("public", "slow_t");
+        try (PgPassword pw = PgPassword.none()) {
+            PgConnector conn = connector(db, pw);
+            BlockingSink sink = new BlockingSink();
+            try (PgSource source = SourceFixture.start(conn, "slow", List.of(t), sink, SnapshotLedger.inMemory(),
+                    fastOptions().withQueueCapacity(2))) {
+                SourceFixture.await(() -> source.status().state() == SourceState.STREAMING, Duration.ofSeconds(30),
+                        source::toString);
+                String pid = db.queryOne("SELECT active_pid FROM pg_replication_slots WHERE slot_name = 'etl_stream_slow'");
+                for (int i = 0; i < 40; i++) {
+                    db.execute("INSERT INTO slow_t SELECT g, repeat('p', 100) FROM generate_series(" + (i * 500 + 1) + ", "
+                            + (i * 500 + 500) + ") g");
+                }
+                long t0 = System.nanoTime();
+                SourceFixture.await(sink.blocked::get, Duration.ofSeconds(10), () -> "sink never got a batch");
+                awaitCaughtUp(db, source, Duration.ofSeconds(120));
+                assertThat(Duration.ofNanos(System.nanoTime() - t0)).isGreaterThan(Duration.ofSeconds(25));
+                assertThat(source.status().reconnects()).as(source.status().toString()).isZero();
+                assertThat(db.queryOne("SELECT active_pid FROM pg_replication_slots WHERE slot_name = 'etl_stream_slow'"))
+                        .as("the same walsender served the whole time").isEqualTo(pid);
+                assertThat(sink.inner.rows()).isEqualTo(20_000);
+            } finally {
+                PgSource.removePipeline(conn, "slow");
+            }
+        } finally {
+            db.cluster().setConfig("wal_sender_timeout", "60s");
+        }
+    }
+
+    @Test
+    void anIdleSourceKeepsSlotLagNearZero(PgDatabase db) throws Exception {
+        db.execute("CREATE TABLE idle_pub (id int PRIMARY KEY)", "CREATE TABLE idle_other (id int, pad text)");
+        try (PgPassword pw = PgPassword.none()) {
+            PgConnector conn = connector(db, pw);
+            NullSink sink = new NullSink();
+            try (PgSource source = SourceFixture.start(conn, "idle_lag", List.of(new TableId("public", "idle_pub")), sink,
+                    SnapshotLedger.inMemory(), fastOptions())) {
+                SourceFixture.await(() -> source.status().state() == SourceState.STREAMING, Duration.ofSeconds(30),
+                        source::toString);
+                // WAL keeps growing from a table the pipeline does not publish: nothing reaches the sink.
+                db.execute("INSERT INTO idle_other SELECT g, repeat('x', 500) FROM generate_series(1, 40000) g");
+                long written = Long.parseLong(db.queryOne("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::bigint"
+                        + " FROM pg_replication_slots WHERE slot_name = 'etl_stream_idle_lag'"));
+                assertThat(written).as("the test wrote enough WAL to matter").isGreaterThan(10_000_000);
+                SourceFixture.await(() -> Long.parseLong(db.queryOne("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(),"
+                        + " confirmed_flush_lsn)::bigint FROM pg_replication_slots WHERE slot_name = 'etl_stream_idle_lag'"))
+                        < 64 * 1024, Duration.ofSeconds(20), () -> "slot lag stayed high");
+                assertThat(sink.rows()).isZero();
+            } finally {
+                PgSource.removePipeline(conn, "idle_lag");
+            }
+        }
+    }
+}

@@ -1,0 +1,99 @@
+package io.etlstream.source.pg;
+
+import static io.etlstream.source.pg.SourceFixture.awaitCaughtUp;
+import static io.etlstream.source.pg.SourceFixture.connector;
+import static io.etlstream.source.pg.SourceFixture.fastOptions;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.etlstream.batch.TableId;
+import io.etlstream.testkit.pg.AllPgVersions;
+import io.etlstream.testkit.pg.PgDatabase;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ArgumentsSource;
+
+/** Snapshot, then inserts/updates/deletes/truncates of three tables in commit order, on PostgreSQL 14 and 17. */
+class PgSourceStreamTest {
+
+    @TempDir
+    Path dir;
+
+    @ParameterizedTest(name = "{0}")
+    @ArgumentsSource(AllPgVersions.class)
+    void snapshotThenChangesOfThreeTablesInCommitOrder(PgDatabase db) throws Exception {
+        db.execute("CREATE SCHEMA \"Ünïcode Schema\"",
+                "CREATE TABLE a (id int PRIMARY KEY, v text)",
+                "CREATE TABLE \"Ünïcode Schema\".\"MixedCase\" (id bigint PRIMARY KEY, amount numeric(12,2))",
+                "CREATE TABLE c (k text PRIMARY KEY, n int)",
+                "INSERT INTO a SELECT g, 'a' || g FROM generate_series(1, 2500) g",
+                "INSERT INTO \"Ünïcode Schema\".\"MixedCase\" VALUES (1, 10.50), (2, 20.25)");
+        TableId a = new TableId("public", "a");
+        TableId m = new TableId("Ünïcode Schema", "MixedCase");
+        TableId c = new TableId("public", "c");
+        Path rec = dir.resolve("rec.txt");
+        try (PgPassword pw = PgPassword.none()) {
+            PgConnector conn = connector(db, pw);
+            SnapshotLedger ledger = SnapshotLedger.inMemory();
+            try (RecordingSink sink = new RecordingSink(rec);
+                    PgSource source = SourceFixture.start(conn, "order_" + db.major(), List.of(a, m, c), sink, ledger,
+                            fastOptions().withSnapshotConnections(3))) {
+                SourceFixture.await(() -> ledger.completed().size() == 3, Duration.ofSeconds(60), source::toString);
+                db.execute("BEGIN; INSERT INTO a VALUES (3001, 'x'); UPDATE \"Ünïcode Schema\".\"MixedCase\" SET amount = 99.99"
+                                + " WHERE id = 1; INSERT INTO c VALUES ('k1', 1); COMMIT",
+                        "DELETE FROM a WHERE id <= 2",
+                        "BEGIN; INSERT INTO c VALUES ('k2', 2); TRUNCATE a; INSERT INTO a VALUES (1, 'again'); COMMIT",
+                        "UPDATE c SET n = n + 10");
+                awaitCaughtUp(db, source, Duration.ofSeconds(60));
+                long durable = source.status().durableLsn();
+                // What the sink made durable is what PostgreSQL hears as flushed (the status update is asynchronous).
+                SourceFixture.await(() -> Lsn.parse(db.queryOne("SELECT confirmed_flush_lsn FROM pg_replication_slots"
+                        + " WHERE slot_name = '" + source.names().slot() + "'")) >= durable, Duration.ofSeconds(10),
+                        () -> "slot confirmed_flush_lsn did not reach " + Lsn.format(durable));
+            }
+            assertThat(PgSource.removePipeline(conn, "order_" + db.major())).startsWith("dropped slot etl_stream_order_");
+        }
+        List<RecordingSink.Row> rows = RecordingSink.read(rec);
+        long snapshotA = rows.stream().filter(r -> r.table().equals(a) && r.lsn() == rows.get(0).lsn()).count();
+        assertThat(snapshotA).isEqualTo(2500);
+        assertThat(rows.stream().filter(r -> r.table().equals(m)).limit(2).map(r -> r.values().get("amount")))
+                .containsExactlyInAnyOrder("10.50", "20.25");
+        // Transactions in commit order; inside one, events in their _seq order (tables are batched separately).
+        List<String> stream = new ArrayList<>();
+        java.util.TreeMap<Integer, String> txn = new java.util.TreeMap<>();
+        int tablesCopied = 0;
+        for (String line : RecordingSink.lines(rec)) {
+            if (line.startsWith("P\t")) {
+                tablesCopied++;
+                continue;
+            }
+            boolean afterSnapshot = tablesCopied == 3; // copies of the three tables interleave until then
+            String[] f = line.split("\t");
+            if (!afterSnapshot) {
+                continue;
+            }
+            switch (f[0]) {
+                case "R" -> txn.put(Integer.parseInt(f[2]), f[3] + " " + f[5] + " " + String.join(",", List.of(f).subList(6, f.length)));
+                case "T" -> txn.put(Integer.parseInt(f[2]), "TRUNCATE " + f[3]);
+                case "C" -> {
+                    if (!txn.isEmpty()) {
+                        stream.addAll(txn.values());
+                        stream.add("COMMIT");
+                    }
+                    txn.clear();
+                }
+                default -> { }
+            }
+        }
+        assertThat(stream).containsExactly(
+                "I a id=3001,v=x", "U MixedCase id=1,amount=99.99", "I c k=k1,n=1", "COMMIT",
+                "D a id=1,v=\\N", "D a id=2,v=\\N", "COMMIT",
+                "I c k=k2,n=2", "TRUNCATE public.a", "I a id=1,v=again", "COMMIT",
+                "U c k=k1,n=11", "U c k=k2,n=12", "COMMIT");
+        assertThat(stream.stream().filter(s -> !s.equals("COMMIT")).collect(Collectors.toList())).hasSize(10);
+    }
+}
