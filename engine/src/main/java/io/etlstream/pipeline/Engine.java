@@ -46,6 +46,11 @@ public final class Engine implements AutoCloseable {
                     port, stopTimeout);
         }
 
+        public Options withStopTimeout(Duration d) {
+            return new Options(role, runtime, sources, walInterval, heartbeatInterval, pauseLowerPriorityAtCritical,
+                    metricsPort, d);
+        }
+
         public Options withSources(MonitoredSources s) {
             return new Options(role, runtime, s, walInterval, heartbeatInterval, pauseLowerPriorityAtCritical,
                     metricsPort, stopTimeout);
