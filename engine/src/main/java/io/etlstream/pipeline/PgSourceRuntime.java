@@ -76,11 +76,12 @@ public final class PgSourceRuntime implements PipelineRuntime {
             PipelineDefinition def = plan.definition();
             ChangeSink sink = null;
             PgSource source = null;
+            SnapshotLedger ledger = null;
             Throwable failure = null;
             try {
-                SnapshotLedger ledger = parts.ledger(def);
-                for (TableRef t : plan.snapshotTables()) {
-                    // A resync: the ledger must not remember this table as copied. The ledger can only forget all.
+                ledger = parts.ledger(def);
+                for (TableRef t : plan.resyncTables()) {
+                    // The user asked for a new copy; the ledger can only forget every table, so all are copied again.
                     if (ledger.completed().contains(new TableId(t.schema(), t.name()))) {
                         ledger.clear();
                         break;
@@ -94,6 +95,7 @@ public final class PgSourceRuntime implements PipelineRuntime {
                 source = new PgSource(parts.connector(def), def.name(), tables, sink, ledger, options);
                 source.start();
                 boolean streaming = false;
+                java.util.Set<TableRef> reported = new java.util.HashSet<>();
                 while (!stop.await(pollInterval.toMillis(), TimeUnit.MILLISECONDS)) {
                     PgSource.Status s = source.status();
                     Optional<Throwable> f = source.failure();
@@ -105,6 +107,12 @@ public final class PgSourceRuntime implements PipelineRuntime {
                     if (!streaming && s.state() == SourceState.STREAMING) {
                         streaming = true;
                         listener.streaming();
+                    }
+                    for (TableId t : ledger.completed()) {
+                        TableRef ref = new TableRef(t.schema(), t.name());
+                        if (plan.snapshotTables().contains(ref) && reported.add(ref)) {
+                            listener.tableProgress(ref, TablePhase.STREAMING, 0, 0);
+                        }
                     }
                     long lag = s.receivedLsn() > 0 ? Math.max(0, s.receivedLsn() - s.durableLsn()) : -1;
                     listener.progress(s.confirmedLsn(), 0, 0, lag, -1, 0);
@@ -135,9 +143,20 @@ public final class PgSourceRuntime implements PipelineRuntime {
                     }
                 }
             }
+            // Tell the pipeline what is now durable, so the catalog's phases and LSN match the source's ledger.
+            if (ledger != null) {
+                try {
+                    for (TableId t : ledger.completed()) {
+                        listener.tableProgress(new TableRef(t.schema(), t.name()), TablePhase.STREAMING, 0, 0);
+                    }
+                } catch (RuntimeException e) {
+                    LOG.warn("pipeline {}: cannot read the snapshot ledger", def.name(), e);
+                }
+            }
             if (failure != null) {
                 listener.failed(failure);
             } else {
+                listener.progress(confirmed, 0, 0, -1, -1, 0);
                 listener.stopped(confirmed);
             }
         }

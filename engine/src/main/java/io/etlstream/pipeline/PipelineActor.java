@@ -77,6 +77,7 @@ final class PipelineActor {
     private After after;
     private final List<CompletableFuture<PipelineStatus>> afterStopReplies = new ArrayList<>();
     private final ArrayDeque<Envelope> deferred = new ArrayDeque<>();
+    private final Set<TableRef> resyncRequested = new java.util.TreeSet<>();
     private int attempt;
     private int retryToken;
     private Instant nextAttemptAt;
@@ -256,6 +257,7 @@ final class PipelineActor {
         } else if (command instanceof PipelineCommand.ResyncTable r) {
             TableStatus t = requireTable(r.table());
             tables.put(r.table(), new TableStatus(t.table(), TablePhase.PENDING_SNAPSHOT, 0, 0));
+            resyncRequested.add(r.table());
             events.publish(event(EngineEvent.Kind.INFO, EngineEvent.Severity.INFO, "resync of " + r.table() + " requested"));
             restartIfRunning(reply);
         } else if (command instanceof PipelineCommand.AddTable a) {
@@ -349,7 +351,8 @@ final class PipelineActor {
         PipelineState target = toCopy.isEmpty() ? PipelineState.STREAMING : PipelineState.SNAPSHOTTING;
         move(target, null);
         int gen = ++generation;
-        RunPlan plan = new RunPlan(definition, definition.tables(), toCopy, committedLsn, attempt);
+        resyncRequested.retainAll(tables.keySet());
+        RunPlan plan = new RunPlan(definition, definition.tables(), toCopy, resyncRequested, committedLsn, attempt);
         try {
             runner = runtime.open(plan, new Listener(gen));
             runner.start();
@@ -416,6 +419,9 @@ final class PipelineActor {
             if (old != null) {
                 tables.put(p.table(), new TableStatus(p.table(), p.phase(), p.copied(), p.total(), old.rowsStreamed(),
                         old.bytesStreamed()));
+                if (p.phase() == TablePhase.STREAMING) {
+                    resyncRequested.remove(p.table()); // the new copy is done
+                }
                 if (old.phase() != p.phase()) {
                     persist();
                 }
@@ -434,6 +440,7 @@ final class PipelineActor {
                 onRunner(p);
             }
         } else if (ev instanceof Streaming) {
+            resyncRequested.clear();
             for (TableStatus t : List.copyOf(tables.values())) {
                 if (t.phase() != TablePhase.STREAMING && t.phase() != TablePhase.STREAMING_ONLY) {
                     tables.put(t.table(), t.withPhase(TablePhase.STREAMING));
