@@ -55,6 +55,10 @@ final class RunCommand implements Callable<Integer> {
             description = "How long each pipeline may take to flush and confirm at shutdown (default ${DEFAULT-VALUE}).")
     String stopTimeout;
 
+    @Option(names = "--wal-interval", defaultValue = "10s", paramLabel = "DURATION",
+            description = "How often the WAL monitor samples each source (default ${DEFAULT-VALUE}).")
+    String walInterval;
+
     // Until the Snowflake sink lands, the only destination the engine can write to is a recording file per pipeline.
     @Option(names = "--recording-sink", paramLabel = "DIR", hidden = true,
             description = "Write every pipeline's changes to DIR/<pipeline>.rec (testing only).")
@@ -71,19 +75,7 @@ final class RunCommand implements Callable<Integer> {
             public PgConnector connector(PipelineDefinition p) {
                 Source s = catalog.get().sources().require(p.source());
                 PgSourceConfig config = PgSourceConfig.of(s);
-                if (config.passwordAlias() == null) {
-                    return new PgConnector(config, PgPassword.none());
-                }
-                if (vault == null) {
-                    throw PipelineFailure.permanent("source " + p.source() + " needs its password from the vault",
-                            "restart 'etl-stream run' with --password-file FILE (or the master password on stdin)");
-                }
-                char[] pw = vault.password(config.passwordAlias());
-                try {
-                    return new PgConnector(config, PgPassword.of(pw));
-                } finally {
-                    Secrets.zero(pw);
-                }
+                return new PgConnector(config, passwordFor(vault, config));
             }
 
             @Override
@@ -107,6 +99,8 @@ final class RunCommand implements Callable<Integer> {
             }
         }, PgSource.Options.defaults(), Duration.ofMillis(250));
         Engine.Options options = Engine.Options.of(HomeLock.RUN, runtime).withMetricsPort(metricsPort)
+                .withSources(c -> new io.etlstream.monitor.CatalogSources(c, config -> passwordFor(vault, config)),
+                        io.etlstream.pipeline.PipelineSettings.parseInterval(walInterval))
                 .withStopTimeout(io.etlstream.pipeline.PipelineSettings.parseInterval(stopTimeout));
         Engine engine;
         try {
@@ -136,6 +130,22 @@ final class RunCommand implements Callable<Integer> {
         out.flush();
         stopped.await();
         return 0;
+    }
+
+    private static PgPassword passwordFor(Vault vault, PgSourceConfig config) {
+        if (config.passwordAlias() == null) {
+            return PgPassword.none();
+        }
+        if (vault == null) {
+            throw PipelineFailure.permanent("the source's password is in the vault, which is locked",
+                    "restart 'etl-stream run' with --password-file FILE (or the master password on stdin)");
+        }
+        char[] pw = vault.password(config.passwordAlias());
+        try {
+            return PgPassword.of(pw);
+        } finally {
+            Secrets.zero(pw);
+        }
     }
 
     private static boolean needsVault(EtlHome home) {

@@ -53,6 +53,11 @@ public final class SourceProbe implements AutoCloseable {
         try {
             c.setAutoCommit(true);
             c.setReadOnly(false);
+            // Whatever name the opener gave the session, the monitor's connection must be recognisable as such.
+            try (PreparedStatement st = c.prepareStatement("SELECT set_config('application_name', ?, false)")) {
+                st.setString(1, APPLICATION_PREFIX + target.source());
+                st.execute();
+            }
             return new SourceProbe(target, c);
         } catch (SQLException | RuntimeException e) {
             c.close();

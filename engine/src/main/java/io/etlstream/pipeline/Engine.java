@@ -33,7 +33,8 @@ public final class Engine implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Engine.class);
 
     /** What an engine needs beyond its home. */
-    public record Options(String role, PipelineRuntime runtime, MonitoredSources sources, Duration walInterval,
+    public record Options(String role, PipelineRuntime runtime,
+            java.util.function.Function<Catalog, MonitoredSources> sources, Duration walInterval,
             Duration heartbeatInterval, boolean pauseLowerPriorityAtCritical, int metricsPort, Duration stopTimeout) {
 
         public static Options of(String role, PipelineRuntime runtime) {
@@ -51,8 +52,9 @@ public final class Engine implements AutoCloseable {
                     metricsPort, d);
         }
 
-        public Options withSources(MonitoredSources s) {
-            return new Options(role, runtime, s, walInterval, heartbeatInterval, pauseLowerPriorityAtCritical,
+        /** Watch WAL of the sources {@code s} finds in the engine's catalog, every {@code interval}. */
+        public Options withSources(java.util.function.Function<Catalog, MonitoredSources> s, Duration interval) {
+            return new Options(role, runtime, s, interval, heartbeatInterval, pauseLowerPriorityAtCritical,
                     metricsPort, stopTimeout);
         }
     }
@@ -97,7 +99,7 @@ public final class Engine implements AutoCloseable {
                 }
             }, 1, 1, TimeUnit.SECONDS);
             if (o.sources() != null) {
-                mon = new WalMonitor(o.sources(), ev, o.heartbeatInterval());
+                mon = new WalMonitor(o.sources().apply(c), ev, o.heartbeatInterval());
                 mon.addListener(new WalBudget(ev, null, o.pauseLowerPriorityAtCritical(), WalBudget.control(mm)));
                 mon.start(o.walInterval());
             }

@@ -104,6 +104,9 @@ class RunSigtermTest {
         try {
             second.awaitLine("engine running", 60);
             await("more rows recorded by the second run", 60, () -> recordedInserts(file).size() > atFirstStop + 100);
+            // The engine's WAL monitor holds exactly one connection to the source.
+            await("the WAL monitor's connection", 30, () -> "1".equals(db.queryOne("SELECT count(*) FROM"
+                    + " pg_stat_activity WHERE application_name = 'etl-stream-monitor-pg'")));
             writing.set(false);
             writer.join();
             int total = written.get();
@@ -224,7 +227,8 @@ class RunSigtermTest {
             List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
                     .toString(), "-Xmx512m", "-XX:TieredStopAtLevel=1", "--add-opens=java.base/java.nio=ALL-UNNAMED",
                     "-cp", System.getProperty("java.class.path"), EtlStreamCommand.class.getName(), "--home",
-                    home.toString(), "run", "--recording-sink", rec.toString(), "--stop-timeout", "30s"));
+                    home.toString(), "run", "--recording-sink", rec.toString(), "--stop-timeout", "30s",
+                    "--wal-interval", "1s"));
             return new Child(new ProcessBuilder(cmd).redirectErrorStream(true).start());
         }
 
