@@ -104,13 +104,13 @@ public final class SourceProbe implements AutoCloseable {
     }
 
     /**
-     * Writes a tiny non-transactional logical-decoding message into this source's WAL, so that slots on an idle
+     * Writes a tiny transactional logical-decoding message into this source's WAL, so that slots on an idle
      * database see traffic and the stream can confirm a newer position (otherwise WAL written by other databases
      * piles up behind the idle slot). Not possible on a standby.
      */
     public void heartbeat() throws SQLException {
         try (Statement st = connection.createStatement()) {
-            st.execute("SELECT pg_logical_emit_message(false, '" + HEARTBEAT_PREFIX + "', '')");
+            st.execute("SELECT pg_logical_emit_message(true, '" + HEARTBEAT_PREFIX + "', '')");
         }
     }
 
