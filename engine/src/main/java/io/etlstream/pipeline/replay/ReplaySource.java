@@ -26,13 +26,24 @@ public final class ReplaySource implements PipelineRuntime {
     private final ScheduledExecutorService scheduler;
     private final int messagesPerStep;
     private final long stepMillis;
+    private final long stopMillis;
 
     public ReplaySource(ReplayRecording recording, ScheduledExecutorService scheduler, int messagesPerStep,
             long stepMillis) {
+        this(recording, scheduler, messagesPerStep, stepMillis, 0);
+    }
+
+    /**
+     * @param stopMillis how long a stop takes (a stand-in for flushing, confirming the LSN to PostgreSQL and closing
+     *     the replication connection); 0 reports the stop at once
+     */
+    public ReplaySource(ReplayRecording recording, ScheduledExecutorService scheduler, int messagesPerStep,
+            long stepMillis, long stopMillis) {
         this.recording = recording;
         this.scheduler = scheduler;
         this.messagesPerStep = messagesPerStep;
         this.stepMillis = stepMillis;
+        this.stopMillis = stopMillis;
     }
 
     @Override
@@ -110,7 +121,7 @@ public final class ReplaySource implements PipelineRuntime {
             } finally {
                 stepGuard.unlock();
             }
-            if (stopRequested.get()) {
+            if (stopRequested.get() && stopMillis == 0) {
                 reportStopped();
             }
         }
@@ -126,7 +137,20 @@ public final class ReplaySource implements PipelineRuntime {
             }
             // Report at once unless a step is running; that step then reports when it ends. Either way stop does
             // not wait in the shared scheduler's queue behind other runners' steps.
-            reportStopped();
+            if (stopMillis > 0) {
+                scheduler.schedule(() -> {
+                    stepGuard.lock(); // a step still running ends quickly: it sees the stop request
+                    try {
+                        if (stopReported.compareAndSet(false, true)) {
+                            listener.stopped(confirmed);
+                        }
+                    } finally {
+                        stepGuard.unlock();
+                    }
+                }, stopMillis, TimeUnit.MILLISECONDS);
+            } else {
+                reportStopped();
+            }
         }
 
         private void reportStopped() {

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * 1,000 pipelines replaying recorded pgoutput bytes (the decoder's fixtures captured from PostgreSQL 17), 100
- * commands/s of churn, status readers at a steady pace: latency of status reads and commands for the actor manager
+ * commands/s of churn (a stop takes 5 ms, standing in for flush + confirm + close), status readers at a steady pace: latency of status reads and commands for the actor manager
  * and, in the same run, for the old single read-write-lock registry. Run with
  * {@code ./mvnw -B -o -pl engine test -Pbench -Dtest=ConcurrencyBench}.
  */
@@ -33,12 +33,12 @@ class ConcurrencyBench {
 
     /** Runs the actor design then the lock design with the same load; returns both results. */
     static List<ConcurrencyRun.Result> compare(int pipelines, int commandsPerSecond, Duration duration, int readers,
-            int messagesPerStep, long stepMillis) throws Exception {
+            int messagesPerStep, long stepMillis, long stopMillis) throws Exception {
         ReplayRecording rec = recording();
         List<ConcurrencyRun.Result> results = new ArrayList<>();
         ScheduledExecutorService replay = Executors.newScheduledThreadPool(2);
         try {
-            PipelineManager manager = PipelineManager.builder(new ReplaySource(rec, replay, messagesPerStep, stepMillis))
+            PipelineManager manager = PipelineManager.builder(new ReplaySource(rec, replay, messagesPerStep, stepMillis, stopMillis))
                     .backoff(Backoff.DEFAULT).build();
             try (Registry actors = Registry.actors(manager)) {
                 results.add(ConcurrencyRun.run("actors", actors, pipelines, commandsPerSecond, duration, readers));
@@ -47,7 +47,7 @@ class ConcurrencyBench {
             replay.shutdownNow();
         }
         ScheduledExecutorService replay2 = Executors.newScheduledThreadPool(2);
-        try (Registry lock = new LockingRegistry(new ReplaySource(rec, replay2, messagesPerStep, stepMillis))) {
+        try (Registry lock = new LockingRegistry(new ReplaySource(rec, replay2, messagesPerStep, stepMillis, stopMillis))) {
             results.add(ConcurrencyRun.run("rwlock", lock, pipelines, commandsPerSecond, duration, readers));
         } finally {
             replay2.shutdownNow();
@@ -71,7 +71,8 @@ class ConcurrencyBench {
 
     @Test
     void thousandPipelinesHundredCommandsPerSecond() throws Exception {
-        List<ConcurrencyRun.Result> results = compare(1000, 100, Duration.ofSeconds(20), 2, 20, 200);
+        // A stop takes 5 ms in both designs: a stand-in for flushing, confirming the LSN and closing the connection.
+        List<ConcurrencyRun.Result> results = compare(1000, 100, Duration.ofSeconds(20), 2, 20, 200, 5);
         print(results);
         ConcurrencyRun.Result actors = results.get(0);
         assertThat(actors.unexpected()).isZero();

@@ -11,7 +11,7 @@ class ConcurrencyTest {
 
     @Test
     void bothDesignsAnswerEveryReadAndCommandUnderChurn() throws Exception {
-        List<ConcurrencyRun.Result> results = ConcurrencyBench.compare(100, 100, Duration.ofSeconds(2), 2, 20, 100);
+        List<ConcurrencyRun.Result> results = ConcurrencyBench.compare(100, 100, Duration.ofSeconds(2), 2, 20, 100, 5);
         ConcurrencyBench.print(results);
         for (ConcurrencyRun.Result r : results) {
             assertThat(r.unexpected()).as(r.design() + " unexpected failures").isZero();
