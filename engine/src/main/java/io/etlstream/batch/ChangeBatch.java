@@ -1,6 +1,11 @@
 package io.etlstream.batch;
 
+import io.etlstream.source.pg.types.ColumnMapping;
+import org.apache.arrow.vector.FieldVector;
+import org.apache.arrow.vector.IntVector;
+import org.apache.arrow.vector.TinyIntVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.complex.ListVector;
 
 /**
  * Rows of one table from one transaction (or one snapshot range) as an Arrow record batch: the source columns
@@ -66,6 +71,36 @@ public final class ChangeBatch implements ChangeEvent, AutoCloseable {
             n += v.getBufferSize();
         }
         return n;
+    }
+
+    /** The vector of source column {@code column} (0-based, table order). */
+    public FieldVector column(int column) {
+        return root.getVector(column);
+    }
+
+    /**
+     * The {@link io.etlstream.source.pg.types.SpecialValue} codes of source column {@code column} (numeric NaN,
+     * date/timestamp ±infinity), or null if the column's type has none. Non-null entries mean: ignore the value
+     * slot, which is null, and use the special value.
+     */
+    public TinyIntVector specialValues(int column) {
+        FieldVector v = root.getVector(schema.columns().get(column).name() + ColumnMapping.SPECIAL_SUFFIX);
+        return v instanceof TinyIntVector t ? t : null;
+    }
+
+    /** True if {@code column} of {@code row} was not sent (unchanged TOAST): keep the destination's value. */
+    public boolean isUnchangedToast(int row, int column) {
+        ListVector marks = (ListVector) root.getVector(schema.columnCount() + 4);
+        if (marks.isNull(row)) {
+            return false;
+        }
+        IntVector cols = (IntVector) marks.getDataVector();
+        for (int i = marks.getElementStartIndex(row); i < marks.getElementEndIndex(row); i++) {
+            if (cols.get(i) == column) {
+                return true;
+            }
+        }
+        return false;
     }
 
     public long firstCommitLsn() {

@@ -43,6 +43,10 @@ import org.apache.arrow.vector.VectorSchemaRoot;
  * the commit LSN and time and hands the batches on. Buffered rows count against the allocator's limit, so the
  * limit must hold the largest streamed transaction (see {@link BatchMemory}).
  *
+ * <p>An update that changed the replica identity key (pgoutput sends the old key, 'K') becomes two rows: "D" with
+ * the old key, then "U" with the new row. Under REPLICA IDENTITY FULL every column counts as key, so no such
+ * split is made there; the old row is used only to fill unchanged TOAST values.
+ *
  * <p>One thread (the replication reader) calls {@link #accept}; events go to the consumer on that thread.
  */
 public final class TransactionAssembler implements AutoCloseable {
@@ -86,6 +90,12 @@ public final class TransactionAssembler implements AutoCloseable {
                     i.streamXid());
         } else if (m instanceof Update u) {
             Txn t = txnFor(u.streamXid());
+            if (u.oldKind() == 'K') {
+                // The key changed: the row under the old key is gone. A delete of the old key first lets a
+                // destination keyed on it drop that row instead of keeping a stale copy.
+                t.builder(u.relationId()).append('D', u.oldTuple(), null, t.commitLsn, t.commitMicros, t.seq++,
+                        u.streamXid());
+            }
             t.builder(u.relationId()).append('U', u.newTuple(), u.oldKind() == 'O' ? u.oldTuple() : null, t.commitLsn,
                     t.commitMicros, t.seq++, u.streamXid());
         } else if (m instanceof Delete d) {
@@ -436,6 +446,13 @@ public final class TransactionAssembler implements AutoCloseable {
             }
             items.clear();
             items.addAll(kept);
+            // The transaction's view of table shapes must forget what only the rolled-back part announced.
+            schemas.clear();
+            for (Item item : kept) {
+                if (item instanceof SchemaItem si) {
+                    schemas.put(si.schema().relationId(), si.schema());
+                }
+            }
         }
 
         /** The segment without rows of {@code xid}: the same one, a compacted copy, or null when nothing is left. */

@@ -51,6 +51,36 @@ class ChangeBatchBuilderTest {
     }
 
     @Test
+    void unchangedToastMarksSitOnTheirRowsOnly() {
+        TupleData plain = TupleData.ofText("1", "v");
+        TupleData toast = new TupleData(new byte[] {TupleData.TEXT, TupleData.UNCHANGED_TOAST}, new int[] {0, 1},
+                new int[] {1, 0}, new byte[] {'2'});
+        TupleData fullOld = TupleData.ofText("2", "old value");
+        try (RootAllocator alloc = new RootAllocator();
+                ChangeBatchBuilder b = new ChangeBatchBuilder(SCHEMA, alloc, BatchLimits.DEFAULT)) {
+            boolean[] marked = new boolean[600];
+            for (int i = 0; i < 600; i++) {
+                marked[i] = i % 7 == 3 || i > 590;
+                if (i % 11 == 5) {
+                    b.appendUpdate(fullOld, toast, 1, 0, i); // REPLICA IDENTITY FULL: filled, not marked
+                } else {
+                    b.appendUpdate(null, marked[i] ? toast : plain, 1, 0, i);
+                }
+                marked[i] &= i % 11 != 5;
+            }
+            try (ChangeBatch batch = b.seal(true)) {
+                for (int i = 0; i < 600; i++) {
+                    assertThat(batch.isUnchangedToast(i, 1)).as("row %d", i).isEqualTo(marked[i]);
+                    assertThat(batch.isUnchangedToast(i, 0)).isFalse();
+                    assertThat(batch.column(1).isNull(i)).as("row %d", i).isEqualTo(marked[i]);
+                    assertThat(batch.root().getVector(ChangeBatch.UNCHANGED_TOAST).isNull(i)).isEqualTo(!marked[i]);
+                }
+                assertThat(batch.column(1).getObject(5).toString()).isEqualTo("old value");
+            }
+        }
+    }
+
+    @Test
     void aRowThatDoesNotMatchTheRelationIsRefused() {
         try (RootAllocator alloc = new RootAllocator();
                 ChangeBatchBuilder b = new ChangeBatchBuilder(SCHEMA, alloc, BatchLimits.DEFAULT)) {

@@ -104,12 +104,22 @@ class TransactionAssemblerTest {
         assertThat(inserts.root().getVector(ChangeBatch.COMMIT_TS).getObject(0)).isNotNull();
 
         ChangeBatch changes = (ChangeBatch) events.get(3);
-        assertThat(changes.rowCount()).isEqualTo(3);
-        assertThat(List.of(text(changes, ChangeBatch.OP, 0), text(changes, ChangeBatch.OP, 1),
-                text(changes, ChangeBatch.OP, 2))).containsExactly("U", "U", "D");
+        // UPDATE ... SET id = 10 WHERE id = 2 changed the key: a delete of id 2 precedes the new row.
+        assertThat(changes.rowCount()).isEqualTo(4);
+        List<String> ops = new ArrayList<>();
+        List<Integer> ids = new ArrayList<>();
+        List<Integer> seqs = new ArrayList<>();
         IntVector seq = (IntVector) changes.root().getVector(ChangeBatch.SEQ);
-        assertThat(List.of(seq.get(0), seq.get(1), seq.get(2))).containsExactly(0, 1, 2);
-        assertThat(((IntVector) changes.root().getVector("id")).get(2)).isEqualTo(10);
+        for (int i = 0; i < 4; i++) {
+            ops.add(text(changes, ChangeBatch.OP, i));
+            ids.add(((IntVector) changes.root().getVector("id")).get(i));
+            seqs.add(seq.get(i));
+        }
+        assertThat(ops).containsExactly("U", "D", "U", "D");
+        assertThat(ids).containsExactly(1, 2, 10, 10);
+        assertThat(seqs).containsExactly(0, 1, 2, 3);
+        assertThat(text(changes, "mood", 1)).isNull();
+        assertThat(text(changes, "mood", 2)).isEqualTo("sad");
 
         TruncateEvent t = (TruncateEvent) events.get(7);
         assertThat(t.tables()).containsExactlyInAnyOrder(new TableId("public", "fx_basic"),
@@ -130,11 +140,14 @@ class TransactionAssemblerTest {
         assertThat(dflt.table().name()).isEqualTo("fx_toast_default");
         assertThat(text(dflt, ChangeBatch.OP, 0)).isEqualTo("U");
         assertThat(unchanged(dflt, 0)).containsExactly(1);
+        assertThat(dflt.isUnchangedToast(0, 1)).isTrue();
+        assertThat(dflt.isUnchangedToast(0, 2)).isFalse();
         assertThat(dflt.root().getVector("big").isNull(0)).isTrue();
         assertThat(((IntVector) dflt.root().getVector("n")).get(0)).isEqualTo(1);
 
         assertThat(full.table().name()).isEqualTo("fx_toast_full");
         assertThat(unchanged(full, 0)).isEmpty();
+        assertThat(full.isUnchangedToast(0, 1)).isFalse();
         assertThat(text(full, "big", 0)).hasSize(400 * 32).isEqualTo(text(b.get(1), "big", 0));
         assertThat(((IntVector) full.root().getVector("n")).get(0)).isEqualTo(1);
 
@@ -332,6 +345,29 @@ class TransactionAssemblerTest {
         ChangeBatch next = (ChangeBatch) events.get(at + 1);
         assertThat(((BigIntVector) next.root().getVector("y")).get(0)).isEqualTo(66L);
         assertThat(events.get(events.size() - 1)).isEqualTo(new TransactionCommitted(200, 250, T));
+    }
+
+    @Test
+    void aRelationAnnouncedOnlyByARolledBackSubtransactionIsForgotten() {
+        try (TransactionAssembler a = new TransactionAssembler(allocator, BatchLimits.DEFAULT, events::add)) {
+            a.accept(new PgOutputMessage.StreamStart(600, true));
+            a.accept(rel(601, 'd', col(true, "id", PgType.INT4)));
+            a.accept(new PgOutputMessage.Insert(601, 42, TupleData.ofText("1")));
+            a.accept(new PgOutputMessage.StreamStop());
+            a.accept(new PgOutputMessage.StreamAbort(600, 601));
+            // pgoutput sends the Relation again for the next subtransaction
+            a.accept(new PgOutputMessage.StreamStart(600, false));
+            a.accept(rel(602, 'd', col(true, "id", PgType.INT4)));
+            a.accept(new PgOutputMessage.Insert(602, 42, TupleData.ofText("2")));
+            a.accept(new PgOutputMessage.StreamStop());
+            a.accept(new PgOutputMessage.StreamCommit(600, 0, 400, 450, T));
+        }
+        assertThat(events).extracting(e -> e.getClass().getSimpleName()).containsExactly("SchemaChange",
+                "ChangeBatch", "TransactionCommitted");
+        assertThat(((SchemaChange) events.get(0)).initial()).isTrue();
+        ChangeBatch b = (ChangeBatch) events.get(1);
+        assertThat(b.rowCount()).isEqualTo(1);
+        assertThat(((IntVector) b.column(0)).get(0)).isEqualTo(2);
     }
 
     @Test

@@ -435,14 +435,14 @@ public final class PgSource implements AutoCloseable {
     }
 
     private void fail(Throwable e) {
-        failure = e;
         lastError = message(e);
         LOG.error("source {} failed: {}", names.slot(), lastError);
         synchronized (this) {
-            if (state != SourceState.STOPPED) {
+            if (state != SourceState.STOPPED && state != SourceState.FAILED) {
                 state = state.moveTo(SourceState.FAILED);
             }
         }
+        failure = e; // published after the state, so whoever sees the failure sees FAILED
         running = false;
         queue.close();
         ReplicationStream s = currentStream;

@@ -37,6 +37,8 @@ public final class ReplicationStream implements AutoCloseable {
     private final long keepAliveNanos;
     private long confirmed;
     private long lastKeepAlive = System.nanoTime();
+    private long lastForcedConfirm;
+    private static final long CONFIRM_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
     private ReplicationStream(Connection connection, PGReplicationStream stream, long startLsn, Duration statusInterval) {
         this.connection = connection;
@@ -120,8 +122,14 @@ public final class ReplicationStream implements AutoCloseable {
         LogSequenceNumber l = LogSequenceNumber.valueOf(lsn);
         stream.setFlushedLSN(l);
         stream.setAppliedLSN(l);
-        stream.forceUpdateStatus();
-        lastKeepAlive = System.nanoTime();
+        // Not one status message per transaction: at most every CONFIRM_NANOS, and pgjdbc's own status interval
+        // carries the latest position in between.
+        long now = System.nanoTime();
+        if (now - lastForcedConfirm >= CONFIRM_NANOS) {
+            stream.forceUpdateStatus();
+            lastForcedConfirm = now;
+            lastKeepAlive = now;
+        }
     }
 
     /** Sends a status update if none went out for half the status interval: call it while waiting downstream. */

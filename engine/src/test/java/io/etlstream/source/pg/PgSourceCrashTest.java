@@ -56,7 +56,12 @@ class PgSourceCrashTest {
                         source::toString);
                 writer.start();
                 PgSource current = source;
+                int reconnects = 0;
                 for (int i = 0; i < 10; i++) {
+                    PgSource live = current;
+                    // Each kill hits a running stream, at a random moment of the writer's work.
+                    SourceFixture.await(() -> live.status().state() == SourceState.STREAMING, Duration.ofSeconds(60),
+                            live::toString);
                     Thread.sleep(200 + random.nextInt(600));
                     switch (i % 3) {
                         case 0 -> current.abortStreamConnection(); // the client's socket dies
@@ -64,6 +69,7 @@ class PgSourceCrashTest {
                                 + " WHERE slot_name = 'etl_stream_crash' AND active_pid IS NOT NULL"); // the server cuts it
                         default -> { // the whole reader goes away and a new one starts from the sink's position
                             current.close();
+                            reconnects += current.status().reconnects();
                             sink.close();
                             sink = new RecordingSink(rec);
                             current = SourceFixture.start(conn, "crash", List.of(t), sink, ledger, fastOptions());
@@ -75,7 +81,8 @@ class PgSourceCrashTest {
                 awaitCaughtUp(db, current, Duration.ofSeconds(120));
                 current.close();
                 sink.close();
-                assertThat(current.status().reconnects()).isPositive();
+                reconnects += current.status().reconnects();
+                assertThat(reconnects).as("dropped connections were reconnected").isPositive();
             } finally {
                 writing.set(false);
                 writer.join();

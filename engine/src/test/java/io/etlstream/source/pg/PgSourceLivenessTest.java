@@ -108,4 +108,25 @@ class PgSourceLivenessTest {
             }
         }
     }
+
+    @Test
+    void heartbeatsFlowThroughTheSinkAndAdvanceTheSlotOnAnIdleSource(PgDatabase db, @org.junit.jupiter.api.io.TempDir
+            java.nio.file.Path dir) throws Exception {
+        db.execute("CREATE TABLE hb_t (id int PRIMARY KEY)");
+        java.nio.file.Path rec = dir.resolve("hb.rec");
+        try (PgPassword pw = PgPassword.none()) {
+            PgConnector conn = connector(db, pw);
+            try (RecordingSink sink = new RecordingSink(rec);
+                    PgSource source = SourceFixture.start(conn, "heartbeat", List.of(new TableId("public", "hb_t")), sink,
+                            SnapshotLedger.inMemory(), fastOptions().withHeartbeatInterval(Duration.ofMillis(500)))) {
+                SourceFixture.await(() -> source.status().state() == SourceState.STREAMING, Duration.ofSeconds(30),
+                        source::toString);
+                long before = source.status().durableLsn();
+                SourceFixture.await(() -> RecordingSink.lines(rec).stream().filter(l -> l.startsWith("H\t")).count() >= 2
+                        && source.status().durableLsn() > before, Duration.ofSeconds(20), source::toString);
+            } finally {
+                PgSource.removePipeline(conn, "heartbeat");
+            }
+        }
+    }
 }

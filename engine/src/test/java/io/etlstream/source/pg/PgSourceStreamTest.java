@@ -39,10 +39,18 @@ class PgSourceStreamTest {
         try (PgPassword pw = PgPassword.none()) {
             PgConnector conn = connector(db, pw);
             SnapshotLedger ledger = SnapshotLedger.inMemory();
+            List<SnapshotProgress> progress = new java.util.concurrent.CopyOnWriteArrayList<>();
             try (RecordingSink sink = new RecordingSink(rec);
                     PgSource source = SourceFixture.start(conn, "order_" + db.major(), List.of(a, m, c), sink, ledger,
-                            fastOptions().withSnapshotConnections(3))) {
+                            fastOptions().withSnapshotConnections(3).withProgress(progress::add))) {
                 SourceFixture.await(() -> ledger.completed().size() == 3, Duration.ofSeconds(60), source::toString);
+                SnapshotProgress doneA = progress.stream().filter(p -> p.table().equals(a) && p.done()).findFirst()
+                        .orElseThrow();
+                assertThat(doneA.rows()).isEqualTo(2500);
+                assertThat(doneA.bytes()).isPositive();
+                assertThat(doneA.estimatedBytes()).isPositive();
+                assertThat(progress.stream().filter(p -> p.done()).map(SnapshotProgress::table))
+                        .containsExactlyInAnyOrder(a, m, c);
                 db.execute("BEGIN; INSERT INTO a VALUES (3001, 'x'); UPDATE \"Ünïcode Schema\".\"MixedCase\" SET amount = 99.99"
                                 + " WHERE id = 1; INSERT INTO c VALUES ('k1', 1); COMMIT",
                         "DELETE FROM a WHERE id <= 2",

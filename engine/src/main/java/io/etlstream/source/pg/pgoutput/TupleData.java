@@ -62,20 +62,6 @@ public final class TupleData {
         return new TupleData(kinds, offsets, lengths, data);
     }
 
-    /** A copy of this tuple with column {@code i} replaced by {@code other}'s column {@code i} (TOAST fill). */
-    public TupleData withColumnFrom(int i, TupleData other) {
-        byte[] k = kinds.clone();
-        int[] o = offsets.clone();
-        int[] l = lengths.clone();
-        k[i] = other.kinds[i];
-        int len = other.lengths[i];
-        byte[] d = Arrays.copyOf(data, data.length + len);
-        System.arraycopy(other.data, other.offsets[i], d, data.length, len);
-        o[i] = data.length;
-        l[i] = len;
-        return new TupleData(k, o, l, d);
-    }
-
     public int columnCount() {
         return kinds.length;
     }

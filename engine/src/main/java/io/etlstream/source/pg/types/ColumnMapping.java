@@ -43,11 +43,11 @@ import org.apache.arrow.vector.types.pojo.FieldType;
  *     with the offset printed by the server (the session zone does not matter). ±infinity → null value plus a
  *     {@link SpecialValue} code in the companion column.</li>
  * <li>time → Time64(us); timetz → Struct{time_us: Time64(us), offset_s: Int32 seconds east of UTC};
- *     interval → Interval(MONTH_DAY_NANO).</li>
+ *     interval → Interval(MONTH_DAY_NANO), its ±infinity (PostgreSQL 17+) in the companion column.</li>
  * <li>text, varchar, bpchar (with its padding), name, "char", json, jsonb, inet, cidr → Utf8 (the exact text);
  *     bytea → Binary; uuid → FixedSizeBinary(16).</li>
  * <li>one-dimensional arrays of the above → List of the element representation, except arrays of numeric, date,
- *     timestamp and timestamptz whose elements are Utf8 text (no companion column exists per element).
+ *     timestamp, timestamptz and interval whose elements are Utf8 text (no companion column exists per element).
  *     Multi-dimensional arrays and arrays with explicit bounds are rejected with an error.</li>
  * <li>anything else (enums, domains, geometric types, ranges, user types) → Utf8 text.
  *     {@link #isLosslessMapping(int)} is false for those (enums are exact as text: see
@@ -95,7 +95,7 @@ public final class ColumnMapping {
         }
         ArrowType t = scalarType(typeOid, typmod, false);
         boolean special = t instanceof ArrowType.Decimal || t instanceof ArrowType.Date
-                || t instanceof ArrowType.Timestamp;
+                || t instanceof ArrowType.Timestamp || t instanceof ArrowType.Interval;
         return new ColumnMapping(typeOid, typmod, t, null, special, isLosslessMapping(typeOid));
     }
 
@@ -158,7 +158,8 @@ public final class ColumnMapping {
             case PgType.TIMESTAMPTZ:
                 return inArray ? ArrowType.Utf8.INSTANCE : new ArrowType.Timestamp(TimeUnit.MICROSECOND, "UTC");
             case PgType.INTERVAL:
-                return new ArrowType.Interval(IntervalUnit.MONTH_DAY_NANO);
+                // PostgreSQL 17 has ±infinity intervals; elements have no companion column, so arrays keep text.
+                return inArray ? ArrowType.Utf8.INSTANCE : new ArrowType.Interval(IntervalUnit.MONTH_DAY_NANO);
             default:
                 return ArrowType.Utf8.INSTANCE;
         }
@@ -363,9 +364,9 @@ public final class ColumnMapping {
             case PgType.INTERVAL: {
                 IntervalMonthDayNanoVector iv = (IntervalMonthDayNanoVector) v;
                 PgText.Interval out = new PgText.Interval();
-                return new Base(v) {
+                return new SpecialAware(v, special) {
                     @Override
-                    public void write(int i, byte[] b, int off, int len) {
+                    void writeValue(int i, byte[] b, int off, int len) {
                         PgText.parseInterval(b, off, len, out);
                         iv.setSafe(i, out.months, out.days, out.nanos);
                     }
@@ -484,8 +485,8 @@ public final class ColumnMapping {
                 }
             }
             if (fraction == -2 || digits > 18 || Math.max(fraction, 0) != scale) {
-                dv.setSafe(i, new java.math.BigDecimal(new String(b, off, len, java.nio.charset.StandardCharsets.ISO_8859_1))
-                        .setScale(scale, java.math.RoundingMode.UNNECESSARY));
+                String text = new String(b, off, len, java.nio.charset.StandardCharsets.ISO_8859_1);
+                dv.setSafe(i, new java.math.BigDecimal(text).setScale(scale, java.math.RoundingMode.UNNECESSARY));
                 return;
             }
             dv.setSafe(i, neg ? -unscaled : unscaled);

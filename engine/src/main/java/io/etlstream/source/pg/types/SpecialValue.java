@@ -1,8 +1,8 @@
 package io.etlstream.source.pg.types;
 
 /**
- * PostgreSQL values with no place in an Arrow decimal, date or timestamp: numeric NaN/±Infinity and date/timestamp
- * ±infinity. They travel in a companion int8 column ({@link #code}); the value column is null for that row.
+ * PostgreSQL values with no place in an Arrow decimal, date, timestamp or interval: numeric NaN/±Infinity,
+ * date/timestamp ±infinity and (PostgreSQL 17+) interval ±infinity. They travel in a companion int8 column ({@link #code}); the value column is null for that row.
  */
 public enum SpecialValue {
     POSITIVE_INFINITY((byte) 1),

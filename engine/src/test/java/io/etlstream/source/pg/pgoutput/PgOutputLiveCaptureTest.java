@@ -61,7 +61,9 @@ class PgOutputLiveCaptureTest {
             return "Origin " + o.name();
         }
         if (m instanceof PgOutputMessage.Relation r) {
-            return "Relation " + (r.streamXid() != 0) + " " + r.namespace() + "." + r.name() + " " + r.replicaIdentity() + " " + r.columns().stream() .map(c -> c.name() + ":" + c.key() + ":" + c.typeModifier()).toList();
+            return "Relation " + (r.streamXid() != 0) + " " + r.namespace() + "." + r.name() + " "
+                    + r.replicaIdentity() + " "
+                    + r.columns().stream().map(c -> c.name() + ":" + c.key() + ":" + c.typeModifier()).toList();
         }
         if (m instanceof PgOutputMessage.TypeMessage t) {
             return "Type " + t.namespace() + "." + t.name();
@@ -70,7 +72,8 @@ class PgOutputLiveCaptureTest {
             return "Insert " + (i.streamXid() != 0) + " " + cells(i.newTuple());
         }
         if (m instanceof PgOutputMessage.Update u) {
-            return "Update " + (u.streamXid() != 0) + " " + u.oldKind() + " " + (u.oldTuple() == null ? "-" : cells(u.oldTuple())) + " " + cells(u.newTuple());
+            return "Update " + (u.streamXid() != 0) + " " + u.oldKind() + " "
+                    + (u.oldTuple() == null ? "-" : cells(u.oldTuple())) + " " + cells(u.newTuple());
         }
         if (m instanceof PgOutputMessage.Delete x) {
             return "Delete " + (x.streamXid() != 0) + " " + x.oldKind() + " " + cells(x.oldTuple());
@@ -79,7 +82,8 @@ class PgOutputLiveCaptureTest {
             return "Truncate " + t.relationIds().size() + " " + t.cascade() + " " + t.restartIdentity();
         }
         if (m instanceof PgOutputMessage.LogicalMessage l) {
-            return "Message " + l.transactional() + " " + l.prefix() + " " + new String(l.content(), java.nio.charset.StandardCharsets.UTF_8);
+            return "Message " + l.transactional() + " " + l.prefix() + " "
+                    + new String(l.content(), java.nio.charset.StandardCharsets.UTF_8);
         }
         if (m instanceof PgOutputMessage.StreamStart s) {
             return "StreamStart " + s.firstSegment();
