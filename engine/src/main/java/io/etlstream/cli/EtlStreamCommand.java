@@ -29,7 +29,8 @@ import picocli.CommandLine.Spec;
         versionProvider = EtlStreamCommand.Version.class,
         description = "PostgreSQL to Snowflake change-data-capture: the headless engine and its tools.",
         subcommands = {CommandLine.HelpCommand.class, VaultCommand.class, KeyCommand.class, SourceCommand.class,
-                DoctorCommand.class, DestinationCommand.class})
+                DoctorCommand.class, DestinationCommand.class, StatusCommand.class, PipelineCommands.class,
+                RunCommand.class})
 public final class EtlStreamCommand implements Callable<Integer> {
 
     @Spec

@@ -1,0 +1,279 @@
+package io.etlstream.cli;
+
+import io.etlstream.UserFacingException;
+import io.etlstream.pipeline.PipelineDefinition;
+import io.etlstream.pipeline.PipelineSettings;
+import io.etlstream.pipeline.PipelineStatus;
+import io.etlstream.pipeline.TableRef;
+import io.etlstream.pipeline.control.ControlApi;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code etl-stream pipeline ...}: create, list, show and control pipelines (through the engine when one runs). */
+@Command(name = "pipeline", mixinStandardHelpOptions = true,
+        description = "Create, list, show and control pipelines.",
+        subcommands = {PipelineCommands.Create.class, PipelineCommands.ListCmd.class, PipelineCommands.Show.class,
+            PipelineCommands.Start.class, PipelineCommands.Stop.class, PipelineCommands.Pause.class,
+            PipelineCommands.Resume.class, PipelineCommands.Resync.class, PipelineCommands.AddTable.class,
+            PipelineCommands.RemoveTable.class, PipelineCommands.Delete.class})
+final class PipelineCommands implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+        return 0;
+    }
+
+    @Command(name = "create", mixinStandardHelpOptions = true,
+            description = "Create a pipeline (it does not start; use 'pipeline start').")
+    static final class Create implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Mixin
+        JsonOption json;
+
+        @Parameters(paramLabel = "NAME")
+        String name;
+
+        @Option(names = "--source", required = true, paramLabel = "SOURCE")
+        String source;
+
+        @Option(names = "--destination", required = true, paramLabel = "DESTINATION")
+        String destination;
+
+        @Option(names = "--tables", required = true, split = ",", paramLabel = "schema.table",
+                description = "Comma-separated tables, e.g. public.orders,public.items.")
+        List<String> tables;
+
+        @Option(names = "--mode", defaultValue = "mirror", paramLabel = "history|mirror")
+        String mode;
+
+        @Option(names = "--merge-interval", defaultValue = "60s", paramLabel = "DURATION")
+        String mergeInterval;
+
+        @Option(names = "--deletes", defaultValue = "hard", paramLabel = "hard|soft")
+        String deletes;
+
+        @Option(names = "--snapshot", defaultValue = "yes", paramLabel = "yes|no",
+                description = "Copy the existing rows first (default ${DEFAULT-VALUE}).")
+        String snapshot;
+
+        @Option(names = "--parallelism", defaultValue = "4", paramLabel = "N")
+        int parallelism;
+
+        @Option(names = "--priority", defaultValue = "0", paramLabel = "N",
+                description = "Higher keeps running when a source's WAL budget is critical (default ${DEFAULT-VALUE}).")
+        int priority;
+
+        @Override
+        public Integer call() {
+            PipelineDefinition def = definition();
+            Map<String, Object> answer = EngineCalls.call(EtlStreamCommand.of(spec).home(),
+                    ControlApi.createRequest(def));
+            PipelineStatus s = EngineCalls.pipeline(answer);
+            PrintWriter out = spec.commandLine().getOut();
+            if (json.enabled()) {
+                StatusPrinter.detail(out, s, true);
+            } else {
+                out.println("created pipeline " + s.name() + " with " + s.tables().size()
+                        + " table(s); start it with 'etl-stream pipeline start " + s.name() + "'");
+            }
+            out.flush();
+            return 0;
+        }
+
+        /** The same validation the console's wizard uses: {@link PipelineSettings} and {@link PipelineDefinition}. */
+        PipelineDefinition definition() {
+            PipelineSettings.Mode m = switch (mode.toLowerCase(Locale.ROOT)) {
+                case "history" -> PipelineSettings.Mode.HISTORY;
+                case "mirror" -> PipelineSettings.Mode.MIRROR;
+                default -> throw new UserFacingException("--mode must be history or mirror, not '" + mode + "'");
+            };
+            PipelineSettings.Deletes d = switch (deletes.toLowerCase(Locale.ROOT)) {
+                case "hard" -> PipelineSettings.Deletes.HARD;
+                case "soft" -> PipelineSettings.Deletes.SOFT;
+                default -> throw new UserFacingException("--deletes must be hard or soft, not '" + deletes + "'");
+            };
+            boolean snap = switch (snapshot.toLowerCase(Locale.ROOT)) {
+                case "yes", "true" -> true;
+                case "no", "false" -> false;
+                default -> throw new UserFacingException("--snapshot must be yes or no, not '" + snapshot + "'");
+            };
+            List<TableRef> refs = new ArrayList<>();
+            for (String t : tables) {
+                if (!t.isBlank()) {
+                    refs.add(TableRef.parse(t));
+                }
+            }
+            return new PipelineDefinition(name, source, destination, refs, new PipelineSettings(m,
+                    PipelineSettings.parseInterval(mergeInterval), d, snap, parallelism, priority), false);
+        }
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "List pipelines.")
+    static final class ListCmd implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Mixin
+        JsonOption json;
+
+        @Override
+        public Integer call() {
+            Map<String, Object> answer = EngineCalls.call(EtlStreamCommand.of(spec).home(),
+                    ControlApi.statusRequest(null));
+            StatusPrinter.table(spec.commandLine().getOut(), EngineCalls.pipelines(answer), json.enabled(), null);
+            spec.commandLine().getOut().flush();
+            return 0;
+        }
+    }
+
+    @Command(name = "show", mixinStandardHelpOptions = true, description = "Show one pipeline in detail.")
+    static final class Show implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Mixin
+        JsonOption json;
+
+        @Parameters(paramLabel = "NAME")
+        String name;
+
+        @Override
+        public Integer call() {
+            Map<String, Object> answer = EngineCalls.call(EtlStreamCommand.of(spec).home(),
+                    ControlApi.statusRequest(name));
+            StatusPrinter.detail(spec.commandLine().getOut(), EngineCalls.pipelines(answer).get(0), json.enabled());
+            spec.commandLine().getOut().flush();
+            return 0;
+        }
+    }
+
+    /** Shared body of the verbs that send one command to one pipeline. */
+    abstract static class Verb implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Mixin
+        JsonOption json;
+
+        @Parameters(index = "0", paramLabel = "NAME")
+        String name;
+
+        abstract String verb();
+
+        String table() {
+            return null;
+        }
+
+        @Override
+        public Integer call() {
+            Map<String, Object> answer = EngineCalls.call(EtlStreamCommand.of(spec).home(),
+                    ControlApi.commandRequest(name, verb(), table()));
+            PipelineStatus s = EngineCalls.pipeline(answer);
+            PrintWriter out = spec.commandLine().getOut();
+            if (json.enabled()) {
+                StatusPrinter.detail(out, s, true);
+            } else if ("offline".equals(answer.get("engine"))) {
+                out.println("pipeline " + s.name() + ": " + verb() + " recorded in the catalog (no engine runs on this"
+                        + " home; " + (s.enabled() ? "it starts" : "it does not start") + " with the next engine)");
+            } else {
+                out.println("pipeline " + s.name() + " is " + s.state().label());
+            }
+            out.flush();
+            return 0;
+        }
+    }
+
+    @Command(name = "start", mixinStandardHelpOptions = true,
+            description = "Start a pipeline and mark it to run with the engine.")
+    static final class Start extends Verb {
+        @Override
+        String verb() {
+            return "start";
+        }
+    }
+
+    @Command(name = "stop", mixinStandardHelpOptions = true,
+            description = "Stop a pipeline (flush, confirm, close) and unmark it from running with the engine.")
+    static final class Stop extends Verb {
+        @Override
+        String verb() {
+            return "stop";
+        }
+    }
+
+    @Command(name = "pause", mixinStandardHelpOptions = true, description = "Pause a running pipeline.")
+    static final class Pause extends Verb {
+        @Override
+        String verb() {
+            return "pause";
+        }
+    }
+
+    @Command(name = "resume", mixinStandardHelpOptions = true, description = "Resume a paused pipeline.")
+    static final class Resume extends Verb {
+        @Override
+        String verb() {
+            return "resume";
+        }
+    }
+
+    @Command(name = "delete", mixinStandardHelpOptions = true,
+            description = "Stop and delete a pipeline. Its replication slot is kept; drop it yourself when sure.")
+    static final class Delete extends Verb {
+        @Override
+        String verb() {
+            return "delete";
+        }
+    }
+
+    /** Verbs about one table of the pipeline. */
+    abstract static class TableVerb extends Verb {
+        @Option(names = "--table", required = true, paramLabel = "schema.table")
+        String table;
+
+        @Override
+        String table() {
+            return table;
+        }
+    }
+
+    @Command(name = "resync", mixinStandardHelpOptions = true, description = "Copy one table again from scratch.")
+    static final class Resync extends TableVerb {
+        @Override
+        String verb() {
+            return "resync";
+        }
+    }
+
+    @Command(name = "add-table", mixinStandardHelpOptions = true, description = "Add a table (it is copied first).")
+    static final class AddTable extends TableVerb {
+        @Override
+        String verb() {
+            return "add-table";
+        }
+    }
+
+    @Command(name = "remove-table", mixinStandardHelpOptions = true, description = "Stop replicating one table.")
+    static final class RemoveTable extends TableVerb {
+        @Override
+        String verb() {
+            return "remove-table";
+        }
+    }
+}
