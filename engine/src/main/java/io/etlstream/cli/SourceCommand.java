@@ -53,7 +53,7 @@ public final class SourceCommand implements Callable<Integer> {
                 description = "Read the PostgreSQL password from FILE (else: prompt, or the first stdin line).")
         Path pgPasswordFile;
 
-        @Option(names = "--master-password-file", paramLabel = "FILE",
+        @Option(names = {"--password-file", "--master-password-file"}, paramLabel = "FILE",
                 description = "Read the vault's master password from FILE (else: prompt, or the next stdin line).")
         Path masterPasswordFile;
 
