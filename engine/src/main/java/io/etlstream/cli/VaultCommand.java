@@ -36,8 +36,9 @@ import picocli.CommandLine.Spec;
             VaultCommand.DeletePassword.class
         })
 public final class VaultCommand implements Callable<Integer> {
-    static final String ENGINE_NOTE = "A running engine keeps its own vault state and is unlocked or locked through"
-            + " its control channel, which this build does not have yet.";
+    static final String ENGINE_NOTE = "A running engine keeps its own vault state: it reads the master password when"
+            + " it starts ('etl-stream run --password-file FILE'); locking or unlocking it over the control channel"
+            + " is not supported yet.";
 
     @Spec
     CommandSpec spec;
