@@ -115,6 +115,9 @@ class RunSnowflakeSigtermTest {
                 writer.join();
                 int total = written.get();
                 await("all " + total + " rows in Snowflake", 60, () -> distinctIds(emu) >= total, second);
+                // The pipeline's 5 s merge interval (a catalog setting) brings the mirror up to date while it runs.
+                await("the mirror holding all " + total + " rows", 30,
+                        () -> count(emu, "SELECT COUNT(*) FROM SF_T") == total, second);
                 second.sigterm(60);
                 assertThat(second.stdout()).doesNotContain("did not stop");
             } finally {
