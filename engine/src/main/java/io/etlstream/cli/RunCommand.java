@@ -9,6 +9,10 @@ import io.etlstream.pipeline.Engine;
 import io.etlstream.pipeline.PgSourceRuntime;
 import io.etlstream.pipeline.PipelineDefinition;
 import io.etlstream.pipeline.PipelineFailure;
+import io.etlstream.pipeline.SnowflakeSinks;
+import io.etlstream.metrics.EventSink;
+import io.etlstream.sink.FlushLimiter;
+import io.etlstream.sink.snowflake.SnowpipeTuning;
 import io.etlstream.source.pg.ChangeSink;
 import io.etlstream.source.pg.PgConnector;
 import io.etlstream.source.pg.PgPassword;
@@ -41,6 +45,8 @@ import picocli.CommandLine.Spec;
         description = "Run the engine headless until SIGTERM: every enabled pipeline, control socket, metrics.")
 final class RunCommand implements Callable<Integer> {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RunCommand.class);
+
     @Spec
     CommandSpec spec;
 
@@ -59,7 +65,7 @@ final class RunCommand implements Callable<Integer> {
             description = "How often the WAL monitor samples each source (default ${DEFAULT-VALUE}).")
     String walInterval;
 
-    // Until the Snowflake sink lands, the only destination the engine can write to is a recording file per pipeline.
+    // Tests that look at exactly what a pipeline emitted write it to a recording file instead of the destination.
     @Option(names = "--recording-sink", paramLabel = "DIR", hidden = true,
             description = "Write every pipeline's changes to DIR/<pipeline>.rec (testing only).")
     Path recordingDir;
@@ -69,7 +75,11 @@ final class RunCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         EtlHome home = EtlStreamCommand.of(spec).home();
         AtomicReference<Catalog> catalog = new AtomicReference<>();
-        Vault vault = needsVault(home) ? VaultCommand.unlocked(spec, master, SecretInput.system()) : null;
+        AtomicReference<EventSink> events = new AtomicReference<>();
+        Vault vault = needsVault(home, recordingDir == null) ? VaultCommand.unlocked(spec, master, SecretInput.system())
+                : null;
+        SnowflakeSinks destinations = new SnowflakeSinks(catalog::get, vault, events::get, new FlushLimiter(2),
+                SnowpipeTuning.DEFAULT);
         PgSourceRuntime runtime = new PgSourceRuntime(new PgSourceRuntime.Parts() {
             @Override
             public PgConnector connector(PipelineDefinition p) {
@@ -81,8 +91,7 @@ final class RunCommand implements Callable<Integer> {
             @Override
             public ChangeSink sink(PipelineDefinition p) {
                 if (recordingDir == null) {
-                    throw PipelineFailure.permanent("no destination sink is available in this build yet",
-                            "wait for the Snowflake destination; pipelines cannot write anywhere until then");
+                    return destinations.sink(p);
                 }
                 return new RecordingSink(recordingDir.resolve(p.name() + ".rec"));
             }
@@ -106,21 +115,33 @@ final class RunCommand implements Callable<Integer> {
         try {
             engine = Engine.start(home, options);
         } catch (RuntimeException e) {
-            if (vault != null) {
-                vault.close();
+            try {
+                destinations.close();
+            } finally {
+                if (vault != null) {
+                    vault.close();
+                }
             }
             throw e;
         }
         catalog.set(engine.catalog());
+        events.set(engine.events());
         CountDownLatch stopped = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
             try {
                 engine.close();
             } finally {
-                if (vault != null) {
-                    vault.close();
+                try {
+                    // After the engine: every pipeline has closed its sink by now.
+                    destinations.close();
+                } catch (RuntimeException e) {
+                    LOG.warn("closing destinations failed", e);
+                } finally {
+                    if (vault != null) {
+                        vault.close();
+                    }
+                    stopped.countDown();
                 }
-                stopped.countDown();
             }
         }, "engine-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
@@ -148,9 +169,10 @@ final class RunCommand implements Callable<Integer> {
         }
     }
 
-    private static boolean needsVault(EtlHome home) {
+    private static boolean needsVault(EtlHome home, boolean destinationKeys) {
         try (Catalog c = Catalog.open(home)) {
-            return c.sources().list().stream().anyMatch(s -> s.passwordAlias() != null);
+            return c.sources().list().stream().anyMatch(s -> s.passwordAlias() != null)
+                    || destinationKeys && !c.destinations().list().isEmpty();
         } catch (UserFacingException e) {
             throw e;
         }

@@ -1,0 +1,223 @@
+package io.etlstream.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.etlstream.catalog.Catalog;
+import io.etlstream.catalog.Source;
+import io.etlstream.emulator.EmulatorConfig;
+import io.etlstream.emulator.SnowflakeEmulator;
+import io.etlstream.home.EtlHome;
+import io.etlstream.testkit.pg.PgDatabase;
+import io.etlstream.testkit.pg.PostgresExtension;
+import io.etlstream.vault.Vault;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.PublicKey;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code etl-stream run} in a child JVM writes to a real Snowflake sink (SDK → emulator) with the destination's key
+ * from the vault; SIGTERM mid-stream, restart, SIGTERM: the history table holds every written row exactly once.
+ */
+@ExtendWith(PostgresExtension.class)
+class RunSnowflakeSigtermTest {
+
+    private static final String MASTER = "run-sink master password";
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void runWritesToSnowflakeAndSurvivesSigtermWithoutLossOrDuplicates(PgDatabase db) throws Exception {
+        db.execute("CREATE TABLE sf_t (id int PRIMARY KEY, note text)");
+        Path home = dir.resolve("home");
+        Path pw = dir.resolve("master.txt");
+        Files.writeString(pw, MASTER);
+        String h = home.toString();
+        ok(CliRun.run("--home", h, "vault", "init", "--password-file", pw.toString()));
+        ok(CliRun.run("--home", h, "key", "generate", "loader", "--password-file", pw.toString()));
+        PublicKey pub;
+        try (Vault v = Vault.open(new EtlHome(home).vaultFile())) {
+            char[] m = MASTER.toCharArray();
+            v.unlock(m);
+            java.util.Arrays.fill(m, '\0');
+            pub = v.publicKey("loader").key();
+        }
+        try (Catalog c = Catalog.open(new EtlHome(home))) {
+            c.sources().add(Source.draft("pg", db.host(), db.port(), db.name(), "postgres"));
+        }
+        try (SnowflakeEmulator emu = SnowflakeEmulator.start(EmulatorConfig.inMemory())) {
+            emu.registerUser("LOADER", pub);
+            emu.sql("CREATE DATABASE IF NOT EXISTS DB");
+            emu.sql("CREATE SCHEMA IF NOT EXISTS DB.RUN");
+            ok(CliRun.run("--home", h, "destination", "add", "sf", "--url", emu.url().toString(), "--user", "LOADER",
+                    "--role", "ACCOUNTADMIN", "--database", "DB", "--schema", "RUN", "--key", "loader"));
+            ok(CliRun.run("--home", h, "pipeline", "create", "p1", "--source", "pg", "--destination", "sf",
+                    "--tables", "public.sf_t", "--merge-interval", "5s"));
+            ok(CliRun.run("--home", h, "pipeline", "start", "p1"));
+
+            AtomicBoolean writing = new AtomicBoolean(true);
+            AtomicInteger written = new AtomicInteger();
+            Thread writer = new Thread(() -> {
+                try (Connection c = db.connect();
+                        PreparedStatement ps = c.prepareStatement("INSERT INTO sf_t VALUES (?, 'row ' || ?)")) {
+                    c.setAutoCommit(false);
+                    while (writing.get()) {
+                        for (int i = 0; i < 5; i++) {
+                            int id = written.get() + i + 1;
+                            ps.setInt(1, id);
+                            ps.setInt(2, id);
+                            ps.addBatch();
+                        }
+                        ps.executeBatch();
+                        c.commit();
+                        written.addAndGet(5);
+                        Thread.sleep(10);
+                    }
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }, "writer");
+
+            Child first = Child.run(home, pw);
+            int atFirstStop;
+            try {
+                first.awaitLine("engine running", 60);
+                writer.start();
+                await("rows in Snowflake from the first run", 60, () -> historyRows(emu) > 100, first);
+                first.sigterm(60);
+                assertThat(first.stdout()).doesNotContain("did not stop");
+            } finally {
+                first.destroy();
+            }
+            atFirstStop = historyRows(emu);
+
+            Child second = Child.run(home, pw);
+            try {
+                second.awaitLine("engine running", 60);
+                await("more rows from the second run", 60, () -> historyRows(emu) > atFirstStop + 100, second);
+                writing.set(false);
+                writer.join();
+                int total = written.get();
+                await("all " + total + " rows in Snowflake", 60, () -> distinctIds(emu) >= total, second);
+                // The pipeline's 5 s merge interval (a catalog setting) brings the mirror up to date while it runs.
+                await("the mirror holding all " + total + " rows", 30,
+                        () -> count(emu, "SELECT COUNT(*) FROM SF_T") == total, second);
+                second.sigterm(60);
+                assertThat(second.stdout()).doesNotContain("did not stop");
+            } finally {
+                writing.set(false);
+                second.destroy();
+            }
+
+            int total = written.get();
+            List<List<String>> counts = emu.sql("SELECT COUNT(*), COUNT(DISTINCT ID), MIN(ID), MAX(ID),"
+                    + " COUNT(DISTINCT _ETL_LSN * 4294967296 + _ETL_SEQ) FROM SF_T_HISTORY", "DB", "RUN").rows();
+            System.out.printf("[run-snowflake-sigterm] %d rows written; history (rows, distinct ids, min, max,"
+                    + " distinct (lsn, seq)) = %s; %d rows at the first stop%n", total, counts.get(0), atFirstStop);
+            List<List<String>> dup = emu.sql("SELECT ID, COUNT(*) FROM SF_T_HISTORY GROUP BY ID HAVING COUNT(*) > 1"
+                    + " ORDER BY ID", "DB", "RUN").rows();
+            assertThat(dup).as("rows in history more than once").isEmpty();
+            assertThat(counts.get(0).subList(0, 4)).as("every written row once")
+                    .containsExactly(Integer.toString(total), Integer.toString(total), "1", Integer.toString(total));
+        }
+    }
+
+    private static void ok(CliRun r) {
+        assertThat(r.exit()).as("exit of a CLI command; err: " + r.err()).isEqualTo(0);
+    }
+
+    private static int historyRows(SnowflakeEmulator emu) {
+        return count(emu, "SELECT COUNT(*) FROM SF_T_HISTORY");
+    }
+
+    private static int distinctIds(SnowflakeEmulator emu) {
+        return count(emu, "SELECT COUNT(DISTINCT ID) FROM SF_T_HISTORY");
+    }
+
+    private static int count(SnowflakeEmulator emu, String sql) {
+        try {
+            return Integer.parseInt(emu.sql(sql, "DB", "RUN").rows().get(0).get(0));
+        } catch (RuntimeException e) {
+            return 0; // the sink has not created the table yet
+        }
+    }
+
+    private static void await(String what, long seconds, BooleanSupplier condition, Child child)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting for " + what + "; child output:\n" + child.stdout());
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    /** {@code etl-stream run} in its own JVM, unlocking the vault from a password file. */
+    private static final class Child {
+        private final Process process;
+        private final List<String> lines = new CopyOnWriteArrayList<>();
+
+        private Child(Process p) {
+            this.process = p;
+            Thread t = new Thread(() -> {
+                try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(),
+                        StandardCharsets.UTF_8))) {
+                    String line;
+                    while ((line = r.readLine()) != null) {
+                        lines.add(line);
+                    }
+                } catch (IOException ignored) {
+                    // the child is gone
+                }
+            }, "child-out");
+            t.setDaemon(true);
+            t.start();
+        }
+
+        static Child run(Path home, Path passwordFile) throws IOException {
+            List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
+                    .toString(), "-Xmx768m", "-XX:TieredStopAtLevel=1", "--add-opens=java.base/java.nio=ALL-UNNAMED",
+                    "-Dkeystore.pkcs12.macIterationCount=600000",
+                    "-cp", System.getProperty("java.class.path"), EtlStreamCommand.class.getName(), "--home",
+                    home.toString(), "run", "--password-file", passwordFile.toString(), "--stop-timeout", "30s",
+                    "--wal-interval", "1s"));
+            return new Child(new ProcessBuilder(cmd).redirectErrorStream(true).start());
+        }
+
+        void awaitLine(String contains, long seconds) throws InterruptedException {
+            await("child line '" + contains + "'", seconds,
+                    () -> lines.stream().anyMatch(l -> l.contains(contains)) || !process.isAlive(), this);
+            assertThat(lines).as("child output").anyMatch(l -> l.contains(contains));
+        }
+
+        void sigterm(long seconds) throws InterruptedException {
+            process.destroy(); // SIGTERM on Unix
+            assertThat(process.waitFor(seconds, TimeUnit.SECONDS)).as("stopped within " + seconds + " s").isTrue();
+        }
+
+        String stdout() {
+            return String.join("\n", lines);
+        }
+
+        void destroy() {
+            process.destroyForcibly();
+        }
+    }
+}
