@@ -458,7 +458,12 @@ public final class PgSource implements AutoCloseable {
                 Object item = queue.poll(stopping ? 0 : 100);
                 if (item == null) {
                     if (stopping) {
-                        break; // everything read before the stop is with the sink
+                        // Everything read before the stop is with the sink: let it make that durable in time.
+                        long left = drainDeadline - System.nanoTime();
+                        if (left > 0) {
+                            sink.drain(Duration.ofNanos(left));
+                        }
+                        break;
                     }
                     continue;
                 }
