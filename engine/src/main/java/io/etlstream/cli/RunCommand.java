@@ -5,6 +5,7 @@ import io.etlstream.catalog.Catalog;
 import io.etlstream.catalog.Source;
 import io.etlstream.home.EtlHome;
 import io.etlstream.home.HomeLock;
+import io.etlstream.metrics.PrometheusServer;
 import io.etlstream.pipeline.Engine;
 import io.etlstream.pipeline.PgSourceRuntime;
 import io.etlstream.pipeline.PipelineDefinition;
@@ -57,6 +58,11 @@ final class RunCommand implements Callable<Integer> {
             description = "Serve Prometheus text metrics at http://HOST:PORT/metrics (0 = any free port; default off).")
     int metricsPort;
 
+    @Option(names = "--metrics-bind", defaultValue = PrometheusServer.DEFAULT_BIND, paramLabel = "ADDRESS",
+            description = "Address the metrics endpoint listens on (default ${DEFAULT-VALUE}, this machine only;"
+                    + " 0.0.0.0 = every interface: anyone who can reach it sees pipeline and table names).")
+    String metricsBind;
+
     @Option(names = "--stop-timeout", defaultValue = "30s", paramLabel = "DURATION",
             description = "How long each pipeline may take to flush and confirm at shutdown (default ${DEFAULT-VALUE}).")
     String stopTimeout;
@@ -108,6 +114,7 @@ final class RunCommand implements Callable<Integer> {
             }
         }, PgSource.Options.defaults(), Duration.ofMillis(250));
         Engine.Options options = Engine.Options.of(HomeLock.RUN, runtime).withMetricsPort(metricsPort)
+                .withMetricsBind(metricsBind)
                 .withSources(c -> new io.etlstream.monitor.CatalogSources(c, config -> passwordFor(vault, config)),
                         io.etlstream.pipeline.PipelineSettings.parseInterval(walInterval))
                 .withStopTimeout(io.etlstream.pipeline.PipelineSettings.parseInterval(stopTimeout));
@@ -146,7 +153,9 @@ final class RunCommand implements Callable<Integer> {
         }, "engine-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         out.println("engine running on " + home.dir() + " with " + engine.manager().statuses().size()
-                + " pipeline(s)" + (engine.metricsPort() >= 0 ? "; metrics on port " + engine.metricsPort() : "")
+                + " pipeline(s)" + engine.metricsAddress().map(a -> "; metrics on http://" + (a.getAddress() instanceof java.net.Inet6Address
+                        ? "[" + a.getAddress().getHostAddress() + "]" : a.getAddress().getHostAddress()) + ":"
+                        + a.getPort() + "/metrics").orElse("")
                 + "; stop with SIGTERM or Ctrl-C");
         out.flush();
         stopped.await();

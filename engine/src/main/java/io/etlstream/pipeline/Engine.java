@@ -35,27 +35,34 @@ public final class Engine implements AutoCloseable {
     /** What an engine needs beyond its home. */
     public record Options(String role, PipelineRuntime runtime,
             java.util.function.Function<Catalog, MonitoredSources> sources, Duration walInterval,
-            Duration heartbeatInterval, boolean pauseLowerPriorityAtCritical, int metricsPort, Duration stopTimeout) {
+            Duration heartbeatInterval, boolean pauseLowerPriorityAtCritical, int metricsPort, Duration stopTimeout,
+            String metricsBind) {
 
         public static Options of(String role, PipelineRuntime runtime) {
             return new Options(role, runtime, null, Duration.ofSeconds(10), Duration.ofMinutes(1), false, -1,
-                    Duration.ofSeconds(30));
+                    Duration.ofSeconds(30), PrometheusServer.DEFAULT_BIND);
         }
 
         public Options withMetricsPort(int port) {
             return new Options(role, runtime, sources, walInterval, heartbeatInterval, pauseLowerPriorityAtCritical,
-                    port, stopTimeout);
+                    port, stopTimeout, metricsBind);
+        }
+
+        /** The address metrics are served on ({@link PrometheusServer#DEFAULT_BIND}, loopback, unless set). */
+        public Options withMetricsBind(String address) {
+            return new Options(role, runtime, sources, walInterval, heartbeatInterval, pauseLowerPriorityAtCritical,
+                    metricsPort, stopTimeout, address);
         }
 
         public Options withStopTimeout(Duration d) {
             return new Options(role, runtime, sources, walInterval, heartbeatInterval, pauseLowerPriorityAtCritical,
-                    metricsPort, d);
+                    metricsPort, d, metricsBind);
         }
 
         /** Watch WAL of the sources {@code s} finds in the engine's catalog, every {@code interval}. */
         public Options withSources(java.util.function.Function<Catalog, MonitoredSources> s, Duration interval) {
             return new Options(role, runtime, s, interval, heartbeatInterval, pauseLowerPriorityAtCritical,
-                    metricsPort, stopTimeout);
+                    metricsPort, stopTimeout, metricsBind);
         }
     }
 
@@ -106,7 +113,7 @@ public final class Engine implements AutoCloseable {
             EventLog evf = ev;
             ctl = ControlServer.start(home, ControlApi.engine(m, store, evf::recent, o.stopTimeout().plusSeconds(5)));
             WalMonitor monf = mon;
-            prometheus = o.metricsPort() >= 0 ? PrometheusServer.start(o.metricsPort(), () -> PrometheusText.render(
+            prometheus = o.metricsPort() >= 0 ? PrometheusServer.start(o.metricsBind(), o.metricsPort(), () -> PrometheusText.render(
                     mm.statuses(), monf == null ? List.of() : monf.latest().values())) : null;
             int started = m.startEnabled();
             LOG.info("engine on {} started; {} pipeline(s) starting", home.dir(), started);
@@ -159,6 +166,11 @@ public final class Engine implements AutoCloseable {
 
     public Catalog catalog() {
         return catalog;
+    }
+
+    /** The address and port Prometheus metrics are served on, if they are. */
+    public java.util.Optional<java.net.InetSocketAddress> metricsAddress() {
+        return prometheus == null ? java.util.Optional.empty() : java.util.Optional.of(prometheus.address());
     }
 
     /** The port Prometheus metrics are served on, or -1. */

@@ -316,7 +316,10 @@ public final class SnowflakeSink implements ChangeSink {
 
     /** Waits until everything sent on this table's channel is committed. */
     private void drain(TableSink t) {
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+        drain(t, System.nanoTime() + TimeUnit.MINUTES.toNanos(2));
+    }
+
+    private void drain(TableSink t, long deadline) {
         while (true) {
             synchronized (lock) {
                 if (!t.outstanding()) {
@@ -325,7 +328,7 @@ public final class SnowflakeSink implements ChangeSink {
             }
             if (System.nanoTime() > deadline) {
                 throw new io.etlstream.UserFacingException("Snowflake did not commit the rows of " + t.names.source()
-                        + " within 2 minutes; check the destination with 'etl-stream destination test'.");
+                        + " in time; check the destination with 'etl-stream destination test'.");
             }
             pollCommitted();
             sleep(50);
@@ -617,6 +620,25 @@ public final class SnowflakeSink implements ChangeSink {
     /** Tables stopped because of a value or schema change the destination cannot take. */
     public List<TableId> stoppedTables() {
         return tables.entrySet().stream().filter(e -> e.getValue().stopped).map(Map.Entry::getKey).toList();
+    }
+
+    /**
+     * Waits (at most {@code timeout}) until the rows sent on every channel are committed and reports what became
+     * durable, leaving the channels open: the source then confirms it before closing its stream.
+     */
+    @Override
+    public void drain(java.time.Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        for (TableSink t : tables.values()) {
+            if (!t.stopped && t.channel != null && t.channel.isValid()) {
+                try {
+                    drain(t, deadline);
+                } catch (RuntimeException e) {
+                    log.warn("draining {} at stop: {}", t.names.source(), e.toString());
+                }
+            }
+        }
+        advance();
     }
 
     /** Drains every channel (waits for its rows to commit), reports durability, then closes the channels. */

@@ -24,6 +24,14 @@ public interface ChangeSink extends AutoCloseable {
     /** Every snapshot row of {@code table} has been passed to {@link #accept}. */
     void snapshotCompleted(TableId table) throws Exception;
 
+    /**
+     * Called once during a clean stop, on the {@link #accept} thread after the last event: make what was accepted
+     * durable within {@code timeout} and report it through {@link Durability}, so the source can confirm it to
+     * PostgreSQL before it closes the stream. The default does nothing, for sinks that report as they go.
+     */
+    default void drain(java.time.Duration timeout) throws Exception {
+    }
+
     @Override
     void close() throws Exception;
 

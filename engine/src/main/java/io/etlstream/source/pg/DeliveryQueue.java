@@ -25,15 +25,22 @@ final class DeliveryQueue {
 
     private final ArrayBlockingQueue<Object> queue;
     private volatile boolean closed;
+    private volatile boolean producersStopped;
 
     DeliveryQueue(int capacity) {
         this.queue = new ArrayBlockingQueue<>(capacity);
     }
 
-    /** Puts an event or marker, waiting for room; throws {@link InterruptedException} once the queue is closed. */
+    /**
+     * Puts an event or marker, waiting for room; throws {@link InterruptedException} once the queue is closed or its
+     * producers are stopped.
+     */
     void put(Object item, WhileWaiting hook) throws Exception {
+        if (producersStopped) {
+            throw new InterruptedException("source is stopping");
+        }
         while (!queue.offer(item, 50, TimeUnit.MILLISECONDS)) {
-            if (closed) {
+            if (closed || producersStopped) {
                 throw new InterruptedException("source is stopping");
             }
             if (hook != null) {
@@ -54,6 +61,11 @@ final class DeliveryQueue {
 
     int size() {
         return queue.size();
+    }
+
+    /** Stops producers but leaves what is queued for the consumer to drain: the first step of a clean stop. */
+    void stopProducers() {
+        producersStopped = true;
     }
 
     /** Stops producers and releases every queued batch. */

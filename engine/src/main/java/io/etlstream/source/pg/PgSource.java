@@ -46,6 +46,11 @@ public final class PgSource implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(PgSource.class);
     private static final long POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    /**
+     * How long a clean stop lets the sink work through what was already read before the final confirmation: well
+     * under the pipeline's default stop timeout (30 s), so the stream still gets closed with its goodbye.
+     */
+    static final Duration DRAIN_BUDGET = Duration.ofSeconds(10);
 
     /** Tuning knobs; {@link #defaults()} suits most sources. */
     public record Options(int snapshotConnections, int queueCapacity, BatchLimits batchLimits, long memoryLimitBytes,
@@ -125,6 +130,8 @@ public final class PgSource implements AutoCloseable {
     private volatile String lastError;
     private volatile Throwable failure;
     private volatile ReplicationStream currentStream;
+    /** {@link System#nanoTime()} until which a stopping source still delivers queued events; set by close. */
+    private volatile long drainDeadline;
     private Thread reader;
     private Thread delivery;
     private RootAllocator root;
@@ -330,6 +337,14 @@ public final class PgSource implements AutoCloseable {
                     receivedLsn = s.lastReceiveLsn();
                     assembler.accept(decoder.decode(msg));
                 }
+            } catch (StoppingException e) {
+                if (running) {
+                    throw e;
+                }
+                // close() stopped the producers while the assembler waited for room: a clean stop, not an error
+            }
+            if (failure == null) {
+                finishStop(s);
             }
         } finally {
             currentStream = null;
@@ -342,6 +357,36 @@ public final class PgSource implements AutoCloseable {
             }
         }
         return any;
+    }
+
+    /**
+     * The clean end of a stream, on the reader thread (the stream's only user): waits while the delivery thread
+     * hands what was already read to the sink, keeping the walsender fed, then reports to PostgreSQL everything the
+     * sink made durable before the stream is closed. Without this the last transactions the sink recorded would be
+     * sent again after a restart.
+     */
+    private void finishStop(ReplicationStream s) {
+        try {
+            Thread d = delivery;
+            while (d != null && d.isAlive() && System.nanoTime() - drainDeadline < 0) {
+                d.join(50);
+                applyDurable(s);
+                s.keepAlive();
+            }
+            if (d != null && d.isAlive()) {
+                LOG.warn("source {}: the destination did not finish within {} s of the stop; confirming what it"
+                        + " made durable so far (later changes will be delivered again)", names.slot(),
+                        DRAIN_BUDGET.toSeconds());
+            }
+            s.confirmNow(durable.get());
+            confirmedLsn = s.confirmedLsn();
+            LOG.info("source {}: stopped; confirmed {} to PostgreSQL", names.slot(), Lsn.format(confirmedLsn));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (SQLException | RuntimeException e) {
+            LOG.warn("source {}: cannot confirm the final position ({}); changes since the last confirmation will be"
+                    + " delivered again", names.slot(), message(e));
+        }
     }
 
     private void addTableNow(SlotManager slots, SnapshotCopier copier, TableId table) {
@@ -405,9 +450,21 @@ public final class PgSource implements AutoCloseable {
 
     private void deliver() {
         try {
-            while (running) {
-                Object item = queue.poll(100);
+            while (true) {
+                boolean stopping = !running;
+                if (stopping && (failure != null || System.nanoTime() - drainDeadline >= 0)) {
+                    break;
+                }
+                Object item = queue.poll(stopping ? 0 : 100);
                 if (item == null) {
+                    if (stopping) {
+                        // Everything read before the stop is with the sink: let it make that durable in time.
+                        long left = drainDeadline - System.nanoTime();
+                        if (left > 0) {
+                            sink.drain(Duration.ofNanos(left));
+                        }
+                        break;
+                    }
                     continue;
                 }
                 if (item instanceof ChangeEvent e) {
@@ -421,6 +478,8 @@ public final class PgSource implements AutoCloseable {
         } catch (Throwable e) {
             if (running) {
                 fail(new UserFacingException("the destination failed: " + message(e), e));
+            } else {
+                LOG.warn("source {}: the destination failed while stopping: {}", names.slot(), message(e));
             }
         }
     }
@@ -495,12 +554,17 @@ public final class PgSource implements AutoCloseable {
         }
     }
 
-    /** Stops reading, closes the replication and snapshot connections, releases queued batches. */
+    /**
+     * Stops cleanly: stops reading, lets the sink take what was already read (for at most {@link #DRAIN_BUDGET}),
+     * confirms to PostgreSQL what the sink made durable, then closes the replication and snapshot connections and
+     * releases whatever is still queued.
+     */
     @Override
     public void close() {
+        drainDeadline = System.nanoTime() + DRAIN_BUDGET.toNanos();
         running = false;
-        queue.close();
-        join(reader, 30_000);
+        queue.stopProducers();
+        join(reader, DRAIN_BUDGET.toMillis() + 20_000);
         join(delivery, 60_000);
         queue.close();
         synchronized (this) {

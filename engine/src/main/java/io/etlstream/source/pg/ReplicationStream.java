@@ -132,6 +132,23 @@ public final class ReplicationStream implements AutoCloseable {
         }
     }
 
+    /**
+     * Reports {@code lsn} as flushed (if it is beyond what was reported) and sends the status update now, whatever
+     * the rate limit of {@link #confirm}: the last word before a clean close, so the next run starts after it.
+     */
+    public void confirmNow(long lsn) throws SQLException {
+        if (lsn > confirmed) {
+            confirmed = lsn;
+            LogSequenceNumber l = LogSequenceNumber.valueOf(lsn);
+            stream.setFlushedLSN(l);
+            stream.setAppliedLSN(l);
+        }
+        stream.forceUpdateStatus();
+        long now = System.nanoTime();
+        lastForcedConfirm = now;
+        lastKeepAlive = now;
+    }
+
     /** Sends a status update if none went out for half the status interval: call it while waiting downstream. */
     public void keepAlive() throws SQLException {
         long now = System.nanoTime();
