@@ -47,7 +47,12 @@ class LauncherScriptTest {
         assertThat(REAL_SCRIPT).isExecutable();
         Path script = root.resolve("etl-stream");
         Files.copy(REAL_SCRIPT, script, StandardCopyOption.COPY_ATTRIBUTES);
-        Files.writeString(root.resolve("cp.txt"), System.getProperty("java.class.path"));
+        // This JVM's classpath runs the real CLI. The emulator is on it too (the engine's tests use it), so it is
+        // left out: the scratch classpath must hold neither the console's nor the emulator's main class.
+        String cp = java.util.Arrays.stream(System.getProperty("java.class.path").split(java.io.File.pathSeparator))
+                .filter(e -> !e.contains("snowflake-emulator"))
+                .collect(java.util.stream.Collectors.joining(java.io.File.pathSeparator));
+        Files.writeString(root.resolve("cp.txt"), cp);
         try (OutputStream out = Files.newOutputStream(root.resolve("empty.jar"));
              JarOutputStream jar = new JarOutputStream(out, new Manifest())) {
             jar.flush();
@@ -94,7 +99,13 @@ class LauncherScriptTest {
         pb.redirectOutput(out.toFile()).redirectError(err.toFile());
         long start = System.nanoTime();
         Process p = pb.start();
-        assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("launcher finished").isTrue();
+        boolean finished = p.waitFor(120, TimeUnit.SECONDS);
+        if (!finished) {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+        }
+        assertThat(finished).as("launcher finished; stderr: %s", Files.readString(err, StandardCharsets.UTF_8))
+                .isTrue();
         Duration took = Duration.ofNanos(System.nanoTime() - start);
         return new Run(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
                 Files.readString(err, StandardCharsets.UTF_8), took);
