@@ -67,9 +67,9 @@ class RunSnowflakeSigtermTest {
             emu.sql("CREATE SCHEMA IF NOT EXISTS DB.RUN");
             ok(CliRun.run("--home", h, "destination", "add", "sf", "--url", emu.url().toString(), "--user", "LOADER",
                     "--role", "ACCOUNTADMIN", "--database", "DB", "--schema", "RUN", "--key", "loader"));
-            ok(CliRun.run("--home", h, "pipeline", "create", "p1", "--source", "pg", "--destination", "sf",
+            ok(CliRun.run("--home", h, "pipeline", "create", "sf_sigterm", "--source", "pg", "--destination", "sf",
                     "--tables", "public.sf_t", "--merge-interval", "5s"));
-            ok(CliRun.run("--home", h, "pipeline", "start", "p1"));
+            ok(CliRun.run("--home", h, "pipeline", "start", "sf_sigterm"));
 
             AtomicBoolean writing = new AtomicBoolean(true);
             AtomicInteger written = new AtomicInteger();
