@@ -1,17 +1,31 @@
 package io.etlstream.cli;
 
 import io.etlstream.UserFacingException;
+import io.etlstream.catalog.Catalog;
+import io.etlstream.catalog.Pipeline;
+import io.etlstream.catalog.Source;
+import io.etlstream.home.EtlHome;
 import io.etlstream.pipeline.PipelineDefinition;
 import io.etlstream.pipeline.PipelineSettings;
 import io.etlstream.pipeline.PipelineStatus;
 import io.etlstream.pipeline.TableRef;
 import io.etlstream.pipeline.control.ControlApi;
+import io.etlstream.source.pg.PgConnector;
+import io.etlstream.source.pg.PgPassword;
+import io.etlstream.source.pg.PgSource;
+import io.etlstream.source.pg.PgSourceConfig;
+import io.etlstream.source.pg.ReplicationNames;
+import io.etlstream.source.pg.SlotInfo;
+import io.etlstream.source.pg.SlotManager;
+import io.etlstream.source.pg.Sql;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -234,11 +248,81 @@ final class PipelineCommands implements Callable<Integer> {
     }
 
     @Command(name = "delete", mixinStandardHelpOptions = true,
-            description = "Stop and delete a pipeline. Its replication slot is kept; drop it yourself when sure.")
-    static final class Delete extends Verb {
+            description = {"Stop and delete a pipeline, and drop its replication slot and publication on the source"
+                + " (the slot stops retaining WAL). The source must be reachable, else nothing is deleted.",
+                "--keep-slot keeps both and prints the SQL to drop them later."})
+    static final class Delete implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Parameters(index = "0", paramLabel = "NAME")
+        String name;
+
+        @Option(names = "--keep-slot",
+                description = "Keep the replication slot and publication on the source (it keeps retaining WAL).")
+        boolean keepSlot;
+
+        @ArgGroup(exclusive = false)
+        SourceCommand.SecretOptions secrets = new SourceCommand.SecretOptions();
+
         @Override
-        String verb() {
-            return "delete";
+        public Integer call() {
+            EtlHome home = EtlStreamCommand.of(spec).home();
+            ReplicationNames names = ReplicationNames.forPipeline(name);
+            PrintWriter out = spec.commandLine().getOut();
+            if (keepSlot) {
+                EngineCalls.call(home, ControlApi.commandRequest(name, "delete", null));
+                out.println("deleted pipeline " + name + "; kept slot " + names.slot() + " and publication "
+                        + names.publication() + " on the source (the slot keeps retaining WAL). Drop them later with:");
+                out.println("  SELECT pg_drop_replication_slot(" + Sql.literal(names.slot()) + ");");
+                out.println("  DROP PUBLICATION IF EXISTS " + Sql.ident(names.publication()) + ";");
+                out.flush();
+                return 0;
+            }
+            PgSourceConfig config;
+            String sourceName;
+            Catalog opened;
+            try {
+                opened = Catalog.open(home);
+            } catch (RuntimeException e) {
+                throw new UserFacingException("cannot read pipeline " + name + "'s source from the catalog: "
+                        + e.getMessage() + " Nothing was deleted. To delete through a running engine, pass --keep-slot"
+                        + " (the slot and publication stay; the SQL to drop them is printed).", e);
+            }
+            try (Catalog catalog = opened) {
+                Pipeline p = catalog.pipelines().require(name);
+                Source src = catalog.sources().find(p.sourceId()).orElseThrow(() -> new UserFacingException(
+                        "pipeline " + name + " has no source in the catalog; pass --keep-slot to delete it anyway"));
+                config = PgSourceConfig.of(src);
+                sourceName = src.name();
+            }
+            try (PgPassword pw = SourceCommand.passwordFor(spec, config, sourceName, secrets, SecretInput.system())) {
+                PgConnector connector = new PgConnector(config, pw);
+                Optional<SlotInfo> slot;
+                try {
+                    // Reach the source before deleting anything: never leave a pipeline gone and its slot behind.
+                    slot = new SlotManager(connector, names).slot();
+                } catch (RuntimeException e) {
+                    throw new UserFacingException("cannot reach source " + sourceName + " to drop pipeline " + name
+                            + "'s slot " + names.slot() + " and publication " + names.publication() + ": "
+                            + e.getMessage() + ". Nothing was deleted. Fix the connection (etl-stream source test "
+                            + sourceName + "), or pass --keep-slot to delete the pipeline and keep them.", e);
+                }
+                EngineCalls.call(home, ControlApi.commandRequest(name, "delete", null));
+                String dropped;
+                try {
+                    dropped = PgSource.removePipeline(connector, name);
+                } catch (RuntimeException e) {
+                    throw new UserFacingException("deleted pipeline " + name + " but could not drop its slot and"
+                            + " publication on source " + sourceName + ": " + e.getMessage() + ". Drop them with:"
+                            + " SELECT pg_drop_replication_slot(" + Sql.literal(names.slot()) + "); DROP PUBLICATION"
+                            + " IF EXISTS " + Sql.ident(names.publication()) + ";", e);
+                }
+                out.println("deleted pipeline " + name + "; " + dropped
+                        + slot.map(s -> " (the slot was retaining " + s.retainedBytes() + " bytes of WAL)").orElse(""));
+            }
+            out.flush();
+            return 0;
         }
     }
 

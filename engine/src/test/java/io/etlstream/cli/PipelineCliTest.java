@@ -12,7 +12,17 @@ import io.etlstream.pipeline.Engine;
 import io.etlstream.pipeline.PipelineState;
 import io.etlstream.pipeline.control.ControlEndpoint;
 import io.etlstream.pipeline.replay.ReplaySource;
+import io.etlstream.batch.TableId;
+import io.etlstream.source.pg.ExportedSnapshot;
+import io.etlstream.source.pg.PgConnector;
+import io.etlstream.source.pg.PgPassword;
+import io.etlstream.source.pg.PgSourceConfig;
+import io.etlstream.source.pg.ReplicationNames;
+import io.etlstream.source.pg.SlotManager;
+import io.etlstream.source.pg.SslMode;
 import io.etlstream.source.pg.pgoutput.PgOutputFixtures;
+import io.etlstream.testkit.pg.PgDatabase;
+import io.etlstream.testkit.pg.PostgresExtension;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.URI;
@@ -29,9 +39,11 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
+@ExtendWith(PostgresExtension.class)
 class PipelineCliTest {
 
     @TempDir
@@ -159,7 +171,8 @@ class PipelineCliTest {
                     .contains("# TYPE etl_stream_pipeline_rows_total counter")
                     .containsPattern("etl_stream_pipeline_rows_total\\{pipeline=\"orders\"\\} [1-9]");
 
-            assertThat(run("pipeline", "delete", "more")).isEqualTo(0);
+            assertThat(run("pipeline", "delete", "more", "--keep-slot")).isEqualTo(0);
+            assertThat(out.toString()).contains("kept slot etl_stream_more");
             assertThat(engine.manager().status("more")).isEmpty();
         } finally {
             replay.shutdownNow();
@@ -171,5 +184,63 @@ class PipelineCliTest {
         assertThat(after).extracting(m -> m.get("name")).containsExactly("idle", "orders");
         assertThat(after).extracting(m -> m.get("enabled")).containsExactly(true, true);
         assertThat(after.get(1).get("last_committed_lsn")).isNotEqualTo("0/0");
+    }
+
+    @Test
+    void deleteDropsTheSlotAndPublicationKeepSlotKeepsThemAndAnUnreachableSourceRefuses(PgDatabase db)
+            throws Exception {
+        db.execute("CREATE TABLE public.cli_orders (id int PRIMARY KEY)");
+        try (Catalog c = Catalog.open(new EtlHome(dir))) {
+            c.sources().add(Source.draft("real", db.host(), db.port(), db.name(), "postgres")
+                    .withSsl(io.etlstream.catalog.SslMode.DISABLE, null));
+            c.sources().add(Source.draft("down", "127.0.0.1", 1, "shop", "etl")
+                    .withSsl(io.etlstream.catalog.SslMode.DISABLE, null));
+        }
+        ReplicationNames gone = ReplicationNames.forPipeline("cli_gone");
+        ReplicationNames kept = ReplicationNames.forPipeline("cli_kept");
+        try (PgPassword pw = PgPassword.none()) {
+            PgConnector connector = new PgConnector(new PgSourceConfig(db.host(), db.port(), db.name(), "postgres",
+                    SslMode.DISABLE, null), pw);
+            for (ReplicationNames n : List.of(gone, kept)) {
+                SlotManager slots = new SlotManager(connector, n);
+                slots.ensurePublication(List.of(new TableId("public", "cli_orders")));
+                try (ExportedSnapshot snap = slots.createSlotWithSnapshot()) {
+                    assertThat(snap.consistentPoint()).isPositive();
+                }
+            }
+            for (String p : List.of("cli_gone", "cli_kept")) {
+                assertThat(run("pipeline", "create", p, "--source", "real", "--destination", "sf1", "--tables",
+                        "public.cli_orders")).isEqualTo(0);
+            }
+            assertThat(run("pipeline", "create", "cli_stuck", "--source", "down", "--destination", "sf1", "--tables",
+                    "public.cli_orders")).isEqualTo(0);
+
+            assertThat(run("pipeline", "delete", "cli_gone", "--no-password")).as(err.toString()).isEqualTo(0);
+            assertThat(out.toString()).contains("deleted pipeline cli_gone; dropped slot " + gone.slot()
+                    + " and publication " + gone.publication()).contains("bytes of WAL");
+            assertThat(slotCount(db, gone)).isEqualTo("0");
+            assertThat(db.queryOne("SELECT count(*) FROM pg_publication WHERE pubname = '" + gone.publication() + "'"))
+                    .isEqualTo("0");
+            assertThat(run("pipeline", "show", "cli_gone")).isEqualTo(1);
+
+            assertThat(run("pipeline", "delete", "cli_kept", "--keep-slot")).isEqualTo(0);
+            assertThat(out.toString()).contains("kept slot " + kept.slot())
+                    .contains("pg_drop_replication_slot('" + kept.slot() + "')")
+                    .contains("DROP PUBLICATION IF EXISTS");
+            assertThat(slotCount(db, kept)).isEqualTo("1");
+            assertThat(db.queryOne("SELECT count(*) FROM pg_publication WHERE pubname = '" + kept.publication() + "'"))
+                    .isEqualTo("1");
+            assertThat(run("pipeline", "show", "cli_kept")).isEqualTo(1);
+            new SlotManager(connector, kept).dropAll();
+
+            assertThat(run("pipeline", "delete", "cli_stuck", "--no-password")).isEqualTo(1);
+            assertThat(err.toString()).contains("cannot reach source down").contains("Nothing was deleted")
+                    .contains("--keep-slot");
+            assertThat(run("pipeline", "show", "cli_stuck")).isEqualTo(0);
+        }
+    }
+
+    static String slotCount(PgDatabase db, ReplicationNames n) {
+        return db.queryOne("SELECT count(*) FROM pg_replication_slots WHERE slot_name = '" + n.slot() + "'");
     }
 }
