@@ -65,6 +65,7 @@ public final class SnowflakeSinks implements AutoCloseable {
         Pipeline stored = c.pipelines().require(def.name());
         SnowflakeDestination dest = destination(def.destination());
         SinkOptions options = SinkOptions.DEFAULT
+                .withMode(stored.mode())
                 .withMergeInterval(def.settings().mergeInterval())
                 .withDeleteMode(stored.deletes())
                 .withOversize(stored.oversizePolicy());

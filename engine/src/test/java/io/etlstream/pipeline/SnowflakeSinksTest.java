@@ -1,17 +1,28 @@
 package io.etlstream.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import io.etlstream.batch.SchemaChange;
+import io.etlstream.batch.TableId;
+import io.etlstream.batch.TableSchema;
 import io.etlstream.catalog.Catalog;
 import io.etlstream.catalog.Destination;
 import io.etlstream.catalog.Pipeline;
+import io.etlstream.catalog.PipelineMode;
 import io.etlstream.catalog.Source;
+import io.etlstream.emulator.EmulatorConfig;
+import io.etlstream.emulator.SnowflakeEmulator;
+import io.etlstream.emulator.SqlException;
 import io.etlstream.home.EtlHome;
 import io.etlstream.metrics.EventSink;
 import io.etlstream.sink.FlushLimiter;
 import io.etlstream.sink.snowflake.SnowpipeTuning;
+import io.etlstream.source.pg.ChangeSink;
+import io.etlstream.source.pg.pgoutput.PgOutputMessage.RelationColumn;
 import io.etlstream.vault.Vault;
+import io.etlstream.vault.VaultPublicKey;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -73,6 +84,55 @@ class SnowflakeSinksTest {
             PipelineFailure f = catchThrowableOfType(() -> sinks.sink(P1), PipelineFailure.class);
             assertThat(f.permanent()).isFalse();
             assertThat(f.getMessage()).contains("stopping");
+        }
+    }
+
+    @Test
+    void theCatalogPipelineModeReachesTheSink() throws Exception {
+        char[] pw = "a master password".toCharArray();
+        try (Vault v = Vault.open(dir.resolve("vault.p12"))) {
+            v.init(pw);
+            VaultPublicKey pub = v.generateKey("loader", 2048);
+            try (SnowflakeEmulator emu = SnowflakeEmulator.start(EmulatorConfig.inMemory().withUser("U", pub.key()))) {
+                emu.sql("CREATE DATABASE IF NOT EXISTS DB");
+                emu.sql("CREATE SCHEMA IF NOT EXISTS DB.SC");
+                try (Catalog c = Catalog.open(new EtlHome(dir.resolve("home")))) {
+                    Source s = c.sources().add(Source.draft("pg", "127.0.0.1", 5432, "db", "postgres"));
+                    Destination d = c.destinations().add(Destination.draft("sf", null, emu.url().toString(), "U",
+                            "ACCOUNTADMIN", "DB", "SC", "loader"));
+                    c.pipelines().add(Pipeline.draft("ph", s.id(), d.id()).withMode(PipelineMode.HISTORY));
+                    c.pipelines().add(Pipeline.draft("pm", s.id(), d.id()).withMode(PipelineMode.MIRROR));
+                    try (SnowflakeSinks sinks = new SnowflakeSinks(() -> c, v, () -> null, new FlushLimiter(1),
+                            SnowpipeTuning.DEFAULT)) {
+                        openTable(sinks, "ph", "hist_t");
+                        openTable(sinks, "pm", "mirr_t");
+                    }
+                }
+                assertThat(emu.sql("SELECT COUNT(*) FROM HIST_T_HISTORY", "DB", "SC").rows().get(0).get(0))
+                        .isEqualTo("0");
+                assertThatThrownBy(() -> emu.sql("SELECT COUNT(*) FROM HIST_T", "DB", "SC"))
+                        .isInstanceOf(SqlException.class).hasMessageContaining("does not exist or not authorized");
+                assertThat(emu.sql("SELECT COUNT(*) FROM MIRR_T", "DB", "SC").rows().get(0).get(0)).isEqualTo("0");
+            }
+        } finally {
+            java.util.Arrays.fill(pw, '\0');
+        }
+    }
+
+    private static void openTable(SnowflakeSinks sinks, String pipeline, String table) throws Exception {
+        PipelineDefinition def = new PipelineDefinition(pipeline, "pg", "sf",
+                List.of(new TableRef("public", table)), PipelineSettings.DEFAULTS, true);
+        try (ChangeSink sink = sinks.sink(def)) {
+            sink.open(new ChangeSink.Durability() {
+                @Override
+                public void durable(long endLsn) {}
+
+                @Override
+                public void snapshotDurable(TableId t) {}
+            });
+            TableSchema schema = new TableSchema(new TableId("public", table), table.hashCode(), 'd',
+                    List.of(new RelationColumn(true, "id", 23, -1), new RelationColumn(false, "v", 25, -1)), 1);
+            sink.accept(new SchemaChange(schema.table(), null, schema, List.of(), List.of(), List.of(), false));
         }
     }
 }

@@ -40,7 +40,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One pipeline's writer into Snowflake: a Snowpipe Streaming channel per source table into its {@code T_HISTORY}
- * table, and a periodic MERGE from history into the mirror {@code T}.
+ * table, and in mirror mode a periodic MERGE from history into the mirror {@code T} (history mode keeps only history).
  *
  * <p>Exactly once: each insert carries an offset token (commit LSN, {@code :seq} for part of a transaction). On
  * open, each channel's committed token is read and every change at or below it is skipped, so a replay from
@@ -121,8 +121,10 @@ public final class SnowflakeSink implements ChangeSink {
         });
         long poll = options.commitPollInterval().toMillis();
         scheduler.scheduleWithFixedDelay(this::pollCommittedSafely, poll, poll, TimeUnit.MILLISECONDS);
-        long merge = options.mergeInterval().toMillis();
-        scheduler.scheduleWithFixedDelay(this::mergeSafely, merge, merge, TimeUnit.MILLISECONDS);
+        if (options.mirrors()) {
+            long merge = options.mergeInterval().toMillis();
+            scheduler.scheduleWithFixedDelay(this::mergeSafely, merge, merge, TimeUnit.MILLISECONDS);
+        }
     }
 
     @Override
@@ -180,11 +182,13 @@ public final class SnowflakeSink implements ChangeSink {
         DestinationTables names = DestinationTables.of(schema.table(), sql.database(), sql.schema());
         TableLayout wanted = TableLayout.initial(schema);
         runSql(SnowflakeSql.createHistory(names, wanted));
-        runSql(SnowflakeSql.createMirror(names, wanted));
+        if (options.mirrors()) {
+            runSql(SnowflakeSql.createMirror(names, wanted));
+        }
         TableLayout existing = describe(names, schema);
         TableSink t = new TableSink(names, existing);
         tables.put(schema.table(), t);
-        if (wanted.keys().isEmpty()) {
+        if (options.mirrors() && wanted.keys().isEmpty()) {
             events.event(Level.WARN, schema.table(), "Table " + schema.table() + " has no primary key (replica"
                     + " identity): its changes land in " + names.history().sql() + " but the mirror "
                     + names.mirror().sql() + " is not maintained. Add a primary key to mirror it.");
@@ -244,13 +248,18 @@ public final class SnowflakeSink implements ChangeSink {
         }
         for (DestColumn c : e.added()) {
             runSql(SnowflakeSql.addColumn(t.names.qualifiedHistory(), c));
-            runSql(SnowflakeSql.addColumn(t.names.qualifiedMirror(), c));
+            if (options.mirrors()) {
+                runSql(SnowflakeSql.addColumn(t.names.qualifiedMirror(), c));
+            }
             events.event(Level.INFO, id, "Column " + c.sourceName() + " added at the source: added to "
-                    + t.names.history().sql() + " and " + t.names.mirror().sql() + " as " + c.type().ddl());
+                    + t.names.history().sql() + (options.mirrors() ? " and " + t.names.mirror().sql() : "")
+                    + " as " + c.type().ddl());
         }
         for (DestColumn c : e.widened()) {
             runSql(SnowflakeSql.widenColumn(t.names.qualifiedHistory(), c));
-            runSql(SnowflakeSql.widenColumn(t.names.qualifiedMirror(), c));
+            if (options.mirrors()) {
+                runSql(SnowflakeSql.widenColumn(t.names.qualifiedMirror(), c));
+            }
             events.event(Level.INFO, id, "Column " + c.sourceName() + " widened at the source: now " + c.type().ddl());
         }
         for (DestColumn c : e.dropped()) {
@@ -424,9 +433,10 @@ public final class SnowflakeSink implements ChangeSink {
             row.put(SnowflakeSql.SEQ, te.seq());
             row.put(SnowflakeSql.SYNCED_AT, clock.instant().atOffset(ZoneOffset.UTC));
             insert(t, List.of(row), OffsetToken.partial(te.commitLsn(), te.seq()));
-            t.truncatePending = true;
+            t.truncatePending = options.mirrors();
             events.event(Level.INFO, id, "TRUNCATE of " + id + " at " + OffsetToken.partial(te.commitLsn(), te.seq())
-                    + ": marked in " + t.names.history().sql() + "; the mirror is emptied at the next merge.");
+                    + ": marked in " + t.names.history().sql()
+                    + (options.mirrors() ? "; the mirror is emptied at the next merge." : "."));
         }
     }
 
@@ -570,9 +580,13 @@ public final class SnowflakeSink implements ChangeSink {
 
     /**
      * Folds committed history into the mirrors of the tables that changed since the last merge ({@code all}: every
-     * table). Runs on the merge thread every interval; tests and the "flush" command call it directly.
+     * table). Runs on the merge thread every interval; tests and the "flush" command call it directly. Does nothing
+     * in history mode, where there is no mirror.
      */
     public void mergeNow(boolean all) {
+        if (!options.mirrors()) {
+            return;
+        }
         for (TableSink t : tables.values()) {
             if (t.stopped || t.layout.keys().isEmpty() || (!all && !t.dirty && !t.truncatePending)) {
                 continue;

@@ -404,4 +404,61 @@ class SnowflakeSinkEmulatorTest {
         await("delete merged", () -> count("SELECT COUNT(*) FROM INTERVAL_T") == 1);
         s.close();
     }
+
+    @Test
+    void historyModeLandsEveryChangeIncludingTruncateAndNeverCreatesOrMergesAMirror() throws Exception {
+        TableSchema orders = schema("h_orders", 1, ORDERS.columns().toArray(RelationColumn[]::new));
+        TableSchema items = schema("h_items", 1, col(true, "id", 23, -1), col(false, "v", 25, -1));
+        TreeMap<Long, String> model = new TreeMap<>();
+        List<Txn> all = new ArrayList<>(script(orders, items, 0, 10, model));
+        long tLsn = 0x2_0000_0000L;
+        all.add(new Txn(tLsn, tLsn + 40, List.of(e -> e.truncate(orders.table()))));
+        SnowflakeDestination d = destination();
+        RecordingDurability dur = new RecordingDurability();
+        SnowflakeSink s = d.openSink("ph", io.etlstream.sink.SinkOptions.DEFAULT
+                .withMode(io.etlstream.catalog.PipelineMode.HISTORY)
+                .withMergeInterval(Duration.ofMillis(100)), recorder);
+        s.open(dur);
+        SinkFixture.replay(s, alloc, List.of(initial(orders), initial(items)), all, 0);
+        long last = all.get(all.size() - 1).endLsn();
+        await("durable " + last, () -> dur.durable.get() == last);
+        s.mergeNow(true);
+        Thread.sleep(300); // several merge intervals: a scheduled merge would have created nothing, but must not fail
+
+        long changes = 10 * 5 + 9 * 2;
+        assertThat(count("SELECT COUNT(*) FROM H_ORDERS_HISTORY")).isEqualTo(changes + 1);
+        assertThat(count("SELECT COUNT(*) FROM H_ORDERS_HISTORY WHERE _ETL_OP = 'T'")).isEqualTo(1);
+        assertThat(count("SELECT COUNT(*) FROM H_ITEMS_HISTORY")).isEqualTo(5);
+        for (String mirror : List.of("H_ORDERS", "H_ITEMS")) {
+            assertThatThrownBy(() -> q("SELECT COUNT(*) FROM " + mirror))
+                    .isInstanceOf(io.etlstream.emulator.SqlException.class)
+                    .hasMessageContaining("does not exist or not authorized");
+        }
+        assertThat(events).noneMatch(e -> e.contains("Merging"));
+        s.close();
+    }
+
+    @Test
+    void mirrorModeCreatesAndMergesTheMirror() throws Exception {
+        TableSchema items = schema("m_items", 1, col(true, "id", 23, -1), col(false, "v", 25, -1));
+        List<Txn> all = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            long lsn = 0x3_0000_0000L + i * 1000L;
+            List<Object[]> rows = List.<Object[]>of(row('I', TupleData.ofText(Integer.toString(i), "v" + i)));
+            all.add(new Txn(lsn, lsn + 40, List.of(e -> e.rows(items, true, rows))));
+        }
+        SnowflakeDestination d = destination();
+        RecordingDurability dur = new RecordingDurability();
+        SnowflakeSink s = d.openSink("pm", io.etlstream.sink.SinkOptions.DEFAULT
+                .withMode(io.etlstream.catalog.PipelineMode.MIRROR)
+                .withMergeInterval(Duration.ofHours(1)), recorder);
+        s.open(dur);
+        SinkFixture.replay(s, alloc, List.of(initial(items)), all, 0);
+        long last = all.get(all.size() - 1).endLsn();
+        await("durable " + last, () -> dur.durable.get() == last);
+        s.mergeNow(true);
+        assertThat(count("SELECT COUNT(*) FROM M_ITEMS_HISTORY")).isEqualTo(3);
+        assertThat(count("SELECT COUNT(*) FROM M_ITEMS")).isEqualTo(3);
+        s.close();
+    }
 }
