@@ -9,12 +9,9 @@ import io.etlstream.home.EtlHome;
 import io.etlstream.source.pg.RecordingSink;
 import io.etlstream.testkit.pg.PgDatabase;
 import io.etlstream.testkit.pg.PostgresExtension;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -23,7 +20,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -81,7 +77,8 @@ class RunSigtermTest {
             }
         }, "writer");
         Path file = rec.resolve("p1.rec");
-        Child first = Child.run(home, rec);
+        RunChild first = RunChild.start(home, "--recording-sink", rec.toString(), "--stop-timeout", "30s",
+                "--wal-interval", "1s");
         try {
             first.awaitLine("engine running", 60);
             writer.start();
@@ -101,7 +98,8 @@ class RunSigtermTest {
         // starts from the slot's beginning.
         assertThat(shown.toString()).contains("\"phase\" : \"streaming\"").doesNotContain("\"last_committed_lsn\" : \"0/0\"");
 
-        Child second = Child.run(home, rec);
+        RunChild second = RunChild.start(home, "--recording-sink", rec.toString(), "--stop-timeout", "30s",
+                "--wal-interval", "1s");
         try {
             second.awaitLine("engine running", 60);
             await("more rows recorded by the second run", 60, () -> recordedInserts(file).size() > atFirstStop + 100);
@@ -213,57 +211,6 @@ class RunSigtermTest {
                 throw new AssertionError("timed out waiting for " + what);
             }
             Thread.sleep(50);
-        }
-    }
-
-    /** {@code etl-stream run} in its own JVM, with the flags the launcher gives it. */
-    private static final class Child {
-        private final Process process;
-        private final List<String> lines = new CopyOnWriteArrayList<>();
-
-        private Child(Process p) {
-            this.process = p;
-            Thread t = new Thread(() -> {
-                try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(),
-                        StandardCharsets.UTF_8))) {
-                    String line;
-                    while ((line = r.readLine()) != null) {
-                        lines.add(line);
-                    }
-                } catch (IOException ignored) {
-                    // the child is gone
-                }
-            }, "child-out");
-            t.setDaemon(true);
-            t.start();
-        }
-
-        static Child run(Path home, Path rec) throws IOException {
-            List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
-                    .toString(), "-Xmx512m", "-XX:TieredStopAtLevel=1", "--add-opens=java.base/java.nio=ALL-UNNAMED",
-                    "-cp", System.getProperty("java.class.path"), EtlStreamCommand.class.getName(), "--home",
-                    home.toString(), "run", "--recording-sink", rec.toString(), "--stop-timeout", "30s",
-                    "--wal-interval", "1s"));
-            return new Child(new ProcessBuilder(cmd).redirectErrorStream(true).start());
-        }
-
-        void awaitLine(String contains, long seconds) throws InterruptedException {
-            await("child line '" + contains + "'", seconds,
-                    () -> lines.stream().anyMatch(l -> l.contains(contains)) || !process.isAlive());
-            assertThat(lines).as("child output").anyMatch(l -> l.contains(contains));
-        }
-
-        void sigterm(long seconds) throws InterruptedException {
-            process.destroy(); // SIGTERM on Unix
-            assertThat(process.waitFor(seconds, TimeUnit.SECONDS)).as("stopped within " + seconds + " s").isTrue();
-        }
-
-        String stdout() {
-            return String.join("\n", lines);
-        }
-
-        void destroy() {
-            process.destroyForcibly();
         }
     }
 }

@@ -10,18 +10,12 @@ import io.etlstream.home.EtlHome;
 import io.etlstream.testkit.pg.PgDatabase;
 import io.etlstream.testkit.pg.PostgresExtension;
 import io.etlstream.vault.Vault;
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.PublicKey;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -94,7 +88,8 @@ class RunSnowflakeSigtermTest {
                 }
             }, "writer");
 
-            Child first = Child.run(home, pw);
+            RunChild first = RunChild.start(home, "--password-file", pw.toString(), "--stop-timeout", "30s",
+                    "--wal-interval", "1s");
             int atFirstStop;
             try {
                 first.awaitLine("engine running", 60);
@@ -107,7 +102,8 @@ class RunSnowflakeSigtermTest {
             }
             atFirstStop = historyRows(emu);
 
-            Child second = Child.run(home, pw);
+            RunChild second = RunChild.start(home, "--password-file", pw.toString(), "--stop-timeout", "30s",
+                    "--wal-interval", "1s");
             try {
                 second.awaitLine("engine running", 60);
                 await("more rows from the second run", 60, () -> historyRows(emu) > atFirstStop + 100, second);
@@ -158,7 +154,7 @@ class RunSnowflakeSigtermTest {
         }
     }
 
-    private static void await(String what, long seconds, BooleanSupplier condition, Child child)
+    private static void await(String what, long seconds, BooleanSupplier condition, RunChild child)
             throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
         while (!condition.getAsBoolean()) {
@@ -166,58 +162,6 @@ class RunSnowflakeSigtermTest {
                 throw new AssertionError("timed out waiting for " + what + "; child output:\n" + child.stdout());
             }
             Thread.sleep(100);
-        }
-    }
-
-    /** {@code etl-stream run} in its own JVM, unlocking the vault from a password file. */
-    private static final class Child {
-        private final Process process;
-        private final List<String> lines = new CopyOnWriteArrayList<>();
-
-        private Child(Process p) {
-            this.process = p;
-            Thread t = new Thread(() -> {
-                try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(),
-                        StandardCharsets.UTF_8))) {
-                    String line;
-                    while ((line = r.readLine()) != null) {
-                        lines.add(line);
-                    }
-                } catch (IOException ignored) {
-                    // the child is gone
-                }
-            }, "child-out");
-            t.setDaemon(true);
-            t.start();
-        }
-
-        static Child run(Path home, Path passwordFile) throws IOException {
-            List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
-                    .toString(), "-Xmx768m", "-XX:TieredStopAtLevel=1", "--add-opens=java.base/java.nio=ALL-UNNAMED",
-                    "-Dkeystore.pkcs12.macIterationCount=600000",
-                    "-cp", System.getProperty("java.class.path"), EtlStreamCommand.class.getName(), "--home",
-                    home.toString(), "run", "--password-file", passwordFile.toString(), "--stop-timeout", "30s",
-                    "--wal-interval", "1s"));
-            return new Child(new ProcessBuilder(cmd).redirectErrorStream(true).start());
-        }
-
-        void awaitLine(String contains, long seconds) throws InterruptedException {
-            await("child line '" + contains + "'", seconds,
-                    () -> lines.stream().anyMatch(l -> l.contains(contains)) || !process.isAlive(), this);
-            assertThat(lines).as("child output").anyMatch(l -> l.contains(contains));
-        }
-
-        void sigterm(long seconds) throws InterruptedException {
-            process.destroy(); // SIGTERM on Unix
-            assertThat(process.waitFor(seconds, TimeUnit.SECONDS)).as("stopped within " + seconds + " s").isTrue();
-        }
-
-        String stdout() {
-            return String.join("\n", lines);
-        }
-
-        void destroy() {
-            process.destroyForcibly();
         }
     }
 }
