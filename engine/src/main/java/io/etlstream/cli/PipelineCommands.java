@@ -9,7 +9,11 @@ import io.etlstream.pipeline.PipelineDefinition;
 import io.etlstream.pipeline.PipelineSettings;
 import io.etlstream.pipeline.PipelineStatus;
 import io.etlstream.pipeline.TableRef;
+import io.etlstream.batch.TableId;
+import io.etlstream.pipeline.CatalogPipelineStore;
 import io.etlstream.pipeline.control.ControlApi;
+import io.etlstream.pipeline.control.ControlClient;
+import io.etlstream.source.pg.SnapshotLedger;
 import io.etlstream.source.pg.PgConnector;
 import io.etlstream.source.pg.PgPassword;
 import io.etlstream.source.pg.PgSource;
@@ -337,11 +341,112 @@ final class PipelineCommands implements Callable<Integer> {
         }
     }
 
-    @Command(name = "resync", mixinStandardHelpOptions = true, description = "Copy one table again from scratch.")
-    static final class Resync extends TableVerb {
+    @Command(name = "resync", mixinStandardHelpOptions = true,
+            description = {"Copy one table again from scratch (--table schema.t) while the other tables keep"
+                + " streaming, or, without --table, the whole pipeline: its replication slot is dropped and created"
+                + " again and every table is copied (the way back from an invalidated slot).",
+                "A copied table's Snowflake tables are dropped and recreated, so its history starts again with the"
+                + " copy; a table the destination stopped (schema change, value too large) runs again.",
+                "With no engine running, the resync is recorded and happens at the next start; a whole-pipeline"
+                + " resync then drops the slot right away (the source must be reachable)."})
+    static final class Resync implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Mixin
+        JsonOption json;
+
+        @Parameters(index = "0", paramLabel = "NAME")
+        String name;
+
+        @Option(names = "--table", paramLabel = "schema.table",
+                description = "The table to copy again; without it, every table on a new slot.")
+        String table;
+
+        @ArgGroup(exclusive = false)
+        SourceCommand.SecretOptions secrets = new SourceCommand.SecretOptions();
+
         @Override
-        String verb() {
-            return "resync";
+        public Integer call() {
+            EtlHome home = EtlStreamCommand.of(spec).home();
+            TableRef ref = table == null || table.isBlank() ? null : TableRef.parse(table);
+            Map<String, Object> request = ControlApi.commandRequest(name, "resync", ref == null ? null : ref.toString());
+            Optional<ControlClient> client = ControlClient.connect(home);
+            PrintWriter out = spec.commandLine().getOut();
+            PipelineStatus s;
+            if (client.isPresent()) {
+                try (ControlClient c = client.get()) {
+                    s = EngineCalls.pipeline(c.request(request));
+                }
+                if (!json.enabled()) {
+                    out.println(ref != null
+                            ? "pipeline " + s.name() + ": copying " + ref + " again" + (s.state().isRunning()
+                                    ? "; the other tables keep streaming ('etl-stream pipeline show " + s.name()
+                                            + "' shows its phase)"
+                                    : " when it next starts ('etl-stream pipeline start " + s.name() + "')")
+                            : "pipeline " + s.name() + ": resync of every table on a new slot " + (s.state().isRunning()
+                                    ? "started" : "recorded; it happens when the pipeline next starts ('etl-stream"
+                                            + " pipeline start " + s.name() + "')"));
+                }
+            } else {
+                s = ref == null ? offlineWhole(home, request) : offlineTable(home, request, ref);
+            }
+            if (json.enabled()) {
+                StatusPrinter.detail(out, s, true);
+            }
+            out.flush();
+            return 0;
+        }
+
+        private PipelineStatus offlineTable(EtlHome home, Map<String, Object> request, TableRef ref) {
+            PipelineStatus s;
+            try (Catalog catalog = Catalog.open(home)) {
+                s = EngineCalls.pipeline(ControlApi.offline(new CatalogPipelineStore(catalog)).apply(request));
+            }
+            // The engine's record of finished copies: forgetting the table is what makes the next start copy it.
+            SnapshotLedger.inFile(SnapshotLedger.fileFor(home.dir(), name)).forget(new TableId(ref.schema(),
+                    ref.name()));
+            if (!json.enabled()) {
+                spec.commandLine().getOut().println("pipeline " + s.name() + ": resync of " + ref + " recorded (no"
+                        + " engine runs on this home); it is copied again when the pipeline next runs");
+            }
+            return s;
+        }
+
+        private PipelineStatus offlineWhole(EtlHome home, Map<String, Object> request) {
+            PgSourceConfig config;
+            String sourceName;
+            try (Catalog catalog = Catalog.open(home)) {
+                Pipeline p = catalog.pipelines().require(name);
+                Source src = catalog.sources().find(p.sourceId()).orElseThrow(() -> new UserFacingException(
+                        "pipeline " + name + " has no source in the catalog; recreate the pipeline"));
+                config = PgSourceConfig.of(src);
+                sourceName = src.name();
+            }
+            ReplicationNames names = ReplicationNames.forPipeline(name);
+            PipelineStatus s;
+            try (PgPassword pw = SourceCommand.passwordFor(spec, config, sourceName, secrets, SecretInput.system())) {
+                PgConnector connector = new PgConnector(config, pw);
+                try {
+                    // Reach the source before recording anything, so a failed resync changes nothing.
+                    new SlotManager(connector, names).slot();
+                } catch (RuntimeException e) {
+                    throw new UserFacingException("cannot reach source " + sourceName + " to drop pipeline " + name
+                            + "'s slot " + names.slot() + ": " + e.getMessage() + ". Nothing was changed. Fix the"
+                            + " connection (etl-stream source test " + sourceName + ") or start the engine"
+                            + " ('etl-stream run') and resync through it.", e);
+                }
+                try (Catalog catalog = Catalog.open(home)) {
+                    s = EngineCalls.pipeline(ControlApi.offline(new CatalogPipelineStore(catalog)).apply(request));
+                }
+                String dropped = PgSource.removePipeline(connector, name);
+                SnapshotLedger.inFile(SnapshotLedger.fileFor(home.dir(), name)).clear();
+                if (!json.enabled()) {
+                    spec.commandLine().getOut().println("pipeline " + s.name() + ": " + dropped + "; every table is"
+                            + " copied again on a new slot when the pipeline next runs");
+                }
+            }
+            return s;
         }
     }
 

@@ -53,6 +53,9 @@ public final class PgSourceRuntime implements PipelineRuntime {
         private final RunPlan plan;
         private final RunnerListener listener;
         private final CountDownLatch stop = new CountDownLatch(1);
+        /** Resyncs asked for while the runner runs; the supervising thread hands them to the source. */
+        private final java.util.concurrent.ConcurrentLinkedQueue<TableRef> resyncs =
+                new java.util.concurrent.ConcurrentLinkedQueue<>();
         private Thread thread;
 
         Runner(RunPlan plan, RunnerListener listener) {
@@ -72,19 +75,36 @@ public final class PgSourceRuntime implements PipelineRuntime {
             stop.countDown();
         }
 
+        /** Live: the source copies the table again while the other tables keep streaming; no restart. */
+        @Override
+        public boolean resyncTable(TableRef table) {
+            if (!plan.tables().contains(table)) {
+                return false;
+            }
+            resyncs.add(table);
+            return true;
+        }
+
         private void supervise() {
             PipelineDefinition def = plan.definition();
             ChangeSink sink = null;
             PgSource source = null;
             SnapshotLedger ledger = null;
             Throwable failure = null;
+            java.util.Set<TableRef> resyncing = new java.util.HashSet<>();
             try {
                 ledger = parts.ledger(def);
-                for (TableRef t : plan.resyncTables()) {
-                    // The user asked for a new copy; the ledger can only forget every table, so all are copied again.
-                    if (ledger.completed().contains(new TableId(t.schema(), t.name()))) {
-                        ledger.clear();
-                        break;
+                PgConnector connector = parts.connector(def);
+                if (!plan.tables().isEmpty() && plan.resyncTables().containsAll(plan.tables())) {
+                    // The whole pipeline: a new slot (the way out of an invalidated or lost one), every table copied
+                    // again on its snapshot; the sink resets each table's destination before its copy.
+                    String dropped = PgSource.removePipeline(connector, def.name());
+                    LOG.info("pipeline {}: resync of the whole pipeline: {}", def.name(), dropped);
+                    ledger.clear();
+                } else {
+                    // Forgotten before anything else: a crash from here on still copies these tables again.
+                    for (TableRef t : plan.resyncTables()) {
+                        ledger.forget(new TableId(t.schema(), t.name()));
                     }
                 }
                 List<TableId> tables = new ArrayList<>();
@@ -92,11 +112,21 @@ public final class PgSourceRuntime implements PipelineRuntime {
                     tables.add(new TableId(t.schema(), t.name()));
                 }
                 sink = parts.sink(def);
-                source = new PgSource(parts.connector(def), def.name(), tables, sink, ledger, options);
+                source = new PgSource(connector, def.name(), tables, sink, ledger, options);
                 source.start();
                 boolean streaming = false;
                 java.util.Set<TableRef> reported = new java.util.HashSet<>();
+                java.util.Set<TableRef> stopped = new java.util.HashSet<>();
                 while (!stop.await(pollInterval.toMillis(), TimeUnit.MILLISECONDS)) {
+                    for (TableRef t; (t = resyncs.poll()) != null; ) {
+                        TableId id = new TableId(t.schema(), t.name());
+                        ledger.forget(id);
+                        reported.add(t); // the table is watched again below until its new copy is durable
+                        resyncing.add(t);
+                        stopped.remove(t);
+                        listener.tableProgress(t, TablePhase.SNAPSHOTTING, 0, 0);
+                        source.resyncTable(id);
+                    }
                     PgSource.Status s = source.status();
                     Optional<Throwable> f = source.failure();
                     if (f.isPresent() || s.state() == SourceState.FAILED) {
@@ -108,10 +138,22 @@ public final class PgSourceRuntime implements PipelineRuntime {
                         streaming = true;
                         listener.streaming();
                     }
-                    for (TableId t : ledger.completed()) {
+                    java.util.Set<TableId> completed = ledger.completed();
+                    for (TableId t : completed) {
                         TableRef ref = new TableRef(t.schema(), t.name());
-                        if (plan.snapshotTables().contains(ref) && reported.add(ref)) {
+                        if (resyncing.contains(ref)) {
+                            if (!source.copying().contains(t)) {
+                                resyncing.remove(ref);
+                                listener.tableProgress(ref, TablePhase.STREAMING, 0, 0);
+                            }
+                        } else if (plan.snapshotTables().contains(ref) && reported.add(ref)) {
                             listener.tableProgress(ref, TablePhase.STREAMING, 0, 0);
+                        }
+                    }
+                    for (TableId t : sink.stoppedTables()) {
+                        TableRef ref = new TableRef(t.schema(), t.name());
+                        if (stopped.add(ref)) {
+                            listener.tableProgress(ref, TablePhase.ERRORED, 0, 0);
                         }
                     }
                     long lag = s.receivedLsn() > 0 ? Math.max(0, s.receivedLsn() - s.durableLsn()) : -1;

@@ -258,7 +258,24 @@ final class PipelineActor {
             TableStatus t = requireTable(r.table());
             tables.put(r.table(), new TableStatus(t.table(), TablePhase.PENDING_SNAPSHOT, 0, 0));
             resyncRequested.add(r.table());
-            events.publish(event(EngineEvent.Kind.INFO, EngineEvent.Severity.INFO, "resync of " + r.table() + " requested"));
+            // A runner that can copy one table while the others stream does it live; otherwise restart.
+            boolean live = runner != null && state.isRunning() && runner.resyncTable(r.table());
+            events.publish(event(EngineEvent.Kind.INFO, EngineEvent.Severity.INFO, "resync of " + r.table()
+                    + " requested" + (live ? "; the other tables keep streaming" : "")));
+            if (live) {
+                persist();
+                done(reply);
+            } else {
+                restartIfRunning(reply);
+            }
+        } else if (command instanceof PipelineCommand.ResyncPipeline) {
+            for (TableStatus t : List.copyOf(tables.values())) {
+                tables.put(t.table(), new TableStatus(t.table(), TablePhase.PENDING_SNAPSHOT, 0, 0));
+                resyncRequested.add(t.table());
+            }
+            events.publish(event(EngineEvent.Kind.INFO, EngineEvent.Severity.INFO, "resync of the whole pipeline"
+                    + " requested: a new replication slot, every table copied again"
+                    + (state.isRunning() ? "" : " when it next starts")));
             restartIfRunning(reply);
         } else if (command instanceof PipelineCommand.AddTable a) {
             if (tables.containsKey(a.table())) {

@@ -42,6 +42,17 @@ public sealed interface PipelineCommand {
         }
     }
 
+    /**
+     * Copy every table again from scratch on a new replication slot (drops the old one): the way back from an
+     * invalidated slot. Restarts a running pipeline; a stopped one does it at its next start.
+     */
+    record ResyncPipeline() implements PipelineCommand {
+        @Override
+        public String verb() {
+            return "resync";
+        }
+    }
+
     record AddTable(TableRef table) implements PipelineCommand {
         @Override
         public String verb() {

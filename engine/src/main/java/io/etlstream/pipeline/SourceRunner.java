@@ -16,4 +16,13 @@ public interface SourceRunner {
      * calling it twice is harmless.
      */
     void requestStop();
+
+    /**
+     * Asks the running runner to copy {@code table} again from scratch while the other tables keep streaming.
+     * Returns false when this runner cannot do that live (the pipeline then restarts with the table to resync);
+     * non-blocking like the other methods. Progress comes back as {@link RunnerListener#tableProgress}.
+     */
+    default boolean resyncTable(TableRef table) {
+        return false;
+    }
 }

@@ -94,7 +94,9 @@ public final class ControlApi {
             case "pause" -> new PipelineCommand.Pause("asked by the user");
             case "resume" -> new PipelineCommand.Resume();
             case "delete" -> new PipelineCommand.Delete();
-            case "resync" -> new PipelineCommand.ResyncTable(requireTable(verb, table));
+            // without a table: the whole pipeline (new slot, every table copied again)
+            case "resync" -> table == null || table.isBlank() ? new PipelineCommand.ResyncPipeline()
+                    : new PipelineCommand.ResyncTable(TableRef.parse(table));
             case "add-table" -> new PipelineCommand.AddTable(requireTable(verb, table));
             case "remove-table" -> new PipelineCommand.RemoveTable(requireTable(verb, table));
             default -> throw new UserFacingException("unknown pipeline command '" + verb + "'");
@@ -220,6 +222,8 @@ public final class ControlApi {
             if (!found) {
                 throw new UserFacingException("pipeline " + name + " has no table " + rs.table());
             }
+        } else if (c instanceof PipelineCommand.ResyncPipeline) {
+            tables.replaceAll(t -> new TableStatus(t.table(), TablePhase.PENDING_SNAPSHOT, 0, 0));
         } else if (c instanceof PipelineCommand.AddTable a) {
             List<TableRef> refs = new ArrayList<>(d.tables());
             refs.add(a.table());

@@ -64,6 +64,12 @@ public final class SnowflakeSink implements ChangeSink {
     private final Clock clock;
 
     private final Map<TableId, TableSink> tables = new ConcurrentHashMap<>();
+    /**
+     * Per table being copied (or copied) in this run: the position just below the copy's snapshot. Stream changes at
+     * or below it are in the copy and are skipped; the copy's rows carry it as their offset token, so after a restart
+     * the channel itself still says so.
+     */
+    private final Map<TableId, OffsetToken> copyFloors = new ConcurrentHashMap<>();
     private final Object lock = new Object();
     private final ArrayDeque<Checkpoint> checkpoints = new ArrayDeque<>();
     private long durableReported;
@@ -164,7 +170,48 @@ public final class SnowflakeSink implements ChangeSink {
         Durability d = durability;
         if (d != null && (t == null || !t.stopped)) {
             d.snapshotDurable(table);
+            if (copyFloors.containsKey(table)) {
+                events.event(Level.INFO, table, "Copy of " + table + " is committed in Snowflake"
+                        + (t == null ? " (the table was empty)" : " (" + t.names.history().sql() + ")")
+                        + "; it follows the stream.");
+            }
         }
+    }
+
+    /**
+     * Resets the table's destination for a new copy: its channel is closed, its history (and mirror) table dropped, so
+     * the copy recreates them from the source's current columns (this is also how a table stopped for a schema
+     * change or a value it could not take runs again). Stream changes committed before {@code snapshotLsn} are in
+     * the copy and are skipped from now on; the copy's rows carry the offset token just below {@code snapshotLsn},
+     * so the channel keeps saying so after a restart. The table's old channel no longer holds back durability: its
+     * rows are replaced, and until the copy is durable the source's ledger brings the copy back after a crash.
+     */
+    @Override
+    public void tableCopyStarting(TableId table, long snapshotLsn) {
+        TableSink old = tables.remove(table);
+        boolean wasStopped = old != null && old.stopped;
+        if (old != null) {
+            synchronized (lock) {
+                old.stopped = true;
+                old.sent = null;
+            }
+            closeChannel(old);
+        }
+        DestinationTables names = DestinationTables.of(table, sql.database(), sql.schema());
+        runSql(SnowflakeSql.dropTable(names.qualifiedHistory()));
+        if (options.mirrors()) {
+            runSql(SnowflakeSql.dropTable(names.qualifiedMirror()));
+        }
+        if (snapshotLsn != 0) {
+            copyFloors.put(table, OffsetToken.complete(snapshotLsn - 1));
+        } else {
+            copyFloors.remove(table);
+        }
+        String recreated = names.history().sql() + (options.mirrors() ? " and " + names.mirror().sql() : "");
+        events.event(Level.INFO, table, (wasStopped ? "Resync of stopped table " + table + ": it runs again. " : "")
+                + "Copying " + table + " as of " + OffsetToken.formatLsn(snapshotLsn) + " into new " + recreated
+                + "; its changes from that position on follow the copy.");
+        log.info("{}: destination reset for a copy as of {}", table, OffsetToken.formatLsn(snapshotLsn));
     }
 
     // ---- schema ------------------------------------------------------------------------------------------------
@@ -302,7 +349,7 @@ public final class SnowflakeSink implements ChangeSink {
                     e);
         }
         OffsetToken c = OffsetToken.parse(t.channel.getLatestCommittedOffsetToken());
-        t.committedAtOpen = c;
+        t.committedAtOpen = max(c, copyFloors.get(t.names.source()));
         synchronized (lock) {
             t.committed = c;
             if (t.sent == null || (c != null && c.compareTo(t.sent) > 0)) {
@@ -378,13 +425,17 @@ public final class SnowflakeSink implements ChangeSink {
             // Snapshot rows all carry the consistent point and a row number as seq, which is no position: they keep
             // the channel's token; snapshotCompleted() closes the channel as the commit barrier instead.
             synchronized (lock) {
-                token = t.sent;
+                token = max(t.sent, copyFloors.get(b.table()));
             }
         } else {
             token = b.endsTransaction() ? OffsetToken.complete(b.lastCommitLsn())
                     : OffsetToken.partial(rows.lastLsn(), rows.lastSeq());
         }
         insert(t, rows.rows(), token);
+    }
+
+    private static OffsetToken max(OffsetToken a, OffsetToken b) {
+        return a == null ? b : b == null || a.compareTo(b) >= 0 ? a : b;
     }
 
     private static boolean sameColumns(TableLayout layout, TableSchema schema) {
@@ -632,6 +683,7 @@ public final class SnowflakeSink implements ChangeSink {
     // ---- lifecycle ---------------------------------------------------------------------------------------------
 
     /** Tables stopped because of a value or schema change the destination cannot take. */
+    @Override
     public List<TableId> stoppedTables() {
         return tables.entrySet().stream().filter(e -> e.getValue().stopped).map(Map.Entry::getKey).toList();
     }

@@ -64,6 +64,11 @@ public final class SnowflakeSql {
         return cols;
     }
 
+    /** Drops one table if it exists (a resync recreates it). */
+    public static String dropTable(String qualifiedTable) {
+        return "DROP TABLE IF EXISTS " + qualifiedTable;
+    }
+
     /** Adds a column to one table (call for history and mirror). */
     public static String addColumn(String qualifiedTable, DestColumn c) {
         return "ALTER TABLE " + qualifiedTable + " ADD COLUMN " + c.name().sql() + " " + c.type().ddl();

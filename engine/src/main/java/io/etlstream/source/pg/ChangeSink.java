@@ -7,8 +7,10 @@ import io.etlstream.batch.TableId;
  * Where a {@link PgSource} delivers changes: the pipeline's destination (Snowflake later), or a test sink.
  *
  * <p>Contract: {@link #accept} is called on one thread, in commit order (snapshot batches of a table come before the
- * stream's changes of it, except for a table added later, whose backfill runs while the stream continues; such
- * rows arrive again with later LSNs, so a destination applies rows by key). The sink owns every
+ * stream's changes of it, except for a table added or resynced later, whose backfill runs while the stream
+ * continues: its snapshot rows and its stream changes then interleave, and the stream changes committed after the
+ * copy's snapshot carry later LSNs, so a destination applies rows by key and position). Every copy of a table is
+ * announced by {@link #tableCopyStarting} before any of its rows. The sink owns every
  * {@link io.etlstream.batch.ChangeBatch} it receives and closes it. {@code accept} may block: the source's bounded
  * queue then fills and reading slows down, while the source keeps the replication connection alive. The sink
  * reports durability through the {@link Durability} callback, from any thread, whenever it likes.
@@ -20,6 +22,21 @@ public interface ChangeSink extends AutoCloseable {
 
     /** One event in commit order. */
     void accept(ChangeEvent event) throws Exception;
+
+    /**
+     * A new copy of {@code table} as of the snapshot at {@code snapshotLsn} starts: whatever the destination holds for
+     * the table is to be discarded, and the table's stream changes committed before {@code snapshotLsn} (commit LSN
+     * below it) are already in the copy, so they are not to be applied. Called on the {@link #accept} thread, in
+     * order: events before it belong to the old state of the table, events after it to the new one. The table's
+     * snapshot rows follow, then {@link #snapshotCompleted}. The default does nothing (sinks that only record).
+     */
+    default void tableCopyStarting(TableId table, long snapshotLsn) throws Exception {
+    }
+
+    /** Tables the sink stopped writing (a value or schema change it cannot take); a resync brings them back. */
+    default java.util.List<TableId> stoppedTables() {
+        return java.util.List.of();
+    }
 
     /** Every snapshot row of {@code table} has been passed to {@link #accept}. */
     void snapshotCompleted(TableId table) throws Exception;

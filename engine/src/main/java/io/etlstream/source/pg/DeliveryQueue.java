@@ -17,6 +17,9 @@ final class DeliveryQueue {
     /** All snapshot rows of a table are in the queue before this marker. */
     record SnapshotDone(TableId table) {}
 
+    /** A copy of a table as of {@code snapshotLsn} begins: its rows come after this marker. */
+    record CopyStarting(TableId table, long snapshotLsn) {}
+
     /** Something a producer does while it waits for room. */
     @FunctionalInterface
     interface WhileWaiting {

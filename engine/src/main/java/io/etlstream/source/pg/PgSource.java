@@ -116,7 +116,10 @@ public final class PgSource implements AutoCloseable {
     private final SnapshotLedger ledger;
     private final Options options;
     private final DeliveryQueue queue;
-    private final ConcurrentLinkedQueue<TableId> tablesToAdd = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<CopyRequest> copyRequests = new ConcurrentLinkedQueue<>();
+    /** Tables whose copy runs on a backfill thread while the reader keeps streaming. */
+    private final Set<TableId> backfilling = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final Set<Thread> backfillThreads = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final AtomicLong durable = new AtomicLong();
     private final SchemaRegistry schemas = new SchemaRegistry();
     /** Tables whose copy this process completed (queued), so a reconnect does not copy them again. */
@@ -177,9 +180,31 @@ public final class PgSource implements AutoCloseable {
         reader.start();
     }
 
-    /** Adds a table to a running source: publication first, then a backfill of only that table. */
+    /** A table to copy while streaming: a new one ({@code resync} false) or one copied again from scratch. */
+    private record CopyRequest(TableId table, boolean resync) {}
+
+    /**
+     * Adds a table to a running source: publication first, then a backfill of only that table on its own snapshot
+     * while the other tables keep streaming.
+     */
     public void addTable(TableId table) {
-        tablesToAdd.add(table);
+        copyRequests.add(new CopyRequest(table, false));
+    }
+
+    /**
+     * Copies one table again from scratch while the other tables keep streaming: the ledger forgets it, the sink is
+     * told to reset its destination ({@link ChangeSink#tableCopyStarting}), and the table is copied on a temporary
+     * exported snapshot; its stream changes committed before that snapshot are left to the copy. A crash at any
+     * point copies it again at the next start. Ignored for a table the source does not follow, or one whose copy
+     * is already running (that copy is recent enough).
+     */
+    public void resyncTable(TableId table) {
+        copyRequests.add(new CopyRequest(table, true));
+    }
+
+    /** The tables being copied while the source streams (a resync or an added table). */
+    public Set<TableId> copying() {
+        return Set.copyOf(backfilling);
     }
 
     public Status status() {
@@ -263,6 +288,9 @@ public final class PgSource implements AutoCloseable {
             try (ExportedSnapshot snap = slots.createSlotWithSnapshot()) {
                 LOG.info("source {}: created slot at {}, copying {} table(s)", names.slot(),
                         Lsn.format(snap.consistentPoint()), tables.size());
+                for (TableId t : tables) {
+                    queue.put(new DeliveryQueue.CopyStarting(t, snap.consistentPoint()), null);
+                }
                 copier.copy(new ArrayList<>(tables), snap, queue);
                 copiedThisRun.addAll(tables);
             }
@@ -276,7 +304,7 @@ public final class PgSource implements AutoCloseable {
         Set<TableId> done = ledger.completed();
         List<TableId> pending = new ArrayList<>();
         for (TableId t : tables) {
-            if (!done.contains(t) && !copiedThisRun.contains(t)) {
+            if (!done.contains(t) && !copiedThisRun.contains(t) && !backfilling.contains(t)) {
                 pending.add(t);
             }
         }
@@ -287,13 +315,16 @@ public final class PgSource implements AutoCloseable {
      * Copies tables on a temporary slot's snapshot while the pipeline's slot keeps its position. Rows changed between
      * the pipeline's position and that snapshot are streamed again afterwards; destinations apply by key.
      */
-    private void backfill(SlotManager slots, SnapshotCopier copier, List<TableId> pending) {
+    private void backfill(SlotManager slots, SnapshotCopier copier, List<TableId> pending) throws Exception {
         if (pending.isEmpty()) {
             return;
         }
         moveTo(SourceState.SNAPSHOT);
         try (ExportedSnapshot snap = slots.createBackfillSnapshot()) {
             LOG.info("source {}: backfilling {} on snapshot at {}", names.slot(), pending, Lsn.format(snap.consistentPoint()));
+            for (TableId t : pending) {
+                queue.put(new DeliveryQueue.CopyStarting(t, snap.consistentPoint()), null);
+            }
             copier.copy(pending, snap, queue);
             copiedThisRun.addAll(pending);
         }
@@ -319,10 +350,9 @@ public final class PgSource implements AutoCloseable {
                 boolean heartbeats = options.heartbeatInterval().toNanos() > 0 && version >= 140000;
                 while (running) {
                     applyDurable(s);
-                    TableId added = tablesToAdd.poll();
-                    if (added != null) {
-                        addTableNow(slots, copier, added);
-                        return true; // reopen the stream after the backfill, from the durable position
+                    CopyRequest request = copyRequests.poll();
+                    if (request != null) {
+                        startCopy(slots, copier, request, keepAlive);
                     }
                     ByteBuffer msg = s.next(POLL_NANOS);
                     if (msg == null) {
@@ -389,13 +419,78 @@ public final class PgSource implements AutoCloseable {
         }
     }
 
-    private void addTableNow(SlotManager slots, SnapshotCopier copier, TableId table) {
-        if (tables.contains(table)) {
+    /**
+     * On the reader thread, between two messages of the stream: creates the copy's snapshot and queues the
+     * {@link DeliveryQueue.CopyStarting} marker, so everything the reader queued before belongs to the table's old
+     * state and everything after to the new one (nothing read so far can be newer than the snapshot); then hands the
+     * copy to a backfill thread and returns to the stream.
+     */
+    private void startCopy(SlotManager slots, SnapshotCopier copier, CopyRequest request,
+            DeliveryQueue.WhileWaiting keepAlive) throws Exception {
+        TableId table = request.table();
+        if (backfilling.contains(table)) {
+            LOG.info("source {}: {} is already being copied; that copy includes everything up to now", names.slot(),
+                    table);
             return;
         }
-        slots.ensurePublication(List.of(table));
-        tables.add(table);
-        backfill(slots, copier, List.of(table));
+        if (request.resync()) {
+            if (!tables.contains(table)) {
+                LOG.warn("source {}: cannot resync {}: the pipeline does not follow it", names.slot(), table);
+                return;
+            }
+        } else {
+            if (tables.contains(table)) {
+                return;
+            }
+            slots.ensurePublication(List.of(table));
+            tables.add(table);
+        }
+        ledger.forget(table);
+        copiedThisRun.remove(table);
+        backfilling.add(table);
+        ExportedSnapshot snap = null;
+        try {
+            snap = slots.createBackfillSnapshot();
+            queue.put(new DeliveryQueue.CopyStarting(table, snap.consistentPoint()), keepAlive);
+        } catch (Exception | Error e) {
+            backfilling.remove(table);
+            if (snap != null) {
+                snap.close();
+            }
+            throw e;
+        }
+        LOG.info("source {}: {} {} on snapshot at {} while streaming", names.slot(),
+                request.resync() ? "resyncing" : "adding", table, Lsn.format(snap.consistentPoint()));
+        ExportedSnapshot owned = snap;
+        Thread t = new Thread(() -> copyInBackground(copier, owned, table), "etl-stream-backfill-" + names.slot());
+        t.setDaemon(true);
+        backfillThreads.add(t);
+        t.start();
+    }
+
+    /** A backfill thread: copies one table on its snapshot (closed here), then retries or fails the source. */
+    private void copyInBackground(SnapshotCopier copier, ExportedSnapshot snap, TableId table) {
+        Throwable failed = null;
+        try (snap) {
+            copier.copy(List.of(table), snap, queue);
+            copiedThisRun.add(table);
+        } catch (Throwable e) {
+            failed = e;
+        } finally {
+            backfilling.remove(table);
+            backfillThreads.remove(Thread.currentThread());
+        }
+        if (failed == null || !running) {
+            return;
+        }
+        if (isTransient(failed)) {
+            LOG.warn("source {}: copying {} failed ({}); copying it again", names.slot(), table, message(failed));
+            lastError = message(failed);
+            sleep(options.initialBackoff());
+            copyRequests.add(new CopyRequest(table, true));
+        } else {
+            fail(failed);
+        }
     }
 
     private Connection heartbeat(Connection c) {
@@ -471,6 +566,8 @@ public final class PgSource implements AutoCloseable {
                     sink.accept(e);
                 } else if (item instanceof DeliveryQueue.SnapshotDone d) {
                     sink.snapshotCompleted(d.table());
+                } else if (item instanceof DeliveryQueue.CopyStarting c) {
+                    sink.tableCopyStarting(c.table(), c.snapshotLsn());
                 }
             }
         } catch (InterruptedException e) {
@@ -565,6 +662,9 @@ public final class PgSource implements AutoCloseable {
         running = false;
         queue.stopProducers();
         join(reader, DRAIN_BUDGET.toMillis() + 20_000);
+        for (Thread t : List.copyOf(backfillThreads)) {
+            join(t, 20_000);
+        }
         join(delivery, 60_000);
         queue.close();
         synchronized (this) {

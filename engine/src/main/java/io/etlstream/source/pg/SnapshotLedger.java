@@ -22,8 +22,19 @@ public interface SnapshotLedger {
 
     void markCompleted(TableId table);
 
+    /**
+     * Forget one table: it is copied again from scratch at the next opportunity (a resync). Done before its
+     * destination is reset, so a crash in between still leads to a new copy, never to a half-empty table.
+     */
+    void forget(TableId table);
+
     /** Forget everything (a new slot means every table is copied again). */
     void clear();
+
+    /** Where the headless engine keeps a pipeline's ledger file in its home folder. */
+    static Path fileFor(Path homeDir, String pipeline) {
+        return homeDir.resolve("ledgers").resolve(pipeline + ".ledger");
+    }
 
     /** A ledger kept only in memory (tests, benchmarks). */
     static SnapshotLedger inMemory() {
@@ -37,6 +48,11 @@ public interface SnapshotLedger {
             @Override
             public void markCompleted(TableId table) {
                 done.add(table);
+            }
+
+            @Override
+            public void forget(TableId table) {
+                done.remove(table);
             }
 
             @Override
@@ -71,6 +87,14 @@ public interface SnapshotLedger {
             public synchronized void markCompleted(TableId table) {
                 Set<TableId> all = completed();
                 if (all.add(table)) {
+                    write(all.stream().map(t -> t.schema() + "\t" + t.name()).toList());
+                }
+            }
+
+            @Override
+            public synchronized void forget(TableId table) {
+                Set<TableId> all = completed();
+                if (all.remove(table)) {
                     write(all.stream().map(t -> t.schema() + "\t" + t.name()).toList());
                 }
             }

@@ -1,0 +1,333 @@
+package io.etlstream.sink.snowflake;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.etlstream.batch.TableId;
+import io.etlstream.catalog.Destination;
+import io.etlstream.emulator.EmulatorConfig;
+import io.etlstream.emulator.SnowflakeEmulator;
+import io.etlstream.emulator.SqlResult;
+import io.etlstream.sink.FlushLimiter;
+import io.etlstream.sink.SinkOptions;
+import io.etlstream.source.pg.Lsn;
+import io.etlstream.source.pg.PgConnector;
+import io.etlstream.source.pg.PgPassword;
+import io.etlstream.source.pg.PgSource;
+import io.etlstream.source.pg.PgSourceConfig;
+import io.etlstream.source.pg.SnapshotLedger;
+import io.etlstream.source.pg.SslMode;
+import io.etlstream.testkit.pg.PgDatabase;
+import io.etlstream.testkit.pg.PostgresExtension;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Per-table resync end to end: real PostgreSQL → PgSource → SnowflakeSink → real SDK → emulator. One table is copied
+ * again from scratch while another keeps streaming; a table the sink stopped runs again after its resync.
+ */
+@ExtendWith(PostgresExtension.class)
+class ResyncTableTest {
+
+    static SnowflakeEmulator emu;
+    static KeyPair key;
+
+    @BeforeAll
+    static void start() throws Exception {
+        KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
+        g.initialize(2048);
+        key = g.generateKeyPair();
+        emu = SnowflakeEmulator.start(EmulatorConfig.inMemory().withUser("ETL", key.getPublic()));
+        emu.sql("CREATE DATABASE IF NOT EXISTS DB");
+    }
+
+    @AfterAll
+    static void stop() {
+        emu.close();
+    }
+
+    static final PgSource.Options OPTIONS = PgSource.Options.defaults().withStatusInterval(Duration.ofSeconds(1))
+            .withBackoff(Duration.ofMillis(200), Duration.ofSeconds(2)).withHeartbeatInterval(Duration.ZERO)
+            .withSnapshotConnections(2);
+
+    @Test
+    void oneTableIsCopiedAgainWhileAnotherKeepsStreamingWithoutGapOrDuplicate(PgDatabase db) throws Exception {
+        String schema = "RESYNC_LIVE";
+        emu.sql("CREATE SCHEMA IF NOT EXISTS DB." + schema);
+        db.execute("CREATE TABLE ra (id int PRIMARY KEY, n int NOT NULL, note text)",
+                "CREATE TABLE rb (id int PRIMARY KEY, v text, amount numeric(12,2))",
+                "INSERT INTO ra SELECT g, 0, 'a' || g FROM generate_series(1, 200) g",
+                "INSERT INTO rb SELECT g, 'b' || g, g FROM generate_series(1, 40000) g");
+        TableId ra = new TableId("public", "ra");
+        TableId rb = new TableId("public", "rb");
+        ConcurrentLinkedQueue<String> events = new ConcurrentLinkedQueue<>();
+        SnapshotLedger ledger = SnapshotLedger.inMemory();
+        String pipeline = "resynclive";
+        AtomicInteger txns = new AtomicInteger();
+        AtomicBoolean writing = new AtomicBoolean(true);
+        AtomicReference<Throwable> writerFailure = new AtomicReference<>();
+        long durableAtResync;
+        List<Long> durableDuringCopy = new ArrayList<>();
+        try (PgPassword pw = PgPassword.none();
+                SnowflakeDestination dest = SnowflakeDestination.open(destination(schema), key.getPrivate(),
+                        SnowpipeTuning.DEFAULT, new FlushLimiter(2))) {
+            PgConnector conn = connector(db, pw);
+            SnowflakeSink sink = dest.openSink(pipeline, SinkOptions.DEFAULT.withMergeInterval(Duration.ofHours(1)),
+                    (l, t, m) -> events.add(l + " " + m));
+            try (PgSource source = new PgSource(conn, pipeline, List.of(ra, rb), sink, ledger, OPTIONS)) {
+                source.start();
+                await(() -> ledger.completed().size() == 2 || source.failure().isPresent(), Duration.ofSeconds(120),
+                        source::toString);
+                // Table A gets a transaction every few ms for the whole test; each also changes B.
+                Thread writer = new Thread(() -> {
+                    try (Connection c = db.connect(); Statement st = c.createStatement()) {
+                        for (int i = 1; writing.get(); i++) {
+                            int b = (i * 7919) % 40000 + 1;
+                            st.execute("BEGIN; INSERT INTO ra VALUES (" + (1000 + i) + ", " + i + ", 'w');"
+                                    + " UPDATE ra SET n = n + 1 WHERE id = " + (i % 200 + 1) + ";"
+                                    + " UPDATE rb SET v = 'u" + i + "', amount = amount + 1 WHERE id = " + b + ";"
+                                    + (i % 3 == 0 ? " DELETE FROM rb WHERE id = " + ((b + 17) % 40000 + 1) + ";" : "")
+                                    + " INSERT INTO rb VALUES (" + (100000 + i) + ", 'n" + i + "', " + i + "); COMMIT");
+                            txns.incrementAndGet();
+                            Thread.sleep(5);
+                        }
+                    } catch (Throwable e) {
+                        writerFailure.set(e);
+                    }
+                }, "resync-test-writer");
+                writer.start();
+                await(() -> txns.get() > 100, Duration.ofSeconds(60), () -> "writer: " + txns);
+                awaitCaughtUp(db, source);
+                durableAtResync = source.status().durableLsn();
+
+                // What PgSourceRuntime does for 'resync table': forget, then copy while streaming.
+                ledger.forget(rb);
+                source.resyncTable(rb);
+                long until = System.nanoTime() + Duration.ofSeconds(180).toNanos();
+                while (!ledger.completed().contains(rb)) {
+                    assertThat(source.failure()).isEmpty();
+                    assertThat(System.nanoTime()).as("copy of rb durable in time").isLessThan(until);
+                    durableDuringCopy.add(source.status().durableLsn());
+                    Thread.sleep(100);
+                }
+                assertThat(source.copying()).isEmpty();
+                System.out.printf("[resync] copy of rb (40,000 rows) durable after %d ms; durable LSN advanced %d"
+                        + " times meanwhile; %d writer transactions so far%n", durableDuringCopy.size() * 100L,
+                        durableDuringCopy.stream().distinct().count() - 1, txns.get());
+                int afterCopy = txns.get();
+                await(() -> txns.get() > afterCopy + 100, Duration.ofSeconds(60), () -> "writer: " + txns);
+                writing.set(false);
+                writer.join(10_000);
+                assertThat(writerFailure.get()).isNull();
+                awaitCaughtUp(db, source);
+                sink.mergeNow(true);
+                assertThat(sink.stoppedTables()).isEmpty();
+            }
+            sink.close();
+            PgSource.removePipeline(conn, pipeline);
+        }
+        int n = txns.get();
+
+        // A kept streaming while B was copied: its commits became durable during the copy.
+        assertThat(durableDuringCopy).anyMatch(d -> Long.compareUnsigned(d, durableAtResync) > 0);
+
+        // A: every change exactly once in history, nothing missing, mirror equal to the source.
+        List<String[]> aHistory = rows("SELECT ID, _ETL_OP, _ETL_LSN, _ETL_SEQ FROM RA_HISTORY", schema);
+        Set<Integer> missing = new java.util.TreeSet<>();
+        for (int i = 1; i <= n; i++) {
+            missing.add(1000 + i);
+        }
+        for (int i = 1; i <= 200; i++) {
+            missing.add(i);
+        }
+        aHistory.stream().filter(r -> r[1].equals("I")).forEach(r -> missing.remove(Integer.parseInt(r[0])));
+        assertThat(missing).as("inserts into ra missing from its history (%s transactions)", n).isEmpty();
+        assertThat(aHistory.stream().filter(r -> r[1].equals("I")).count()).isEqualTo(200 + n);
+        assertThat(aHistory.stream().filter(r -> r[1].equals("U")).count()).isEqualTo(n);
+        assertThat(aHistory).hasSize(200 + 2 * n);
+        // (Snapshot rows share the copy's LSN and number rows per copied chunk: they are told apart by key.)
+        List<String[]> aStream = aHistory.stream().filter(r -> !(r[1].equals("I") && Integer.parseInt(r[0]) <= 200))
+                .toList();
+        assertThat(distinctPositions(aStream, 2)).isEqualTo(2L * n);
+        Set<String> insertedIds = new HashSet<>();
+        aHistory.stream().filter(r -> r[1].equals("I")).forEach(r -> insertedIds.add(r[0]));
+        assertThat(insertedIds).hasSize(200 + n);
+        assertThat(joined("SELECT ID, N, NOTE FROM RA ORDER BY ID", schema))
+                .isEqualTo(db.queryColumn("SELECT concat_ws('|', id, n, coalesce(note, 'null')) FROM ra ORDER BY id"));
+
+        // B: the last copy replaced its history: nothing older than the copy's snapshot, the copy's rows once per
+        // key, the stream's later changes once each, and folding the history gives the source table.
+        long copyLsn = lastCopyLsn(events, "public.rb");
+        List<String[]> bHistory = rows("SELECT ID, V, AMOUNT, _ETL_OP, _ETL_LSN, _ETL_SEQ FROM RB_HISTORY", schema);
+        assertThat(bHistory).allSatisfy(r -> assertThat(Long.compareUnsigned(Long.parseUnsignedLong(r[4]), copyLsn))
+                .as("history row at %s is not older than the copy at %s", r[4], Lsn.format(copyLsn))
+                .isGreaterThanOrEqualTo(0));
+        List<String[]> copied = bHistory.stream().filter(r -> Long.parseUnsignedLong(r[4]) == copyLsn).toList();
+        assertThat(copied).allMatch(r -> r[3].equals("I"));
+        assertThat(copied.stream().map(r -> r[0]).distinct().count()).isEqualTo(copied.size());
+        assertThat(copied.size()).isGreaterThan(30000);
+        List<String[]> bStream = bHistory.stream().filter(r -> Long.parseUnsignedLong(r[4]) != copyLsn).toList();
+        assertThat(bStream).as("stream changes of rb after the copy").isNotEmpty();
+        assertThat(distinctPositions(bStream, 4)).isEqualTo(bStream.size());
+        assertThat(fold(bHistory)).isEqualTo(db.queryColumn(
+                "SELECT concat_ws('|', id, coalesce(v, 'null'), amount) FROM rb ORDER BY id"));
+        assertThat(joined("SELECT ID, V, AMOUNT FROM RB ORDER BY ID", schema)).isEqualTo(db.queryColumn(
+                "SELECT concat_ws('|', id, coalesce(v, 'null'), amount) FROM rb ORDER BY id"));
+        assertThat(events).anyMatch(e -> e.contains("Copy of public.rb is committed"));
+    }
+
+    @Test
+    void aTableStoppedForAnIncompatibleSchemaChangeRunsAgainAfterItsResync(PgDatabase db) throws Exception {
+        String schema = "RESYNC_STOPPED";
+        emu.sql("CREATE SCHEMA IF NOT EXISTS DB." + schema);
+        db.execute("CREATE TABLE sa (id int PRIMARY KEY, note text)",
+                "CREATE TABLE sc (id int PRIMARY KEY, v int, note text)",
+                "INSERT INTO sa SELECT g, 'a' || g FROM generate_series(1, 100) g",
+                "INSERT INTO sc SELECT g, g, 'c' || g FROM generate_series(1, 500) g");
+        TableId sa = new TableId("public", "sa");
+        TableId sc = new TableId("public", "sc");
+        ConcurrentLinkedQueue<String> events = new ConcurrentLinkedQueue<>();
+        SnapshotLedger ledger = SnapshotLedger.inMemory();
+        String pipeline = "resyncstopped";
+        try (PgPassword pw = PgPassword.none();
+                SnowflakeDestination dest = SnowflakeDestination.open(destination(schema), key.getPrivate(),
+                        SnowpipeTuning.DEFAULT, new FlushLimiter(2))) {
+            PgConnector conn = connector(db, pw);
+            SnowflakeSink sink = dest.openSink(pipeline, SinkOptions.DEFAULT.withMergeInterval(Duration.ofHours(1)),
+                    (l, t, m) -> events.add(l + " " + m));
+            try (PgSource source = new PgSource(conn, pipeline, List.of(sa, sc), sink, ledger, OPTIONS)) {
+                source.start();
+                await(() -> ledger.completed().size() == 2 || source.failure().isPresent(), Duration.ofSeconds(90),
+                        source::toString);
+                // int -> text is no widening: the sink stops sc; sa goes on.
+                db.execute("ALTER TABLE sc ALTER COLUMN v TYPE text USING 'v' || v",
+                        "UPDATE sc SET note = 'after alter' WHERE id <= 10",
+                        "INSERT INTO sa VALUES (101, 'while sc is stopped')");
+                awaitCaughtUp(db, source);
+                assertThat(sink.stoppedTables()).containsExactly(sc);
+                assertThat(events).anyMatch(e -> e.startsWith("ERROR Stopped table public.sc"));
+
+                ledger.forget(sc);
+                source.resyncTable(sc);
+                await(() -> ledger.completed().contains(sc) || source.failure().isPresent(), Duration.ofSeconds(90),
+                        source::toString);
+                db.execute("INSERT INTO sc VALUES (501, 'v501', 'after resync')", "DELETE FROM sc WHERE id = 2",
+                        "INSERT INTO sa VALUES (102, 'after resync')");
+                awaitCaughtUp(db, source);
+                sink.mergeNow(true);
+                assertThat(sink.stoppedTables()).isEmpty();
+            }
+            sink.close();
+            PgSource.removePipeline(conn, pipeline);
+        }
+        assertThat(events).anyMatch(e -> e.startsWith("INFO Resync of stopped table public.sc: it runs again."));
+        assertThat(emu.sql("DESCRIBE TABLE SC", "DB", schema).rows()).anyMatch(r -> r.get(0).equals("V")
+                && r.get(1).startsWith("VARCHAR"));
+        assertThat(joined("SELECT ID, V, NOTE FROM SC ORDER BY ID", schema)).isEqualTo(db.queryColumn(
+                "SELECT concat_ws('|', id, v, note) FROM sc ORDER BY id"));
+        assertThat(joined("SELECT ID, NOTE FROM SA ORDER BY ID", schema)).isEqualTo(db.queryColumn(
+                "SELECT concat_ws('|', id, note) FROM sa ORDER BY id"));
+        assertThat(rows("SELECT ID FROM SA_HISTORY", schema)).hasSize(102);
+    }
+
+    // ---- helpers -----------------------------------------------------------------------------------------------
+
+    static Destination destination(String schema) {
+        return Destination.draft("emu", null, emu.url().toString(), "ETL", "ACCOUNTADMIN", "DB", schema, "k");
+    }
+
+    static PgConnector connector(PgDatabase db, PgPassword pw) {
+        return new PgConnector(new PgSourceConfig(db.host(), db.port(), db.name(), "postgres", SslMode.DISABLE, null),
+                pw);
+    }
+
+    static void await(BooleanSupplier c, Duration timeout, Supplier<String> what) throws InterruptedException {
+        long end = System.nanoTime() + timeout.toNanos();
+        while (!c.getAsBoolean()) {
+            if (System.nanoTime() > end) {
+                throw new AssertionError("timed out: " + what.get());
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    static void awaitCaughtUp(PgDatabase db, PgSource source) throws InterruptedException {
+        long target = Lsn.parse(db.queryOne("SELECT pg_logical_emit_message(true, 'etl-stream-test', 'caught up')"));
+        await(() -> Long.compareUnsigned(source.status().durableLsn(), target) > 0 || source.failure().isPresent(),
+                Duration.ofSeconds(120), () -> "caught up to " + Lsn.format(target) + ": " + source.status());
+        if (source.failure().isPresent()) {
+            throw new AssertionError("source failed", source.failure().get());
+        }
+    }
+
+    static List<String[]> rows(String sql, String schema) {
+        SqlResult r = emu.sql(sql, "DB", schema);
+        List<String[]> out = new ArrayList<>();
+        for (List<String> row : r.rows()) {
+            out.add(row.stream().map(v -> v == null ? "null" : v).toArray(String[]::new));
+        }
+        return out;
+    }
+
+    static List<String> joined(String sql, String schema) {
+        return rows(sql, schema).stream().map(r -> String.join("|", r)).toList();
+    }
+
+    static long distinctPositions(List<String[]> history, int lsnColumn) {
+        return history.stream().map(r -> r[lsnColumn] + ":" + r[lsnColumn + 1]).distinct().count();
+    }
+
+    /** History folded per key like the mirror: the newest change by (LSN, seq) wins; a delete removes the key. */
+    static List<String> fold(List<String[]> history) {
+        Map<Integer, String[]> newest = new HashMap<>();
+        for (String[] r : history) {
+            newest.merge(Integer.parseInt(r[0]), r, (a, b) -> position(a).compareTo(position(b)) >= 0 ? a : b);
+        }
+        TreeMap<Integer, String> out = new TreeMap<>();
+        newest.forEach((id, r) -> {
+            if (!r[3].equals("D")) {
+                out.put(id, id + "|" + r[1] + "|" + r[2]);
+            }
+        });
+        return new ArrayList<>(out.values());
+    }
+
+    private static java.math.BigInteger position(String[] r) {
+        return new java.math.BigInteger(r[4]).shiftLeft(32).add(java.math.BigInteger.valueOf(Long.parseLong(r[5])));
+    }
+
+    /** The snapshot LSN of the last copy of {@code table} the sink announced. */
+    static long lastCopyLsn(Iterable<String> events, String table) {
+        Pattern p = Pattern.compile("Copying " + Pattern.quote(table) + " as of ([0-9A-F]+/[0-9A-F]+)");
+        long last = -1;
+        for (String e : events) {
+            Matcher m = p.matcher(e);
+            if (m.find()) {
+                last = OffsetToken.parseLsn(m.group(1));
+            }
+        }
+        assertThat(last).as("a copy of %s was announced", table).isNotEqualTo(-1);
+        return last;
+    }
+}
