@@ -92,6 +92,7 @@ public final class PgSourceRuntime implements PipelineRuntime {
             SnapshotLedger ledger = null;
             Throwable failure = null;
             java.util.Set<TableRef> resyncing = new java.util.HashSet<>();
+            java.util.Set<TableRef> stopped = new java.util.HashSet<>();
             try {
                 ledger = parts.ledger(def);
                 PgConnector connector = parts.connector(def);
@@ -116,7 +117,6 @@ public final class PgSourceRuntime implements PipelineRuntime {
                 source.start();
                 boolean streaming = false;
                 java.util.Set<TableRef> reported = new java.util.HashSet<>();
-                java.util.Set<TableRef> stopped = new java.util.HashSet<>();
                 while (!stop.await(pollInterval.toMillis(), TimeUnit.MILLISECONDS)) {
                     for (TableRef t; (t = resyncs.poll()) != null; ) {
                         TableId id = new TableId(t.schema(), t.name());
@@ -189,7 +189,10 @@ public final class PgSourceRuntime implements PipelineRuntime {
             if (ledger != null) {
                 try {
                     for (TableId t : ledger.completed()) {
-                        listener.tableProgress(new TableRef(t.schema(), t.name()), TablePhase.STREAMING, 0, 0);
+                        TableRef ref = new TableRef(t.schema(), t.name());
+                        if (!stopped.contains(ref)) { // a table the sink stopped stays errored until its resync
+                            listener.tableProgress(ref, TablePhase.STREAMING, 0, 0);
+                        }
                     }
                 } catch (RuntimeException e) {
                     LOG.warn("pipeline {}: cannot read the snapshot ledger", def.name(), e);

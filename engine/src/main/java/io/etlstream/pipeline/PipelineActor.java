@@ -433,7 +433,9 @@ final class PipelineActor {
     private void onRunner(Object ev) {
         if (ev instanceof TableProgress p) {
             TableStatus old = tables.get(p.table());
-            if (old != null) {
+            // A runner stopping for a resync reports its tables as they were; the requested copy is still to come.
+            boolean stale = state == PipelineState.STOPPING && resyncRequested.contains(p.table());
+            if (old != null && !stale) {
                 tables.put(p.table(), new TableStatus(p.table(), p.phase(), p.copied(), p.total(), old.rowsStreamed(),
                         old.bytesStreamed()));
                 if (p.phase() == TablePhase.STREAMING) {

@@ -1,0 +1,210 @@
+package io.etlstream.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.etlstream.catalog.Destination;
+import io.etlstream.emulator.EmulatorConfig;
+import io.etlstream.emulator.SnowflakeEmulator;
+import io.etlstream.emulator.SqlResult;
+import io.etlstream.metrics.EngineEvent;
+import io.etlstream.sink.FlushLimiter;
+import io.etlstream.sink.SinkOptions;
+import io.etlstream.sink.snowflake.SnowflakeDestination;
+import io.etlstream.sink.snowflake.SnowflakeSink;
+import io.etlstream.sink.snowflake.SnowpipeTuning;
+import io.etlstream.source.pg.ChangeSink;
+import io.etlstream.source.pg.Lsn;
+import io.etlstream.source.pg.PgConnector;
+import io.etlstream.source.pg.PgPassword;
+import io.etlstream.source.pg.PgSource;
+import io.etlstream.source.pg.PgSourceConfig;
+import io.etlstream.source.pg.SnapshotLedger;
+import io.etlstream.source.pg.SslMode;
+import io.etlstream.testkit.pg.PgDatabase;
+import io.etlstream.testkit.pg.PostgresExtension;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * The resync commands through the pipeline actor and the PostgreSQL runtime, with the real Snowflake sink on the
+ * emulator: a table resync runs live (the runner is not restarted, the other table keeps its place), a table the sink
+ * stopped shows as errored and runs again after its resync, and a whole-pipeline resync creates a new slot and copies
+ * every table again.
+ */
+@ExtendWith(PostgresExtension.class)
+class ResyncCommandTest {
+
+    static final Duration WAIT = Duration.ofSeconds(120);
+    static SnowflakeEmulator emu;
+    static KeyPair key;
+
+    @BeforeAll
+    static void start() throws Exception {
+        KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
+        g.initialize(2048);
+        key = g.generateKeyPair();
+        emu = SnowflakeEmulator.start(EmulatorConfig.inMemory().withUser("ETL", key.getPublic()));
+        emu.sql("CREATE DATABASE IF NOT EXISTS DB");
+        emu.sql("CREATE SCHEMA IF NOT EXISTS DB.CMD");
+    }
+
+    @AfterAll
+    static void stop() {
+        emu.close();
+    }
+
+    @Test
+    void tableResyncRunsLiveAndAStoppedTableRunsAgainThenTheWholePipelineGetsANewSlot(PgDatabase db) throws Exception {
+        db.execute("CREATE TABLE pa (id int PRIMARY KEY, note text)",
+                "CREATE TABLE pb (id int PRIMARY KEY, v int, note text)",
+                "INSERT INTO pa SELECT g, 'a' || g FROM generate_series(1, 300) g",
+                "INSERT INTO pb SELECT g, g, 'b' || g FROM generate_series(1, 2000) g");
+        Destination d = Destination.draft("emu", null, emu.url().toString(), "ETL", "ACCOUNTADMIN", "DB", "CMD", "k");
+        SnapshotLedger ledger = SnapshotLedger.inMemory();
+        AtomicReference<SnowflakeSink> sink = new AtomicReference<>();
+        AtomicInteger opened = new AtomicInteger();
+        ConcurrentLinkedQueue<String> sinkEvents = new ConcurrentLinkedQueue<>();
+        List<EngineEvent> events = new CopyOnWriteArrayList<>();
+        TableRef pa = TableRef.parse("public.pa");
+        TableRef pb = TableRef.parse("public.pb");
+        try (PgPassword pw = PgPassword.none();
+                SnowflakeDestination dest = SnowflakeDestination.open(d, key.getPrivate(), SnowpipeTuning.DEFAULT,
+                        new FlushLimiter(2))) {
+            PgConnector conn = new PgConnector(new PgSourceConfig(db.host(), db.port(), db.name(), "postgres",
+                    SslMode.DISABLE, null), pw);
+            PgSourceRuntime pg = new PgSourceRuntime(new PgSourceRuntime.Parts() {
+                @Override
+                public PgConnector connector(PipelineDefinition p) {
+                    return conn;
+                }
+
+                @Override
+                public ChangeSink sink(PipelineDefinition p) {
+                    SnowflakeSink s = dest.openSink(p.name(), SinkOptions.DEFAULT.withMergeInterval(
+                            Duration.ofHours(1)), (l, t, m) -> sinkEvents.add(l + " " + m));
+                    sink.set(s);
+                    return s;
+                }
+
+                @Override
+                public SnapshotLedger ledger(PipelineDefinition p) {
+                    return ledger;
+                }
+            }, PgSource.Options.defaults().withStatusInterval(Duration.ofSeconds(1))
+                    .withBackoff(Duration.ofMillis(200), Duration.ofSeconds(2)).withHeartbeatInterval(Duration.ZERO)
+                    .withSnapshotConnections(2), Duration.ofMillis(100));
+            PipelineRuntime counting = (plan, listener) -> {
+                opened.incrementAndGet();
+                return pg.open(plan, listener);
+            };
+            InMemoryPipelineStore store = new InMemoryPipelineStore();
+            try (PipelineManager manager = PipelineManager.builder(counting).store(store).events(events::add)
+                    .stopTimeout(Duration.ofSeconds(60)).build()) {
+                manager.create(new PipelineDefinition("cmdresync", "src", "emu", List.of(pa, pb),
+                        PipelineSettings.DEFAULTS, false));
+                send(manager, new PipelineCommand.Start());
+                await(() -> phase(manager, pa) == TablePhase.STREAMING && phase(manager, pb) == TablePhase.STREAMING
+                        && state(manager) == PipelineState.STREAMING, "both tables streaming");
+
+                // pb: a change the sink cannot apply in place stops it; the status says so.
+                db.execute("ALTER TABLE pb ALTER COLUMN v TYPE text USING 'v' || v",
+                        "INSERT INTO pb VALUES (3000, 'v3000', 'after alter')", "INSERT INTO pa VALUES (301, 'x')");
+                await(() -> phase(manager, pb) == TablePhase.ERRORED, "pb errored");
+                assertThat(phase(manager, pa)).isEqualTo(TablePhase.STREAMING);
+
+                PipelineStatus afterCommand = send(manager, new PipelineCommand.ResyncTable(pb));
+                assertThat(afterCommand.state()).isEqualTo(PipelineState.STREAMING);
+                await(() -> phase(manager, pb) == TablePhase.STREAMING && sink.get().stoppedTables().isEmpty()
+                        && ledger.completed().size() == 2, "pb copied again");
+                assertThat(opened.get()).as("a table resync does not restart the runner").isEqualTo(1);
+                assertThat(state(manager)).isEqualTo(PipelineState.STREAMING);
+                db.execute("INSERT INTO pb VALUES (3001, 'v3001', 'after resync')", "DELETE FROM pb WHERE id = 5",
+                        "INSERT INTO pa VALUES (302, 'y')");
+                awaitCaughtUp(db, manager);
+                sink.get().mergeNow(true);
+                assertEqual(db, "SELECT ID, V, NOTE FROM PB ORDER BY ID",
+                        "SELECT concat_ws('|', id, v, note) FROM pb ORDER BY id");
+                assertEqual(db, "SELECT ID, NOTE FROM PA ORDER BY ID",
+                        "SELECT concat_ws('|', id, note) FROM pa ORDER BY id");
+                assertThat(sfRows("SELECT COUNT(*) FROM PA_HISTORY")).containsExactly("302");
+                assertThat(events).extracting(EngineEvent::message)
+                        .contains("resync of public.pb requested; the other tables keep streaming");
+                assertThat(sinkEvents).anyMatch(e -> e.startsWith("INFO Resync of stopped table public.pb"));
+
+                // The whole pipeline: a restart on a new slot, every table copied again.
+                String beforeWhole = db.queryOne("SELECT pg_current_wal_lsn()");
+                send(manager, new PipelineCommand.ResyncPipeline());
+                await(() -> opened.get() == 2 && state(manager) == PipelineState.STREAMING
+                        && ledger.completed().size() == 2, "whole pipeline copied again");
+                db.execute("INSERT INTO pa VALUES (303, 'z')");
+                awaitCaughtUp(db, manager);
+                sink.get().mergeNow(true);
+                assertEqual(db, "SELECT ID, NOTE FROM PA ORDER BY ID",
+                        "SELECT concat_ws('|', id, note) FROM pa ORDER BY id");
+                assertEqual(db, "SELECT ID, V, NOTE FROM PB ORDER BY ID",
+                        "SELECT concat_ws('|', id, v, note) FROM pb ORDER BY id");
+                // history starts again with the new copy: 302 copied rows (one per key) and the one insert after it
+                assertThat(sfRows("SELECT COUNT(*) FROM PA_HISTORY")).containsExactly("303");
+                assertThat(sfRows("SELECT COUNT(*) FROM PA_HISTORY WHERE _ETL_LSN < "
+                        + Long.toUnsignedString(Lsn.parse(beforeWhole)))).containsExactly("0");
+                send(manager, new PipelineCommand.Stop());
+            }
+            PgSource.removePipeline(conn, "cmdresync");
+        }
+    }
+
+    private static PipelineStatus send(PipelineManager m, PipelineCommand c) throws Exception {
+        return m.send("cmdresync", c).get(90, TimeUnit.SECONDS);
+    }
+
+    private static PipelineState state(PipelineManager m) {
+        return m.status("cmdresync").orElseThrow().state();
+    }
+
+    private static TablePhase phase(PipelineManager m, TableRef t) {
+        return m.status("cmdresync").orElseThrow().tables().stream().filter(s -> s.table().equals(t)).findFirst()
+                .orElseThrow().phase();
+    }
+
+    private static void await(BooleanSupplier c, String what) throws InterruptedException {
+        long end = System.nanoTime() + WAIT.toNanos();
+        while (!c.getAsBoolean()) {
+            if (System.nanoTime() > end) {
+                throw new AssertionError("timed out waiting for " + what);
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    private static void awaitCaughtUp(PgDatabase db, PipelineManager m) throws InterruptedException {
+        long target = Lsn.parse(db.queryOne("SELECT pg_logical_emit_message(true, 'etl-stream-test', 'caught up')"));
+        await(() -> Long.compareUnsigned(m.status("cmdresync").orElseThrow().lastCommittedLsn(), target) > 0,
+                "confirmed past " + Lsn.format(target));
+    }
+
+    private static List<String> sfRows(String sql) {
+        SqlResult r = emu.sql(sql, "DB", "CMD");
+        List<String> out = new ArrayList<>();
+        for (List<String> row : r.rows()) {
+            out.add(String.join("|", row.stream().map(v -> v == null ? "null" : v).toList()));
+        }
+        return out;
+    }
+
+    private static void assertEqual(PgDatabase db, String snowflake, String postgres) {
+        assertThat(sfRows(snowflake)).isEqualTo(db.queryColumn(postgres));
+    }
+}
