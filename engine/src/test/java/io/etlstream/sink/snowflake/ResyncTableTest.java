@@ -251,6 +251,151 @@ class ResyncTableTest {
         assertThat(rows("SELECT ID FROM SA_HISTORY", schema)).hasSize(102);
     }
 
+    @Test
+    void aCrashDuringTheCopyCopiesTheTableAgainAtTheNextStartWithoutTouchingTheOthers(PgDatabase db) throws Exception {
+        String schema = "RESYNC_CRASH";
+        emu.sql("CREATE SCHEMA IF NOT EXISTS DB." + schema);
+        db.execute("CREATE TABLE ka (id int PRIMARY KEY, note text)",
+                "CREATE TABLE kb (id int PRIMARY KEY, v text)",
+                "INSERT INTO ka SELECT g, 'a' || g FROM generate_series(1, 100) g",
+                "INSERT INTO kb SELECT g, 'b' || g FROM generate_series(1, 20000) g");
+        TableId ka = new TableId("public", "ka");
+        TableId kb = new TableId("public", "kb");
+        ConcurrentLinkedQueue<String> events = new ConcurrentLinkedQueue<>();
+        SnapshotLedger ledger = SnapshotLedger.inMemory(); // stands for the file that outlives the process
+        String pipeline = "resynccrash";
+        try (PgPassword pw = PgPassword.none()) {
+            PgConnector conn = connector(db, pw);
+            // run 1: copy, stream, then resync kb and "crash" after a few of its copied batches reached Snowflake
+            SnowflakeDestination d1 = SnowflakeDestination.open(destination(schema), key.getPrivate(),
+                    SnowpipeTuning.DEFAULT, new FlushLimiter(2));
+            SnowflakeSink s1 = d1.openSink(pipeline, SinkOptions.DEFAULT.withMergeInterval(Duration.ofHours(1)),
+                    (l, t, m) -> events.add(l + " " + m));
+            CrashAfterCopyBatches crashing = new CrashAfterCopyBatches(s1, kb, 3);
+            try (PgSource source = new PgSource(conn, pipeline, List.of(ka, kb), crashing, ledger, OPTIONS)) {
+                source.start();
+                await(() -> ledger.completed().size() == 2 || source.failure().isPresent(), Duration.ofSeconds(90),
+                        source::toString);
+                db.execute("INSERT INTO ka VALUES (101, 'before resync')", "UPDATE kb SET v = 'old' WHERE id = 1");
+                awaitCaughtUp(db, source);
+                ledger.forget(kb);
+                crashing.arm();
+                source.resyncTable(kb);
+                await(crashing::crashed, Duration.ofSeconds(60), () -> "crash point: " + source.status());
+                db.execute("INSERT INTO ka VALUES (102, 'during the crash')", "UPDATE kb SET v = 'new' WHERE id = 2");
+            }
+            s1.abandon();
+            assertThat(ledger.completed()).as("kb's copy never became durable").containsExactly(ka);
+            db.execute("INSERT INTO ka VALUES (103, 'while down')", "DELETE FROM kb WHERE id = 3");
+
+            // run 2: a new process: kb is reset and copied again, ka resumes where Snowflake has it
+            try (SnowflakeDestination d2 = SnowflakeDestination.open(destination(schema), key.getPrivate(),
+                    SnowpipeTuning.DEFAULT, new FlushLimiter(2))) {
+                SnowflakeSink s2 = d2.openSink(pipeline, SinkOptions.DEFAULT.withMergeInterval(Duration.ofHours(1)),
+                        (l, t, m) -> events.add(l + " " + m));
+                try (PgSource source = new PgSource(conn, pipeline, List.of(ka, kb), s2, ledger, OPTIONS)) {
+                    source.start();
+                    await(() -> ledger.completed().size() == 2 || source.failure().isPresent(),
+                            Duration.ofSeconds(90), source::toString);
+                    db.execute("INSERT INTO kb VALUES (30000, 'after restart')");
+                    awaitCaughtUp(db, source);
+                    s2.mergeNow(true);
+                }
+                s2.close();
+            }
+            try {
+                d1.close();
+            } catch (Exception fenced) {
+                // the first client's channels were taken over by the second
+            }
+            PgSource.removePipeline(conn, pipeline);
+        }
+        assertThat(joined("SELECT ID, NOTE FROM KA ORDER BY ID", schema)).isEqualTo(db.queryColumn(
+                "SELECT concat_ws('|', id, note) FROM ka ORDER BY id"));
+        List<String[]> aHistory = rows("SELECT ID, _ETL_OP FROM KA_HISTORY", schema);
+        assertThat(aHistory).as("ka: 100 copied rows and 3 inserts, each once").hasSize(103);
+        assertThat(aHistory.stream().map(r -> r[0]).distinct().count()).isEqualTo(103);
+        assertThat(joined("SELECT ID, V FROM KB ORDER BY ID", schema)).isEqualTo(db.queryColumn(
+                "SELECT concat_ws('|', id, v) FROM kb ORDER BY id"));
+        long copyLsn = lastCopyLsn(events, "public.kb");
+        List<String[]> bHistory = rows("SELECT ID, V, _ETL_OP, _ETL_LSN FROM KB_HISTORY", schema);
+        assertThat(bHistory).allMatch(r -> Long.compareUnsigned(Long.parseUnsignedLong(r[3]), copyLsn) >= 0);
+        List<String[]> copied = bHistory.stream().filter(r -> Long.parseUnsignedLong(r[3]) == copyLsn).toList();
+        assertThat(copied).as("the second copy, one row per key").hasSize(19999);
+        assertThat(copied.stream().map(r -> r[0]).distinct().count()).isEqualTo(19999);
+        assertThat(bHistory.size() - copied.size()).as("the one insert after the restart").isEqualTo(1);
+    }
+
+    /**
+     * Passes everything to the real sink until {@code batches} copied batches of {@code table} went through after
+     * {@link #arm()}; from then on it swallows every event, as if the process had died there (nothing after that
+     * point reaches Snowflake or becomes durable).
+     */
+    static final class CrashAfterCopyBatches implements io.etlstream.source.pg.ChangeSink {
+        private final SnowflakeSink sink;
+        private final TableId table;
+        private final int batches;
+        private volatile boolean armed;
+        private volatile boolean copying;
+        private volatile int seen;
+        private volatile boolean crashed;
+
+        CrashAfterCopyBatches(SnowflakeSink sink, TableId table, int batches) {
+            this.sink = sink;
+            this.table = table;
+            this.batches = batches;
+        }
+
+        void arm() {
+            armed = true;
+        }
+
+        boolean crashed() {
+            return crashed;
+        }
+
+        @Override
+        public void open(Durability durability) {
+            sink.open(durability);
+        }
+
+        @Override
+        public void accept(io.etlstream.batch.ChangeEvent event) {
+            if (crashed) {
+                if (event instanceof io.etlstream.batch.ChangeBatch b) {
+                    b.close();
+                }
+                return;
+            }
+            if (copying && event instanceof io.etlstream.batch.ChangeBatch b && b.table().equals(table)
+                    && ++seen == batches) {
+                sink.accept(event);
+                crashed = true;
+                return;
+            }
+            sink.accept(event);
+        }
+
+        @Override
+        public void tableCopyStarting(TableId t, long snapshotLsn) {
+            if (!crashed) {
+                sink.tableCopyStarting(t, snapshotLsn);
+                copying = armed && t.equals(table);
+            }
+        }
+
+        @Override
+        public void snapshotCompleted(TableId t) {
+            if (!crashed) {
+                sink.snapshotCompleted(t);
+            }
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
     // ---- helpers -----------------------------------------------------------------------------------------------
 
     static Destination destination(String schema) {
