@@ -38,7 +38,9 @@ import org.slf4j.LoggerFactory;
  * PostgreSQL exactly what the sink reports durable. Reconnects with capped exponential backoff.
  *
  * <p>Threads: the reader owns the replication connection, the decoder and the assembler; snapshot workers own their
- * connections; the delivery thread is the only caller of the sink. They meet in a bounded {@link DeliveryQueue}.
+ * connections; a backfill thread copies a table added or resynced while the reader keeps streaming (the reader
+ * creates that copy's snapshot and queues its {@link ChangeSink#tableCopyStarting} marker first, so the sink can tell
+ * the table's old changes from its new ones); the delivery thread is the only caller of the sink. They meet in a bounded {@link DeliveryQueue}.
  * While the reader waits for room it keeps sending status updates, so a slow sink never gets the walsender killed.
  * {@link #close()} stops and closes all of it; the sink itself belongs to the caller.
  */
@@ -195,8 +197,8 @@ public final class PgSource implements AutoCloseable {
      * Copies one table again from scratch while the other tables keep streaming: the ledger forgets it, the sink is
      * told to reset its destination ({@link ChangeSink#tableCopyStarting}), and the table is copied on a temporary
      * exported snapshot; its stream changes committed before that snapshot are left to the copy. A crash at any
-     * point copies it again at the next start. Ignored for a table the source does not follow, or one whose copy
-     * is already running (that copy is recent enough).
+     * point copies it again at the next start. Copies run one at a time, in the order asked; a table the source does
+     * not follow is ignored (with a warning in the log).
      */
     public void resyncTable(TableId table) {
         copyRequests.add(new CopyRequest(table, true));
@@ -350,7 +352,8 @@ public final class PgSource implements AutoCloseable {
                 boolean heartbeats = options.heartbeatInterval().toNanos() > 0 && version >= 140000;
                 while (running) {
                     applyDurable(s);
-                    CopyRequest request = copyRequests.poll();
+                    // One copy at a time: each holds a temporary slot and its own snapshot connections.
+                    CopyRequest request = backfilling.isEmpty() ? copyRequests.poll() : null;
                     if (request != null) {
                         startCopy(slots, copier, request, keepAlive);
                     }

@@ -252,6 +252,55 @@ class ResyncTableTest {
     }
 
     @Test
+    void aTableStoppedForAValueItCannotHoldRunsAgainAfterTheValueIsFixedAndTheTableResynced(PgDatabase db)
+            throws Exception {
+        String schema = "RESYNC_OVERSIZE";
+        emu.sql("CREATE SCHEMA IF NOT EXISTS DB." + schema);
+        // unconstrained numeric is NUMBER(38,9): ten decimals do not fit without rounding (policy: stop the table)
+        db.execute("CREATE TABLE oa (id int PRIMARY KEY, note text)", "CREATE TABLE ov (id int PRIMARY KEY, x numeric)",
+                "INSERT INTO oa SELECT g, 'a' || g FROM generate_series(1, 50) g",
+                "INSERT INTO ov SELECT g, g * 1.5 FROM generate_series(1, 50) g");
+        TableId oa = new TableId("public", "oa");
+        TableId ov = new TableId("public", "ov");
+        ConcurrentLinkedQueue<String> events = new ConcurrentLinkedQueue<>();
+        SnapshotLedger ledger = SnapshotLedger.inMemory();
+        String pipeline = "resyncoversize";
+        try (PgPassword pw = PgPassword.none();
+                SnowflakeDestination dest = SnowflakeDestination.open(destination(schema), key.getPrivate(),
+                        SnowpipeTuning.DEFAULT, new FlushLimiter(2))) {
+            PgConnector conn = connector(db, pw);
+            SnowflakeSink sink = dest.openSink(pipeline, SinkOptions.DEFAULT.withMergeInterval(Duration.ofHours(1)),
+                    (l, t, m) -> events.add(l + " " + m));
+            try (PgSource source = new PgSource(conn, pipeline, List.of(oa, ov), sink, ledger, OPTIONS)) {
+                source.start();
+                await(() -> ledger.completed().size() == 2 || source.failure().isPresent(), Duration.ofSeconds(90),
+                        source::toString);
+                db.execute("INSERT INTO ov VALUES (51, 1.0000000001)", "INSERT INTO ov VALUES (52, 2)",
+                        "INSERT INTO oa VALUES (51, 'while ov is stopped')");
+                awaitCaughtUp(db, source);
+                assertThat(sink.stoppedTables()).containsExactly(ov);
+                assertThat(events).anyMatch(e -> e.startsWith("ERROR Stopped table public.ov"));
+
+                db.execute("UPDATE ov SET x = 1 WHERE id = 51"); // the fix at the source, then the resync
+                ledger.forget(ov);
+                source.resyncTable(ov);
+                await(() -> ledger.completed().contains(ov) || source.failure().isPresent(), Duration.ofSeconds(90),
+                        source::toString);
+                db.execute("INSERT INTO ov VALUES (53, 3.25)");
+                awaitCaughtUp(db, source);
+                sink.mergeNow(true);
+                assertThat(sink.stoppedTables()).isEmpty();
+            }
+            sink.close();
+            PgSource.removePipeline(conn, pipeline);
+        }
+        assertThat(events).anyMatch(e -> e.startsWith("INFO Resync of stopped table public.ov: it runs again."));
+        assertThat(joined("SELECT ID, X FROM OV ORDER BY ID", schema)).hasSize(53).isEqualTo(db.queryColumn(
+                "SELECT concat_ws('|', id, to_char(x, 'FM999999990.000000000')) FROM ov ORDER BY id"));
+        assertThat(joined("SELECT ID, NOTE FROM OA ORDER BY ID", schema)).hasSize(51);
+    }
+
+    @Test
     void aCrashDuringTheCopyCopiesTheTableAgainAtTheNextStartWithoutTouchingTheOthers(PgDatabase db) throws Exception {
         String schema = "RESYNC_CRASH";
         emu.sql("CREATE SCHEMA IF NOT EXISTS DB." + schema);
