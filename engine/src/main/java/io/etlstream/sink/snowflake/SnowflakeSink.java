@@ -64,6 +64,8 @@ public final class SnowflakeSink implements ChangeSink {
     private final Clock clock;
 
     private final Map<TableId, TableSink> tables = new ConcurrentHashMap<>();
+    /** Tables being copied, with the copy's consistent point; owned by the accept thread. */
+    private final Map<TableId, Long> copying = new HashMap<>();
     private final Object lock = new Object();
     private final ArrayDeque<Checkpoint> checkpoints = new ArrayDeque<>();
     private long durableReported;
@@ -151,11 +153,44 @@ public final class SnowflakeSink implements ChangeSink {
     }
 
     /**
-     * Snapshot rows carry no usable offset token, so the table's channel is closed (the SDK flushes it and waits until
-     * Snowflake has committed every row) and reopened; then the snapshot is durable.
+     * Before a table's copy: history rows below the copy's consistent point can only come from an earlier copy that
+     * never completed (the process died during it; a completed copy is never copied again unless resynced), so they
+     * are deleted, and the mirror is emptied to be rebuilt from the new copy. Otherwise the partial copy would stay in
+     * history beside the new one, and the mirror would keep rows the source deleted while no copy was running.
+     */
+    @Override
+    public void snapshotStarting(TableSchema schema, long consistentPoint) {
+        TableSink t = tables.get(schema.table());
+        if (t == null) {
+            openTable(schema);
+            t = tables.get(schema.table());
+        } else if (!t.stopped && !sameColumns(t.layout, schema)) {
+            evolve(t, schema);
+        }
+        if (t == null || t.stopped) {
+            return;
+        }
+        drain(t); // nothing of this table may still be on its way into history
+        runSql("DELETE FROM " + t.names.qualifiedHistory() + " WHERE " + SnowflakeSql.LSN + " < "
+                + Long.toUnsignedString(consistentPoint));
+        if (options.mirrors()) {
+            runSql("DELETE FROM " + t.names.qualifiedMirror());
+        }
+        t.mergeFrom = null;
+        t.dirty = true;
+        copying.put(schema.table(), consistentPoint);
+        log.info("copy of {} starts at {}: earlier history rows removed, mirror emptied", schema.table(),
+                OffsetToken.formatLsn(consistentPoint));
+    }
+
+    /**
+     * Snapshot rows carry the token just below the copy's consistent point. The table's channel is closed (the SDK
+     * flushes it and waits until Snowflake has committed every row) and reopened; then the snapshot is durable, and
+     * the reopened channel's committed token makes the stream skip the changes the copy already holds.
      */
     @Override
     public void snapshotCompleted(TableId table) {
+        copying.remove(table);
         TableSink t = tables.get(table);
         if (t != null && !t.stopped && t.channel != null) {
             closeChannel(t);
@@ -359,7 +394,8 @@ public final class SnowflakeSink implements ChangeSink {
         if (t.stopped || b.rowCount() == 0) {
             return;
         }
-        boolean snapshot = looksLikeSnapshot(b);
+        Long copyPoint = copying.get(b.table());
+        boolean snapshot = copyPoint != null || looksLikeSnapshot(b);
         OffsetToken skip = t.committedAtOpen;
         RowConverter.Rows rows;
         try {
@@ -374,7 +410,12 @@ public final class SnowflakeSink implements ChangeSink {
             return;
         }
         OffsetToken token;
-        if (snapshot) {
+        if (copyPoint != null) {
+            // The copy holds every transaction that committed below its consistent point: once its rows are
+            // committed, the channel's token says so, and a stream replayed from an earlier position (after a crash
+            // during the copy or before the first confirmation) skips those transactions for this table.
+            token = OffsetToken.complete(copyPoint - 1);
+        } else if (snapshot) {
             // Snapshot rows all carry the consistent point and a row number as seq, which is no position: they keep
             // the channel's token; snapshotCompleted() closes the channel as the commit barrier instead.
             synchronized (lock) {

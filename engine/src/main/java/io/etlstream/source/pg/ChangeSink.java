@@ -21,6 +21,15 @@ public interface ChangeSink extends AutoCloseable {
     /** One event in commit order. */
     void accept(ChangeEvent event) throws Exception;
 
+    /**
+     * A copy of {@code schema}'s table starts, before its first snapshot row; its rows carry {@code consistentPoint} as
+     * commit LSN. The copy holds exactly the transactions that committed before that point, so the stream's changes of
+     * the table with a lower commit LSN are already in it. An earlier copy of the table that never completed (the
+     * process died during it) is superseded: its rows are to be discarded. The default does nothing.
+     */
+    default void snapshotStarting(io.etlstream.batch.TableSchema schema, long consistentPoint) throws Exception {
+    }
+
     /** Every snapshot row of {@code table} has been passed to {@link #accept}. */
     void snapshotCompleted(TableId table) throws Exception;
 

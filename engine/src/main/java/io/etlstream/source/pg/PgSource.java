@@ -469,6 +469,8 @@ public final class PgSource implements AutoCloseable {
                 }
                 if (item instanceof ChangeEvent e) {
                     sink.accept(e);
+                } else if (item instanceof DeliveryQueue.SnapshotStart st) {
+                    sink.snapshotStarting(st.schema(), st.consistentPoint());
                 } else if (item instanceof DeliveryQueue.SnapshotDone d) {
                     sink.snapshotCompleted(d.table());
                 }
