@@ -98,10 +98,10 @@ public final class MixedWorkload {
                     col("ttz", "CASE R(16) % 23 WHEN 0 THEN NULL ELSE (to_char(TIME '00:00' + R(16) * interval"
                             + " '1.000123 second', 'HH24:MI:SS.US') || (ARRAY['+00', '+05:30', '-08', '+14',"
                             + " '-03:30'])[(R(16) % 5 + 1)::int])::timetz END"),
-                    col("ts", "CASE R(17) % 23 WHEN 0 THEN NULL ELSE TIMESTAMP '1960-01-01' + (R(17) * 30011)"
+                    col("ts", "CASE R(17) % 23 WHEN 0 THEN NULL ELSE TIMESTAMP '1960-01-01' + (R(17) * 7001)"
                             + " * interval '1 second' + (R(17) % 1000000) * interval '1 microsecond' END"),
                     col("tstz", "CASE R(18) % 23 WHEN 0 THEN NULL ELSE TIMESTAMPTZ '1965-06-01 00:00:00+00'"
-                            + " + (R(18) * 29989) * interval '1 second' + (R(18) % 999983) * interval '1 microsecond'"
+                            + " + (R(18) * 6997) * interval '1 second' + (R(18) % 999983) * interval '1 microsecond'"
                             + " END"),
                     col("iv", "CASE R(19) % 6 WHEN 0 THEN NULL WHEN 1 THEN interval '0' WHEN 2 THEN make_interval("
                             + "years => (R(19) % 5)::int, months => (R(19) % 11)::int, days => (R(19) % 40)::int,"
