@@ -363,6 +363,28 @@ class SnowflakeSinkEmulatorTest {
     }
 
     @Test
+    void aReplicaIdentityFullTableKeepsItsHistoryButNoWrongMirror() throws Exception {
+        // Under REPLICA IDENTITY FULL pgoutput flags every column as key: merging on that added a second mirror row
+        // for every update (found by EndToEndParityTest). The mirror is now left alone, and the user is told why.
+        TableSchema full = new TableSchema(new TableId("public", "fullid"), 77, 'f', List.of(col(true, "id", 23, -1),
+                col(true, "v", 25, -1)), 1);
+        SnowflakeDestination d = destination();
+        RecordingDurability dur = new RecordingDurability();
+        SnowflakeSink s = sink(d, "pfull", dur);
+        s.accept(initial(full));
+        List<Txn> t = List.of(txn(0x3_0000_0000L, e -> e.rows(full, true, rows(row('I', TupleData.ofText("1", "a"))))),
+                txn(0x3_0000_1000L, e -> e.rows(full, true, rows(row('U', TupleData.ofText("1", "b"))))));
+        SinkFixture.replay(s, alloc, List.of(), t, 0);
+        await("durable", () -> dur.durable.get() == t.get(1).endLsn());
+        s.mergeNow(true);
+        assertThat(count("SELECT COUNT(*) FROM FULLID_HISTORY")).isEqualTo(2);
+        assertThat(count("SELECT COUNT(*) FROM FULLID")).isZero();
+        assertThat(events).anyMatch(e -> e.startsWith("WARN") && e.contains("REPLICA IDENTITY FULL")
+                && e.contains("REPLICA IDENTITY DEFAULT"));
+        s.close();
+    }
+
+    @Test
     void schemaEvolutionAddsWidensKeepsDroppedColumnsAndStopsOnAnIncompatibleChange() throws Exception {
         TableSchema v1 = schema("evo", 1, col(true, "id", 23, -1), col(false, "v", 1043, 14),
                 col(false, "n", 1700, NUMERIC_10_2), col(false, "d", 25, -1));
