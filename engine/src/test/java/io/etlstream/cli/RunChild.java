@@ -61,6 +61,24 @@ final class RunChild {
         assertThat(process.waitFor(seconds, TimeUnit.SECONDS)).as("stopped within " + seconds + " s").isTrue();
     }
 
+    /**
+     * Kills the child with SIGKILL ({@link Process#destroyForcibly()} on Linux sends signal 9: no shutdown hook, no
+     * flush, no goodbye to PostgreSQL or Snowflake) and returns its exit status, 137 = 128 + 9 when the signal did it.
+     */
+    int sigkill(long seconds) throws InterruptedException {
+        process.destroyForcibly();
+        assertThat(process.waitFor(seconds, TimeUnit.SECONDS)).as("killed within " + seconds + " s").isTrue();
+        return process.exitValue();
+    }
+
+    boolean isAlive() {
+        return process.isAlive();
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
     String stdout() {
         return String.join("\n", lines);
     }

@@ -2,16 +2,10 @@ package io.etlstream.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.etlstream.catalog.Catalog;
-import io.etlstream.catalog.Destination;
-import io.etlstream.catalog.Source;
-import io.etlstream.home.EtlHome;
 import io.etlstream.source.pg.RecordingSink;
 import io.etlstream.testkit.pg.PgDatabase;
 import io.etlstream.testkit.pg.PostgresExtension;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -27,7 +21,6 @@ import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * {@code etl-stream run} in a child JVM streams a table that is being written; SIGTERM stops it cleanly mid-stream,
@@ -43,16 +36,11 @@ class RunSigtermTest {
     @Test
     void sigtermDuringStreamingThenRestartLosesNothingAndDuplicatesNothing(PgDatabase db) throws Exception {
         db.execute("CREATE TABLE sig_t (id int PRIMARY KEY, note text)");
-        Path home = dir.resolve("home");
+        RunHome runHome = RunHome.forRecordingSink(dir, db);
+        Path home = runHome.dir();
         Path rec = dir.resolve("rec");
         Files.createDirectories(rec);
-        try (Catalog c = Catalog.open(new EtlHome(home))) {
-            c.sources().add(Source.draft("pg", db.host(), db.port(), db.name(), "postgres"));
-            c.destinations().add(Destination.draft("sf", "acct", "http://127.0.0.1:1", "u", "r", "DB", "SC", "key"));
-        }
-        assertThat(cli(home, "pipeline", "create", "p1", "--source", "pg", "--destination", "sf", "--tables",
-                "public.sig_t")).isEqualTo(0);
-        assertThat(cli(home, "pipeline", "start", "p1")).isEqualTo(0);
+        runHome.pipeline("p1", "public.sig_t");
 
         AtomicBoolean writing = new AtomicBoolean(true);
         AtomicInteger written = new AtomicInteger();
@@ -77,7 +65,7 @@ class RunSigtermTest {
             }
         }, "writer");
         Path file = rec.resolve("p1.rec");
-        RunChild first = RunChild.start(home, "--recording-sink", rec.toString(), "--stop-timeout", "30s",
+        RunChild first = runHome.run("--recording-sink", rec.toString(), "--stop-timeout", "30s",
                 "--wal-interval", "1s");
         try {
             first.awaitLine("engine running", 60);
@@ -90,15 +78,12 @@ class RunSigtermTest {
             first.destroy();
         }
         int atFirstStop = recordedInserts(file).size();
-        StringWriter shown = new StringWriter();
-        CommandLine show = EtlStreamCommand.commandLine();
-        show.setOut(new PrintWriter(shown, true));
-        show.execute("--home", home.toString(), "pipeline", "show", "p1", "--json");
+        CliRun shown = CliRun.run("--home", home.toString(), "pipeline", "show", "p1", "--json");
         // The clean stop saved the copy as done and a confirmed position, so the next run neither copies again nor
         // starts from the slot's beginning.
-        assertThat(shown.toString()).contains("\"phase\" : \"streaming\"").doesNotContain("\"last_committed_lsn\" : \"0/0\"");
+        assertThat(shown.out()).contains("\"phase\" : \"streaming\"").doesNotContain("\"last_committed_lsn\" : \"0/0\"");
 
-        RunChild second = RunChild.start(home, "--recording-sink", rec.toString(), "--stop-timeout", "30s",
+        RunChild second = runHome.run("--recording-sink", rec.toString(), "--stop-timeout", "30s",
                 "--wal-interval", "1s");
         try {
             second.awaitLine("engine running", 60);
@@ -186,22 +171,6 @@ class RunSigtermTest {
             }
         }
         return ids;
-    }
-
-    private int cli(Path home, String... args) {
-        CommandLine cl = EtlStreamCommand.commandLine();
-        StringWriter err = new StringWriter();
-        cl.setOut(new PrintWriter(new StringWriter(), true));
-        cl.setErr(new PrintWriter(err, true));
-        String[] all = new String[args.length + 2];
-        all[0] = "--home";
-        all[1] = home.toString();
-        System.arraycopy(args, 0, all, 2, args.length);
-        int rc = cl.execute(all);
-        if (rc != 0) {
-            System.err.println(err);
-        }
-        return rc;
     }
 
     private static void await(String what, long seconds, BooleanSupplier condition) throws InterruptedException {

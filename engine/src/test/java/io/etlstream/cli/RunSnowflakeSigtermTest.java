@@ -2,17 +2,11 @@ package io.etlstream.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.etlstream.catalog.Catalog;
-import io.etlstream.catalog.Source;
 import io.etlstream.emulator.EmulatorConfig;
 import io.etlstream.emulator.SnowflakeEmulator;
-import io.etlstream.home.EtlHome;
 import io.etlstream.testkit.pg.PgDatabase;
 import io.etlstream.testkit.pg.PostgresExtension;
-import io.etlstream.vault.Vault;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.PublicKey;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.util.List;
@@ -31,39 +25,15 @@ import org.junit.jupiter.api.io.TempDir;
 @ExtendWith(PostgresExtension.class)
 class RunSnowflakeSigtermTest {
 
-    private static final String MASTER = "run-sink master password";
-
     @TempDir
     Path dir;
 
     @Test
     void runWritesToSnowflakeAndSurvivesSigtermWithoutLossOrDuplicates(PgDatabase db) throws Exception {
         db.execute("CREATE TABLE sf_t (id int PRIMARY KEY, note text)");
-        Path home = dir.resolve("home");
-        Path pw = dir.resolve("master.txt");
-        Files.writeString(pw, MASTER);
-        String h = home.toString();
-        ok(CliRun.run("--home", h, "vault", "init", "--password-file", pw.toString()));
-        ok(CliRun.run("--home", h, "key", "generate", "loader", "--password-file", pw.toString()));
-        PublicKey pub;
-        try (Vault v = Vault.open(new EtlHome(home).vaultFile())) {
-            char[] m = MASTER.toCharArray();
-            v.unlock(m);
-            java.util.Arrays.fill(m, '\0');
-            pub = v.publicKey("loader").key();
-        }
-        try (Catalog c = Catalog.open(new EtlHome(home))) {
-            c.sources().add(Source.draft("pg", db.host(), db.port(), db.name(), "postgres"));
-        }
         try (SnowflakeEmulator emu = SnowflakeEmulator.start(EmulatorConfig.inMemory())) {
-            emu.registerUser("LOADER", pub);
-            emu.sql("CREATE DATABASE IF NOT EXISTS DB");
-            emu.sql("CREATE SCHEMA IF NOT EXISTS DB.RUN");
-            ok(CliRun.run("--home", h, "destination", "add", "sf", "--url", emu.url().toString(), "--user", "LOADER",
-                    "--role", "ACCOUNTADMIN", "--database", "DB", "--schema", "RUN", "--key", "loader"));
-            ok(CliRun.run("--home", h, "pipeline", "create", "sf_sigterm", "--source", "pg", "--destination", "sf",
-                    "--tables", "public.sf_t", "--merge-interval", "5s"));
-            ok(CliRun.run("--home", h, "pipeline", "start", "sf_sigterm"));
+            RunHome home = RunHome.forEmulator(dir, db, emu, "RUN");
+            home.pipeline("sf_sigterm", "public.sf_t", "--merge-interval", "5s");
 
             AtomicBoolean writing = new AtomicBoolean(true);
             AtomicInteger written = new AtomicInteger();
@@ -88,7 +58,7 @@ class RunSnowflakeSigtermTest {
                 }
             }, "writer");
 
-            RunChild first = RunChild.start(home, "--password-file", pw.toString(), "--stop-timeout", "30s",
+            RunChild first = home.run("--stop-timeout", "30s",
                     "--wal-interval", "1s");
             int atFirstStop;
             try {
@@ -102,7 +72,7 @@ class RunSnowflakeSigtermTest {
             }
             atFirstStop = historyRows(emu);
 
-            RunChild second = RunChild.start(home, "--password-file", pw.toString(), "--stop-timeout", "30s",
+            RunChild second = home.run("--stop-timeout", "30s",
                     "--wal-interval", "1s");
             try {
                 second.awaitLine("engine running", 60);
@@ -132,10 +102,6 @@ class RunSnowflakeSigtermTest {
             assertThat(counts.get(0).subList(0, 4)).as("every written row once")
                     .containsExactly(Integer.toString(total), Integer.toString(total), "1", Integer.toString(total));
         }
-    }
-
-    private static void ok(CliRun r) {
-        assertThat(r.exit()).as("exit of a CLI command; err: " + r.err()).isEqualTo(0);
     }
 
     private static int historyRows(SnowflakeEmulator emu) {

@@ -124,6 +124,11 @@ final class Streaming {
     return s.toUpperCase(Locale.ROOT);
   }
 
+  /** A resolved name as SQL spells it: quoted unless it is a plain upper-case identifier. */
+  static String identifier(String resolved) {
+    return SIMPLE.matcher(resolved).matches() ? resolved : '"' + resolved.replace("\"", "\"\"") + '"';
+  }
+
   ObjectNode configure(JsonNode req) {
     ObjectNode r = ok();
     r.put("prefix", "emu" + Long.toString(prefixCounter.incrementAndGet(), 36));
@@ -184,9 +189,11 @@ final class Streaming {
       }
       wh.putChannel(t, channel, next);
       ObjectNode out = ok();
-      out.put("database", t.db());
-      out.put("schema", t.schema());
-      out.put("table", t.name());
+      // The SDK sends these names back on every status and register request, where an unquoted name is
+      // upper-cased again: a name that needs quotes (mixed case, spaces) must come back quoted, as columns do.
+      out.put("database", identifier(t.db()));
+      out.put("schema", identifier(t.schema()));
+      out.put("table", identifier(t.name()));
       out.put("channel", channel);
       out.put("client_sequencer", next.clientSequencer());
       out.put("row_sequencer", next.rowSequencer());
@@ -200,8 +207,7 @@ final class Streaming {
       ArrayNode cols = out.putArray("table_columns");
       for (ColumnDef c : t.columns()) {
         ObjectNode col = cols.addObject();
-        col.put("name", SIMPLE.matcher(c.name()).matches() ? c.name()
-            : '"' + c.name().replace("\"", "\"\"") + '"');
+        col.put("name", identifier(c.name()));
         col.put("type", c.type().sqlName());
         col.put("logical_type", c.type().kind().name());
         col.put("physical_type", c.type().physicalType());

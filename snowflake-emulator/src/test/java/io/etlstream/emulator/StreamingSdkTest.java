@@ -244,6 +244,21 @@ class StreamingSdkTest {
     assertThat(rows.rows()).containsExactly(List.of("1", "a"), List.of("2", "a"), List.of("3", "b"));
   }
 
+  @Test
+  void aQuotedMixedCaseTableNameKeepsWorkingAfterOpen() throws Exception {
+    // The SDK echoes the names from the open response in status and register requests: unquoted, a name
+    // such as "Mixed Case_H" was upper-cased there, so the channel was "not found" (status 25).
+    emu.sql("CREATE TABLE DB.S.\"Mixed Case_H\" (ID NUMBER, \"Note\" VARCHAR)");
+    try (SnowflakeStreamingIngestClient c = client("quoted")) {
+      SnowflakeStreamingIngestChannel ch = open(c, "\"Mixed Case_H\"", "Q1");
+      ch.insertRows(List.of(Map.of("ID", 1, "\"Note\"", "a"), Map.of("ID", 2, "\"Note\"", "b")), "7");
+      awaitCommitted(ch, "7");
+      assertThat(ch.isValid()).isTrue();
+    }
+    assertThat(emu.sql("SELECT ID, \"Note\" FROM DB.S.\"Mixed Case_H\" ORDER BY ID").rows())
+        .containsExactly(List.of("1", "a"), List.of("2", "b"));
+  }
+
   // ---- faults ------------------------------------------------------------------------------------
 
   @Test

@@ -65,11 +65,13 @@ public final class SnowflakeSink implements ChangeSink {
 
     private final Map<TableId, TableSink> tables = new ConcurrentHashMap<>();
     /**
-     * Per table being copied (or copied) in this run: the position just below the copy's snapshot. Stream changes at
+     * Per table resynced in this run: the position just below the copy's snapshot. Stream changes at
      * or below it are in the copy and are skipped; the copy's rows carry it as their offset token, so after a restart
      * the channel itself still says so.
      */
     private final Map<TableId, OffsetToken> copyFloors = new ConcurrentHashMap<>();
+    /** Tables being copied, with the copy's consistent point; owned by the accept thread. */
+    private final Map<TableId, Long> copying = new HashMap<>();
     private final Object lock = new Object();
     private final ArrayDeque<Checkpoint> checkpoints = new ArrayDeque<>();
     private long durableReported;
@@ -105,6 +107,11 @@ public final class SnowflakeSink implements ChangeSink {
         volatile boolean stopped;
         volatile boolean dirty;
         volatile boolean truncatePending = true;
+        /**
+         * REPLICA IDENTITY FULL: PostgreSQL flags every column as key, which stops identifying the row as soon as a
+         * value changes, so a MERGE on it would add a row per update. Such a table's mirror is not maintained.
+         */
+        volatile boolean fullIdentity;
         volatile Long mergeFrom;
 
         TableSink(DestinationTables names, TableLayout layout) {
@@ -157,11 +164,44 @@ public final class SnowflakeSink implements ChangeSink {
     }
 
     /**
-     * Snapshot rows carry no usable offset token, so the table's channel is closed (the SDK flushes it and waits until
-     * Snowflake has committed every row) and reopened; then the snapshot is durable.
+     * Before a table's copy: history rows below the copy's consistent point can only come from an earlier copy that
+     * never completed (the process died during it; a completed copy is never copied again unless resynced), so they
+     * are deleted, and the mirror is emptied to be rebuilt from the new copy. Otherwise the partial copy would stay in
+     * history beside the new one, and the mirror would keep rows the source deleted while no copy was running.
+     */
+    @Override
+    public void snapshotStarting(TableSchema schema, long consistentPoint) {
+        TableSink t = tables.get(schema.table());
+        if (t == null) {
+            openTable(schema);
+            t = tables.get(schema.table());
+        } else if (!t.stopped && !sameColumns(t.layout, schema)) {
+            evolve(t, schema);
+        }
+        if (t == null || t.stopped) {
+            return;
+        }
+        drain(t); // nothing of this table may still be on its way into history
+        runSql("DELETE FROM " + t.names.qualifiedHistory() + " WHERE " + SnowflakeSql.LSN + " < "
+                + Long.toUnsignedString(consistentPoint));
+        if (options.mirrors()) {
+            runSql("DELETE FROM " + t.names.qualifiedMirror());
+        }
+        t.mergeFrom = null;
+        t.dirty = true;
+        copying.put(schema.table(), consistentPoint);
+        log.info("copy of {} starts at {}: earlier history rows removed, mirror emptied", schema.table(),
+                OffsetToken.formatLsn(consistentPoint));
+    }
+
+    /**
+     * Snapshot rows carry the token just below the copy's consistent point. The table's channel is closed (the SDK
+     * flushes it and waits until Snowflake has committed every row) and reopened; then the snapshot is durable, and
+     * the reopened channel's committed token makes the stream skip the changes the copy already holds.
      */
     @Override
     public void snapshotCompleted(TableId table) {
+        copying.remove(table);
         TableSink t = tables.get(table);
         if (t != null && !t.stopped && t.channel != null) {
             closeChannel(t);
@@ -221,6 +261,11 @@ public final class SnowflakeSink implements ChangeSink {
         if (t == null) {
             openTable(sc.after());
         } else if (!t.stopped) {
+            boolean full = sc.after().replicaIdentity() == 'f';
+            if (full && !t.fullIdentity && options.mirrors()) {
+                warnFullIdentity(t);
+            }
+            t.fullIdentity = full;
             evolve(t, sc.after());
         }
     }
@@ -234,8 +279,11 @@ public final class SnowflakeSink implements ChangeSink {
         }
         TableLayout existing = describe(names, schema);
         TableSink t = new TableSink(names, existing);
+        t.fullIdentity = schema.replicaIdentity() == 'f';
         tables.put(schema.table(), t);
-        if (options.mirrors() && wanted.keys().isEmpty()) {
+        if (options.mirrors() && t.fullIdentity) {
+            warnFullIdentity(t);
+        } else if (options.mirrors() && wanted.keys().isEmpty()) {
             events.event(Level.WARN, schema.table(), "Table " + schema.table() + " has no primary key (replica"
                     + " identity): its changes land in " + names.history().sql() + " but the mirror "
                     + names.mirror().sql() + " is not maintained. Add a primary key to mirror it.");
@@ -246,6 +294,14 @@ public final class SnowflakeSink implements ChangeSink {
             return;
         }
         openChannel(t);
+    }
+
+    private void warnFullIdentity(TableSink t) {
+        events.event(Level.WARN, t.names.source(), "Table " + t.names.source() + " has REPLICA IDENTITY FULL:"
+                + " PostgreSQL then reports every column as the key, which no longer identifies a row once a value"
+                + " changes, so the mirror " + t.names.mirror().sql() + " is not maintained; its changes land in "
+                + t.names.history().sql() + ". Run ALTER TABLE " + t.names.source() + " REPLICA IDENTITY DEFAULT"
+                + " (primary key) or USING INDEX on the source, then resync the table.");
     }
 
     /** The history table's columns as Snowflake has them, in order, matched to the source's column names. */
@@ -406,7 +462,11 @@ public final class SnowflakeSink implements ChangeSink {
         if (t.stopped || b.rowCount() == 0) {
             return;
         }
+        Long copyPoint = copying.get(b.table());
         boolean snapshot = looksLikeSnapshot(b);
+        // During a resync the table's stream changes (later LSNs) interleave with the copy's rows: only batches at
+        // the copy's point are the copy's.
+        boolean copyRows = snapshot && copyPoint != null && b.lastCommitLsn() == copyPoint;
         OffsetToken skip = t.committedAtOpen;
         RowConverter.Rows rows;
         try {
@@ -421,7 +481,15 @@ public final class SnowflakeSink implements ChangeSink {
             return;
         }
         OffsetToken token;
-        if (snapshot) {
+        if (copyRows) {
+            // The copy holds every transaction that committed below its consistent point: once its rows are
+            // committed, the channel's token says so, and a stream replayed from an earlier position (after a crash
+            // during the copy or before the first confirmation) skips those transactions for this table. Never
+            // below what the channel already has (a resync's stream changes may have gone first).
+            synchronized (lock) {
+                token = max(t.sent, OffsetToken.complete(copyPoint - 1));
+            }
+        } else if (snapshot) {
             // Snapshot rows all carry the consistent point and a row number as seq, which is no position: they keep
             // the channel's token; snapshotCompleted() closes the channel as the commit barrier instead.
             synchronized (lock) {
@@ -639,7 +707,7 @@ public final class SnowflakeSink implements ChangeSink {
             return;
         }
         for (TableSink t : tables.values()) {
-            if (t.stopped || t.layout.keys().isEmpty() || (!all && !t.dirty && !t.truncatePending)) {
+            if (t.stopped || t.fullIdentity || t.layout.keys().isEmpty() || (!all && !t.dirty && !t.truncatePending)) {
                 continue;
             }
             OffsetToken upTo;

@@ -10,7 +10,8 @@ import io.etlstream.batch.TableId;
  * stream's changes of it, except for a table added or resynced later, whose backfill runs while the stream
  * continues: its snapshot rows and its stream changes then interleave, and the stream changes committed after the
  * copy's snapshot carry later LSNs, so a destination applies rows by key and position). Every copy of a table is
- * announced by {@link #tableCopyStarting} before any of its rows. The sink owns every
+ * announced by {@link #snapshotStarting} before any of its rows, a resync first by {@link #tableCopyStarting}. The
+ * sink owns every
  * {@link io.etlstream.batch.ChangeBatch} it receives and closes it. {@code accept} may block: the source's bounded
  * queue then fills and reading slows down, while the source keeps the replication connection alive. The sink
  * reports durability through the {@link Durability} callback, from any thread, whenever it likes.
@@ -24,11 +25,12 @@ public interface ChangeSink extends AutoCloseable {
     void accept(ChangeEvent event) throws Exception;
 
     /**
-     * A new copy of {@code table} as of the snapshot at {@code snapshotLsn} starts: whatever the destination holds for
-     * the table is to be discarded, and the table's stream changes committed before {@code snapshotLsn} (commit LSN
-     * below it) are already in the copy, so they are not to be applied. Called on the {@link #accept} thread, in
-     * order: events before it belong to the old state of the table, events after it to the new one. The table's
-     * snapshot rows follow, then {@link #snapshotCompleted}. The default does nothing (sinks that only record).
+     * A resync of {@code table} starts while the stream goes on: whatever the destination holds for the table is to
+     * be discarded (its tables may be recreated from the source's current columns, which is how a table the sink
+     * stopped runs again), and the table's stream changes committed before {@code snapshotLsn} are in the coming
+     * copy, so they are not to be applied. Called on the {@link #accept} thread, in stream order: events before it
+     * belong to the table's old state, events after it to the new one. {@link #snapshotStarting}, the copy's rows and
+     * {@link #snapshotCompleted} follow. The default does nothing (sinks that only record).
      */
     default void tableCopyStarting(TableId table, long snapshotLsn) throws Exception {
     }
@@ -36,6 +38,15 @@ public interface ChangeSink extends AutoCloseable {
     /** Tables the sink stopped writing (a value or schema change it cannot take); a resync brings them back. */
     default java.util.List<TableId> stoppedTables() {
         return java.util.List.of();
+    }
+
+    /**
+     * A copy of {@code schema}'s table starts, before its first snapshot row; its rows carry {@code consistentPoint} as
+     * commit LSN. The copy holds exactly the transactions that committed before that point, so the stream's changes of
+     * the table with a lower commit LSN are already in it. An earlier copy of the table that never completed (the
+     * process died during it) is superseded: its rows are to be discarded. The default does nothing.
+     */
+    default void snapshotStarting(io.etlstream.batch.TableSchema schema, long consistentPoint) throws Exception {
     }
 
     /** Every snapshot row of {@code table} has been passed to {@link #accept}. */

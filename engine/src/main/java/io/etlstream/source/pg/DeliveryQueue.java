@@ -14,6 +14,9 @@ import java.util.concurrent.TimeUnit;
  */
 final class DeliveryQueue {
 
+    /** The copy of a table on the snapshot at {@code consistentPoint} starts: before any of its rows. */
+    record SnapshotStart(io.etlstream.batch.TableSchema schema, long consistentPoint) {}
+
     /** All snapshot rows of a table are in the queue before this marker. */
     record SnapshotDone(TableId table) {}
 

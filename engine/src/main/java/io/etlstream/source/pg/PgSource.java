@@ -1,6 +1,5 @@
 package io.etlstream.source.pg;
 
-import io.etlstream.UserFacingException;
 import io.etlstream.batch.BatchLimits;
 import io.etlstream.batch.BatchMemory;
 import io.etlstream.batch.ChangeEvent;
@@ -567,6 +566,8 @@ public final class PgSource implements AutoCloseable {
                 }
                 if (item instanceof ChangeEvent e) {
                     sink.accept(e);
+                } else if (item instanceof DeliveryQueue.SnapshotStart st) {
+                    sink.snapshotStarting(st.schema(), st.consistentPoint());
                 } else if (item instanceof DeliveryQueue.SnapshotDone d) {
                     sink.snapshotCompleted(d.table());
                 } else if (item instanceof DeliveryQueue.CopyStarting c) {
@@ -577,7 +578,9 @@ public final class PgSource implements AutoCloseable {
             Thread.currentThread().interrupt();
         } catch (Throwable e) {
             if (running) {
-                fail(new UserFacingException("the destination failed: " + message(e), e));
+                // Not user-facing by itself: the cause decides whether the pipeline retries (a fenced channel, a
+                // timeout) or stops for the user (a UserFacingException from the sink, e.g. a missing privilege).
+                fail(new IllegalStateException("the destination failed: " + message(e), e));
             } else {
                 LOG.warn("source {}: the destination failed while stopping: {}", names.slot(), message(e));
             }

@@ -98,6 +98,14 @@ final class SnapshotCopier {
         List<TableId> empty = work.entrySet().stream().filter(e -> e.getValue().chunksLeft.get() == 0)
                 .map(Map.Entry::getKey).collect(Collectors.toList());
         long snapshotMicros = Instant.now().toEpochMilli() * 1000;
+        // The sink hears of each copy before its rows, so it can drop what an interrupted earlier copy left behind.
+        try {
+            for (TableId t : tables) {
+                out.put(new DeliveryQueue.SnapshotStart(work.get(t).schema, snapshot.consistentPoint()), null);
+            }
+        } catch (Exception e) {
+            throw new UserFacingException("the snapshot copy was interrupted: " + e.getMessage(), e);
+        }
         AtomicReference<Throwable> failure = new AtomicReference<>();
         int n = Math.min(connections, Math.max(1, chunks.size()));
         List<Thread> workers = new ArrayList<>();

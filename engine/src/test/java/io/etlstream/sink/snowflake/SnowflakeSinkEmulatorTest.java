@@ -215,6 +215,81 @@ class SnowflakeSinkEmulatorTest {
         s3.close();
     }
 
+    /** A copy of {@code rows} (id, note) on the snapshot at {@code point}, as the source's snapshot copier sends it. */
+    static void copy(SnowflakeSink sink, BufferAllocator alloc, TableSchema schema, long point, Map<Long, String> rows)
+            throws Exception {
+        sink.snapshotStarting(schema, point);
+        try (io.etlstream.batch.ChangeBatchBuilder b = new io.etlstream.batch.ChangeBatchBuilder(schema, alloc,
+                io.etlstream.batch.BatchLimits.DEFAULT)) {
+            for (Map.Entry<Long, String> r : rows.entrySet()) {
+                b.appendSnapshotRow(TupleData.ofText(Long.toString(r.getKey()), r.getValue()), point, 1_000_000L);
+            }
+            sink.accept(b.seal(false));
+        }
+    }
+
+    /**
+     * Regression (EngineCrashTest): the process dies during a table's copy; the restart copies the table again on a
+     * later snapshot and then streams from the slot's older position. Before the fix, history kept the dead copy's
+     * rows beside the new copy, took the changes the new copy already held a second time, and the mirror kept a row
+     * deleted between the two copies (its delete arrived after the new copy was merged, below the merge window).
+     */
+    @Test
+    void aCopyInterruptedByACrashIsReplacedAndTheStreamSkipsWhatTheNewCopyHolds() throws Exception {
+        TableSchema t = schema("copy_crash", 1, col(true, "id", 20, -1), col(false, "note", 25, -1));
+        long a = 0x5_0000_0000L;
+        long b = a + 10_000;
+        TreeMap<Long, String> atA = new TreeMap<>();
+        for (long id = 1; id <= 50; id++) {
+            atA.put(id, "v1 " + id);
+        }
+        // Run 1 copies everything at A, merges the mirror, then dies before the copy completes.
+        SnowflakeDestination d1 = destination();
+        SnowflakeSink s1 = sink(d1, "pc", new RecordingDurability());
+        copy(s1, alloc, t, a, atA);
+        await("the first copy's rows", () -> count("SELECT COUNT(*) FROM COPY_CRASH_HISTORY") == 50);
+        s1.mergeNow(true);
+        assertThat(count("SELECT COUNT(*) FROM COPY_CRASH")).isEqualTo(50);
+        s1.abandon();
+
+        // Meanwhile the source deletes row 5 and updates row 6 (below B), and inserts row 99 after B.
+        List<Txn> stream = new ArrayList<>();
+        stream.add(new Txn(a + 100, a + 140, List.of(e -> e.rows(t, true, List.<Object[]>of(
+                row('D', TupleData.ofText("5", null)))))));
+        stream.add(new Txn(a + 200, a + 240, List.of(e -> e.rows(t, true, List.<Object[]>of(
+                row('U', TupleData.ofText("6", "v2 6")))))));
+        stream.add(new Txn(b + 100, b + 140, List.of(e -> e.rows(t, true, List.<Object[]>of(
+                row('I', TupleData.ofText("99", "v1 99")))))));
+        TreeMap<Long, String> atB = new TreeMap<>(atA);
+        atB.remove(5L);
+        atB.put(6L, "v2 6");
+
+        // Run 2 copies again at B, merges, then streams from the slot's position (before A's changes).
+        SnowflakeDestination d2 = destination();
+        RecordingDurability dur = new RecordingDurability();
+        SnowflakeSink s2 = sink(d2, "pc", dur);
+        copy(s2, alloc, t, b, atB);
+        s2.snapshotCompleted(t.table());
+        assertThat(dur.snapshots).containsExactly(t.table());
+        s2.mergeNow(true);
+        SinkFixture.replay(s2, alloc, List.of(), stream, 0);
+        await("durable", () -> dur.durable.get() == b + 140);
+
+        assertThat(count("SELECT COUNT(*) FROM COPY_CRASH_HISTORY WHERE _ETL_LSN = " + a))
+                .as("rows of the copy that never completed").isZero();
+        assertThat(count("SELECT COUNT(*) FROM COPY_CRASH_HISTORY WHERE _ETL_LSN = " + b)).isEqualTo(49);
+        assertThat(q("SELECT _ETL_OP, ID FROM COPY_CRASH_HISTORY WHERE _ETL_LSN <> " + b).rows())
+                .as("streamed changes: only the one after the copy's point").containsExactly(List.of("I", "99"));
+        s2.mergeNow(false);
+        TreeMap<Long, String> mirror = new TreeMap<>();
+        for (List<String> r : q("SELECT ID, NOTE FROM COPY_CRASH").rows()) {
+            mirror.put(Long.parseLong(r.get(0)), r.get(1));
+        }
+        atB.put(99L, "v1 99");
+        assertThat(mirror).isEqualTo(atB);
+        s2.close();
+    }
+
     @Test
     void injected5xxAndStatus10AreRetriedWithoutLossOrDuplicates() throws Exception {
         TableSchema orders = schema("f_orders", 1, ORDERS.columns().toArray(RelationColumn[]::new));
@@ -285,6 +360,28 @@ class SnowflakeSinkEmulatorTest {
 
     static Txn txn(long lsn, Consumer<SinkFixture.Emitter> step) {
         return new Txn(lsn, lsn + 40, List.of(step));
+    }
+
+    @Test
+    void aReplicaIdentityFullTableKeepsItsHistoryButNoWrongMirror() throws Exception {
+        // Under REPLICA IDENTITY FULL pgoutput flags every column as key: merging on that added a second mirror row
+        // for every update (found by EndToEndParityTest). The mirror is now left alone, and the user is told why.
+        TableSchema full = new TableSchema(new TableId("public", "fullid"), 77, 'f', List.of(col(true, "id", 23, -1),
+                col(true, "v", 25, -1)), 1);
+        SnowflakeDestination d = destination();
+        RecordingDurability dur = new RecordingDurability();
+        SnowflakeSink s = sink(d, "pfull", dur);
+        s.accept(initial(full));
+        List<Txn> t = List.of(txn(0x3_0000_0000L, e -> e.rows(full, true, rows(row('I', TupleData.ofText("1", "a"))))),
+                txn(0x3_0000_1000L, e -> e.rows(full, true, rows(row('U', TupleData.ofText("1", "b"))))));
+        SinkFixture.replay(s, alloc, List.of(), t, 0);
+        await("durable", () -> dur.durable.get() == t.get(1).endLsn());
+        s.mergeNow(true);
+        assertThat(count("SELECT COUNT(*) FROM FULLID_HISTORY")).isEqualTo(2);
+        assertThat(count("SELECT COUNT(*) FROM FULLID")).isZero();
+        assertThat(events).anyMatch(e -> e.startsWith("WARN") && e.contains("REPLICA IDENTITY FULL")
+                && e.contains("REPLICA IDENTITY DEFAULT"));
+        s.close();
     }
 
     @Test
