@@ -55,8 +55,6 @@ final class PipelineActor {
 
     private record StopOverdue(int generation) {}
 
-    private record Tick() {}
-
     private final Mailbox<Object> mailbox;
     private final PipelineRuntime runtime;
     private final PipelineStore store;
@@ -98,7 +96,7 @@ final class PipelineActor {
     private boolean dirty;
 
     PipelineActor(PipelineStore.PipelineRecord record, PipelineRuntime runtime, PipelineStore store, EventSink events,
-            Clock clock, Backoff backoff, Duration stopTimeout, java.util.concurrent.Executor pool,
+            Clock clock, Backoff backoff, Duration stopTimeout, ActorPool pool,
             ScheduledExecutorService timers, Runnable onDeleted) {
         this.runtime = runtime;
         this.store = store;
@@ -136,12 +134,8 @@ final class PipelineActor {
 
     CompletableFuture<PipelineStatus> send(PipelineCommand command) {
         CompletableFuture<PipelineStatus> reply = new CompletableFuture<>();
-        mailbox.post(new Envelope(command, reply));
+        mailbox.postUrgent(new Envelope(command, reply));
         return reply;
-    }
-
-    void tick() {
-        mailbox.post(new Tick());
     }
 
     // ------------------------------------------------------------------ message handling (mailbox thread only)
@@ -167,16 +161,6 @@ final class PipelineActor {
                 runner = null;
                 generation++;
                 finishStop();
-            }
-        } else if (message instanceof Tick) {
-            long now = System.nanoTime();
-            double secs = (now - tickNanos) / 1e9;
-            if (secs > 0.05) {
-                rowsPerSecond = (rowsTotal - tickRows) / secs;
-                bytesPerSecond = (bytesTotal - tickBytes) / secs;
-                tickRows = rowsTotal;
-                tickBytes = bytesTotal;
-                tickNanos = now;
             }
         }
         dirty = true;
@@ -350,6 +334,7 @@ final class PipelineActor {
         }
         PipelineState target = toCopy.isEmpty() ? PipelineState.STREAMING : PipelineState.SNAPSHOTTING;
         move(target, null);
+        resetRates();
         int gen = ++generation;
         resyncRequested.retainAll(tables.keySet());
         RunPlan plan = new RunPlan(definition, definition.tables(), toCopy, resyncRequested, committedLsn, attempt);
@@ -368,7 +353,7 @@ final class PipelineActor {
         afterStopReplies.add(reply);
         move(PipelineState.STOPPING, null);
         int gen = generation;
-        timers.schedule(() -> mailbox.post(new StopOverdue(gen)), stopTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        timers.schedule(() -> mailbox.postUrgent(new StopOverdue(gen)), stopTimeout.toMillis(), TimeUnit.MILLISECONDS);
         try {
             runner.requestStop();
         } catch (RuntimeException e) {
@@ -381,6 +366,8 @@ final class PipelineActor {
 
     private void finishStop() {
         runner = null;
+        rowsPerSecond = 0;
+        bytesPerSecond = 0;
         After a = after;
         after = null;
         switch (a) {
@@ -455,6 +442,7 @@ final class PipelineActor {
             committedLsn = Math.max(committedLsn, p.lsn());
             rowsTotal = p.rows();
             bytesTotal = p.bytes();
+            updateRates();
             lagBytes = p.lagBytes();
             lagSeconds = p.lagSeconds();
             latencyMs = p.latencyMs();
@@ -480,7 +468,35 @@ final class PipelineActor {
         }
     }
 
+    /**
+     * Rates over the last second or more, computed from the runner's own reports (runners report at least every
+     * poll interval) rather than from a manager-wide tick: a tick that posts to every actor at once queues a thousand
+     * drains in front of any command sent at that moment.
+     */
+    private void updateRates() {
+        long now = System.nanoTime();
+        double secs = (now - tickNanos) / 1e9;
+        if (secs >= 1.0) {
+            rowsPerSecond = Math.max(0, rowsTotal - tickRows) / secs;
+            bytesPerSecond = Math.max(0, bytesTotal - tickBytes) / secs;
+            tickRows = rowsTotal;
+            tickBytes = bytesTotal;
+            tickNanos = now;
+        }
+    }
+
+    /** A new runner counts from zero; a stopped one moves nothing. */
+    private void resetRates() {
+        rowsPerSecond = 0;
+        bytesPerSecond = 0;
+        tickRows = 0;
+        tickBytes = 0;
+        tickNanos = System.nanoTime();
+    }
+
     private void onFailure(Throwable cause) {
+        rowsPerSecond = 0;
+        bytesPerSecond = 0;
         PipelineError err = FailureClassifier.classify(cause, clock.instant());
         lastError = err;
         if (!err.permanent()) {
@@ -500,7 +516,7 @@ final class PipelineActor {
         nextAttemptAt = clock.instant().plus(delay);
         int token = ++retryToken;
         move(PipelineState.RETRYING, "attempt " + attempt + " in " + delay.toMillis() + " ms");
-        timers.schedule(() -> mailbox.post(new RetryDue(token)), delay.toMillis(), TimeUnit.MILLISECONDS);
+        timers.schedule(() -> mailbox.postUrgent(new RetryDue(token)), delay.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     private void cancelRetry() {
@@ -596,7 +612,7 @@ final class PipelineActor {
 
         @Override
         public void failed(Throwable cause) {
-            mailbox.post(new FromRunner(gen, new Failed(cause)));
+            mailbox.postUrgent(new FromRunner(gen, new Failed(cause)));
         }
 
         @Override
@@ -606,7 +622,7 @@ final class PipelineActor {
             if (p != null) {
                 mailbox.post(new FromRunner(gen, p));
             }
-            mailbox.post(new FromRunner(gen, new Stopped(confirmedLsn)));
+            mailbox.postUrgent(new FromRunner(gen, new Stopped(confirmedLsn)));
         }
     }
 }

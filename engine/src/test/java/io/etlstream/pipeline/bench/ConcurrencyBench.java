@@ -61,6 +61,8 @@ class ConcurrencyBench {
             System.out.println("[bench] " + r.listRead());
             System.out.println("[bench] " + r.command() + "  (refused " + r.rejected() + ", unexpected "
                     + r.unexpected() + ")");
+            System.out.println("[bench] " + r.stopCommand());
+            System.out.println("[bench] " + r.startCommand());
         }
         ConcurrencyRun.Result a = results.get(0);
         ConcurrencyRun.Result l = results.get(1);

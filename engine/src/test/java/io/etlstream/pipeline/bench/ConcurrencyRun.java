@@ -49,8 +49,13 @@ final class ConcurrencyRun {
         }
     }
 
-    record Result(String design, Figures singleRead, Figures listRead, Figures command, long rejected,
-            long unexpected, long readsWithWrongCount) {}
+    /**
+     * @param command every command that took effect
+     * @param stopCommand pause and stop only: they wait for the source to stop (5 ms stand-in plus scheduling)
+     * @param startCommand resume and start only: no waiting on the source, so this is the registry's own overhead
+     */
+    record Result(String design, Figures singleRead, Figures listRead, Figures command, Figures stopCommand,
+            Figures startCommand, long rejected, long unexpected, long readsWithWrongCount) {}
 
     static Result run(String design, Registry registry, int pipelines, int commandsPerSecond, Duration duration,
             int readers) throws Exception {
@@ -117,7 +122,11 @@ final class ConcurrencyRun {
         ScheduledExecutorService churn = Executors.newSingleThreadScheduledExecutor();
         ExecutorService commandThreads = Executors.newFixedThreadPool(8);
         long[] cmdNanos = new long[(int) (commandsPerSecond * duration.toSeconds() * 2 + 100)];
+        long[] stopNanos = new long[cmdNanos.length];
+        long[] startNanos = new long[cmdNanos.length];
         AtomicLong cmdN = new AtomicLong();
+        AtomicLong stopN = new AtomicLong();
+        AtomicLong startN = new AtomicLong();
         AtomicLong rejected = new AtomicLong();
         AtomicLong unexpected = new AtomicLong();
         Random rnd = new Random(7);
@@ -135,9 +144,15 @@ final class ConcurrencyRun {
             long t0 = System.nanoTime();
             try {
                 registry.command(n, c);
+                long dt = System.nanoTime() - t0;
                 long i = cmdN.getAndIncrement();
                 if (i < cmdNanos.length) {
-                    cmdNanos[(int) i] = System.nanoTime() - t0;
+                    cmdNanos[(int) i] = dt;
+                }
+                boolean stops = c instanceof PipelineCommand.Stop || c instanceof PipelineCommand.Pause;
+                long j = (stops ? stopN : startN).getAndIncrement();
+                if (j < cmdNanos.length) {
+                    (stops ? stopNanos : startNanos)[(int) j] = dt;
                 }
             } catch (UserFacingException e) {
                 rejected.incrementAndGet(); // a racing command changed the state first: a valid refusal
@@ -171,7 +186,10 @@ final class ConcurrencyRun {
         int cmds = (int) Math.min(cmdN.get(), cmdNanos.length);
         return new Result(design, Figures.of(design + " status(name)", allSingle, allSingle.length),
                 Figures.of(design + " statuses() [" + pipelines + "]", allList, allList.length),
-                Figures.of(design + " command", cmdNanos, cmds), rejected.get(), unexpected.get(), wrongCount.get());
+                Figures.of(design + " command", cmdNanos, cmds),
+                Figures.of(design + "   pause/stop", stopNanos, (int) Math.min(stopN.get(), stopNanos.length)),
+                Figures.of(design + "   resume/start", startNanos, (int) Math.min(startN.get(), startNanos.length)),
+                rejected.get(), unexpected.get(), wrongCount.get());
     }
 
     private static long[] merge(long[][] parts, int[] ns) {
