@@ -64,6 +64,8 @@ final class PipelineActor {
     private final Duration stopTimeout;
     private final ScheduledExecutorService timers;
     private final Runnable onDeleted;
+    /** Takes a hand-over of conflated counters and runs it on the manager's next sweep (see {@link Listener}). */
+    private final java.util.function.Consumer<Runnable> counterSweep;
     private volatile PipelineStatus status;
 
     // ---- owned by the mailbox ----
@@ -97,7 +99,7 @@ final class PipelineActor {
 
     PipelineActor(PipelineStore.PipelineRecord record, PipelineRuntime runtime, PipelineStore store, EventSink events,
             Clock clock, Backoff backoff, Duration stopTimeout, ActorPool pool,
-            ScheduledExecutorService timers, Runnable onDeleted) {
+            ScheduledExecutorService timers, Runnable onDeleted, java.util.function.Consumer<Runnable> counterSweep) {
         this.runtime = runtime;
         this.store = store;
         this.events = events;
@@ -106,6 +108,7 @@ final class PipelineActor {
         this.stopTimeout = stopTimeout;
         this.timers = timers;
         this.onDeleted = onDeleted;
+        this.counterSweep = counterSweep;
         this.definition = record.definition();
         this.committedLsn = record.confirmedLsn();
         for (TableStatus t : record.tables()) {
@@ -532,6 +535,9 @@ final class PipelineActor {
         PipelineState from = state;
         state = next;
         since = clock.instant();
+        if (from == PipelineState.PAUSED || next == PipelineState.PAUSED) {
+            persist(); // paused is remembered across engine restarts; so is leaving it
+        }
         if (next != PipelineState.RETRYING) {
             nextAttemptAt = null;
         }
@@ -568,7 +574,8 @@ final class PipelineActor {
     /**
      * Turns runner calls from any thread into mailbox messages tagged with the runner's generation. Counters are
      * conflated: a busy runner overwrites its pending progress instead of queueing one message per batch, so a
-     * pipeline's mailbox (and the shared pool) never drowns in progress reports and commands stay quick.
+     * pipeline's mailbox (and the shared pool) never drowns in progress reports and commands stay quick. Counters
+     * reach the published status within one sweep period of the manager.
      */
     private final class Listener implements RunnerListener {
         private final int gen;
@@ -584,7 +591,9 @@ final class PipelineActor {
 
         private void countersChanged() {
             if (flagged.compareAndSet(false, true)) {
-                mailbox.post(new FromRunner(gen, new CountersReady(this)));
+                // Not straight to the mailbox: the manager's sweep posts every flagged pipeline's hand-over a few
+                // times a second from one thread, so a thousand busy runners cost a few pool wake-ups, not thousands.
+                counterSweep.accept(() -> mailbox.post(new FromRunner(gen, new CountersReady(this))));
             }
         }
 
@@ -618,10 +627,7 @@ final class PipelineActor {
         @Override
         public void stopped(long confirmedLsn) {
             // Hand over the last counters first, so the final confirmed position is not lost to conflation.
-            Progress p = progress.getAndSet(null);
-            if (p != null) {
-                mailbox.post(new FromRunner(gen, p));
-            }
+            mailbox.post(new FromRunner(gen, new CountersReady(this)));
             mailbox.postUrgent(new FromRunner(gen, new Stopped(confirmedLsn)));
         }
     }

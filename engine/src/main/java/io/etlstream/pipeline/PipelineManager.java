@@ -39,6 +39,9 @@ public final class PipelineManager implements AutoCloseable {
      * The actors sorted by name, replaced copy-on-write when a pipeline is created or deleted (rare), so listing every
      * status is one pass of volatile reads: no sorting, no map iteration, no lock.
      */
+    /** Conflated progress hand-overs waiting for the next sweep (see {@link #sweepCounters()}). */
+    private final java.util.concurrent.ConcurrentLinkedQueue<Runnable> counterHandOvers =
+            new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final AtomicReference<PipelineActor[]> byName = new AtomicReference<>(new PipelineActor[0]);
     private final PipelineRuntime runtime;
     private final PipelineStore store;
@@ -58,6 +61,8 @@ public final class PipelineManager implements AutoCloseable {
         this.stopTimeout = b.stopTimeout;
         this.pool = new ActorPool(b.threads, daemon("pipeline-actor"));
         this.timers = Executors.newSingleThreadScheduledExecutor(daemon("pipeline-timer"));
+        timers.scheduleWithFixedDelay(this::sweepCounters, b.counterSweep.toMillis(), b.counterSweep.toMillis(),
+                TimeUnit.MILLISECONDS);
     }
 
     public static Builder builder(PipelineRuntime runtime) {
@@ -84,7 +89,7 @@ public final class PipelineManager implements AutoCloseable {
         String name = record.definition().name();
         PipelineActor[] created = new PipelineActor[1];
         actors.computeIfAbsent(name, n -> created[0] = new PipelineActor(record, runtime, store, events, clock, backoff,
-                stopTimeout, pool, timers, () -> unregister(created[0])));
+                stopTimeout, pool, timers, () -> unregister(created[0]), counterHandOvers::add));
         if (created[0] == null) {
             throw new UserFacingException("a pipeline named " + name + " already exists; pick another name");
         }
@@ -211,6 +216,17 @@ public final class PipelineManager implements AutoCloseable {
         }
     }
 
+    /** Hands every runner's conflated counters to its actor: at most one mailbox message per pipeline per sweep. */
+    private void sweepCounters() {
+        try {
+            for (Runnable r = counterHandOvers.poll(); r != null; r = counterHandOvers.poll()) {
+                r.run();
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("handing progress to pipelines failed", e); // never let the timer die
+        }
+    }
+
     static UserFacingException unknown(String pipeline) {
         return new UserFacingException("no pipeline named " + pipeline + "; 'etl-stream pipeline list' shows them");
     }
@@ -233,6 +249,7 @@ public final class PipelineManager implements AutoCloseable {
         private Backoff backoff = Backoff.DEFAULT;
         private Duration stopTimeout = Duration.ofSeconds(30);
         private int threads = Math.max(2, Runtime.getRuntime().availableProcessors());
+        private Duration counterSweep = Duration.ofMillis(200);
 
         private Builder(PipelineRuntime runtime) {
             this.runtime = runtime;
@@ -261,6 +278,12 @@ public final class PipelineManager implements AutoCloseable {
         /** How long a pipeline's source may take to flush, confirm and close before it is abandoned. */
         public Builder stopTimeout(Duration d) {
             this.stopTimeout = d;
+            return this;
+        }
+
+        /** How often runners' progress counters are handed to their pipelines (status freshness of counters). */
+        public Builder counterSweep(Duration d) {
+            this.counterSweep = d;
             return this;
         }
 

@@ -199,13 +199,25 @@ public final class ControlApi {
         PipelineDefinition d = r.definition();
         List<TableStatus> tables = new ArrayList<>(r.tables());
         PipelineCommand c = command(verb, table);
+        boolean paused = r.paused();
+        // The same outcomes as on a running engine: start and stop leave the paused state, resume needs it.
         if (c instanceof PipelineCommand.Start) {
             d = d.withEnabled(true);
+            paused = false;
         } else if (c instanceof PipelineCommand.Stop) {
             d = d.withEnabled(false);
-        } else if (c instanceof PipelineCommand.Pause || c instanceof PipelineCommand.Resume) {
-            throw new UserFacingException("no engine runs on this home, so nothing is running to " + verb
-                    + "; start the engine with 'etl-stream run' (or the console), or use 'pipeline stop|start'");
+            paused = false;
+        } else if (c instanceof PipelineCommand.Pause) {
+            if (!d.enabled() && !paused) {
+                throw new UserFacingException("pipeline " + name + " is stopped, so there is nothing to pause; 'pipeline"
+                        + " start " + name + "' makes it run with the next engine");
+            }
+            paused = true;
+        } else if (c instanceof PipelineCommand.Resume) {
+            if (!paused) {
+                throw new UserFacingException("pipeline " + name + " is not paused; use 'pipeline start " + name + "'");
+            }
+            paused = false;
         } else if (c instanceof PipelineCommand.Delete) {
             store.delete(name);
             return offlineStatus(r, PipelineState.DELETED);
@@ -234,13 +246,13 @@ public final class ControlApi {
             d = d.withTables(refs);
             tables.removeIf(t -> t.table().equals(rt.table()));
         }
-        PipelineStore.PipelineRecord updated = new PipelineStore.PipelineRecord(d, tables, r.confirmedLsn(), false);
+        PipelineStore.PipelineRecord updated = new PipelineStore.PipelineRecord(d, tables, r.confirmedLsn(), paused);
         store.save(updated);
         return offlineStatus(updated);
     }
 
     static PipelineStatus offlineStatus(PipelineStore.PipelineRecord r) {
-        return offlineStatus(r, PipelineState.STOPPED);
+        return offlineStatus(r, r.paused() ? PipelineState.PAUSED : PipelineState.STOPPED);
     }
 
     private static PipelineStatus offlineStatus(PipelineStore.PipelineRecord r, PipelineState state) {

@@ -38,17 +38,20 @@ class ConcurrencyBench {
         List<ConcurrencyRun.Result> results = new ArrayList<>();
         ScheduledExecutorService replay = Executors.newScheduledThreadPool(2);
         try {
-            PipelineManager manager = PipelineManager.builder(new ReplaySource(rec, replay, messagesPerStep, stepMillis, stopMillis))
-                    .backoff(Backoff.DEFAULT).build();
+            StopTimings timings = new StopTimings(new ReplaySource(rec, replay, messagesPerStep, stepMillis, stopMillis));
+            PipelineManager manager = PipelineManager.builder(timings).backoff(Backoff.DEFAULT).build();
             try (Registry actors = Registry.actors(manager)) {
-                results.add(ConcurrencyRun.run("actors", actors, pipelines, commandsPerSecond, duration, readers));
+                results.add(ConcurrencyRun.run("actors", actors, pipelines, commandsPerSecond, duration, readers,
+                        timings));
             }
         } finally {
             replay.shutdownNow();
         }
         ScheduledExecutorService replay2 = Executors.newScheduledThreadPool(2);
-        try (Registry lock = new LockingRegistry(new ReplaySource(rec, replay2, messagesPerStep, stepMillis, stopMillis))) {
-            results.add(ConcurrencyRun.run("rwlock", lock, pipelines, commandsPerSecond, duration, readers));
+        StopTimings timings2 = new StopTimings(new ReplaySource(rec, replay2, messagesPerStep, stepMillis, stopMillis));
+        try (Registry lock = new LockingRegistry(timings2)) {
+            results.add(ConcurrencyRun.run("rwlock", lock, pipelines, commandsPerSecond, duration, readers,
+                    timings2));
         } finally {
             replay2.shutdownNow();
         }
@@ -63,6 +66,9 @@ class ConcurrencyBench {
                     + r.unexpected() + ")");
             System.out.println("[bench] " + r.stopCommand());
             System.out.println("[bench] " + r.startCommand());
+            System.out.println("[bench] " + r.untilStopAsked());
+            System.out.println("[bench] " + r.sourceStop());
+            System.out.println("[bench] " + r.afterStopReport());
         }
         ConcurrencyRun.Result a = results.get(0);
         ConcurrencyRun.Result l = results.get(1);

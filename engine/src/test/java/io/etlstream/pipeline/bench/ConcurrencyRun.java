@@ -55,10 +55,11 @@ final class ConcurrencyRun {
      * @param startCommand resume and start only: no waiting on the source, so this is the registry's own overhead
      */
     record Result(String design, Figures singleRead, Figures listRead, Figures command, Figures stopCommand,
-            Figures startCommand, long rejected, long unexpected, long readsWithWrongCount) {}
+            Figures startCommand, Figures untilStopAsked, Figures sourceStop, Figures afterStopReport, long rejected,
+            long unexpected, long readsWithWrongCount) {}
 
     static Result run(String design, Registry registry, int pipelines, int commandsPerSecond, Duration duration,
-            int readers) throws Exception {
+            int readers, StopTimings timings) throws Exception {
         for (int i = 0; i < pipelines; i++) {
             registry.create(new PipelineDefinition(String.format("p%04d", i), "src", "dst",
                     List.of(TableRef.parse("public.t" + (i % 10))), PipelineSettings.DEFAULTS.withPriority(i % 3),
@@ -127,6 +128,8 @@ final class ConcurrencyRun {
         AtomicLong cmdN = new AtomicLong();
         AtomicLong stopN = new AtomicLong();
         AtomicLong startN = new AtomicLong();
+        long[][] phases = new long[3][cmdNanos.length];
+        AtomicLong phaseN = new AtomicLong();
         AtomicLong rejected = new AtomicLong();
         AtomicLong unexpected = new AtomicLong();
         Random rnd = new Random(7);
@@ -153,6 +156,15 @@ final class ConcurrencyRun {
                 long j = (stops ? stopN : startN).getAndIncrement();
                 if (j < cmdNanos.length) {
                     (stops ? stopNanos : startNanos)[(int) j] = dt;
+                }
+                StopTimings.Stop st = stops ? timings.last(n) : null;
+                if (st != null && st.requested() >= t0 && st.reported() >= st.requested()) {
+                    long k = phaseN.getAndIncrement();
+                    if (k < cmdNanos.length) {
+                        phases[0][(int) k] = st.requested() - t0;
+                        phases[1][(int) k] = st.reported() - st.requested();
+                        phases[2][(int) k] = t0 + dt - st.reported();
+                    }
                 }
             } catch (UserFacingException e) {
                 rejected.incrementAndGet(); // a racing command changed the state first: a valid refusal
@@ -189,6 +201,9 @@ final class ConcurrencyRun {
                 Figures.of(design + " command", cmdNanos, cmds),
                 Figures.of(design + "   pause/stop", stopNanos, (int) Math.min(stopN.get(), stopNanos.length)),
                 Figures.of(design + "   resume/start", startNanos, (int) Math.min(startN.get(), startNanos.length)),
+                Figures.of(design + "     send -> stop asked", phases[0], (int) Math.min(phaseN.get(), cmdNanos.length)),
+                Figures.of(design + "     source stopping", phases[1], (int) Math.min(phaseN.get(), cmdNanos.length)),
+                Figures.of(design + "     stopped -> answer", phases[2], (int) Math.min(phaseN.get(), cmdNanos.length)),
                 rejected.get(), unexpected.get(), wrongCount.get());
     }
 
