@@ -28,6 +28,11 @@ public final class CatalogPipelineStore implements PipelineStore {
         this.catalog = catalog;
     }
 
+    /** The catalog this store writes to (the control channel also answers source requests on it). */
+    public Catalog catalog() {
+        return catalog;
+    }
+
     /**
      * Validates a new pipeline against the catalog (source and destination exist, names, tables and settings are
      * valid, no name or slot clash) and stores it with its tables in phase INIT, not enabled.
