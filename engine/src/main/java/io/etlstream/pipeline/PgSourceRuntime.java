@@ -9,6 +9,7 @@ import io.etlstream.source.pg.SourceState;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -25,7 +26,7 @@ public final class PgSourceRuntime implements PipelineRuntime {
 
     private static final Logger LOG = LoggerFactory.getLogger(PgSourceRuntime.class);
 
-    /** Builds the parts of one run of a pipeline. */
+    /** Builds the parts of one run of a pipeline; the run owns and closes what they return (the connector too). */
     public interface Parts {
         PgConnector connector(PipelineDefinition pipeline);
 
@@ -74,7 +75,8 @@ public final class PgSourceRuntime implements PipelineRuntime {
 
         private void supervise() {
             PipelineDefinition def = plan.definition();
-            ChangeSink sink = null;
+            CountingSink sink = null;
+            PgConnector connector = null;
             PgSource source = null;
             SnapshotLedger ledger = null;
             Throwable failure = null;
@@ -91,8 +93,9 @@ public final class PgSourceRuntime implements PipelineRuntime {
                 for (TableRef t : plan.tables()) {
                     tables.add(new TableId(t.schema(), t.name()));
                 }
-                sink = parts.sink(def);
-                source = new PgSource(parts.connector(def), def.name(), tables, sink, ledger, options);
+                sink = new CountingSink(parts.sink(def));
+                connector = parts.connector(def);
+                source = new PgSource(connector, def.name(), tables, sink, ledger, options);
                 source.start();
                 boolean streaming = false;
                 java.util.Set<TableRef> reported = new java.util.HashSet<>();
@@ -114,8 +117,7 @@ public final class PgSourceRuntime implements PipelineRuntime {
                             listener.tableProgress(ref, TablePhase.STREAMING, 0, 0);
                         }
                     }
-                    long lag = s.receivedLsn() > 0 ? Math.max(0, s.receivedLsn() - s.durableLsn()) : -1;
-                    listener.progress(s.confirmedLsn(), 0, 0, lag, -1, 0);
+                    progress(s, sink);
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -153,11 +155,38 @@ public final class PgSourceRuntime implements PipelineRuntime {
                     LOG.warn("pipeline {}: cannot read the snapshot ledger", def.name(), e);
                 }
             }
+            if (connector != null) {
+                connector.close(); // zero the PostgreSQL password: this run will not connect again
+            }
             if (failure != null) {
                 listener.failed(failure);
             } else {
-                listener.progress(confirmed, 0, 0, -1, -1, 0);
+                if (sink != null) {
+                    reportTables(sink);
+                    listener.progress(confirmed, sink.rows(), sink.bytes(), -1, -1, sink.latencyMillis());
+                } else {
+                    listener.progress(confirmed, 0, 0, -1, -1, 0);
+                }
                 listener.stopped(confirmed);
+            }
+        }
+
+        /**
+         * What the pipeline's status and metrics show while it runs: rows and Arrow bytes handed to the sink (in total
+         * and per table), WAL received but not yet durable (lag bytes), the age of the oldest transaction not yet
+         * durable (lag seconds) and the hand-over-to-durable time of the last one.
+         */
+        private void progress(PgSource.Status s, CountingSink sink) {
+            long lag = s.receivedLsn() > 0 ? Math.max(0, s.receivedLsn() - s.durableLsn()) : -1;
+            reportTables(sink);
+            listener.progress(s.confirmedLsn(), sink.rows(), sink.bytes(), lag,
+                    sink.lagSeconds(System.currentTimeMillis()), sink.latencyMillis());
+        }
+
+        private void reportTables(CountingSink sink) {
+            for (Map.Entry<TableId, CountingSink.Counts> e : sink.perTable().entrySet()) {
+                listener.tableStreamed(new TableRef(e.getKey().schema(), e.getKey().name()), e.getValue().rows(),
+                        e.getValue().bytes());
             }
         }
     }
