@@ -131,7 +131,11 @@ public final class ControlApi {
                         ((Number) src.get("port")).intValue(), (String) src.get("database"), (String) src.get("user"),
                         io.etlstream.source.pg.SslMode.parse((String) src.get("sslmode")),
                         rootCert == null ? null : java.nio.file.Path.of(rootCert), (String) src.get("password_alias"));
-                catalog.sources().add(config.toCatalog(name));
+                try {
+                    catalog.sources().add(config.toCatalog(name));
+                } catch (IllegalArgumentException e) {
+                    throw new UserFacingException(e.getMessage() + "; fix it and run 'etl-stream source add' again", e);
+                }
                 answer.put("source", name);
                 return true;
             }
