@@ -74,6 +74,20 @@ public final class Pipelines {
         });
     }
 
+    /** Whether the pipeline was paused by the user (it stays paused until resumed, across engine restarts). */
+    public boolean paused(long pipelineId) {
+        return db.read(c -> CatalogDb.one(c, "SELECT paused FROM pipeline WHERE id = ?", rs -> rs.getBoolean(1),
+                pipelineId)).orElse(false);
+    }
+
+    /**
+     * Records a pause or a resume. Not a settings change: the settings version stays as it is, so an editor holding
+     * the settings is not refused because the pipeline was paused meanwhile.
+     */
+    public void setPaused(long pipelineId, boolean paused) {
+        db.read(c -> CatalogDb.update(c, "UPDATE pipeline SET paused = ? WHERE id = ?", paused, pipelineId));
+    }
+
     public Optional<Pipeline> find(String name) {
         return db.read(c -> CatalogDb.one(c, "SELECT " + COLUMNS + " FROM pipeline WHERE name = ?", Pipelines::map, name));
     }

@@ -33,6 +33,12 @@ final class EngineCalls {
         }
     }
 
+    /** The names of the home's sources, from the running engine or the catalog. */
+    @SuppressWarnings("unchecked")
+    static List<String> sourceNames(EtlHome home) {
+        return (List<String>) call(home, ControlApi.sourcesRequest()).get("sources");
+    }
+
     @SuppressWarnings("unchecked")
     static List<PipelineStatus> pipelines(Map<String, Object> answer) {
         List<PipelineStatus> out = new ArrayList<>();

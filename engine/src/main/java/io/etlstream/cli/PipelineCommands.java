@@ -7,6 +7,7 @@ import io.etlstream.catalog.Source;
 import io.etlstream.home.EtlHome;
 import io.etlstream.pipeline.PipelineDefinition;
 import io.etlstream.pipeline.PipelineSettings;
+import io.etlstream.pipeline.PipelineState;
 import io.etlstream.pipeline.PipelineStatus;
 import io.etlstream.pipeline.TableRef;
 import io.etlstream.batch.TableId;
@@ -208,7 +209,9 @@ final class PipelineCommands implements Callable<Integer> {
                 StatusPrinter.detail(out, s, true);
             } else if ("offline".equals(answer.get("engine"))) {
                 out.println("pipeline " + s.name() + ": " + verb() + " recorded in the catalog (no engine runs on this"
-                        + " home; " + (s.enabled() ? "it starts" : "it does not start") + " with the next engine)");
+                        + " home; " + (s.state() == PipelineState.PAUSED ? "it stays paused with the next engine"
+                        : s.enabled() ? "it starts with the next engine" : "it does not start with the next engine")
+                        + ")");
             } else {
                 out.println("pipeline " + s.name() + " is " + s.state().label());
             }
@@ -235,7 +238,7 @@ final class PipelineCommands implements Callable<Integer> {
         }
     }
 
-    @Command(name = "pause", mixinStandardHelpOptions = true, description = "Pause a running pipeline.")
+    @Command(name = "pause", mixinStandardHelpOptions = true, description = "Pause a pipeline: it stops streaming and stays paused, across engine restarts, until resumed.")
     static final class Pause extends Verb {
         @Override
         String verb() {
@@ -243,7 +246,7 @@ final class PipelineCommands implements Callable<Integer> {
         }
     }
 
-    @Command(name = "resume", mixinStandardHelpOptions = true, description = "Resume a paused pipeline.")
+    @Command(name = "resume", mixinStandardHelpOptions = true, description = "Resume a paused pipeline (with no engine running: it starts with the next engine).")
     static final class Resume extends Verb {
         @Override
         String verb() {

@@ -3,6 +3,8 @@ package io.etlstream.cli;
 import io.etlstream.UserFacingException;
 import io.etlstream.catalog.Catalog;
 import io.etlstream.catalog.Source;
+import io.etlstream.home.EtlHome;
+import io.etlstream.pipeline.control.ControlApi;
 import io.etlstream.source.pg.PgConnector;
 import io.etlstream.source.pg.PgPassword;
 import io.etlstream.source.pg.PgSourceConfig;
@@ -16,6 +18,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -147,35 +150,50 @@ public final class SourceCommand implements Callable<Integer> {
             SecretOptions opts = secrets == null ? new SecretOptions() : secrets;
             PrintWriter out = spec.commandLine().getOut();
             SecretInput in = SecretInput.system();
-            try (Catalog catalog = Catalog.open(EtlStreamCommand.of(spec).home())) {
-                if (catalog.sources().find(name).isPresent()) {
-                    throw new UserFacingException("a source named '" + name + "' already exists: remove it first with"
-                            + " `etl-stream source remove " + name + "`");
+            EtlHome home = EtlStreamCommand.of(spec).home();
+            // Through the running engine when there is one (its WAL monitor starts watching at once), else on the
+            // catalog; asked first, so an existing source's vault entry is never overwritten.
+            if (EngineCalls.sourceNames(home).contains(name)) {
+                throw new UserFacingException("a source named '" + name + "' already exists: remove it first with"
+                        + " `etl-stream source remove " + name + "`");
+            }
+            String alias = null;
+            try (PgPassword pw = opts.noPassword ? PgPassword.none() : PgPassword.of(readPg(in, opts))) {
+                if (!noTest) {
+                    out.println(Test.describe(new PgConnector(config, pw)));
                 }
-                String alias = null;
-                try (PgPassword pw = opts.noPassword ? PgPassword.none() : PgPassword.of(readPg(in, opts))) {
-                    if (!noTest) {
-                        out.println(Test.describe(new PgConnector(config, pw)));
-                    }
-                    if (!opts.noPassword) {
-                        alias = passwordAlias(name);
-                        VaultCommand.MasterPassword master = new VaultCommand.MasterPassword();
-                        master.file = opts.masterPasswordFile;
-                        try (Vault vault = VaultCommand.unlocked(spec, master, in)) {
-                            char[] copy = pw.copy();
-                            try {
-                                vault.putPassword(alias, copy);
-                            } finally {
-                                Secrets.zero(copy);
-                            }
+                if (!opts.noPassword) {
+                    alias = passwordAlias(name);
+                    VaultCommand.MasterPassword master = new VaultCommand.MasterPassword();
+                    master.file = opts.masterPasswordFile;
+                    try (Vault vault = VaultCommand.unlocked(spec, master, in)) {
+                        char[] copy = pw.copy();
+                        try {
+                            vault.putPassword(alias, copy);
+                        } finally {
+                            Secrets.zero(copy);
+                        }
+                        try {
+                            addToCatalog(home, config.withPasswordAlias(alias), out);
+                        } catch (RuntimeException e) {
+                            vault.deletePassword(alias); // the source was not added: leave no password behind
+                            throw e;
                         }
                     }
+                } else {
+                    addToCatalog(home, config, out);
                 }
-                Source saved = catalog.sources().add(config.withPasswordAlias(alias).toCatalog(name));
-                out.println("added source " + saved.name() + ": " + config.displayUrl()
-                        + (alias == null ? " (no password)" : " (password in the vault as " + alias + ")"));
             }
+            out.println("added source " + name + ": " + config.displayUrl()
+                    + (alias == null ? " (no password)" : " (password in the vault as " + alias + ")"));
             return 0;
+        }
+
+        private void addToCatalog(EtlHome home, PgSourceConfig config, PrintWriter out) {
+            Map<String, Object> answer = EngineCalls.call(home, ControlApi.sourceAddRequest(name, config));
+            if ("running".equals(answer.get("engine"))) {
+                out.println("the running engine watches source " + name + " now");
+            }
         }
 
         private char[] readPg(SecretInput in, SecretOptions opts) {
@@ -278,7 +296,8 @@ public final class SourceCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "remove", description = "Forget a source and delete its password from the vault.")
+    @Command(name = "remove", description = "Forget a source and delete its password from the vault. Refused while a"
+            + " pipeline uses the source. With an engine running, its WAL monitor closes the source's connection at once.")
     static final class Remove implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -286,14 +305,45 @@ public final class SourceCommand implements Callable<Integer> {
         @Parameters(index = "0", paramLabel = "NAME")
         String name;
 
+        @Option(names = {"--password-file", "--master-password-file"}, paramLabel = "FILE",
+                description = "Read the vault's master password from FILE (else: prompt, or the first stdin line).")
+        Path masterPasswordFile;
+
         @Override
         public Integer call() {
-            try (Catalog catalog = Catalog.open(EtlStreamCommand.of(spec).home())) {
-                catalog.sources().require(name);
-                catalog.sources().remove(name);
+            EtlHome home = EtlStreamCommand.of(spec).home();
+            PrintWriter out = spec.commandLine().getOut();
+            // Check first (unknown source, pipelines using it), then unlock the vault, so that a refusal or a wrong
+            // master password leaves both the catalog and the vault as they were.
+            Map<String, Object> check = EngineCalls.call(home, ControlApi.sourceRemoveRequest(name, true));
+            String alias = (String) check.get("password_alias");
+            Vault vault = null;
+            try {
+                if (alias != null) {
+                    Vault file = Vault.open(home.vaultFile());
+                    if (file.exists()) {
+                        file.close();
+                        VaultCommand.MasterPassword master = new VaultCommand.MasterPassword();
+                        master.file = masterPasswordFile;
+                        vault = VaultCommand.unlocked(spec, master, SecretInput.system());
+                    } else {
+                        file.close();
+                    }
+                }
+                Map<String, Object> answer = EngineCalls.call(home, ControlApi.sourceRemoveRequest(name, false));
+                String removedPassword = "";
+                if (vault != null && vault.entries().stream().anyMatch(e -> e.kind() == Vault.Kind.PASSWORD
+                        && e.alias().equals(Vault.normalizeAlias(alias)))) {
+                    vault.deletePassword(alias);
+                    removedPassword = " and its password (vault entry " + alias + ")";
+                }
+                out.println("removed source " + name + removedPassword
+                        + ("running".equals(answer.get("engine")) ? "; the running engine no longer watches it" : ""));
+            } finally {
+                if (vault != null) {
+                    vault.close();
+                }
             }
-            spec.commandLine().getOut().println("removed source " + name
-                    + " (its vault entry " + passwordAlias(name) + " stays until `etl-stream vault` removes it)");
             return 0;
         }
     }

@@ -93,6 +93,28 @@ public final class WalMonitor implements AutoCloseable {
         }, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
     }
 
+    /**
+     * Runs a round now on the monitor's thread (a source was added or removed: its probe opens or closes without
+     * waiting for the next interval); returns at once. Does nothing before {@link #start} or after close.
+     */
+    public void tickSoon() {
+        ScheduledExecutorService s = scheduler;
+        if (s == null || closed.get()) {
+            return;
+        }
+        try {
+            s.execute(() -> {
+                try {
+                    tick();
+                } catch (RuntimeException e) {
+                    LOG.error("WAL monitor tick failed", e);
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // closing: the probes are being closed anyway
+        }
+    }
+
     /** The latest sample of every source, by name. */
     public Map<String, WalSample> latest() {
         return latest;

@@ -18,8 +18,7 @@ import java.util.Optional;
 /**
  * {@link PipelineStore} on the H2 catalog: pipeline rows, table selections with their phase, the last confirmed
  * LSN per table. Also the one place that validates and stores a new pipeline, for the CLI and the wizard alike.
- *
- * <p>The catalog has no "paused" column yet: a pipeline paused when the engine stops starts again with it.
+ * A paused pipeline is recorded as such ({@code pipeline.paused}) and loads paused on the next engine start.
  */
 public final class CatalogPipelineStore implements PipelineStore {
 
@@ -27,6 +26,11 @@ public final class CatalogPipelineStore implements PipelineStore {
 
     public CatalogPipelineStore(Catalog catalog) {
         this.catalog = catalog;
+    }
+
+    /** The catalog this store writes to (the control channel also answers source requests on it). */
+    public Catalog catalog() {
+        return catalog;
     }
 
     /**
@@ -96,7 +100,7 @@ public final class CatalogPipelineStore implements PipelineStore {
                 p.deletes() == DeleteMode.SOFT ? PipelineSettings.Deletes.SOFT : PipelineSettings.Deletes.HARD,
                 p.snapshot(), p.parallelism(), p.priority());
         return new PipelineRecord(new PipelineDefinition(p.name(), source, destination, refs, settings, p.enabled()),
-                tables, lsn == Long.MAX_VALUE ? 0 : lsn, false);
+                tables, lsn == Long.MAX_VALUE ? 0 : lsn, catalog.pipelines().paused(p.id()));
     }
 
     @Override
@@ -107,6 +111,9 @@ public final class CatalogPipelineStore implements PipelineStore {
         Pipeline wanted = toRow(row, def.settings(), def.enabled());
         if (!wanted.equals(row)) {
             catalog.pipelines().update(wanted);
+        }
+        if (catalog.pipelines().paused(row.id()) != record.paused()) {
+            catalog.pipelines().setPaused(row.id(), record.paused());
         }
         Map<TableRef, TableSelection> stored = new HashMap<>();
         for (TableSelection t : catalog.tables().list(row.id())) {

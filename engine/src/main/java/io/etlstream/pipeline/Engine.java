@@ -111,7 +111,13 @@ public final class Engine implements AutoCloseable {
                 mon.start(o.walInterval());
             }
             EventLog evf = ev;
-            ctl = ControlServer.start(home, ControlApi.engine(m, store, evf::recent, o.stopTimeout().plusSeconds(5)));
+            WalMonitor monr = mon;
+            ctl = ControlServer.start(home, ControlApi.engine(m, store, evf::recent, o.stopTimeout().plusSeconds(5),
+                    () -> {
+                        if (monr != null) {
+                            monr.tickSoon(); // open the new source's probe, or close the removed one's, now
+                        }
+                    }));
             WalMonitor monf = mon;
             prometheus = o.metricsPort() >= 0 ? PrometheusServer.start(o.metricsBind(), o.metricsPort(), () -> PrometheusText.render(
                     mm.statuses(), monf == null ? List.of() : monf.latest().values())) : null;
@@ -166,6 +172,11 @@ public final class Engine implements AutoCloseable {
 
     public Catalog catalog() {
         return catalog;
+    }
+
+    /** The WAL monitor, when the engine watches sources. */
+    public java.util.Optional<WalMonitor> monitor() {
+        return java.util.Optional.ofNullable(monitor);
     }
 
     /** The address and port Prometheus metrics are served on, if they are. */

@@ -9,6 +9,7 @@ import io.etlstream.source.pg.SourceState;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -25,7 +26,7 @@ public final class PgSourceRuntime implements PipelineRuntime {
 
     private static final Logger LOG = LoggerFactory.getLogger(PgSourceRuntime.class);
 
-    /** Builds the parts of one run of a pipeline. */
+    /** Builds the parts of one run of a pipeline; the run owns and closes what they return (the connector too). */
     public interface Parts {
         PgConnector connector(PipelineDefinition pipeline);
 
@@ -87,7 +88,8 @@ public final class PgSourceRuntime implements PipelineRuntime {
 
         private void supervise() {
             PipelineDefinition def = plan.definition();
-            ChangeSink sink = null;
+            CountingSink sink = null;
+            PgConnector connector = null;
             PgSource source = null;
             SnapshotLedger ledger = null;
             Throwable failure = null;
@@ -95,7 +97,7 @@ public final class PgSourceRuntime implements PipelineRuntime {
             java.util.Set<TableRef> stopped = new java.util.HashSet<>();
             try {
                 ledger = parts.ledger(def);
-                PgConnector connector = parts.connector(def);
+                connector = parts.connector(def);
                 if (!plan.tables().isEmpty() && plan.resyncTables().containsAll(plan.tables())) {
                     // The whole pipeline: a new slot (the way out of an invalidated or lost one), every table copied
                     // again on its snapshot; the sink resets each table's destination before its copy.
@@ -112,7 +114,7 @@ public final class PgSourceRuntime implements PipelineRuntime {
                 for (TableRef t : plan.tables()) {
                     tables.add(new TableId(t.schema(), t.name()));
                 }
-                sink = parts.sink(def);
+                sink = new CountingSink(parts.sink(def));
                 source = new PgSource(connector, def.name(), tables, sink, ledger, options);
                 source.start();
                 boolean streaming = false;
@@ -156,8 +158,7 @@ public final class PgSourceRuntime implements PipelineRuntime {
                             listener.tableProgress(ref, TablePhase.ERRORED, 0, 0);
                         }
                     }
-                    long lag = s.receivedLsn() > 0 ? Math.max(0, s.receivedLsn() - s.durableLsn()) : -1;
-                    listener.progress(s.confirmedLsn(), 0, 0, lag, -1, 0);
+                    progress(s, sink);
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -198,11 +199,38 @@ public final class PgSourceRuntime implements PipelineRuntime {
                     LOG.warn("pipeline {}: cannot read the snapshot ledger", def.name(), e);
                 }
             }
+            if (connector != null) {
+                connector.close(); // zero the PostgreSQL password: this run will not connect again
+            }
             if (failure != null) {
                 listener.failed(failure);
             } else {
-                listener.progress(confirmed, 0, 0, -1, -1, 0);
+                if (sink != null) {
+                    reportTables(sink);
+                    listener.progress(confirmed, sink.rows(), sink.bytes(), -1, -1, sink.latencyMillis());
+                } else {
+                    listener.progress(confirmed, 0, 0, -1, -1, 0);
+                }
                 listener.stopped(confirmed);
+            }
+        }
+
+        /**
+         * What the pipeline's status and metrics show while it runs: rows and Arrow bytes handed to the sink (in total
+         * and per table), WAL received but not yet durable (lag bytes), the age of the oldest transaction not yet
+         * durable (lag seconds) and the hand-over-to-durable time of the last one.
+         */
+        private void progress(PgSource.Status s, CountingSink sink) {
+            long lag = s.receivedLsn() > 0 ? Math.max(0, s.receivedLsn() - s.durableLsn()) : -1;
+            reportTables(sink);
+            listener.progress(s.confirmedLsn(), sink.rows(), sink.bytes(), lag,
+                    sink.lagSeconds(System.currentTimeMillis()), sink.latencyMillis());
+        }
+
+        private void reportTables(CountingSink sink) {
+            for (Map.Entry<TableId, CountingSink.Counts> e : sink.perTable().entrySet()) {
+                listener.tableStreamed(new TableRef(e.getKey().schema(), e.getKey().name()), e.getValue().rows(),
+                        e.getValue().bytes());
             }
         }
     }

@@ -55,8 +55,6 @@ final class PipelineActor {
 
     private record StopOverdue(int generation) {}
 
-    private record Tick() {}
-
     private final Mailbox<Object> mailbox;
     private final PipelineRuntime runtime;
     private final PipelineStore store;
@@ -66,6 +64,8 @@ final class PipelineActor {
     private final Duration stopTimeout;
     private final ScheduledExecutorService timers;
     private final Runnable onDeleted;
+    /** Takes a hand-over of conflated counters and runs it on the manager's next sweep (see {@link Listener}). */
+    private final java.util.function.Consumer<Runnable> counterSweep;
     private volatile PipelineStatus status;
 
     // ---- owned by the mailbox ----
@@ -98,8 +98,8 @@ final class PipelineActor {
     private boolean dirty;
 
     PipelineActor(PipelineStore.PipelineRecord record, PipelineRuntime runtime, PipelineStore store, EventSink events,
-            Clock clock, Backoff backoff, Duration stopTimeout, java.util.concurrent.Executor pool,
-            ScheduledExecutorService timers, Runnable onDeleted) {
+            Clock clock, Backoff backoff, Duration stopTimeout, ActorPool pool,
+            ScheduledExecutorService timers, Runnable onDeleted, java.util.function.Consumer<Runnable> counterSweep) {
         this.runtime = runtime;
         this.store = store;
         this.events = events;
@@ -108,6 +108,7 @@ final class PipelineActor {
         this.stopTimeout = stopTimeout;
         this.timers = timers;
         this.onDeleted = onDeleted;
+        this.counterSweep = counterSweep;
         this.definition = record.definition();
         this.committedLsn = record.confirmedLsn();
         for (TableStatus t : record.tables()) {
@@ -136,12 +137,8 @@ final class PipelineActor {
 
     CompletableFuture<PipelineStatus> send(PipelineCommand command) {
         CompletableFuture<PipelineStatus> reply = new CompletableFuture<>();
-        mailbox.post(new Envelope(command, reply));
+        mailbox.postUrgent(new Envelope(command, reply));
         return reply;
-    }
-
-    void tick() {
-        mailbox.post(new Tick());
     }
 
     // ------------------------------------------------------------------ message handling (mailbox thread only)
@@ -167,16 +164,6 @@ final class PipelineActor {
                 runner = null;
                 generation++;
                 finishStop();
-            }
-        } else if (message instanceof Tick) {
-            long now = System.nanoTime();
-            double secs = (now - tickNanos) / 1e9;
-            if (secs > 0.05) {
-                rowsPerSecond = (rowsTotal - tickRows) / secs;
-                bytesPerSecond = (bytesTotal - tickBytes) / secs;
-                tickRows = rowsTotal;
-                tickBytes = bytesTotal;
-                tickNanos = now;
             }
         }
         dirty = true;
@@ -367,6 +354,7 @@ final class PipelineActor {
         }
         PipelineState target = toCopy.isEmpty() ? PipelineState.STREAMING : PipelineState.SNAPSHOTTING;
         move(target, null);
+        resetRates();
         int gen = ++generation;
         resyncRequested.retainAll(tables.keySet());
         RunPlan plan = new RunPlan(definition, definition.tables(), toCopy, resyncRequested, committedLsn, attempt);
@@ -385,7 +373,7 @@ final class PipelineActor {
         afterStopReplies.add(reply);
         move(PipelineState.STOPPING, null);
         int gen = generation;
-        timers.schedule(() -> mailbox.post(new StopOverdue(gen)), stopTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        timers.schedule(() -> mailbox.postUrgent(new StopOverdue(gen)), stopTimeout.toMillis(), TimeUnit.MILLISECONDS);
         try {
             runner.requestStop();
         } catch (RuntimeException e) {
@@ -398,6 +386,8 @@ final class PipelineActor {
 
     private void finishStop() {
         runner = null;
+        rowsPerSecond = 0;
+        bytesPerSecond = 0;
         After a = after;
         after = null;
         switch (a) {
@@ -474,6 +464,7 @@ final class PipelineActor {
             committedLsn = Math.max(committedLsn, p.lsn());
             rowsTotal = p.rows();
             bytesTotal = p.bytes();
+            updateRates();
             lagBytes = p.lagBytes();
             lagSeconds = p.lagSeconds();
             latencyMs = p.latencyMs();
@@ -499,7 +490,35 @@ final class PipelineActor {
         }
     }
 
+    /**
+     * Rates over the last second or more, computed from the runner's own reports (runners report at least every
+     * poll interval) rather than from a manager-wide tick: a tick that posts to every actor at once queues a thousand
+     * drains in front of any command sent at that moment.
+     */
+    private void updateRates() {
+        long now = System.nanoTime();
+        double secs = (now - tickNanos) / 1e9;
+        if (secs >= 1.0) {
+            rowsPerSecond = Math.max(0, rowsTotal - tickRows) / secs;
+            bytesPerSecond = Math.max(0, bytesTotal - tickBytes) / secs;
+            tickRows = rowsTotal;
+            tickBytes = bytesTotal;
+            tickNanos = now;
+        }
+    }
+
+    /** A new runner counts from zero; a stopped one moves nothing. */
+    private void resetRates() {
+        rowsPerSecond = 0;
+        bytesPerSecond = 0;
+        tickRows = 0;
+        tickBytes = 0;
+        tickNanos = System.nanoTime();
+    }
+
     private void onFailure(Throwable cause) {
+        rowsPerSecond = 0;
+        bytesPerSecond = 0;
         PipelineError err = FailureClassifier.classify(cause, clock.instant());
         lastError = err;
         if (!err.permanent()) {
@@ -519,7 +538,7 @@ final class PipelineActor {
         nextAttemptAt = clock.instant().plus(delay);
         int token = ++retryToken;
         move(PipelineState.RETRYING, "attempt " + attempt + " in " + delay.toMillis() + " ms");
-        timers.schedule(() -> mailbox.post(new RetryDue(token)), delay.toMillis(), TimeUnit.MILLISECONDS);
+        timers.schedule(() -> mailbox.postUrgent(new RetryDue(token)), delay.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     private void cancelRetry() {
@@ -535,6 +554,9 @@ final class PipelineActor {
         PipelineState from = state;
         state = next;
         since = clock.instant();
+        if (from == PipelineState.PAUSED || next == PipelineState.PAUSED) {
+            persist(); // paused is remembered across engine restarts; so is leaving it
+        }
         if (next != PipelineState.RETRYING) {
             nextAttemptAt = null;
         }
@@ -571,7 +593,8 @@ final class PipelineActor {
     /**
      * Turns runner calls from any thread into mailbox messages tagged with the runner's generation. Counters are
      * conflated: a busy runner overwrites its pending progress instead of queueing one message per batch, so a
-     * pipeline's mailbox (and the shared pool) never drowns in progress reports and commands stay quick.
+     * pipeline's mailbox (and the shared pool) never drowns in progress reports and commands stay quick. Counters
+     * reach the published status within one sweep period of the manager.
      */
     private final class Listener implements RunnerListener {
         private final int gen;
@@ -587,7 +610,9 @@ final class PipelineActor {
 
         private void countersChanged() {
             if (flagged.compareAndSet(false, true)) {
-                mailbox.post(new FromRunner(gen, new CountersReady(this)));
+                // Not straight to the mailbox: the manager's sweep posts every flagged pipeline's hand-over a few
+                // times a second from one thread, so a thousand busy runners cost a few pool wake-ups, not thousands.
+                counterSweep.accept(() -> mailbox.post(new FromRunner(gen, new CountersReady(this))));
             }
         }
 
@@ -615,17 +640,14 @@ final class PipelineActor {
 
         @Override
         public void failed(Throwable cause) {
-            mailbox.post(new FromRunner(gen, new Failed(cause)));
+            mailbox.postUrgent(new FromRunner(gen, new Failed(cause)));
         }
 
         @Override
         public void stopped(long confirmedLsn) {
             // Hand over the last counters first, so the final confirmed position is not lost to conflation.
-            Progress p = progress.getAndSet(null);
-            if (p != null) {
-                mailbox.post(new FromRunner(gen, p));
-            }
-            mailbox.post(new FromRunner(gen, new Stopped(confirmedLsn)));
+            mailbox.post(new FromRunner(gen, new CountersReady(this)));
+            mailbox.postUrgent(new FromRunner(gen, new Stopped(confirmedLsn)));
         }
     }
 }

@@ -6,6 +6,8 @@ import io.etlstream.metrics.EventSink;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
@@ -19,6 +21,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,13 +35,21 @@ public final class PipelineManager implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PipelineManager.class);
 
     private final ConcurrentMap<String, PipelineActor> actors = new ConcurrentHashMap<>();
+    /**
+     * The actors sorted by name, replaced copy-on-write when a pipeline is created or deleted (rare), so listing every
+     * status is one pass of volatile reads: no sorting, no map iteration, no lock.
+     */
+    /** Conflated progress hand-overs waiting for the next sweep (see {@link #sweepCounters()}). */
+    private final java.util.concurrent.ConcurrentLinkedQueue<Runnable> counterHandOvers =
+            new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final AtomicReference<PipelineActor[]> byName = new AtomicReference<>(new PipelineActor[0]);
     private final PipelineRuntime runtime;
     private final PipelineStore store;
     private final EventSink events;
     private final Clock clock;
     private final Backoff backoff;
     private final Duration stopTimeout;
-    private final ExecutorService pool;
+    private final ActorPool pool;
     private final ScheduledExecutorService timers;
 
     private PipelineManager(Builder b) {
@@ -48,9 +59,10 @@ public final class PipelineManager implements AutoCloseable {
         this.clock = b.clock;
         this.backoff = b.backoff;
         this.stopTimeout = b.stopTimeout;
-        this.pool = Executors.newFixedThreadPool(b.threads, daemon("pipeline-actor"));
+        this.pool = new ActorPool(b.threads, daemon("pipeline-actor"));
         this.timers = Executors.newSingleThreadScheduledExecutor(daemon("pipeline-timer"));
-        timers.scheduleAtFixedRate(this::tickAll, 1, 1, TimeUnit.SECONDS);
+        timers.scheduleWithFixedDelay(this::sweepCounters, b.counterSweep.toMillis(), b.counterSweep.toMillis(),
+                TimeUnit.MILLISECONDS);
     }
 
     public static Builder builder(PipelineRuntime runtime) {
@@ -77,11 +89,39 @@ public final class PipelineManager implements AutoCloseable {
         String name = record.definition().name();
         PipelineActor[] created = new PipelineActor[1];
         actors.computeIfAbsent(name, n -> created[0] = new PipelineActor(record, runtime, store, events, clock, backoff,
-                stopTimeout, pool, timers, () -> actors.remove(n, created[0])));
+                stopTimeout, pool, timers, () -> unregister(created[0]), counterHandOvers::add));
         if (created[0] == null) {
             throw new UserFacingException("a pipeline named " + name + " already exists; pick another name");
         }
+        byName.updateAndGet(old -> {
+            int at = -(Arrays.binarySearch(old, created[0], BY_NAME) + 1);
+            if (at < 0) {
+                return old; // already listed (cannot happen: names are unique in the map)
+            }
+            PipelineActor[] next = new PipelineActor[old.length + 1];
+            System.arraycopy(old, 0, next, 0, at);
+            next[at] = created[0];
+            System.arraycopy(old, at, next, at + 1, old.length - at);
+            return next;
+        });
         return created[0];
+    }
+
+    private static final Comparator<PipelineActor> BY_NAME = Comparator.comparing(PipelineActor::name);
+
+    private void unregister(PipelineActor actor) {
+        actors.remove(actor.name(), actor);
+        byName.updateAndGet(old -> {
+            for (int i = 0; i < old.length; i++) {
+                if (old[i] == actor) {
+                    PipelineActor[] next = new PipelineActor[old.length - 1];
+                    System.arraycopy(old, 0, next, 0, i);
+                    System.arraycopy(old, i + 1, next, i, old.length - i - 1);
+                    return next;
+                }
+            }
+            return old;
+        });
     }
 
     /** Sends a command; the future completes with the snapshot once the command took effect. */
@@ -99,14 +139,21 @@ public final class PipelineManager implements AutoCloseable {
         return actor == null ? Optional.empty() : Optional.of(actor.status());
     }
 
-    /** Every pipeline's latest snapshot, by name; never waits. */
+    /**
+     * Every pipeline's latest snapshot, sorted by name; never waits. Each element is the snapshot its actor had
+     * published when the list was taken; the list is unmodifiable.
+     */
     public List<PipelineStatus> statuses() {
-        List<PipelineStatus> out = new ArrayList<>(actors.size());
-        for (PipelineActor a : actors.values()) {
-            out.add(a.status());
+        PipelineActor[] sorted = byName.get();
+        PipelineStatus[] out = new PipelineStatus[sorted.length];
+        int n = 0;
+        for (PipelineActor a : sorted) {
+            PipelineStatus s = a.status();
+            if (s.state() != PipelineState.DELETED) { // deleted a moment ago, not yet unlisted
+                out[n++] = s;
+            }
         }
-        out.sort(Comparator.comparing(PipelineStatus::name));
-        return out;
+        return Collections.unmodifiableList(Arrays.asList(n == out.length ? out : Arrays.copyOf(out, n)));
     }
 
     public boolean exists(String pipeline) {
@@ -169,9 +216,14 @@ public final class PipelineManager implements AutoCloseable {
         }
     }
 
-    private void tickAll() {
-        for (PipelineActor a : actors.values()) {
-            a.tick();
+    /** Hands every runner's conflated counters to its actor: at most one mailbox message per pipeline per sweep. */
+    private void sweepCounters() {
+        try {
+            for (Runnable r = counterHandOvers.poll(); r != null; r = counterHandOvers.poll()) {
+                r.run();
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("handing progress to pipelines failed", e); // never let the timer die
         }
     }
 
@@ -197,6 +249,7 @@ public final class PipelineManager implements AutoCloseable {
         private Backoff backoff = Backoff.DEFAULT;
         private Duration stopTimeout = Duration.ofSeconds(30);
         private int threads = Math.max(2, Runtime.getRuntime().availableProcessors());
+        private Duration counterSweep = Duration.ofMillis(200);
 
         private Builder(PipelineRuntime runtime) {
             this.runtime = runtime;
@@ -225,6 +278,12 @@ public final class PipelineManager implements AutoCloseable {
         /** How long a pipeline's source may take to flush, confirm and close before it is abandoned. */
         public Builder stopTimeout(Duration d) {
             this.stopTimeout = d;
+            return this;
+        }
+
+        /** How often runners' progress counters are handed to their pipelines (status freshness of counters). */
+        public Builder counterSweep(Duration d) {
+            this.counterSweep = d;
             return this;
         }
 

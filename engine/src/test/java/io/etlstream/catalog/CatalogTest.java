@@ -264,6 +264,9 @@ class CatalogTest {
             assertThat(rs.next()).isTrue();
             assertThat(rs.getString(1)).isEqualTo("1");
             assertThat(rs.getBoolean(2)).isTrue();
+            assertThat(rs.next()).isTrue();
+            assertThat(rs.getString(1)).isEqualTo("2.7"); // pipeline.paused
+            assertThat(rs.getBoolean(2)).isTrue();
             assertThat(rs.next()).isFalse();
         }
         catalog = Catalog.open(home);

@@ -114,8 +114,8 @@ class PipelineCliTest {
 
         assertThat(run("pipeline", "start", "orders")).isEqualTo(0);
         assertThat(out.toString()).contains("recorded in the catalog").contains("it starts with the next engine");
-        assertThat(run("pipeline", "pause", "orders")).isEqualTo(1);
-        assertThat(err.toString()).contains("no engine runs on this home").contains("etl-stream run");
+        assertThat(run("pipeline", "resume", "orders")).isEqualTo(1);
+        assertThat(err.toString()).contains("is not paused").contains("pipeline start orders");
         assertThat(run("pipeline", "resync", "orders", "--table", "public.nope")).isEqualTo(1);
         assertThat(err.toString()).contains("has no table public.nope");
 
@@ -184,6 +184,78 @@ class PipelineCliTest {
         assertThat(after).extracting(m -> m.get("name")).containsExactly("idle", "orders");
         assertThat(after).extracting(m -> m.get("enabled")).containsExactly(true, true);
         assertThat(after.get(1).get("last_committed_lsn")).isNotEqualTo("0/0");
+    }
+
+    @Test
+    void aPausedPipelineStaysPausedAcrossEngineRestartsAndPauseResumeWorkWithAndWithoutAnEngine() throws Exception {
+        assertThat(run("pipeline", "create", "orders", "--source", "pg1", "--destination", "sf1", "--tables",
+                "public.orders", "--snapshot", "no")).isEqualTo(0);
+        assertThat(run("pipeline", "pause", "orders")).isEqualTo(1);
+        assertThat(err.toString()).contains("is stopped, so there is nothing to pause").contains("pipeline start");
+        assertThat(run("pipeline", "start", "orders")).isEqualTo(0);
+
+        var recording = io.etlstream.pipeline.replay.ReplayRecording.of(PgOutputFixtures.read(17, "basic"));
+        ScheduledExecutorService replay = Executors.newScheduledThreadPool(1);
+        try {
+            // Paused through the running engine, then the engine stops and starts again: still paused.
+            try (Engine engine = startEngine(recording, replay)) {
+                awaitState(engine, PipelineState.STREAMING);
+                assertThat(run("pipeline", "pause", "orders")).isEqualTo(0);
+                assertThat(out.toString()).contains("pipeline orders is paused");
+            }
+            assertThat(stateOffline()).isEqualTo("paused");
+            try (Engine engine = startEngine(recording, replay)) {
+                assertThat(engine.manager().status("orders").orElseThrow().state()).isEqualTo(PipelineState.PAUSED);
+                Thread.sleep(300); // the engine does not start it behind our back
+                assertThat(engine.manager().status("orders").orElseThrow().state()).isEqualTo(PipelineState.PAUSED);
+                assertThat(run("pipeline", "resume", "orders")).isEqualTo(0);
+                assertThat(out.toString()).contains("pipeline orders is streaming");
+            }
+            // A clean engine stop is not a pause: it runs again with the next engine.
+            assertThat(stateOffline()).isEqualTo("stopped");
+
+            // Paused with no engine running: the next engine loads it paused; resumed offline: it streams again.
+            assertThat(run("pipeline", "pause", "orders")).isEqualTo(0);
+            assertThat(out.toString()).contains("stays paused with the next engine");
+            assertThat(stateOffline()).isEqualTo("paused");
+            try (Engine engine = startEngine(recording, replay)) {
+                assertThat(engine.manager().status("orders").orElseThrow().state()).isEqualTo(PipelineState.PAUSED);
+            }
+            assertThat(run("pipeline", "resume", "orders")).isEqualTo(0);
+            assertThat(out.toString()).contains("it starts with the next engine");
+            assertThat(run("pipeline", "resume", "orders")).isEqualTo(1);
+            assertThat(err.toString()).contains("is not paused");
+            try (Engine engine = startEngine(recording, replay)) {
+                awaitState(engine, PipelineState.STREAMING);
+            }
+            // Stopping a paused pipeline leaves the paused state too.
+            assertThat(run("pipeline", "pause", "orders")).isEqualTo(0);
+            assertThat(run("pipeline", "stop", "orders")).isEqualTo(0);
+            assertThat(stateOffline()).isEqualTo("stopped");
+            assertThat(run("pipeline", "show", "orders", "--json")).isEqualTo(0);
+            assertThat(map(out.toString()).get("enabled")).isEqualTo(false);
+        } finally {
+            replay.shutdownNow();
+        }
+    }
+
+    private Engine startEngine(io.etlstream.pipeline.replay.ReplayRecording recording,
+            ScheduledExecutorService replay) {
+        return Engine.start(new EtlHome(dir), Engine.Options.of(HomeLock.CONSOLE,
+                new ReplaySource(recording, replay, 5, 20)));
+    }
+
+    private static void awaitState(Engine engine, PipelineState wanted) throws InterruptedException {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (engine.manager().status("orders").orElseThrow().state() != wanted) {
+            assertThat(System.nanoTime()).as("orders becomes " + wanted).isLessThan(deadline);
+            Thread.sleep(5);
+        }
+    }
+
+    private String stateOffline() throws Exception {
+        assertThat(run("pipeline", "show", "orders", "--json")).isEqualTo(0);
+        return String.valueOf(map(out.toString()).get("state"));
     }
 
     @Test

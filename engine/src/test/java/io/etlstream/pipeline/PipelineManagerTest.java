@@ -317,6 +317,46 @@ class PipelineManagerTest {
     }
 
     @Test
+    void aPausedPipelineLoadsPausedInTheNextManagerAndIsNotStartedWithTheEnabledOnes() throws Exception {
+        runtime.autoStream = true;
+        manager.create(def("orders", "public.orders"));
+        manager.create(def("items", "public.items"));
+        send("orders", new PipelineCommand.Start());
+        send("items", new PipelineCommand.Start());
+        assertThat(send("orders", new PipelineCommand.Pause(null)).state()).isEqualTo(PipelineState.PAUSED);
+        assertThat(store.get("orders").paused()).isTrue();
+        assertThat(manager.shutdown(WAIT)).isTrue();
+        manager.close();
+
+        manager = newManager(Duration.ofSeconds(5));
+        manager.loadStored();
+        assertThat(state("orders")).isEqualTo(PipelineState.PAUSED);
+        assertThat(manager.startEnabled()).isEqualTo(1);
+        await("items streams", WAIT, () -> state("items") == PipelineState.STREAMING);
+        assertThat(state("orders")).isEqualTo(PipelineState.PAUSED);
+
+        assertThat(send("orders", new PipelineCommand.Resume()).state()).isIn(PipelineState.STREAMING,
+                PipelineState.SNAPSHOTTING);
+        assertThat(store.get("orders").paused()).as("resuming is remembered too").isFalse();
+    }
+
+    @Test
+    void statusesListsEveryPipelineByNameAndDropsDeletedOnes() throws Exception {
+        for (String n : List.of("m", "c", "x", "a", "q")) {
+            manager.create(def(n, "public.t"));
+        }
+        assertThat(manager.statuses()).extracting(PipelineStatus::name).containsExactly("a", "c", "m", "q", "x");
+        assertThatThrownBy(() -> manager.statuses().add(manager.statuses().get(0)))
+                .isInstanceOf(UnsupportedOperationException.class);
+        send("m", new PipelineCommand.Delete());
+        assertThat(manager.statuses()).extracting(PipelineStatus::name).containsExactly("a", "c", "q", "x");
+        manager.create(def("m", "public.t"));
+        manager.create(def("b", "public.t"));
+        assertThat(manager.statuses()).extracting(PipelineStatus::name).containsExactly("a", "b", "c", "m", "q", "x");
+        assertThat(manager.statuses()).extracting(PipelineStatus::state).containsOnly(PipelineState.CREATED);
+    }
+
+    @Test
     void unknownPipelinesFailFast() {
         assertThatThrownBy(() -> manager.send("ghost", new PipelineCommand.Stop()).get())
                 .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(UserFacingException.class);

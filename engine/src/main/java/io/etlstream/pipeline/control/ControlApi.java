@@ -1,6 +1,8 @@
 package io.etlstream.pipeline.control;
 
 import io.etlstream.UserFacingException;
+import io.etlstream.catalog.Catalog;
+import io.etlstream.catalog.Source;
 import io.etlstream.metrics.EngineEvent;
 import io.etlstream.pipeline.CatalogPipelineStore;
 import io.etlstream.pipeline.PipelineCommand;
@@ -13,6 +15,7 @@ import io.etlstream.pipeline.PipelineStore;
 import io.etlstream.pipeline.TablePhase;
 import io.etlstream.pipeline.TableRef;
 import io.etlstream.pipeline.TableStatus;
+import io.etlstream.source.pg.PgSourceConfig;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -72,6 +75,96 @@ public final class ControlApi {
         return m;
     }
 
+    /** Adds a source row (its password, if any, is already in the vault under {@code config.passwordAlias()}). */
+    public static Map<String, Object> sourceAddRequest(String name, PgSourceConfig config) {
+        Map<String, Object> src = new LinkedHashMap<>();
+        src.put("name", name);
+        src.put("host", config.host());
+        src.put("port", config.port());
+        src.put("database", config.database());
+        src.put("user", config.user());
+        src.put("sslmode", config.sslMode().pgName());
+        src.put("sslrootcert", config.sslRootCert() == null ? null : config.sslRootCert().toString());
+        src.put("password_alias", config.passwordAlias());
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("op", "source-add");
+        m.put("source", src);
+        return m;
+    }
+
+    /**
+     * Removes a source unless a pipeline uses it; with {@code check} only says whether it could (and which vault
+     * alias holds its password), changing nothing.
+     */
+    public static Map<String, Object> sourceRemoveRequest(String name, boolean check) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("op", "source-remove");
+        m.put("name", name);
+        m.put("check", check);
+        return m;
+    }
+
+    /** The names of the sources in the catalog. */
+    public static Map<String, Object> sourcesRequest() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("op", "sources");
+        return m;
+    }
+
+    /** Answers the source requests on {@code catalog}; true when it changed the set of sources. */
+    @SuppressWarnings("unchecked")
+    private static boolean sources(String op, Map<String, Object> req, Catalog catalog, Map<String, Object> answer) {
+        switch (op) {
+            case "sources" -> {
+                answer.put("sources", catalog.sources().list().stream().map(Source::name).toList());
+                return false;
+            }
+            case "source-add" -> {
+                Map<String, Object> src = (Map<String, Object>) req.get("source");
+                String name = (String) src.get("name");
+                if (catalog.sources().find(name).isPresent()) {
+                    throw new UserFacingException("a source named '" + name + "' already exists: remove it first with"
+                            + " `etl-stream source remove " + name + "`");
+                }
+                String rootCert = (String) src.get("sslrootcert");
+                PgSourceConfig config = new PgSourceConfig((String) src.get("host"),
+                        ((Number) src.get("port")).intValue(), (String) src.get("database"), (String) src.get("user"),
+                        io.etlstream.source.pg.SslMode.parse((String) src.get("sslmode")),
+                        rootCert == null ? null : java.nio.file.Path.of(rootCert), (String) src.get("password_alias"));
+                try {
+                    catalog.sources().add(config.toCatalog(name));
+                } catch (IllegalArgumentException e) {
+                    throw new UserFacingException(e.getMessage() + "; fix it and run 'etl-stream source add' again", e);
+                }
+                answer.put("source", name);
+                return true;
+            }
+            case "source-remove" -> {
+                String name = (String) req.get("name");
+                Source source = catalog.sources().find(name).orElseThrow(() -> new UserFacingException(
+                        "no source named " + name + "; 'etl-stream source list' shows them"));
+                List<String> users = catalog.pipelines().listBySource(source.id()).stream()
+                        .map(io.etlstream.catalog.Pipeline::name).toList();
+                if (!users.isEmpty()) {
+                    throw new UserFacingException("source " + name + " is used by pipeline(s) " + String.join(", ", users)
+                            + "; delete them first (etl-stream pipeline delete NAME), then remove the source");
+                }
+                answer.put("source", name);
+                answer.put("password_alias", source.passwordAlias());
+                if (Boolean.TRUE.equals(req.get("check"))) {
+                    return false;
+                }
+                catalog.sources().remove(name);
+                return true;
+            }
+            default -> throw new UserFacingException("unknown request '" + op + "'");
+        }
+    }
+
+    private static boolean isSourceOp(String op) {
+        return op.equals("sources") || op.startsWith("source-");
+    }
+
     @SuppressWarnings("unchecked")
     static PipelineDefinition definition(Map<String, Object> req) {
         Map<String, Object> d = (Map<String, Object>) req.get("definition");
@@ -123,9 +216,25 @@ public final class ControlApi {
     public static Function<Map<String, Object>, Map<String, Object>> engine(PipelineManager manager,
             CatalogPipelineStore store, java.util.function.IntFunction<List<EngineEvent>> events,
             Duration commandTimeout) {
+        return engine(manager, store, events, commandTimeout, () -> { });
+    }
+
+    /**
+     * As above; {@code sourcesChanged} runs after a source was added or removed (the engine has its WAL monitor
+     * reconcile its probes at once).
+     */
+    public static Function<Map<String, Object>, Map<String, Object>> engine(PipelineManager manager,
+            CatalogPipelineStore store, java.util.function.IntFunction<List<EngineEvent>> events,
+            Duration commandTimeout, Runnable sourcesChanged) {
         return req -> {
             String op = String.valueOf(req.get("op"));
             Map<String, Object> answer = ok("running");
+            if (isSourceOp(op)) {
+                if (sources(op, req, store.catalog(), answer)) {
+                    sourcesChanged.run();
+                }
+                return answer;
+            }
             switch (op) {
                 case "status" -> {
                     String name = (String) req.get("pipeline");
@@ -172,6 +281,10 @@ public final class ControlApi {
         return req -> {
             String op = String.valueOf(req.get("op"));
             Map<String, Object> answer = ok("offline");
+            if (isSourceOp(op)) {
+                sources(op, req, store.catalog(), answer);
+                return answer;
+            }
             switch (op) {
                 case "status" -> {
                     String name = (String) req.get("pipeline");
@@ -201,13 +314,25 @@ public final class ControlApi {
         PipelineDefinition d = r.definition();
         List<TableStatus> tables = new ArrayList<>(r.tables());
         PipelineCommand c = command(verb, table);
+        boolean paused = r.paused();
+        // The same outcomes as on a running engine: start and stop leave the paused state, resume needs it.
         if (c instanceof PipelineCommand.Start) {
             d = d.withEnabled(true);
+            paused = false;
         } else if (c instanceof PipelineCommand.Stop) {
             d = d.withEnabled(false);
-        } else if (c instanceof PipelineCommand.Pause || c instanceof PipelineCommand.Resume) {
-            throw new UserFacingException("no engine runs on this home, so nothing is running to " + verb
-                    + "; start the engine with 'etl-stream run' (or the console), or use 'pipeline stop|start'");
+            paused = false;
+        } else if (c instanceof PipelineCommand.Pause) {
+            if (!d.enabled() && !paused) {
+                throw new UserFacingException("pipeline " + name + " is stopped, so there is nothing to pause; 'pipeline"
+                        + " start " + name + "' makes it run with the next engine");
+            }
+            paused = true;
+        } else if (c instanceof PipelineCommand.Resume) {
+            if (!paused) {
+                throw new UserFacingException("pipeline " + name + " is not paused; use 'pipeline start " + name + "'");
+            }
+            paused = false;
         } else if (c instanceof PipelineCommand.Delete) {
             store.delete(name);
             return offlineStatus(r, PipelineState.DELETED);
@@ -238,13 +363,13 @@ public final class ControlApi {
             d = d.withTables(refs);
             tables.removeIf(t -> t.table().equals(rt.table()));
         }
-        PipelineStore.PipelineRecord updated = new PipelineStore.PipelineRecord(d, tables, r.confirmedLsn(), false);
+        PipelineStore.PipelineRecord updated = new PipelineStore.PipelineRecord(d, tables, r.confirmedLsn(), paused);
         store.save(updated);
         return offlineStatus(updated);
     }
 
     static PipelineStatus offlineStatus(PipelineStore.PipelineRecord r) {
-        return offlineStatus(r, PipelineState.STOPPED);
+        return offlineStatus(r, r.paused() ? PipelineState.PAUSED : PipelineState.STOPPED);
     }
 
     private static PipelineStatus offlineStatus(PipelineStore.PipelineRecord r, PipelineState state) {

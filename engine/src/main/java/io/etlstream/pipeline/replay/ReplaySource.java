@@ -64,6 +64,13 @@ public final class ReplaySource implements PipelineRuntime {
         private long rows;
         private long bytes;
         private long confirmed;
+        /** Recorded relation id → the pipeline table its rows count against. */
+        private final java.util.Map<Integer, TableRef> tableOf = new java.util.HashMap<>();
+        /** Recorded table → the pipeline table it counts as. */
+        private final java.util.Map<TableRef, TableRef> pipelineTable = new java.util.HashMap<>();
+        /** Per table: {rows, bytes}. */
+        private final java.util.Map<TableRef, long[]> perTable = new java.util.LinkedHashMap<>();
+        private int standIns;
 
         Runner(RunPlan plan, RunnerListener listener) {
             this.plan = plan;
@@ -95,9 +102,16 @@ public final class ReplaySource implements PipelineRuntime {
                         byte[] m = recording.messages().get(position);
                         bytes += m.length;
                         PgOutputMessage msg = decoder.decode(ByteBuffer.wrap(m));
-                        if (msg instanceof PgOutputMessage.Insert || msg instanceof PgOutputMessage.Update
-                                || msg instanceof PgOutputMessage.Delete) {
-                            rows++;
+                        if (msg instanceof PgOutputMessage.Relation r) {
+                            // Like a decoder: the latest Relation message for an id is what the id means.
+                            tableOf.put(r.relationId(), pipelineTable.computeIfAbsent(
+                                    new TableRef(r.namespace(), r.name()), this::tableFor));
+                        } else if (msg instanceof PgOutputMessage.Insert ins) {
+                            count(ins.relationId(), m.length);
+                        } else if (msg instanceof PgOutputMessage.Update up) {
+                            count(up.relationId(), m.length);
+                        } else if (msg instanceof PgOutputMessage.Delete del) {
+                            count(del.relationId(), m.length);
                         } else if (msg instanceof PgOutputMessage.Commit c) {
                             confirmed = Math.max(confirmed, loops * recording.span() + c.endLsn());
                         } else if (msg instanceof PgOutputMessage.StreamCommit c) {
@@ -115,14 +129,37 @@ public final class ReplaySource implements PipelineRuntime {
                     listener.failed(e);
                     return;
                 }
-                // The recording is not split per table here, so every row is counted on the plan's first table.
-                listener.tableStreamed(plan.tables().get(0), rows, bytes);
+                for (java.util.Map.Entry<TableRef, long[]> e : perTable.entrySet()) {
+                    listener.tableStreamed(e.getKey(), e.getValue()[0], e.getValue()[1]);
+                }
                 listener.progress(confirmed, rows, bytes, 0, 0, (System.nanoTime() - start) / 1e6);
             } finally {
                 stepGuard.unlock();
             }
             if (stopRequested.get() && stopMillis == 0) {
                 reportStopped();
+            }
+        }
+
+        /**
+         * A recorded table the pipeline selected counts as itself; any other recorded table stands in for the
+         * pipeline's tables in turn (first recorded table → first pipeline table, and so on), so a recording made on
+         * other tables still spreads its rows over the pipeline's tables as they were recorded.
+         */
+        private TableRef tableFor(TableRef own) {
+            if (plan.tables().contains(own)) {
+                return own;
+            }
+            return plan.tables().get(standIns++ % plan.tables().size());
+        }
+
+        private void count(int relationId, int messageBytes) {
+            rows++;
+            TableRef t = tableOf.get(relationId);
+            if (t != null) { // a change always follows its Relation message; a recording cut mid-stream may not
+                long[] c = perTable.computeIfAbsent(t, k -> new long[2]);
+                c[0]++;
+                c[1] += messageBytes;
             }
         }
 

@@ -11,7 +11,7 @@ import org.postgresql.PGProperty;
  * {@link PgPassword}; failures become {@link io.etlstream.UserFacingException}s that say what to check.
  * Does not own the password: the caller closes it after the connector is no longer used.
  */
-public final class PgConnector {
+public final class PgConnector implements AutoCloseable {
 
     private final PgSourceConfig config;
     private final PgPassword password;
@@ -84,5 +84,14 @@ public final class PgConnector {
             }
         }
         return p;
+    }
+
+    /**
+     * Zeroes the password this connector holds: it can open no connection afterwards. For the owner of a connector
+     * made for one run (a pipeline's runner closes its connector when it stops).
+     */
+    @Override
+    public void close() {
+        password.close();
     }
 }

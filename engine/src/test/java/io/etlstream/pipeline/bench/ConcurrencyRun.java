@@ -49,11 +49,17 @@ final class ConcurrencyRun {
         }
     }
 
-    record Result(String design, Figures singleRead, Figures listRead, Figures command, long rejected,
+    /**
+     * @param command every command that took effect
+     * @param stopCommand pause and stop only: they wait for the source to stop (5 ms stand-in plus scheduling)
+     * @param startCommand resume and start only: no waiting on the source, so this is the registry's own overhead
+     */
+    record Result(String design, Figures singleRead, Figures listRead, Figures command, Figures stopCommand,
+            Figures startCommand, Figures untilStopAsked, Figures sourceStop, Figures afterStopReport, long rejected,
             long unexpected, long readsWithWrongCount) {}
 
     static Result run(String design, Registry registry, int pipelines, int commandsPerSecond, Duration duration,
-            int readers) throws Exception {
+            int readers, StopTimings timings) throws Exception {
         for (int i = 0; i < pipelines; i++) {
             registry.create(new PipelineDefinition(String.format("p%04d", i), "src", "dst",
                     List.of(TableRef.parse("public.t" + (i % 10))), PipelineSettings.DEFAULTS.withPriority(i % 3),
@@ -117,7 +123,13 @@ final class ConcurrencyRun {
         ScheduledExecutorService churn = Executors.newSingleThreadScheduledExecutor();
         ExecutorService commandThreads = Executors.newFixedThreadPool(8);
         long[] cmdNanos = new long[(int) (commandsPerSecond * duration.toSeconds() * 2 + 100)];
+        long[] stopNanos = new long[cmdNanos.length];
+        long[] startNanos = new long[cmdNanos.length];
         AtomicLong cmdN = new AtomicLong();
+        AtomicLong stopN = new AtomicLong();
+        AtomicLong startN = new AtomicLong();
+        long[][] phases = new long[3][cmdNanos.length];
+        AtomicLong phaseN = new AtomicLong();
         AtomicLong rejected = new AtomicLong();
         AtomicLong unexpected = new AtomicLong();
         Random rnd = new Random(7);
@@ -135,9 +147,24 @@ final class ConcurrencyRun {
             long t0 = System.nanoTime();
             try {
                 registry.command(n, c);
+                long dt = System.nanoTime() - t0;
                 long i = cmdN.getAndIncrement();
                 if (i < cmdNanos.length) {
-                    cmdNanos[(int) i] = System.nanoTime() - t0;
+                    cmdNanos[(int) i] = dt;
+                }
+                boolean stops = c instanceof PipelineCommand.Stop || c instanceof PipelineCommand.Pause;
+                long j = (stops ? stopN : startN).getAndIncrement();
+                if (j < cmdNanos.length) {
+                    (stops ? stopNanos : startNanos)[(int) j] = dt;
+                }
+                StopTimings.Stop st = stops ? timings.last(n) : null;
+                if (st != null && st.requested() >= t0 && st.reported() >= st.requested()) {
+                    long k = phaseN.getAndIncrement();
+                    if (k < cmdNanos.length) {
+                        phases[0][(int) k] = st.requested() - t0;
+                        phases[1][(int) k] = st.reported() - st.requested();
+                        phases[2][(int) k] = t0 + dt - st.reported();
+                    }
                 }
             } catch (UserFacingException e) {
                 rejected.incrementAndGet(); // a racing command changed the state first: a valid refusal
@@ -171,7 +198,13 @@ final class ConcurrencyRun {
         int cmds = (int) Math.min(cmdN.get(), cmdNanos.length);
         return new Result(design, Figures.of(design + " status(name)", allSingle, allSingle.length),
                 Figures.of(design + " statuses() [" + pipelines + "]", allList, allList.length),
-                Figures.of(design + " command", cmdNanos, cmds), rejected.get(), unexpected.get(), wrongCount.get());
+                Figures.of(design + " command", cmdNanos, cmds),
+                Figures.of(design + "   pause/stop", stopNanos, (int) Math.min(stopN.get(), stopNanos.length)),
+                Figures.of(design + "   resume/start", startNanos, (int) Math.min(startN.get(), startNanos.length)),
+                Figures.of(design + "     send -> stop asked", phases[0], (int) Math.min(phaseN.get(), cmdNanos.length)),
+                Figures.of(design + "     source stopping", phases[1], (int) Math.min(phaseN.get(), cmdNanos.length)),
+                Figures.of(design + "     stopped -> answer", phases[2], (int) Math.min(phaseN.get(), cmdNanos.length)),
+                rejected.get(), unexpected.get(), wrongCount.get());
     }
 
     private static long[] merge(long[][] parts, int[] ns) {
