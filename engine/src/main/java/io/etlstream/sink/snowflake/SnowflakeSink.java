@@ -468,6 +468,14 @@ public final class SnowflakeSink implements ChangeSink {
         // the copy's point are the copy's.
         boolean copyRows = snapshot && copyPoint != null && b.lastCommitLsn() == copyPoint;
         OffsetToken skip = t.committedAtOpen;
+        if (!snapshot) {
+            // After a reconnect the source replays from the durable position, below what this channel has already
+            // taken: those changes are in the channel (it commits them or is invalidated, which restarts the whole
+            // pipeline), so they are not sent a second time.
+            synchronized (lock) {
+                skip = max(skip, t.sent);
+            }
+        }
         RowConverter.Rows rows;
         try {
             rows = t.converter.convert(b, skip, clock.instant(), n -> events.event(Level.WARN, b.table(),
@@ -543,7 +551,11 @@ public final class SnowflakeSink implements ChangeSink {
             if (t == null || t.stopped) {
                 continue;
             }
-            if (t.committedAtOpen != null && t.committedAtOpen.covers(te.commitLsn(), te.seq())) {
+            OffsetToken taken;
+            synchronized (lock) {
+                taken = max(t.committedAtOpen, t.sent);
+            }
+            if (taken != null && taken.covers(te.commitLsn(), te.seq())) {
                 continue;
             }
             Map<String, Object> row = new HashMap<>();
