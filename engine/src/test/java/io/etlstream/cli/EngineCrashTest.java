@@ -4,7 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.etlstream.batch.TableId;
+import io.etlstream.catalog.Catalog;
+import io.etlstream.catalog.OversizePolicy;
+import io.etlstream.e2e.MixedWorkload;
+import io.etlstream.e2e.Parity;
 import io.etlstream.emulator.EmulatorConfig;
+import io.etlstream.home.EtlHome;
 import io.etlstream.emulator.SnowflakeEmulator;
 import io.etlstream.testkit.pg.PgDatabase;
 import io.etlstream.testkit.pg.PostgresExtension;
@@ -57,6 +63,7 @@ class EngineCrashTest {
         PRELOAD.put("crash_b", 20_000);
     }
 
+    private static final int MIXED_SEEDED = 1_000;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
@@ -75,13 +82,27 @@ class EngineCrashTest {
                             + " + (g % 1000) * interval '1 millisecond', jsonb_build_object('v', g, 's', 'x' || g)"
                             + " FROM generate_series(1, " + t.getValue() + ") g");
         }
+        // The e2e kit's five tables (every mapped type, TOAST, REPLICA IDENTITY FULL, partitions, TRUNCATE), seeded
+        // before the copy and changed only once the copy is complete, as its Parity check expects.
+        MixedWorkload mixed = new MixedWorkload(seed);
+        try (Connection c = db.connect()) {
+            MixedWorkload.create(c);
+            mixed.seed(c, MIXED_SEEDED);
+        }
         long started = System.nanoTime();
         Workload work = new Workload(db, seed + 1);
         Thread writer = new Thread(work, "crash-writer");
+        MixedWriter mixedWork = new MixedWriter(db, mixed);
+        Thread mixedWriter = new Thread(mixedWork, "crash-mixed-writer");
         try (SnowflakeEmulator emu = SnowflakeEmulator.start(EmulatorConfig.inMemory())) {
             RunHome home = RunHome.forEmulator(dir, db, emu, SCHEMA);
-            home.pipeline(PIPELINE, String.join(",", PRELOAD.keySet().stream().map(t -> "public." + t).toList()),
-                    "--merge-interval", "2s");
+            List<String> tables = new ArrayList<>(PRELOAD.keySet().stream().map(t -> "public." + t).toList());
+            MixedWorkload.TABLES.forEach(t -> tables.add(t.schema() + "." + t.name()));
+            home.pipeline(PIPELINE, String.join(",", tables), "--merge-interval", "2s");
+            try (Catalog c = Catalog.open(new EtlHome(home.dir()))) {
+                // a numeric NaN has no Snowflake NUMBER: written as null with an event (the e2e kit's documented mapping)
+                c.pipelines().update(c.pipelines().require(PIPELINE).withOversizePolicy(OversizePolicy.NULL_WITH_EVENT));
+            }
             Path ledger = home.dir().resolve("ledgers").resolve(PIPELINE + ".ledger");
             // The writer runs throughout: before the slot exists, during every copy and across every kill.
             writer.start();
@@ -105,6 +126,9 @@ class EngineCrashTest {
                         long ms = rnd.nextInt(3_000);
                         child.awaitLine("engine running", 120);
                         await("the copy to complete", 180, child, () -> copied(ledger));
+                        if (mixedWriter.getState() == Thread.State.NEW) {
+                            mixedWriter.start();
+                        }
                         // streaming for real: this run has written changes to Snowflake
                         await(rows + " rows ingested by this run", 120, child,
                                 () -> emu.rowsIngested() - base >= rows);
@@ -134,10 +158,26 @@ class EngineCrashTest {
             try {
                 last.awaitLine("engine running", 120);
                 await("the copy to complete", 120, last, () -> copied(ledger));
+                if (mixedWriter.getState() == Thread.State.NEW) {
+                    mixedWriter.start();
+                }
                 Thread.sleep(2_000); // some more streaming under the final run
                 work.stop();
+                mixedWork.stop();
                 writer.join(30_000);
+                mixedWriter.join(60_000);
                 assertThat(work.failure()).as("writer").isNull();
+                assertThat(mixedWork.failure()).as("mixed writer").isNull();
+                String end = db.queryOne("SELECT pg_current_wal_lsn()");
+                String slot = "FROM pg_replication_slots WHERE slot_name = 'etl_stream_" + PIPELINE + "'";
+                try {
+                    await("the slot confirming " + end, 480, last, () -> "t".equals(db.queryOne(
+                            "SELECT confirmed_flush_lsn >= '" + end + "'::pg_lsn " + slot)));
+                } catch (AssertionError e) {
+                    throw new AssertionError("confirmed " + db.queryOne("SELECT confirmed_flush_lsn " + slot) + "; "
+                            + e.getMessage(), e);
+                }
+                System.out.printf("[engine-crash] caught up at %.1f s%n", (System.nanoTime() - started) / 1e9);
                 for (String t : PRELOAD.keySet()) {
                     Change lastChange = work.log(t).get(work.log(t).size() - 1);
                     await("the last change of " + t + " in history", 180, last, () -> contains(emu, t, lastChange));
@@ -159,16 +199,45 @@ class EngineCrashTest {
                     String problem = historyMismatch(emu, t, work);
                     assertThat(problem).as("history of %s (seed %d)", t, seed).isNull();
                 }
+                try (Connection pg = db.connect()) {
+                    Map<TableId, MixedWorkload.Counts> counts = MixedWorkload.counts(pg);
+                    System.out.println("[engine-crash] mixed workload counts " + counts);
+                    Parity parity = new Parity(pg, Parity.of(emu), "DB", SCHEMA);
+                    List<TableId> mirrored = MixedWorkload.TABLES.stream().filter(t -> !t.equals(MixedWorkload.FULL))
+                            .toList();
+                    AssertionError failed = null;
+                    for (int attempt = 0; attempt < 4; attempt++) {
+                        try {
+                            parity.assertParity(MixedWorkload.TABLES, mirrored, counts);
+                            failed = null;
+                            break;
+                        } catch (AssertionError e) {
+                            failed = e;
+                            System.out.println("[engine-crash] parity attempt " + attempt + ": " + e.getMessage());
+                            Thread.sleep(5_000); // the mirrors follow on the 2 s merge interval
+                        }
+                    }
+                    if (failed != null) {
+                        throw failed;
+                    }
+                    assertThat(MixedWorkload.totalChanges(pg)).as("mixed changes").isPositive();
+                }
                 last.sigterm(60);
                 assertThat(last.stdout()).doesNotContain("did not stop");
             } finally {
                 work.stop();
+                mixedWork.stop();
                 last.destroy();
             }
             long changes = PRELOAD.keySet().stream().mapToLong(t -> work.log(t).size()).sum();
+            long mixedChanges;
+            try (Connection c = db.connect()) {
+                mixedChanges = MixedWorkload.totalChanges(c);
+            }
             System.out.printf("[engine-crash] seed %d: %d kills (%d in the copy), %d writer transactions, %d changes,"
-                    + " %d preloaded rows; history exactly once and mirrors equal; %.1f s%n", seed, KILLS,
-                    killedInSnapshot, work.transactions(), changes, preloaded,
+                    + " %d preloaded rows; e2e kit: %d changes over 5 tables; history exactly once and mirrors"
+                    + " equal; %.1f s%n", seed, KILLS, killedInSnapshot, work.transactions(), changes, preloaded,
+                    mixedChanges,
                     (System.nanoTime() - started) / 1e9);
             points.forEach(p -> System.out.println("[engine-crash]   " + p));
         } catch (AssertionError | RuntimeException e) {
@@ -176,6 +245,7 @@ class EngineCrashTest {
             throw e;
         } finally {
             work.stop();
+            mixedWork.stop();
         }
     }
 
@@ -199,7 +269,8 @@ class EngineCrashTest {
     /** True once the snapshot ledger lists every table: the copy is complete and durable. */
     private static boolean copied(Path ledger) {
         try {
-            return Files.exists(ledger) && Files.readAllLines(ledger).size() == PRELOAD.size();
+            return Files.exists(ledger)
+                    && Files.readAllLines(ledger).size() == PRELOAD.size() + MixedWorkload.TABLES.size();
         } catch (java.io.IOException e) {
             return false; // being replaced atomically
         }
@@ -430,6 +501,39 @@ class EngineCrashTest {
 
     // ------------------------------------------------------------------------------------------------ workload
 
+    /** Runs the e2e kit's transactions in small rounds until stopped; its counts commit with each transaction. */
+    private static final class MixedWriter implements Runnable {
+        private final PgDatabase db;
+        private final MixedWorkload workload;
+        private final AtomicBoolean running = new AtomicBoolean(true);
+        private volatile Throwable failure;
+
+        MixedWriter(PgDatabase db, MixedWorkload workload) {
+            this.db = db;
+            this.workload = workload;
+        }
+
+        @Override
+        public void run() {
+            try (Connection c = db.connect()) {
+                while (running.get()) {
+                    workload.run(c, 20);
+                    Thread.sleep(500);
+                }
+            } catch (Throwable e) {
+                failure = e;
+            }
+        }
+
+        void stop() {
+            running.set(false);
+        }
+
+        Throwable failure() {
+            return failure;
+        }
+    }
+
     /** One committed change: I/U carry the row's new version, D only the key. */
     private record Change(char op, long id, long ver) {
         String text() {
@@ -520,7 +624,7 @@ class EngineCrashTest {
                         log.get(e.getKey()).add(e.getValue());
                     }
                     transactions++;
-                    Thread.sleep(3);
+                    Thread.sleep(15); // a rate the engine outruns even on a loaded 2-core machine
                 }
             } catch (Throwable e) {
                 failure = e;
