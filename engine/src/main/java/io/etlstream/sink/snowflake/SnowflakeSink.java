@@ -629,6 +629,10 @@ public final class SnowflakeSink implements ChangeSink {
                 }
             } catch (RuntimeException e) {
                 t.dirty = true;
+                if (Thread.currentThread().isInterrupted()) {
+                    // the sink is closing (a stop or a restart): the next run merges; nothing for the user to see
+                    throw e;
+                }
                 events.event(Level.WARN, t.names.source(), "Merging " + t.names.history().sql() + " into "
                         + t.names.mirror().sql() + " failed: " + e.getMessage() + " (retried at the next interval).");
                 throw e;
