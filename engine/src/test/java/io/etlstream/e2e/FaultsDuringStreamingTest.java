@@ -62,6 +62,7 @@ class FaultsDuringStreamingTest {
                 p.awaitCaughtUp(Duration.ofSeconds(180));
                 assertThat(emu.faults().fired(Endpoint.REGISTER_BLOBS)).isEqualTo(3);
                 assertThat(emu.faults().fired(Endpoint.CHANNEL_STATUS)).isEqualTo(3);
+                parity(pg, emu, p, "after HTTP 503");
                 assertThat(p.runs()).as("503s are retried inside the SDK:\n" + p.eventLog()).isEqualTo(1);
 
                 // 2. status 10 ("retry") on blob registration: the SDK registers the blobs again
@@ -70,6 +71,7 @@ class FaultsDuringStreamingTest {
                 p.awaitCaughtUp(Duration.ofSeconds(180));
                 assertThat(emu.faults().fired(Endpoint.REGISTER_BLOBS)).isEqualTo(6);
                 assertThat(p.runs()).as("status 10 is retried inside the SDK:\n" + p.eventLog()).isEqualTo(1);
+                parity(pg, emu, p, "after status 10");
 
                 // 3. status 20 ("fenced") on a blob registration while streaming: its channels are invalid; the
                 // pipeline restarts and resumes after each channel's committed offset token
@@ -82,6 +84,7 @@ class FaultsDuringStreamingTest {
                 assertThat(p.events).anyMatch(e -> e.startsWith("engine ERROR") && e.contains("was invalidated")
                         && e.contains("restarts from the last durable position; nothing is lost or duplicated"))
                         .anyMatch(e -> e.contains("streaming -> retrying"));
+                parity(pg, emu, p, "after an injected status 20");
 
                 // 4. a real takeover: another client opens the pipeline's channel for e2e_scalars (what a second
                 // engine on the same pipeline would do); the engine's next blob for it is fenced (20)
@@ -98,28 +101,32 @@ class FaultsDuringStreamingTest {
                 assertThat(p.runs()).as("the taken-over channel restarts the pipeline again:\n" + p.eventLog())
                         .isEqualTo(3);
 
-                Thread.sleep(2 * merge.toMillis() + 500);
+                parity(pg, emu, p, "after a channel takeover");
                 Map<TableId, MixedWorkload.Counts> counts = MixedWorkload.counts(pg);
-                Parity parity = new Parity(pg, Parity.of(emu), "E2E", "FAULTS");
-                AssertionError last = null;
-                for (int attempt = 0; attempt < 3; attempt++) {
-                    try {
-                        parity.assertParity(MixedWorkload.TABLES, EndToEndParityTest.MIRRORED, counts);
-                        last = null;
-                        break;
-                    } catch (AssertionError e) {
-                        last = e;
-                        Thread.sleep(3 * merge.toMillis());
-                    }
-                }
-                if (last != null) {
-                    throw new AssertionError(last.getMessage() + "\nevents:\n" + p.eventLog(), last);
-                }
                 System.out.println("[e2e-faults] counts " + counts + "\n[e2e-faults] events:\n" + p.eventLog()
                         .lines().filter(l -> !l.contains("written as null")).reduce("", (a, b) -> a + "  " + b + "\n"));
             }
             System.out.printf("[e2e-faults] total %d ms%n", (System.nanoTime() - t0) / 1_000_000);
         }
+    }
+
+    /** Parity of every history and mirror so far; the merge runs every 2 s, so a mirror may need a moment. */
+    private static void parity(Connection pg, SnowflakeEmulator emu, InProcessPipeline p, String phase)
+            throws Exception {
+        Thread.sleep(4_500);
+        Parity parity = new Parity(pg, Parity.of(emu), "E2E", "FAULTS");
+        Map<TableId, MixedWorkload.Counts> counts = MixedWorkload.counts(pg);
+        AssertionError last = null;
+        for (int attempt = 0; attempt < 3; attempt++) {
+            try {
+                parity.assertParity(MixedWorkload.TABLES, EndToEndParityTest.MIRRORED, counts);
+                return;
+            } catch (AssertionError e) {
+                last = e;
+                Thread.sleep(6_000);
+            }
+        }
+        throw new AssertionError(phase + ": " + last.getMessage() + "\nevents:\n" + p.eventLog(), last);
     }
 
     /** A second client with the same key, through the engine's own factory (the key stays an object). */
