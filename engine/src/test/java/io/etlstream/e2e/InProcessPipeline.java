@@ -135,6 +135,12 @@ final class InProcessPipeline implements AutoCloseable {
                 + status());
     }
 
+    /** Waits until every table's snapshot is durable in Snowflake. */
+    void awaitSnapshots(int tables, Duration timeout) throws InterruptedException {
+        await(() -> ledger.completed().size() == tables, timeout, () -> "snapshots: " + ledger.completed() + " "
+                + status());
+    }
+
     /** Waits until PostgreSQL has been told that every transaction committed so far is durable in Snowflake. */
     void awaitCaughtUp(Duration timeout) throws InterruptedException {
         long target = Lsn.parse(db.queryOne("SELECT pg_current_wal_insert_lsn()"));

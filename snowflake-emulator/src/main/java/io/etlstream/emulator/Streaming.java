@@ -418,6 +418,9 @@ final class Streaming {
           }
         }
       }
+      if (failed) {
+        fenceFailedChannels(blobs, channelCodes);
+      }
       for (JsonNode blob : blobs) {
         ObjectNode bo = blobsOut.addObject();
         ArrayNode chunksOut = bo.putArray("chunks");
@@ -448,6 +451,35 @@ final class Streaming {
       }
       registerNanos.addAndGet(System.nanoTime() - started);
       registerCpuNanos.addAndGet(THREADS.getCurrentThreadCpuTime() - cpuStarted);
+    }
+  }
+
+  /**
+   * A channel whose chunk was refused (anything but a retry code) must not have a later chunk committed on the same
+   * client sequencer: the SDK invalidates it, but chunks it already built are still registered, and committing one
+   * would move the offset token past the refused rows (the client resumes after that token: silent loss). So the
+   * refusal fences the writer, as Snowflake does, and only a reopened channel writes again.
+   */
+  private void fenceFailedChannels(JsonNode blobs, Map<JsonNode, Long> channelCodes) throws SQLException {
+    for (JsonNode blob : blobs) {
+      for (JsonNode chunk : blob.path("chunks")) {
+        Resolved r = resolve(chunk);
+        if (r.table() == null) {
+          continue;
+        }
+        for (JsonNode ch : chunk.path("channels")) {
+          long code = channelCodes.getOrDefault(ch, OK);
+          if (code == OK || code == RETRY || code == 7) {
+            continue;
+          }
+          String name = ch.path("channel_name").asText();
+          ChannelState s = wh.channel(r.table(), name);
+          if (s != null && s.clientSequencer() == ch.path("client_sequencer").asLong(-1)) {
+            wh.putChannel(r.table(), name, new ChannelState(s.clientSequencer() + 1, s.rowSequencer(),
+                s.offsetToken()));
+          }
+        }
+      }
     }
   }
 

@@ -107,6 +107,8 @@ public final class SnowflakeSink implements ChangeSink {
         volatile boolean stopped;
         volatile boolean dirty;
         volatile boolean truncatePending = true;
+        /** The newest TRUNCATE marker sent; the mirror is emptied for it once history has committed it. */
+        volatile OffsetToken truncateAt;
         /**
          * REPLICA IDENTITY FULL: PostgreSQL flags every column as key, which stops identifying the row as soon as a
          * value changes, so a MERGE on it would add a row per update. Such a table's mirror is not maintained.
@@ -564,6 +566,7 @@ public final class SnowflakeSink implements ChangeSink {
             row.put(SnowflakeSql.SEQ, te.seq());
             row.put(SnowflakeSql.SYNCED_AT, clock.instant().atOffset(ZoneOffset.UTC));
             insert(t, List.of(row), OffsetToken.partial(te.commitLsn(), te.seq()));
+            t.truncateAt = OffsetToken.partial(te.commitLsn(), te.seq());
             t.truncatePending = options.mirrors();
             events.event(Level.INFO, id, "TRUNCATE of " + id + " at " + OffsetToken.partial(te.commitLsn(), te.seq())
                     + ": marked in " + t.names.history().sql()
@@ -730,8 +733,13 @@ public final class SnowflakeSink implements ChangeSink {
             TableLayout layout = t.layout;
             try {
                 if (t.truncatePending) {
+                    OffsetToken truncateAt = t.truncateAt;
                     runSql(SnowflakeSql.applyTruncate(t.names, toSqlMode(options.deleteMode())));
-                    t.truncatePending = false;
+                    // Only once the marker row is committed (and so visible to that DELETE) is the truncate done;
+                    // before, the DELETE saw no marker and emptied nothing, and must run again at the next merge.
+                    if (truncateAt == null || (upTo != null && upTo.compareTo(truncateAt) >= 0)) {
+                        t.truncatePending = false;
+                    }
                 }
                 runSql(SnowflakeSql.merge(t.names, layout, toSqlMode(options.deleteMode()), t.mergeFrom));
                 if (upTo != null) {
@@ -739,6 +747,10 @@ public final class SnowflakeSink implements ChangeSink {
                 }
             } catch (RuntimeException e) {
                 t.dirty = true;
+                if (Thread.currentThread().isInterrupted()) {
+                    // the sink is closing (a stop or a restart): the next run merges; nothing for the user to see
+                    throw e;
+                }
                 events.event(Level.WARN, t.names.source(), "Merging " + t.names.history().sql() + " into "
                         + t.names.mirror().sql() + " failed: " + e.getMessage() + " (retried at the next interval).");
                 throw e;
