@@ -101,6 +101,8 @@ class CommitToVisibleLatencyBench {
             long blobsBefore;
             long blobsAfter;
             List<Long> queryMicros = new ArrayList<>();
+            long acceptWallNanos;
+            long acceptCpuNanos;
             try (SnowflakeDestination dest = SnowflakeDestination.open(d, key.getPrivate(), tuning, limiter)) {
                 SnowflakeSink sink = dest.openSink("bench_lat", SinkOptions.DEFAULT.withMode(PipelineMode.HISTORY),
                         (level, t, message) -> System.out.println("[bench] sink event " + level + " " + message));
@@ -162,11 +164,12 @@ class CommitToVisibleLatencyBench {
                             long written = Arrays.stream(clientCommitted).filter(v -> v != 0).count();
                             System.out.printf(Locale.ROOT, "[bench] latency progress at %.0f s: written %d (due %d),"
                                             + " accepted by the sink %d, visible %d, durable %d; emulator %d write/blobs"
-                                            + " requests; time inside the sink's accept %.1f s (longest call %.0f ms); %s%n",
+                                            + " requests; time inside the sink's accept %.1f s, on CPU %.1f s (longest call %.0f ms); %s%n",
                                     (System.nanoTime() - start) / 1e9, written,
                                     Math.min(total, (System.nanoTime() - start) * rate / 1_000_000_000L),
                                     byCommitLsn.size() - 1, low, durableAt.size(), emu.blobRequestsCommitted(),
-                                    timing.acceptNanos.get() / 1e9, timing.acceptMaxNanos.get() / 1e6,
+                                    timing.acceptNanos.get() / 1e9, timing.acceptCpuNanos.get() / 1e9,
+                                    timing.acceptMaxNanos.get() / 1e6,
                                     BenchSupport.machine());
                         }
                         if (emuBefore == null && System.nanoTime() - start >= warmup * 1_000_000_000L) {
@@ -213,6 +216,8 @@ class CommitToVisibleLatencyBench {
                             30, () -> durableAt.size() + " of " + byCommitLsn.size() + " durable");
                 }
                 sink.close();
+                acceptWallNanos = timing.acceptNanos.get();
+                acceptCpuNanos = timing.acceptCpuNanos.get();
             }
             slots.dropAll();
 
@@ -261,11 +266,13 @@ class CommitToVisibleLatencyBench {
                             + " (a latency is at most poll interval + query time above the true one, never below);"
                             + " emulator over the measured part: %d write/blobs requests (%.1f/s), handling %.1f ms"
                             + " wall / %.1f ms CPU per request, DuckDB append %.1f ms per request; flush limiter %d"
-                            + " statements, %d waited%n",
+                            + " statements, %d waited; delivery thread inside the sink's accept: %.0f us wall, %.0f us CPU"
+                            + " per transaction (whole run)%n",
                     pollMs, ms(queryMicros, 50), ms(queryMicros, 100), blobs, blobs / (double) seconds,
                     blobs == 0 ? 0 : (emuAfter[0] - emuBefore[0]) / 1e6 / blobs,
                     blobs == 0 ? 0 : (emuAfter[1] - emuBefore[1]) / 1e6 / blobs,
-                    blobs == 0 ? 0 : (emuAfter[2] - emuBefore[2]) / 1e6 / blobs, limiter.runs(), limiter.contended());
+                    blobs == 0 ? 0 : (emuAfter[2] - emuBefore[2]) / 1e6 / blobs, limiter.runs(), limiter.contended(),
+                    acceptWallNanos / 1e3 / byCommitLsn.size(), acceptCpuNanos / 1e3 / byCommitLsn.size());
         }
     }
 
@@ -339,14 +346,19 @@ class CommitToVisibleLatencyBench {
         /** Time the source's delivery thread spent inside the real sink's accept (ns), and the longest call. */
         final AtomicLong acceptNanos = new AtomicLong();
         final AtomicLong acceptMaxNanos = new AtomicLong();
+        /** CPU the delivery thread used inside the real sink's accept (ns): wall minus this = waiting or starved. */
+        final AtomicLong acceptCpuNanos = new AtomicLong();
+        private final java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
 
         @Override
         public void accept(ChangeEvent event) throws Exception {
             long t0 = System.nanoTime();
+            long c0 = threads.getCurrentThreadCpuTime();
             try {
                 record(event);
                 delegate.accept(event);
             } finally {
+                acceptCpuNanos.addAndGet(threads.getCurrentThreadCpuTime() - c0);
                 long dt = System.nanoTime() - t0;
                 acceptNanos.addAndGet(dt);
                 acceptMaxNanos.accumulateAndGet(dt, Math::max);
