@@ -54,6 +54,9 @@ final class RunCommand implements Callable<Integer> {
     @Mixin
     VaultCommand.MasterPassword master = new VaultCommand.MasterPassword();
 
+    @Mixin
+    SinkTuningOptions sinkTuning = new SinkTuningOptions();
+
     @Option(names = "--metrics-port", defaultValue = "-1", paramLabel = "PORT",
             description = "Serve Prometheus text metrics at http://HOST:PORT/metrics (0 = any free port; default off).")
     int metricsPort;
@@ -82,10 +85,12 @@ final class RunCommand implements Callable<Integer> {
         EtlHome home = EtlStreamCommand.of(spec).home();
         AtomicReference<Catalog> catalog = new AtomicReference<>();
         AtomicReference<EventSink> events = new AtomicReference<>();
+        // Settings are checked before the vault is unlocked, so a typo costs no password prompt.
+        SnowpipeTuning tuning = sinkTuning.tuning();
+        FlushLimiter limiter = sinkTuning.limiter();
         Vault vault = needsVault(home, recordingDir == null) ? VaultCommand.unlocked(spec, master, SecretInput.system())
                 : null;
-        SnowflakeSinks destinations = new SnowflakeSinks(catalog::get, vault, events::get, new FlushLimiter(2),
-                SnowpipeTuning.DEFAULT);
+        SnowflakeSinks destinations = new SnowflakeSinks(catalog::get, vault, events::get, limiter, tuning);
         PgSourceRuntime runtime = new PgSourceRuntime(new PgSourceRuntime.Parts() {
             @Override
             public PgConnector connector(PipelineDefinition p) {

@@ -38,6 +38,10 @@ class FlushLimiterTest {
         }
         assertThat(peak.get()).isEqualTo(2);
         assertThat(limiter.available()).isEqualTo(2);
+        // 8 threads on 2 permits: some had to wait, and the limiter counted it
+        assertThat(limiter.runs()).isEqualTo(16);
+        assertThat(limiter.contended()).isPositive();
+        assertThat(limiter.waitNanos()).isPositive();
     }
 
     @Test

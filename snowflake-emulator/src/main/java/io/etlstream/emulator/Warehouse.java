@@ -103,11 +103,15 @@ final class Warehouse implements AutoCloseable {
             + " || CASE WHEN s > 0 THEN '.' || left(lpad(CAST(abs(ns) % 1000000000 AS VARCHAR), 9, '0'), s)"
             + " ELSE '' END",
         // TIMESTAMP_TZ as the SDK encodes it: (epoch at scale << 14) | (offset minutes + 1440).
-        "sf_tz_o(v) AS CAST(((v % 16384) + 16384) % 16384 AS BIGINT) - 1440",
-        "sf_tz_e(v) AS (v - ((v % 16384) + 16384) % 16384) // 16384",
+        // Bit operations, not HUGEINT % and //: the same values (arithmetic shift, two's complement) at about half
+        // the cost, and UTC (every row the engine writes) skips building the offset text; measured on 1M values,
+        // 15 s -> 8.5 s under load, which was most of the emulator's time on a table with three such columns.
+        "sf_tz_o(v) AS CAST(v & 16383 AS BIGINT) - 1440",
+        "sf_tz_e(v) AS v >> 14",
         "sf_tz_fmt(ns, o) AS strftime(make_timestamp_ns(ns + o * 60000000000), '%Y-%m-%d %H:%M:%S.%n')"
-            + " || CASE WHEN o < 0 THEN '-' ELSE '+' END || lpad(CAST(abs(o) // 60 AS VARCHAR), 2, '0')"
-            + " || ':' || lpad(CAST(abs(o) % 60 AS VARCHAR), 2, '0')",
+            + " || CASE WHEN o = 0 THEN '+00:00' ELSE (CASE WHEN o < 0 THEN '-' ELSE '+' END"
+            + " || lpad(CAST(abs(o) // 60 AS VARCHAR), 2, '0') || ':' || lpad(CAST(abs(o) % 60 AS VARCHAR), 2, '0'))"
+            + " END",
         "sf_tz(raw, s) AS sf_tz_fmt(CAST(sf_tz_e(raw) * CAST(10 ** (9 - s) AS BIGINT) AS BIGINT),"
             + " sf_tz_o(raw))"
     };
