@@ -110,6 +110,7 @@ public final class PgSource implements AutoCloseable {
     }
 
     private final PgConnector connector;
+    private final SnapshotCopier.Format snapshotFormat;
     private final ReplicationNames names;
     private final Set<TableId> tables;
     private final ChangeSink sink;
@@ -139,6 +140,13 @@ public final class PgSource implements AutoCloseable {
 
     public PgSource(PgConnector connector, String pipelineId, List<TableId> tables, ChangeSink sink,
             SnapshotLedger ledger, Options options) {
+        this(connector, pipelineId, tables, sink, ledger, options, SnapshotCopier.Format.BINARY);
+    }
+
+    /** With the snapshot's COPY format chosen, for benchmarks that compare text and binary. */
+    PgSource(PgConnector connector, String pipelineId, List<TableId> tables, ChangeSink sink, SnapshotLedger ledger,
+            Options options, SnapshotCopier.Format snapshotFormat) {
+        this.snapshotFormat = Objects.requireNonNull(snapshotFormat);
         this.connector = Objects.requireNonNull(connector);
         this.names = ReplicationNames.forPipeline(pipelineId);
         this.tables = new LinkedHashSet<>(tables);
@@ -252,7 +260,7 @@ public final class PgSource implements AutoCloseable {
             throw new SlotInvalidatedException(names.slot(), null);
         }
         SnapshotCopier copier = new SnapshotCopier(connector, alloc, options.batchLimits(),
-                options.snapshotConnections(), options.progress());
+                options.snapshotConnections(), options.progress(), snapshotFormat);
         if (slot.isEmpty()) {
             if (durable.get() > 0) {
                 throw new SlotMissingException("replication slot " + names.slot() + " disappeared while the pipeline"
