@@ -4,6 +4,7 @@ import io.etlstream.batch.TableId;
 import io.etlstream.source.pg.ChangeSink;
 import io.etlstream.source.pg.PgConnector;
 import io.etlstream.source.pg.PgSource;
+import io.etlstream.source.pg.ReplicationNames;
 import io.etlstream.source.pg.SnapshotLedger;
 import io.etlstream.source.pg.SourceState;
 import java.time.Duration;
@@ -32,6 +33,11 @@ public final class PgSourceRuntime implements PipelineRuntime {
         ChangeSink sink(PipelineDefinition pipeline);
 
         SnapshotLedger ledger(PipelineDefinition pipeline);
+
+        /** The pipeline's slot and publication; a catalog-backed engine returns the names the catalog stored. */
+        default ReplicationNames names(PipelineDefinition pipeline) {
+            return ReplicationNames.forPipeline(pipeline.name());
+        }
     }
 
     private final Parts parts;
@@ -92,7 +98,7 @@ public final class PgSourceRuntime implements PipelineRuntime {
                     tables.add(new TableId(t.schema(), t.name()));
                 }
                 sink = parts.sink(def);
-                source = new PgSource(parts.connector(def), def.name(), tables, sink, ledger, options);
+                source = new PgSource(parts.connector(def), parts.names(def), tables, sink, ledger, options);
                 source.start();
                 boolean streaming = false;
                 java.util.Set<TableRef> reported = new java.util.HashSet<>();
