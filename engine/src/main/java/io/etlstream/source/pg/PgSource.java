@@ -64,9 +64,9 @@ public final class PgSource implements AutoCloseable {
         }
 
         /**
-         * Fits the stop into the caller's stop timeout (the run's {@code --stop-timeout}): two thirds of it for the
-         * sink to make durable what was read, the rest for the final confirmation, closing the stream with its
-         * goodbye and closing the sink.
+         * Fits the stop into the caller's stop timeout (the run's {@code --stop-timeout}): half of it for the sink
+         * to make durable what was read, the other half for the final confirmation, closing the stream with its
+         * goodbye and then the sink (the Snowflake sink flushes its channels on close).
          */
         public Options withStopTimeout(Duration stopTimeout) {
             return withDrainBudget(drainBudgetWithin(stopTimeout));
@@ -81,7 +81,7 @@ public final class PgSource implements AutoCloseable {
         }
 
         static Duration drainBudgetWithin(Duration stopTimeout) {
-            return stopTimeout.multipliedBy(2).dividedBy(3);
+            return stopTimeout.dividedBy(2);
         }
 
         public Options withSnapshotConnections(int n) {
