@@ -116,6 +116,11 @@ final class RunCommand implements Callable<Integer> {
             }
 
             @Override
+            public EventSink events() {
+                return events.get();
+            }
+
+            @Override
             public ReplicationNames names(PipelineDefinition p) {
                 Pipeline row = catalog.get().pipelines().require(p.name());
                 return new ReplicationNames(row.slotName(), row.publicationName());

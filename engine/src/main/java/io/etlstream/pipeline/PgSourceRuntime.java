@@ -1,6 +1,7 @@
 package io.etlstream.pipeline;
 
 import io.etlstream.batch.TableId;
+import io.etlstream.metrics.EventSink;
 import io.etlstream.source.pg.ChangeSink;
 import io.etlstream.source.pg.PgConnector;
 import io.etlstream.source.pg.PgSource;
@@ -37,6 +38,11 @@ public final class PgSourceRuntime implements PipelineRuntime {
         /** The pipeline's slot and publication; a catalog-backed engine returns the names the catalog stored. */
         default ReplicationNames names(PipelineDefinition pipeline) {
             return ReplicationNames.forPipeline(pipeline.name());
+        }
+
+        /** Where snapshot progress events go (the engine's event log). */
+        default EventSink events() {
+            return EventSink.NONE;
         }
     }
 
@@ -98,7 +104,9 @@ public final class PgSourceRuntime implements PipelineRuntime {
                     tables.add(new TableId(t.schema(), t.name()));
                 }
                 sink = parts.sink(def);
-                source = new PgSource(parts.connector(def), parts.names(def), tables, sink, ledger, options);
+                source = new PgSource(parts.connector(def), parts.names(def), tables, sink, ledger,
+                        options.withProgress(new SnapshotProgressReporter(def.name(), def.source(), listener,
+                                parts.events(), java.time.Clock.systemUTC(), SnapshotProgressReporter.DEFAULT_INTERVAL)));
                 source.start();
                 boolean streaming = false;
                 java.util.Set<TableRef> reported = new java.util.HashSet<>();

@@ -81,13 +81,17 @@ final class SnapshotCopier {
         final String columnList;
         final boolean[] textColumns; // binary format: columns selected as output-function text
         final long estimatedBytes;
+        final long estimatedRows; // -1: never analyzed
+        final java.util.concurrent.atomic.AtomicBoolean announced = new java.util.concurrent.atomic.AtomicBoolean();
         final AtomicInteger chunksLeft = new AtomicInteger();
         final AtomicLong rows = new AtomicLong();
         final AtomicLong bytes = new AtomicLong();
-        final long started = System.nanoTime();
+        volatile long started = System.nanoTime();
         volatile long lastReport = System.nanoTime();
 
-        TableWork(TableSchema schema, String columnList, boolean[] textColumns, long estimatedBytes) {
+        TableWork(TableSchema schema, String columnList, boolean[] textColumns, long estimatedBytes,
+                long estimatedRows) {
+            this.estimatedRows = estimatedRows;
             this.schema = schema;
             this.columnList = columnList;
             this.textColumns = textColumns;
@@ -136,7 +140,7 @@ final class SnapshotCopier {
         }
         try {
             for (TableId t : empty) {
-                report(work.get(t), true);
+                report(work.get(t), true, true);
                 out.put(new DeliveryQueue.SnapshotDone(t), null);
             }
             for (Thread t : workers) {
@@ -169,13 +173,17 @@ final class SnapshotCopier {
             Chunk ch;
             while (failure.get() == null && (ch = chunks.poll()) != null) {
                 TableWork w = work.get(ch.table());
+                if (w.announced.compareAndSet(false, true)) {
+                    w.started = System.nanoTime();
+                    report(w, false, true);
+                }
                 String where = ch.fromPage() < 0 ? "" : " WHERE ctid >= '(" + ch.fromPage() + ",0)'::tid"
                         + (ch.toPage() < 0 ? "" : " AND ctid < '(" + ch.toPage() + ",0)'::tid");
                 String sql = "COPY (SELECT " + w.columnList + " FROM ONLY " + ch.relation() + where + ") TO STDOUT"
                         + (format == Format.BINARY ? " (FORMAT binary)" : "");
                 copyChunk(copyApi, sql, w, snapshot, snapshotMicros, out);
                 if (w.chunksLeft.decrementAndGet() == 0) {
-                    report(w, true);
+                    report(w, true, true);
                     out.put(new DeliveryQueue.SnapshotDone(ch.table()), null);
                 }
             }
@@ -218,7 +226,7 @@ final class SnapshotCopier {
                         w.bytes.addAndGet(bytes);
                         rows = 0;
                         bytes = 0;
-                        report(w, false);
+                        report(w, false, false);
                     }
                 }
                 if (binary != null && !binary.ended()) {
@@ -305,9 +313,18 @@ final class SnapshotCopier {
         }
         long blockSize = intQuery(c, "SELECT current_setting('block_size')::int");
         long total = 0;
+        long estimatedRows = 0;
         for (String[] rel : relations) {
             long bytes = longQuery(c, "SELECT pg_relation_size(" + rel[1] + "::oid)");
             total += bytes;
+            // reltuples is -1 (PostgreSQL 14+) or 0 with pages (older) until the table was vacuumed or analyzed.
+            long reltuples = longQuery(c, "SELECT reltuples::bigint FROM pg_class WHERE oid = " + rel[1]);
+            long relpages = longQuery(c, "SELECT relpages FROM pg_class WHERE oid = " + rel[1]);
+            if (estimatedRows >= 0) {
+                estimatedRows = reltuples < 0 || reltuples == 0 && relpages == 0 && bytes > 0 ? -1
+                        : estimatedRows + (relpages > 0 ? Math.round((double) reltuples / relpages * (bytes / blockSize))
+                                : reltuples);
+            }
             long pages = bytes / blockSize;
             if (version < 140000 || pages == 0) {
                 // Before 14 a ctid range is a sequential scan each time: one COPY per relation.
@@ -324,23 +341,29 @@ final class SnapshotCopier {
                 chunks.add(new Chunk(t, rel[0], from, to));
             }
         }
-        return new TableWork(schema, columnList, textColumns, total);
+        return new TableWork(schema, columnList, textColumns, total, total == 0 ? 0 : estimatedRows);
     }
 
-    private void report(TableWork w, boolean done) {
+    /** At most once a second per table, except {@code always} (a table's start and end). */
+    private void report(TableWork w, boolean done, boolean always) {
         long now = System.nanoTime();
-        if (!done && now - w.lastReport < 1_000_000_000L) {
+        if (!always && now - w.lastReport < 1_000_000_000L) {
             return;
         }
         w.lastReport = now;
         Duration elapsed = Duration.ofNanos(now - w.started);
-        long bytes = w.bytes.get();
-        Duration eta = Duration.ZERO;
-        if (!done && bytes > 0 && w.estimatedBytes > bytes) {
-            eta = Duration.ofNanos((long) (elapsed.toNanos() * ((double) (w.estimatedBytes - bytes) / bytes)));
+        long rows = w.rows.get();
+        // Rows against the planner's count; COPY bytes are not comparable with the table's size on disk.
+        Duration eta = null;
+        if (done) {
+            eta = Duration.ZERO;
+        } else if (rows > 0 && w.estimatedRows > rows) {
+            eta = Duration.ofNanos((long) (elapsed.toNanos() * ((double) (w.estimatedRows - rows) / rows)));
         }
         if (progress != null) {
-            progress.accept(new SnapshotProgress(w.schema.table(), w.rows.get(), bytes, w.estimatedBytes, elapsed, eta, done));
+            progress.accept(new SnapshotProgress(w.schema.table(), rows, w.bytes.get(), done ? rows
+                    : w.estimatedRows < 0 ? -1 : Math.max(rows, w.estimatedRows), w.estimatedBytes, elapsed, eta,
+                    done));
         }
     }
 
