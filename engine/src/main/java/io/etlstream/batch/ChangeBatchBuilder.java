@@ -148,7 +148,7 @@ public final class ChangeBatchBuilder implements AutoCloseable {
         append(OP_DELETE, oldRow, null, commitLsn, commitTimeMicros, seq, 0);
     }
 
-    /** A snapshot row (COPY text columns as a tuple): op "I". */
+    /** A snapshot row (COPY text or binary columns as a tuple): op "I". */
     public void appendSnapshotRow(TupleData row, long consistentPointLsn, long snapshotTimeMicros) {
         append(OP_INSERT, row, null, consistentPointLsn, snapshotTimeMicros, rows, 0);
     }
@@ -188,8 +188,14 @@ public final class ChangeBatchBuilder implements AutoCloseable {
                     writers[c].writeNull(r);
                     unchanged++;
                 }
-                default -> throw new IllegalStateException("binary tuple data for " + schema.table() + "."
-                        + schema.columns().get(c).name() + ": start the slot without the 'binary' option");
+                case TupleData.BINARY -> {
+                    // the snapshot's binary COPY; pgoutput's binary option is never requested
+                    int len = src.length(c);
+                    writers[c].writeBinary(r, src.data(), src.offset(c), len);
+                    bytes += len;
+                }
+                default -> throw new IllegalStateException("unknown tuple data kind '" + (char) kind + "' for "
+                        + schema.table() + "." + schema.columns().get(c).name());
             }
         }
         opVector.setSafe(r, op);

@@ -49,7 +49,8 @@ public record Pipeline(
     /**
      * A pipeline to add with defaults: mirror mode, merge every 60 s, hard deletes, initial snapshot,
      * 4 copy workers, enabled, priority 0, oversize values stop the pipeline, and slot/publication names
-     * derived from the pipeline name.
+     * derived from the pipeline name; {@link Pipelines#add} puts the home's id into those default names
+     * ({@link #pgNameFor(String, String)}).
      */
     public static Pipeline draft(String name, long sourceId, long destinationId) {
         String pgName = pgNameFor(name);
@@ -62,6 +63,21 @@ public record Pipeline(
         String folded = pipelineName.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9_]", "_");
         String n = "etl_stream_" + folded;
         return n.length() > MAX_PG_NAME ? n.substring(0, MAX_PG_NAME) : n;
+    }
+
+    /**
+     * {@code etl_stream_<home id>_<folded name>}: the home id keeps two homes' pipelines of the same name apart on
+     * one PostgreSQL server (slot names are cluster-wide). Longer than 63 bytes: the name is cut and a hash of the
+     * whole name keeps it unique.
+     */
+    public static String pgNameFor(String pipelineName, String homeId) {
+        String folded = pipelineName.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9_]", "_");
+        String n = "etl_stream_" + homeId + "_" + folded;
+        if (n.length() > MAX_PG_NAME) {
+            String hash = String.format(Locale.ROOT, "%08x", pipelineName.hashCode());
+            n = n.substring(0, MAX_PG_NAME - hash.length() - 1) + "_" + hash;
+        }
+        return n;
     }
 
     private static void requirePgName(String value, String what) {

@@ -22,11 +22,22 @@ public final class Pipelines {
         this.db = db;
     }
 
-    /** Stores a new pipeline at settings version 1; the source and destination must exist. */
-    public Pipeline add(Pipeline draft) {
+    /**
+     * Stores a new pipeline at settings version 1; the source and destination must exist. A draft with the default
+     * slot and publication names ({@link Pipeline#pgNameFor(String)}) gets the home's names instead
+     * ({@link Pipeline#pgNameFor(String, String)}); the stored names never change after that.
+     */
+    public Pipeline add(Pipeline pipeline) {
         Instant now = db.now();
         return db.inTransaction(c -> {
+            Pipeline draft = pipeline;
             try {
+                String defaultName = Pipeline.pgNameFor(draft.name());
+                if (draft.slotName().equals(defaultName) || draft.publicationName().equals(defaultName)) {
+                    String homeName = Pipeline.pgNameFor(draft.name(), homeId(c));
+                    draft = draft.slotName().equals(defaultName) ? draft.withSlotName(homeName) : draft;
+                    draft = draft.publicationName().equals(defaultName) ? draft.withPublicationName(homeName) : draft;
+                }
                 long id = CatalogDb.insert(c, "INSERT INTO pipeline (name, source_id, destination_id, mode, "
                                 + "merge_interval_seconds, deletes, snapshot, parallelism, enabled, priority, slot_name, "
                                 + "publication_name, oversize_policy, settings_version, created_at, updated_at) "
@@ -40,6 +51,15 @@ public final class Pipelines {
                 throw explain(e, draft);
             }
         });
+    }
+
+    /** The home's short random id (created once by the catalog's migration), part of new slot names. */
+    public String homeId() {
+        return db.read(Pipelines::homeId);
+    }
+
+    private static String homeId(Connection c) throws SQLException {
+        return CatalogDb.one(c, "SELECT home_id FROM home_identity", rs -> rs.getString(1)).orElseThrow();
     }
 
     /**

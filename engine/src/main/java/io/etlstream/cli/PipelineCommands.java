@@ -275,17 +275,34 @@ final class PipelineCommands implements Callable<Integer> {
         @Override
         public Integer call() {
             EtlHome home = EtlStreamCommand.of(spec).home();
-            ReplicationNames names = ReplicationNames.forPipeline(name);
             PrintWriter out = spec.commandLine().getOut();
             if (keepSlot) {
+                // The catalog is closed to commands while an engine runs; then the names are not at hand here.
+                Optional<ReplicationNames> stored = Optional.empty();
+                try (Catalog catalog = Catalog.open(home)) {
+                    Pipeline p = catalog.pipelines().require(name);
+                    stored = Optional.of(new ReplicationNames(p.slotName(), p.publicationName()));
+                } catch (RuntimeException e) {
+                    // an engine holds the home: the delete goes through it below
+                }
                 EngineCalls.call(home, ControlApi.commandRequest(name, "delete", null));
-                out.println("deleted pipeline " + name + "; kept slot " + names.slot() + " and publication "
-                        + names.publication() + " on the source (the slot keeps retaining WAL). Drop them later with:");
-                out.println("  SELECT pg_drop_replication_slot(" + Sql.literal(names.slot()) + ");");
-                out.println("  DROP PUBLICATION IF EXISTS " + Sql.ident(names.publication()) + ";");
+                if (stored.isPresent()) {
+                    ReplicationNames names = stored.get();
+                    out.println("deleted pipeline " + name + "; kept slot " + names.slot() + " and publication "
+                            + names.publication() + " on the source (the slot keeps retaining WAL). Drop them later"
+                            + " with:");
+                    out.println("  SELECT pg_drop_replication_slot(" + Sql.literal(names.slot()) + ");");
+                    out.println("  DROP PUBLICATION IF EXISTS " + Sql.ident(names.publication()) + ";");
+                } else {
+                    out.println("deleted pipeline " + name + "; kept its slot and publication on the source (the slot"
+                            + " keeps retaining WAL). Find them with: SELECT slot_name FROM pg_replication_slots WHERE"
+                            + " slot_name LIKE 'etl\\_stream\\_%'; then drop with pg_drop_replication_slot('<name>')"
+                            + " and DROP PUBLICATION <name>;");
+                }
                 out.flush();
                 return 0;
             }
+            ReplicationNames names;
             PgSourceConfig config;
             String sourceName;
             Catalog opened;
@@ -298,6 +315,7 @@ final class PipelineCommands implements Callable<Integer> {
             }
             try (Catalog catalog = opened) {
                 Pipeline p = catalog.pipelines().require(name);
+                names = new ReplicationNames(p.slotName(), p.publicationName());
                 Source src = catalog.sources().find(p.sourceId()).orElseThrow(() -> new UserFacingException(
                         "pipeline " + name + " has no source in the catalog; pass --keep-slot to delete it anyway"));
                 config = PgSourceConfig.of(src);
@@ -318,7 +336,7 @@ final class PipelineCommands implements Callable<Integer> {
                 EngineCalls.call(home, ControlApi.commandRequest(name, "delete", null));
                 String dropped;
                 try {
-                    dropped = PgSource.removePipeline(connector, name);
+                    dropped = PgSource.removePipeline(connector, names);
                 } catch (RuntimeException e) {
                     throw new UserFacingException("deleted pipeline " + name + " but could not drop its slot and"
                             + " publication on source " + sourceName + ": " + e.getMessage() + ". Drop them with:"

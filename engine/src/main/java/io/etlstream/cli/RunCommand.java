@@ -2,6 +2,7 @@ package io.etlstream.cli;
 
 import io.etlstream.UserFacingException;
 import io.etlstream.catalog.Catalog;
+import io.etlstream.catalog.Pipeline;
 import io.etlstream.catalog.Source;
 import io.etlstream.home.EtlHome;
 import io.etlstream.home.HomeLock;
@@ -20,6 +21,7 @@ import io.etlstream.source.pg.PgPassword;
 import io.etlstream.source.pg.PgSource;
 import io.etlstream.source.pg.PgSourceConfig;
 import io.etlstream.source.pg.RecordingSink;
+import io.etlstream.source.pg.ReplicationNames;
 import io.etlstream.source.pg.SnapshotLedger;
 import io.etlstream.vault.Secrets;
 import io.etlstream.vault.Vault;
@@ -117,7 +119,19 @@ final class RunCommand implements Callable<Integer> {
                 }
                 return SnapshotLedger.inFile(dir.resolve(p.name() + ".ledger"));
             }
-        }, PgSource.Options.defaults(), Duration.ofMillis(250));
+
+            @Override
+            public EventSink events() {
+                return events.get();
+            }
+
+            @Override
+            public ReplicationNames names(PipelineDefinition p) {
+                Pipeline row = catalog.get().pipelines().require(p.name());
+                return new ReplicationNames(row.slotName(), row.publicationName());
+            }
+        }, PgSource.Options.defaults().withStopTimeout(io.etlstream.pipeline.PipelineSettings.parseInterval(stopTimeout)),
+                Duration.ofMillis(250));
         Engine.Options options = Engine.Options.of(HomeLock.RUN, runtime).withMetricsPort(metricsPort)
                 .withMetricsBind(metricsBind)
                 .withSources(c -> new io.etlstream.monitor.CatalogSources(c, config -> passwordFor(vault, config)),

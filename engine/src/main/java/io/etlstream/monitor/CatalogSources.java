@@ -6,7 +6,6 @@ import io.etlstream.catalog.Source;
 import io.etlstream.source.pg.PgConnector;
 import io.etlstream.source.pg.PgPassword;
 import io.etlstream.source.pg.PgSourceConfig;
-import io.etlstream.source.pg.ReplicationNames;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -35,7 +34,7 @@ public final class CatalogSources implements MonitoredSources {
             Map<String, String> bySlot = new HashMap<>();
             for (Pipeline p : pipelines) {
                 if (p.sourceId() == s.id()) {
-                    bySlot.put(ReplicationNames.forPipeline(p.name()).slot(), p.name());
+                    bySlot.put(p.slotName(), p.name());
                 }
             }
             PgSourceConfig config = PgSourceConfig.of(s);

@@ -1,9 +1,11 @@
 package io.etlstream.pipeline;
 
 import io.etlstream.batch.TableId;
+import io.etlstream.metrics.EventSink;
 import io.etlstream.source.pg.ChangeSink;
 import io.etlstream.source.pg.PgConnector;
 import io.etlstream.source.pg.PgSource;
+import io.etlstream.source.pg.ReplicationNames;
 import io.etlstream.source.pg.SnapshotLedger;
 import io.etlstream.source.pg.SourceState;
 import java.time.Duration;
@@ -33,6 +35,16 @@ public final class PgSourceRuntime implements PipelineRuntime {
         ChangeSink sink(PipelineDefinition pipeline);
 
         SnapshotLedger ledger(PipelineDefinition pipeline);
+
+        /** The pipeline's slot and publication; a catalog-backed engine returns the names the catalog stored. */
+        default ReplicationNames names(PipelineDefinition pipeline) {
+            return ReplicationNames.forPipeline(pipeline.name());
+        }
+
+        /** Where snapshot progress events go (the engine's event log). */
+        default EventSink events() {
+            return EventSink.NONE;
+        }
     }
 
     private final Parts parts;
@@ -115,7 +127,9 @@ public final class PgSourceRuntime implements PipelineRuntime {
                     tables.add(new TableId(t.schema(), t.name()));
                 }
                 sink = new CountingSink(parts.sink(def));
-                source = new PgSource(connector, def.name(), tables, sink, ledger, options);
+                source = new PgSource(connector, parts.names(def), tables, sink, ledger,
+                        options.withProgress(new SnapshotProgressReporter(def.name(), def.source(), listener,
+                                parts.events(), java.time.Clock.systemUTC(), SnapshotProgressReporter.DEFAULT_INTERVAL)));
                 source.start();
                 boolean streaming = false;
                 java.util.Set<TableRef> reported = new java.util.HashSet<>();

@@ -172,7 +172,7 @@ class PipelineCliTest {
                     .containsPattern("etl_stream_pipeline_rows_total\\{pipeline=\"orders\"\\} [1-9]");
 
             assertThat(run("pipeline", "delete", "more", "--keep-slot")).isEqualTo(0);
-            assertThat(out.toString()).contains("kept slot etl_stream_more");
+            assertThat(out.toString()).containsPattern("kept slot etl_stream_[a-z0-9]{8}_more ");
             assertThat(engine.manager().status("more")).isEmpty();
         } finally {
             replay.shutdownNow();
@@ -268,21 +268,29 @@ class PipelineCliTest {
             c.sources().add(Source.draft("down", "127.0.0.1", 1, "shop", "etl")
                     .withSsl(io.etlstream.catalog.SslMode.DISABLE, null));
         }
-        ReplicationNames gone = ReplicationNames.forPipeline("cli_gone");
-        ReplicationNames kept = ReplicationNames.forPipeline("cli_kept");
         try (PgPassword pw = PgPassword.none()) {
             PgConnector connector = new PgConnector(new PgSourceConfig(db.host(), db.port(), db.name(), "postgres",
                     SslMode.DISABLE, null), pw);
+            for (String p : List.of("cli_gone", "cli_kept")) {
+                assertThat(run("pipeline", "create", p, "--source", "real", "--destination", "sf1", "--tables",
+                        "public.cli_orders")).isEqualTo(0);
+            }
+            ReplicationNames gone;
+            ReplicationNames kept;
+            try (Catalog c = Catalog.open(new EtlHome(dir))) {
+                // The catalog's names, with this home's id: the ones the engine would create.
+                var g = c.pipelines().require("cli_gone");
+                var k = c.pipelines().require("cli_kept");
+                gone = new ReplicationNames(g.slotName(), g.publicationName());
+                kept = new ReplicationNames(k.slotName(), k.publicationName());
+                assertThat(gone.slot()).isEqualTo("etl_stream_" + c.pipelines().homeId() + "_cli_gone");
+            }
             for (ReplicationNames n : List.of(gone, kept)) {
                 SlotManager slots = new SlotManager(connector, n);
                 slots.ensurePublication(List.of(new TableId("public", "cli_orders")));
                 try (ExportedSnapshot snap = slots.createSlotWithSnapshot()) {
                     assertThat(snap.consistentPoint()).isPositive();
                 }
-            }
-            for (String p : List.of("cli_gone", "cli_kept")) {
-                assertThat(run("pipeline", "create", p, "--source", "real", "--destination", "sf1", "--tables",
-                        "public.cli_orders")).isEqualTo(0);
             }
             assertThat(run("pipeline", "create", "cli_stuck", "--source", "down", "--destination", "sf1", "--tables",
                     "public.cli_orders")).isEqualTo(0);

@@ -47,61 +47,83 @@ public final class PgSource implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(PgSource.class);
     private static final long POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
-    /**
-     * How long a clean stop lets the sink work through what was already read before the final confirmation: well
-     * under the pipeline's default stop timeout (30 s), so the stream still gets closed with its goodbye.
-     */
-    static final Duration DRAIN_BUDGET = Duration.ofSeconds(10);
+    /** The pipeline's default stop timeout, from which {@link Options#defaults()} takes its drain budget. */
+    static final Duration DEFAULT_STOP_TIMEOUT = Duration.ofSeconds(30);
 
-    /** Tuning knobs; {@link #defaults()} suits most sources. */
+    /**
+     * Tuning knobs; {@link #defaults()} suits most sources. {@code drainBudget}: how long a clean stop lets the sink
+     * work through what was already read before the final confirmation ({@link #withStopTimeout}).
+     */
     public record Options(int snapshotConnections, int queueCapacity, BatchLimits batchLimits, long memoryLimitBytes,
             Duration statusInterval, Duration heartbeatInterval, Duration initialBackoff, Duration maxBackoff,
-            Consumer<SnapshotProgress> progress) {
+            Consumer<SnapshotProgress> progress, Duration drainBudget) {
 
         public static Options defaults() {
             return new Options(4, 16, BatchLimits.DEFAULT, 512L * 1024 * 1024, Duration.ofSeconds(5),
-                    Duration.ofSeconds(30), Duration.ofMillis(500), Duration.ofSeconds(30), p -> { });
+                    Duration.ofSeconds(30), Duration.ofMillis(500), Duration.ofSeconds(30), p -> { },
+                    drainBudgetWithin(DEFAULT_STOP_TIMEOUT));
+        }
+
+        /**
+         * Fits the stop into the caller's stop timeout (the run's {@code --stop-timeout}): half of it for the sink
+         * to make durable what was read, the other half for the final confirmation, closing the stream with its
+         * goodbye and then the sink (the Snowflake sink flushes its channels on close).
+         */
+        public Options withStopTimeout(Duration stopTimeout) {
+            return withDrainBudget(drainBudgetWithin(stopTimeout));
+        }
+
+        public Options withDrainBudget(Duration d) {
+            if (d.isNegative()) {
+                throw new IllegalArgumentException("drain budget must not be negative: " + d);
+            }
+            return new Options(snapshotConnections, queueCapacity, batchLimits, memoryLimitBytes, statusInterval,
+                    heartbeatInterval, initialBackoff, maxBackoff, progress, d);
+        }
+
+        static Duration drainBudgetWithin(Duration stopTimeout) {
+            return stopTimeout.dividedBy(2);
         }
 
         public Options withSnapshotConnections(int n) {
             return new Options(n, queueCapacity, batchLimits, memoryLimitBytes, statusInterval, heartbeatInterval,
-                    initialBackoff, maxBackoff, progress);
+                    initialBackoff, maxBackoff, progress, drainBudget);
         }
 
         public Options withQueueCapacity(int n) {
             return new Options(snapshotConnections, n, batchLimits, memoryLimitBytes, statusInterval, heartbeatInterval,
-                    initialBackoff, maxBackoff, progress);
+                    initialBackoff, maxBackoff, progress, drainBudget);
         }
 
         public Options withBatchLimits(BatchLimits l) {
             return new Options(snapshotConnections, queueCapacity, l, memoryLimitBytes, statusInterval, heartbeatInterval,
-                    initialBackoff, maxBackoff, progress);
+                    initialBackoff, maxBackoff, progress, drainBudget);
         }
 
         public Options withMemoryLimit(long bytes) {
             return new Options(snapshotConnections, queueCapacity, batchLimits, bytes, statusInterval, heartbeatInterval,
-                    initialBackoff, maxBackoff, progress);
+                    initialBackoff, maxBackoff, progress, drainBudget);
         }
 
         public Options withStatusInterval(Duration d) {
             return new Options(snapshotConnections, queueCapacity, batchLimits, memoryLimitBytes, d, heartbeatInterval,
-                    initialBackoff, maxBackoff, progress);
+                    initialBackoff, maxBackoff, progress, drainBudget);
         }
 
         /** {@link Duration#ZERO} turns heartbeats off (automatic flush still keeps an idle slot current). */
         public Options withHeartbeatInterval(Duration d) {
             return new Options(snapshotConnections, queueCapacity, batchLimits, memoryLimitBytes, statusInterval, d,
-                    initialBackoff, maxBackoff, progress);
+                    initialBackoff, maxBackoff, progress, drainBudget);
         }
 
         public Options withBackoff(Duration initial, Duration max) {
             return new Options(snapshotConnections, queueCapacity, batchLimits, memoryLimitBytes, statusInterval,
-                    heartbeatInterval, initial, max, progress);
+                    heartbeatInterval, initial, max, progress, drainBudget);
         }
 
         public Options withProgress(Consumer<SnapshotProgress> p) {
             return new Options(snapshotConnections, queueCapacity, batchLimits, memoryLimitBytes, statusInterval,
-                    heartbeatInterval, initialBackoff, maxBackoff, p);
+                    heartbeatInterval, initialBackoff, maxBackoff, p, drainBudget);
         }
     }
 
@@ -111,6 +133,7 @@ public final class PgSource implements AutoCloseable {
     }
 
     private final PgConnector connector;
+    private final SnapshotCopier.Format snapshotFormat;
     private final ReplicationNames names;
     private final Set<TableId> tables;
     private final ChangeSink sink;
@@ -141,10 +164,29 @@ public final class PgSource implements AutoCloseable {
     private RootAllocator root;
     private BatchMemory memory;
 
+    /** A source on the slot and publication {@link ReplicationNames#forPipeline derived} from {@code pipelineId}. */
     public PgSource(PgConnector connector, String pipelineId, List<TableId> tables, ChangeSink sink,
             SnapshotLedger ledger, Options options) {
+        this(connector, ReplicationNames.forPipeline(pipelineId), tables, sink, ledger, options);
+    }
+
+    /** A source on the given slot and publication (a catalog pipeline's stored names). */
+    public PgSource(PgConnector connector, ReplicationNames names, List<TableId> tables, ChangeSink sink,
+            SnapshotLedger ledger, Options options) {
+        this(connector, names, tables, sink, ledger, options, SnapshotCopier.Format.BINARY);
+    }
+
+    /** With the snapshot's COPY format chosen, for benchmarks that compare text and binary. */
+    PgSource(PgConnector connector, String pipelineId, List<TableId> tables, ChangeSink sink, SnapshotLedger ledger,
+            Options options, SnapshotCopier.Format snapshotFormat) {
+        this(connector, ReplicationNames.forPipeline(pipelineId), tables, sink, ledger, options, snapshotFormat);
+    }
+
+    private PgSource(PgConnector connector, ReplicationNames names, List<TableId> tables, ChangeSink sink,
+            SnapshotLedger ledger, Options options, SnapshotCopier.Format snapshotFormat) {
+        this.snapshotFormat = Objects.requireNonNull(snapshotFormat);
         this.connector = Objects.requireNonNull(connector);
-        this.names = ReplicationNames.forPipeline(pipelineId);
+        this.names = Objects.requireNonNull(names);
         this.tables = new LinkedHashSet<>(tables);
         this.sink = Objects.requireNonNull(sink);
         this.ledger = Objects.requireNonNull(ledger);
@@ -225,9 +267,14 @@ public final class PgSource implements AutoCloseable {
         }
     }
 
-    /** Drops the pipeline's slot and publication; returns what was dropped, to tell the user. */
+    /** Drops the slot and publication {@link ReplicationNames#forPipeline derived} from {@code pipelineId}. */
     public static String removePipeline(PgConnector connector, String pipelineId) {
-        return new SlotManager(connector, ReplicationNames.forPipeline(pipelineId)).dropAll();
+        return removePipeline(connector, ReplicationNames.forPipeline(pipelineId));
+    }
+
+    /** Drops the pipeline's slot and publication; returns what was dropped, to tell the user. */
+    public static String removePipeline(PgConnector connector, ReplicationNames names) {
+        return new SlotManager(connector, names).dropAll();
     }
 
     // ---------------------------------------------------------------- reader thread
@@ -278,7 +325,7 @@ public final class PgSource implements AutoCloseable {
             throw new SlotInvalidatedException(names.slot(), null);
         }
         SnapshotCopier copier = new SnapshotCopier(connector, alloc, options.batchLimits(),
-                options.snapshotConnections(), options.progress());
+                options.snapshotConnections(), options.progress(), snapshotFormat);
         if (slot.isEmpty()) {
             if (durable.get() > 0) {
                 throw new SlotMissingException("replication slot " + names.slot() + " disappeared while the pipeline"
@@ -408,7 +455,7 @@ public final class PgSource implements AutoCloseable {
             if (d != null && d.isAlive()) {
                 LOG.warn("source {}: the destination did not finish within {} s of the stop; confirming what it"
                         + " made durable so far (later changes will be delivered again)", names.slot(),
-                        DRAIN_BUDGET.toSeconds());
+                        options.drainBudget().toSeconds());
             }
             s.confirmNow(durable.get());
             confirmedLsn = s.confirmedLsn();
@@ -658,16 +705,17 @@ public final class PgSource implements AutoCloseable {
     }
 
     /**
-     * Stops cleanly: stops reading, lets the sink take what was already read (for at most {@link #DRAIN_BUDGET}),
+     * Stops cleanly: stops reading, lets the sink take what was already read (for at most
+     * {@link Options#drainBudget()}),
      * confirms to PostgreSQL what the sink made durable, then closes the replication and snapshot connections and
      * releases whatever is still queued.
      */
     @Override
     public void close() {
-        drainDeadline = System.nanoTime() + DRAIN_BUDGET.toNanos();
+        drainDeadline = System.nanoTime() + options.drainBudget().toNanos();
         running = false;
         queue.stopProducers();
-        join(reader, DRAIN_BUDGET.toMillis() + 20_000);
+        join(reader, options.drainBudget().toMillis() + 20_000);
         for (Thread t : List.copyOf(backfillThreads)) {
             join(t, 20_000);
         }

@@ -9,7 +9,19 @@ public record ReplicationNames(String slot, String publication) {
     public static final String PREFIX = "etl_stream_";
     private static final int MAX = 63; // NAMEDATALEN - 1
 
-    /** Names for a pipeline id; slots allow only lower-case letters, digits and underscores. */
+    public ReplicationNames {
+        for (String n : new String[] {slot, publication}) {
+            if (n == null || !n.matches("[a-z0-9_]{1," + MAX + "}")) {
+                throw new IllegalArgumentException("slot and publication names are 1.." + MAX
+                        + " characters of a-z, 0-9 and _, was '" + n + "'");
+            }
+        }
+    }
+
+    /**
+     * Names derived from a pipeline id alone (the rule before catalog pipelines stored their own names, which add
+     * the home's id): slots allow only lower-case letters, digits and underscores.
+     */
     public static ReplicationNames forPipeline(String pipelineId) {
         String clean = pipelineId.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9_]", "_");
         if (clean.isEmpty() || clean.chars().allMatch(c -> c == '_')) {

@@ -8,6 +8,8 @@ import io.etlstream.batch.TableId;
 import io.etlstream.batch.TableSchema;
 import io.etlstream.source.pg.pgoutput.PgOutputMessage.RelationColumn;
 import io.etlstream.source.pg.pgoutput.TupleData;
+import io.etlstream.source.pg.types.ColumnMapping;
+import io.etlstream.source.pg.types.CopyBinary;
 import io.etlstream.source.pg.types.CopyText;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -33,22 +35,38 @@ import org.postgresql.copy.CopyOut;
 /**
  * Copies tables as of an exported snapshot: each table (each leaf partition of a partitioned one) is cut into ctid
  * page ranges, and N connections — each one transaction on the snapshot — run {@code COPY (SELECT ...) TO STDOUT}
- * over them. Rows go through {@code pgdecode}'s text conversion into {@link ChangeBatch}es ({@code _op = I},
- * {@code _commit_lsn} = the slot's consistent point) and into the delivery queue; after a table's last batch comes a
- * {@link DeliveryQueue.SnapshotDone} marker. The worker connections are owned here and closed in {@code finally}.
+ * over them. Rows become {@link ChangeBatch}es ({@code _op = I}, {@code _commit_lsn} = the slot's consistent point)
+ * in the delivery queue; after a table's last batch comes a {@link DeliveryQueue.SnapshotDone} marker. The worker
+ * connections are owned here and closed in {@code finally}.
+ *
+ * <p>{@link Format#BINARY} (the default) reads scalar columns in their binary send format, which costs the server
+ * and the JVM far less than text (no float/timestamp formatting and parsing, no escapes); every other column is
+ * selected as the text of its type's output function, exactly what text COPY and pgoutput carry. Both formats give
+ * the same Arrow values ({@code SnapshotBinaryTextTest}).
  */
 final class SnapshotCopier {
 
-    private static final long CHUNK_BYTES = 32L * 1024 * 1024;
+    /** How COPY sends rows. */
+    enum Format { TEXT, BINARY }
+
+    /** Target size of one ctid range: small enough that N workers finish close together. */
+    private static final long CHUNK_BYTES = 16L * 1024 * 1024;
 
     private final PgConnector connector;
     private final BufferAllocator allocator;
     private final BatchLimits limits;
     private final int connections;
     private final Consumer<SnapshotProgress> progress;
+    private final Format format;
 
     SnapshotCopier(PgConnector connector, BufferAllocator allocator, BatchLimits limits, int connections,
             Consumer<SnapshotProgress> progress) {
+        this(connector, allocator, limits, connections, progress, Format.BINARY);
+    }
+
+    SnapshotCopier(PgConnector connector, BufferAllocator allocator, BatchLimits limits, int connections,
+            Consumer<SnapshotProgress> progress, Format format) {
+        this.format = format;
         this.connector = connector;
         this.allocator = allocator;
         this.limits = limits;
@@ -61,16 +79,22 @@ final class SnapshotCopier {
     private static final class TableWork {
         final TableSchema schema;
         final String columnList;
+        final boolean[] textColumns; // binary format: columns selected as output-function text
         final long estimatedBytes;
+        final long estimatedRows; // -1: never analyzed
+        final java.util.concurrent.atomic.AtomicBoolean announced = new java.util.concurrent.atomic.AtomicBoolean();
         final AtomicInteger chunksLeft = new AtomicInteger();
         final AtomicLong rows = new AtomicLong();
         final AtomicLong bytes = new AtomicLong();
-        final long started = System.nanoTime();
+        volatile long started = System.nanoTime();
         volatile long lastReport = System.nanoTime();
 
-        TableWork(TableSchema schema, String columnList, long estimatedBytes) {
+        TableWork(TableSchema schema, String columnList, boolean[] textColumns, long estimatedBytes,
+                long estimatedRows) {
+            this.estimatedRows = estimatedRows;
             this.schema = schema;
             this.columnList = columnList;
+            this.textColumns = textColumns;
             this.estimatedBytes = estimatedBytes;
         }
     }
@@ -124,7 +148,7 @@ final class SnapshotCopier {
         }
         try {
             for (TableId t : empty) {
-                report(work.get(t), true);
+                report(work.get(t), true, true);
                 out.put(new DeliveryQueue.SnapshotDone(t), null);
             }
             for (Thread t : workers) {
@@ -157,45 +181,17 @@ final class SnapshotCopier {
             Chunk ch;
             while (failure.get() == null && (ch = chunks.poll()) != null) {
                 TableWork w = work.get(ch.table());
+                if (w.announced.compareAndSet(false, true)) {
+                    w.started = System.nanoTime();
+                    report(w, false, true);
+                }
                 String where = ch.fromPage() < 0 ? "" : " WHERE ctid >= '(" + ch.fromPage() + ",0)'::tid"
                         + (ch.toPage() < 0 ? "" : " AND ctid < '(" + ch.toPage() + ",0)'::tid");
-                String sql = "COPY (SELECT " + w.columnList + " FROM ONLY " + ch.relation() + where + ") TO STDOUT";
-                try (ChangeBatchBuilder builder = new ChangeBatchBuilder(w.schema, allocator, limits)) {
-                    CopyOut copy = copyApi.copyOut(sql);
-                    try {
-                        byte[] row;
-                        int columns = w.schema.columnCount();
-                        long rows = 0;
-                        long bytes = 0;
-                        while ((row = copy.readFromCopy()) != null) {
-                            int len = row.length > 0 && row[row.length - 1] == '\n' ? row.length - 1 : row.length;
-                            TupleData tuple = CopyText.parseRow(row, 0, len, columns);
-                            builder.appendSnapshotRow(tuple, snapshot.consistentPoint(), snapshotMicros);
-                            rows++;
-                            bytes += row.length;
-                            if (builder.isFull()) {
-                                out.put(builder.seal(false), null);
-                                w.rows.addAndGet(rows);
-                                w.bytes.addAndGet(bytes);
-                                rows = 0;
-                                bytes = 0;
-                                report(w, false);
-                            }
-                        }
-                        ChangeBatch last = builder.seal(false);
-                        if (last != null) {
-                            out.put(last, null);
-                        }
-                        w.rows.addAndGet(rows);
-                        w.bytes.addAndGet(bytes);
-                    } finally {
-                        if (copy.isActive()) {
-                            copy.cancelCopy();
-                        }
-                    }
-                }
+                String sql = "COPY (SELECT " + w.columnList + " FROM ONLY " + ch.relation() + where + ") TO STDOUT"
+                        + (format == Format.BINARY ? " (FORMAT binary)" : "");
+                copyChunk(copyApi, sql, w, snapshot, snapshotMicros, out);
                 if (w.chunksLeft.decrementAndGet() == 0) {
-                    report(w, true);
+                    report(w, true, true);
                     out.put(new DeliveryQueue.SnapshotDone(ch.table()), null);
                 }
             }
@@ -206,6 +202,55 @@ final class SnapshotCopier {
                         + " replication connection that exported it was closed; the copy restarts on a new snapshot", e);
             }
             throw new UserFacingException("copying a table failed: " + e.getMessage(), e);
+        }
+    }
+
+    private void copyChunk(org.postgresql.copy.CopyManager copyApi, String sql, TableWork w, ExportedSnapshot snapshot,
+            long snapshotMicros, DeliveryQueue out) throws Exception {
+        int columns = w.schema.columnCount();
+        long lsn = snapshot.consistentPoint();
+        try (ChangeBatchBuilder builder = new ChangeBatchBuilder(w.schema, allocator, limits)) {
+            Consumer<TupleData> append = row -> builder.appendSnapshotRow(row, lsn, snapshotMicros);
+            CopyBinary binary = format == Format.BINARY ? new CopyBinary(w.textColumns) : null;
+            CopyOut copy = copyApi.copyOut(sql);
+            try {
+                byte[] msg;
+                long rows = 0;
+                long bytes = 0;
+                while ((msg = copy.readFromCopy()) != null) {
+                    if (binary != null) {
+                        rows += binary.parse(msg, append);
+                    } else {
+                        int len = msg.length > 0 && msg[msg.length - 1] == '\n' ? msg.length - 1 : msg.length;
+                        append.accept(CopyText.parseRow(msg, 0, len, columns));
+                        rows++;
+                    }
+                    bytes += msg.length;
+                    if (builder.isFull()) {
+                        int batchRows = builder.rowCount();
+                        out.put(builder.seal(false), null);
+                        builder.initialCapacity(batchRows); // the next batch of this range is as big
+                        w.rows.addAndGet(rows);
+                        w.bytes.addAndGet(bytes);
+                        rows = 0;
+                        bytes = 0;
+                        report(w, false, false);
+                    }
+                }
+                if (binary != null && !binary.ended()) {
+                    throw new IllegalStateException("binary COPY ended without its trailer");
+                }
+                ChangeBatch last = builder.seal(false);
+                if (last != null) {
+                    out.put(last, null);
+                }
+                w.rows.addAndGet(rows);
+                w.bytes.addAndGet(bytes);
+            } finally {
+                if (copy.isActive()) {
+                    copy.cancelCopy();
+                }
+            }
         }
     }
 
@@ -228,8 +273,10 @@ final class SnapshotCopier {
             }
         }
         List<RelationColumn> cols = new ArrayList<>();
+        List<String> outputFunctions = new ArrayList<>();
         // Same columns as pgoutput's Relation message: no dropped or generated columns; key = replica identity.
         String sql = "SELECT a.attname, a.atttypid, a.atttypmod,"
+                + " (SELECT t.typoutput::regproc::text FROM pg_type t WHERE t.oid = a.atttypid),"
                 + " coalesce(a.attnum = ANY ((SELECT i.indkey::int2[] FROM pg_index i WHERE i.indrelid = a.attrelid"
                 + "   AND " + (ident == 'i' ? "i.indisreplident" : "i.indisprimary") + " LIMIT 1)::int2[]), false)"
                 + " FROM pg_attribute a WHERE a.attrelid = ? AND a.attnum > 0 AND NOT a.attisdropped"
@@ -238,13 +285,25 @@ final class SnapshotCopier {
             ps.setLong(1, oid);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    boolean key = ident == 'f' || rs.getBoolean(4);
+                    boolean key = ident == 'f' || rs.getBoolean(5);
                     cols.add(new RelationColumn(key, rs.getString(1), rs.getInt(2), rs.getInt(3)));
+                    outputFunctions.add(rs.getString(4));
                 }
             }
         }
         TableSchema schema = new TableSchema(t, (int) oid, ident, cols, 0);
-        String columnList = cols.stream().map(col -> Sql.ident(col.name())).collect(Collectors.joining(", "));
+        boolean[] textColumns = new boolean[cols.size()];
+        List<String> selected = new ArrayList<>();
+        for (int i = 0; i < cols.size(); i++) {
+            RelationColumn col = cols.get(i);
+            String quoted = Sql.ident(col.name());
+            textColumns[i] = format == Format.BINARY
+                    && !ColumnMapping.of(col.typeOid(), col.typeModifier()).readsBinary();
+            // The type's own output function, as text COPY and pgoutput use it (a ::text cast is not always that:
+            // inet::text adds the netmask, bpchar::text trims).
+            selected.add(textColumns[i] ? "textin(" + outputFunctions.get(i) + "(" + quoted + "))" : quoted);
+        }
+        String columnList = String.join(", ", selected);
         List<String[]> relations = new ArrayList<>(); // {sql name, oid}
         if ("p".equals(kind)) {
             try (PreparedStatement ps = c.prepareStatement("SELECT format('%I.%I', n.nspname, cl.relname), cl.oid"
@@ -262,16 +321,27 @@ final class SnapshotCopier {
         }
         long blockSize = intQuery(c, "SELECT current_setting('block_size')::int");
         long total = 0;
+        long estimatedRows = 0;
         for (String[] rel : relations) {
             long bytes = longQuery(c, "SELECT pg_relation_size(" + rel[1] + "::oid)");
             total += bytes;
+            // reltuples is -1 (PostgreSQL 14+) or 0 with pages (older) until the table was vacuumed or analyzed.
+            long reltuples = longQuery(c, "SELECT reltuples::bigint FROM pg_class WHERE oid = " + rel[1]);
+            long relpages = longQuery(c, "SELECT relpages FROM pg_class WHERE oid = " + rel[1]);
+            if (estimatedRows >= 0) {
+                estimatedRows = reltuples < 0 || reltuples == 0 && relpages == 0 && bytes > 0 ? -1
+                        : estimatedRows + (relpages > 0 ? Math.round((double) reltuples / relpages * (bytes / blockSize))
+                                : reltuples);
+            }
             long pages = bytes / blockSize;
             if (version < 140000 || pages == 0) {
                 // Before 14 a ctid range is a sequential scan each time: one COPY per relation.
                 chunks.add(new Chunk(t, rel[0], -1, -1));
                 continue;
             }
-            long parts = Math.max(connections, (bytes + CHUNK_BYTES - 1) / CHUNK_BYTES);
+            // A multiple of the worker count, so that no worker copies a last range alone while the others idle.
+            long parts = (bytes + CHUNK_BYTES - 1) / CHUNK_BYTES;
+            parts = Math.max(1, (parts + connections - 1) / connections) * connections;
             parts = Math.min(parts, pages);
             long step = (pages + parts - 1) / parts;
             for (long from = 0; from < pages; from += step) {
@@ -279,23 +349,29 @@ final class SnapshotCopier {
                 chunks.add(new Chunk(t, rel[0], from, to));
             }
         }
-        return new TableWork(schema, columnList, total);
+        return new TableWork(schema, columnList, textColumns, total, total == 0 ? 0 : estimatedRows);
     }
 
-    private void report(TableWork w, boolean done) {
+    /** At most once a second per table, except {@code always} (a table's start and end). */
+    private void report(TableWork w, boolean done, boolean always) {
         long now = System.nanoTime();
-        if (!done && now - w.lastReport < 1_000_000_000L) {
+        if (!always && now - w.lastReport < 1_000_000_000L) {
             return;
         }
         w.lastReport = now;
         Duration elapsed = Duration.ofNanos(now - w.started);
-        long bytes = w.bytes.get();
-        Duration eta = Duration.ZERO;
-        if (!done && bytes > 0 && w.estimatedBytes > bytes) {
-            eta = Duration.ofNanos((long) (elapsed.toNanos() * ((double) (w.estimatedBytes - bytes) / bytes)));
+        long rows = w.rows.get();
+        // Rows against the planner's count; COPY bytes are not comparable with the table's size on disk.
+        Duration eta = null;
+        if (done) {
+            eta = Duration.ZERO;
+        } else if (rows > 0 && w.estimatedRows > rows) {
+            eta = Duration.ofNanos((long) (elapsed.toNanos() * ((double) (w.estimatedRows - rows) / rows)));
         }
         if (progress != null) {
-            progress.accept(new SnapshotProgress(w.schema.table(), w.rows.get(), bytes, w.estimatedBytes, elapsed, eta, done));
+            progress.accept(new SnapshotProgress(w.schema.table(), rows, w.bytes.get(), done ? rows
+                    : w.estimatedRows < 0 ? -1 : Math.max(rows, w.estimatedRows), w.estimatedBytes, elapsed, eta,
+                    done));
         }
     }
 

@@ -129,4 +129,66 @@ class PgSourceLivenessTest {
             }
         }
     }
+    /** Takes 100 ms per batch: far slower than the stream. */
+    static final class SlowSink implements ChangeSink {
+        final NullSink inner = new NullSink();
+        final java.util.concurrent.atomic.AtomicInteger batches = new java.util.concurrent.atomic.AtomicInteger();
+
+        @Override
+        public void open(Durability d) {
+            inner.open(d);
+        }
+
+        @Override
+        public void accept(ChangeEvent e) throws InterruptedException {
+            if (e instanceof ChangeBatch) {
+                Thread.sleep(100);
+                batches.incrementAndGet();
+            }
+            inner.accept(e);
+        }
+
+        @Override
+        public void snapshotCompleted(TableId t) {
+            inner.snapshotCompleted(t);
+        }
+
+        @Override
+        public void close() {
+            inner.close();
+        }
+    }
+
+    @Test
+    void aStopDrainsOnlyForTheCallersBudget(PgDatabase db) throws Exception {
+        db.execute("CREATE TABLE drain_t (id int PRIMARY KEY)");
+        try (PgPassword pw = PgPassword.none()) {
+            PgConnector conn = connector(db, pw);
+            SlowSink sink = new SlowSink();
+            PgSource.Options options = fastOptions().withQueueCapacity(256).withStopTimeout(Duration.ofSeconds(2));
+            assertThat(options.drainBudget()).isEqualTo(Duration.ofSeconds(1));
+            assertThat(PgSource.Options.defaults().drainBudget()).isEqualTo(Duration.ofSeconds(15));
+            PgSource source = SourceFixture.start(conn, "drain", List.of(new TableId("public", "drain_t")), sink,
+                    SnapshotLedger.inMemory(), options);
+            try {
+                SourceFixture.await(() -> source.status().state() == SourceState.STREAMING, Duration.ofSeconds(30),
+                        source::toString);
+                String[] inserts = new String[200]; // one batch each: 20 s of work for the sink
+                for (int i = 0; i < inserts.length; i++) {
+                    inserts[i] = "INSERT INTO drain_t VALUES (" + i + ")";
+                }
+                db.execute(inserts);
+                SourceFixture.await(() -> sink.batches.get() >= 3 && source.status().queued() > 20,
+                        Duration.ofSeconds(30), source::toString);
+            } finally {
+                long t0 = System.nanoTime();
+                source.close();
+                Duration took = Duration.ofNanos(System.nanoTime() - t0);
+                // 1 s of draining plus the goodbye; the old fixed budget alone was 10 s.
+                assertThat(took).isLessThan(Duration.ofSeconds(7));
+                assertThat(sink.batches.get()).as("the stop did not wait for everything").isLessThan(150);
+                PgSource.removePipeline(conn, "drain");
+            }
+        }
+    }
 }

@@ -47,8 +47,11 @@ class PgSourceScenarioTest {
                 db.execute("BEGIN; INSERT INTO st SELECT g, repeat('d', 50) FROM generate_series(30001, 35000) g; ROLLBACK");
                 db.execute("INSERT INTO st VALUES (40000, 'after')");
                 awaitCaughtUp(db, source, Duration.ofSeconds(60));
-                assertThat(Long.parseLong(db.queryOne("SELECT coalesce(sum(stream_txns), 0) FROM pg_stat_replication_slots"
-                        + " WHERE slot_name = 'etl_stream_savepoint'"))).as("the server streamed").isPositive();
+                if (db.major() >= 14) { // before 14 the server spills instead (no streaming, no slot statistics)
+                    assertThat(Long.parseLong(db.queryOne("SELECT coalesce(sum(stream_txns), 0) FROM"
+                            + " pg_stat_replication_slots WHERE slot_name = 'etl_stream_savepoint'")))
+                            .as("the server streamed").isPositive();
+                }
             } finally {
                 PgSource.removePipeline(conn, "savepoint");
             }

@@ -31,7 +31,7 @@ class PgSourceStreamTest {
                 "CREATE TABLE \"Ünïcode Schema\".\"MixedCase\" (id bigint PRIMARY KEY, amount numeric(12,2))",
                 "CREATE TABLE c (k text PRIMARY KEY, n int)",
                 "INSERT INTO a SELECT g, 'a' || g FROM generate_series(1, 2500) g",
-                "INSERT INTO \"Ünïcode Schema\".\"MixedCase\" VALUES (1, 10.50), (2, 20.25)");
+                "INSERT INTO \"Ünïcode Schema\".\"MixedCase\" VALUES (1, 10.50), (2, 20.25)", "ANALYZE a");
         TableId a = new TableId("public", "a");
         TableId m = new TableId("Ünïcode Schema", "MixedCase");
         TableId c = new TableId("public", "c");
@@ -49,6 +49,12 @@ class PgSourceStreamTest {
                 assertThat(doneA.rows()).isEqualTo(2500);
                 assertThat(doneA.bytes()).isPositive();
                 assertThat(doneA.estimatedBytes()).isPositive();
+                assertThat(doneA.estimatedRows()).isEqualTo(2500);
+                assertThat(doneA.eta()).isEqualTo(Duration.ZERO);
+                SnapshotProgress startA = progress.stream().filter(p -> p.table().equals(a)).findFirst().orElseThrow();
+                assertThat(startA.rows()).as("a table's first report is its start").isZero();
+                assertThat(startA.done()).isFalse();
+                assertThat(startA.estimatedRows()).as("the planner's count after ANALYZE").isEqualTo(2500);
                 assertThat(progress.stream().filter(p -> p.done()).map(SnapshotProgress::table))
                         .containsExactlyInAnyOrder(a, m, c);
                 db.execute("BEGIN; INSERT INTO a VALUES (3001, 'x'); UPDATE \"Ünïcode Schema\".\"MixedCase\" SET amount = 99.99"

@@ -17,6 +17,7 @@ import org.apache.arrow.vector.SmallIntVector;
 import org.apache.arrow.vector.TimeMicroVector;
 import org.apache.arrow.vector.TimeStampMicroTZVector;
 import org.apache.arrow.vector.TimeStampMicroVector;
+import org.apache.arrow.vector.TimeStampVector;
 import org.apache.arrow.vector.TinyIntVector;
 import org.apache.arrow.vector.VarBinaryVector;
 import org.apache.arrow.vector.VarCharVector;
@@ -190,6 +191,25 @@ public final class ColumnMapping {
         return lossless;
     }
 
+    /**
+     * True if the snapshot may read this column in binary format ({@link ValueWriter#writeBinary}): scalar types
+     * whose binary form maps to the same Arrow value as their text output. Everything else (arrays, enums, inet,
+     * "char", unconstrained numeric, user types) is read as the text of its output function.
+     */
+    public boolean readsBinary() {
+        if (elementField != null) {
+            return false;
+        }
+        return switch (typeOid) {
+            case PgType.BOOL, PgType.INT2, PgType.INT4, PgType.INT8, PgType.FLOAT4, PgType.FLOAT8, PgType.TEXT,
+                    PgType.VARCHAR, PgType.BPCHAR, PgType.NAME, PgType.BYTEA, PgType.UUID, PgType.DATE, PgType.TIME,
+                    PgType.TIMETZ, PgType.TIMESTAMP, PgType.TIMESTAMPTZ, PgType.INTERVAL, PgType.JSON,
+                    PgType.JSONB -> true;
+            case PgType.NUMERIC -> arrowType instanceof ArrowType.Decimal;
+            default -> false;
+        };
+    }
+
     /** The Arrow field for a column of this type named {@code name}; nullable (pgoutput does not say NOT NULL). */
     public Field field(String name) {
         Map<String, String> meta = new HashMap<>();
@@ -218,7 +238,8 @@ public final class ColumnMapping {
 
     private static ValueWriter scalarWriter(int oid, FieldVector v, TinyIntVector special) {
         if (v instanceof VarCharVector text) {
-            return new TextWriter(text);
+            // jsonb's binary form is a version byte (1) before the same text jsonb_out prints
+            return new TextWriter(text, oid == PgType.JSONB ? 1 : 0);
         }
         switch (oid) {
             case PgType.BOOL: {
@@ -227,6 +248,12 @@ public final class ColumnMapping {
                     @Override
                     public void write(int i, byte[] b, int off, int len) {
                         bv.setSafe(i, PgText.parseBool(b, off, len) ? 1 : 0);
+                    }
+
+                    @Override
+                    public void writeBinary(int i, byte[] b, int off, int len) {
+                        PgBinary.expectLength("bool", len, 1);
+                        bv.setSafe(i, b[off] != 0 ? 1 : 0);
                     }
                 };
             }
@@ -241,6 +268,12 @@ public final class ColumnMapping {
                         }
                         sv.setSafe(i, (short) x);
                     }
+
+                    @Override
+                    public void writeBinary(int i, byte[] b, int off, int len) {
+                        PgBinary.expectLength("int2", len, 2);
+                        sv.setSafe(i, PgBinary.int16(b, off));
+                    }
                 };
             }
             case PgType.INT4: {
@@ -249,6 +282,12 @@ public final class ColumnMapping {
                     @Override
                     public void write(int i, byte[] b, int off, int len) {
                         iv.setSafe(i, PgText.parseInt(b, off, len));
+                    }
+
+                    @Override
+                    public void writeBinary(int i, byte[] b, int off, int len) {
+                        PgBinary.expectLength("int4", len, 4);
+                        iv.setSafe(i, PgBinary.int32(b, off));
                     }
                 };
             }
@@ -259,6 +298,12 @@ public final class ColumnMapping {
                     public void write(int i, byte[] b, int off, int len) {
                         lv.setSafe(i, PgText.parseLong(b, off, len));
                     }
+
+                    @Override
+                    public void writeBinary(int i, byte[] b, int off, int len) {
+                        PgBinary.expectLength("int8", len, 8);
+                        lv.setSafe(i, PgBinary.int64(b, off));
+                    }
                 };
             }
             case PgType.FLOAT4: {
@@ -268,6 +313,12 @@ public final class ColumnMapping {
                     public void write(int i, byte[] b, int off, int len) {
                         fv.setSafe(i, PgText.parseFloat(b, off, len));
                     }
+
+                    @Override
+                    public void writeBinary(int i, byte[] b, int off, int len) {
+                        PgBinary.expectLength("float4", len, 4);
+                        fv.setSafe(i, Float.intBitsToFloat(PgBinary.int32(b, off)));
+                    }
                 };
             }
             case PgType.FLOAT8: {
@@ -276,6 +327,12 @@ public final class ColumnMapping {
                     @Override
                     public void write(int i, byte[] b, int off, int len) {
                         dv.setSafe(i, PgText.parseDouble(b, off, len));
+                    }
+
+                    @Override
+                    public void writeBinary(int i, byte[] b, int off, int len) {
+                        PgBinary.expectLength("float8", len, 8);
+                        dv.setSafe(i, Double.longBitsToDouble(PgBinary.int64(b, off)));
                     }
                 };
             }
@@ -290,6 +347,11 @@ public final class ColumnMapping {
                         int n = PgText.parseBytea(b, off, len, scratch);
                         bv.setSafe(i, scratch[0], 0, n);
                     }
+
+                    @Override
+                    public void writeBinary(int i, byte[] b, int off, int len) {
+                        bv.setSafe(i, b, off, len);
+                    }
                 };
             }
             case PgType.UUID: {
@@ -301,6 +363,13 @@ public final class ColumnMapping {
                         PgText.parseUuid(b, off, len, scratch);
                         uv.setSafe(i, scratch);
                     }
+
+                    @Override
+                    public void writeBinary(int i, byte[] b, int off, int len) {
+                        PgBinary.expectLength("uuid", len, 16);
+                        System.arraycopy(b, off, scratch, 0, 16);
+                        uv.setSafe(i, scratch);
+                    }
                 };
             }
             case PgType.DATE: {
@@ -310,6 +379,19 @@ public final class ColumnMapping {
                     void writeValue(int i, byte[] b, int off, int len) {
                         dv.setSafe(i, Math.toIntExact(PgText.parseDate(b, off, len)));
                     }
+
+                    @Override
+                    public void writeBinary(int i, byte[] b, int off, int len) {
+                        PgBinary.expectLength("date", len, 4);
+                        int pgDays = PgBinary.int32(b, off);
+                        SpecialValue s = PgBinary.dateSpecial(pgDays);
+                        if (s != null) {
+                            writeSpecial(i, s);
+                            return;
+                        }
+                        dv.setSafe(i, Math.addExact(pgDays, PgBinary.PG_EPOCH_DAYS));
+                        clearSpecial(i);
+                    }
                 };
             }
             case PgType.TIME: {
@@ -318,6 +400,12 @@ public final class ColumnMapping {
                     @Override
                     public void write(int i, byte[] b, int off, int len) {
                         tv.setSafe(i, PgText.parseTime(b, off, len));
+                    }
+
+                    @Override
+                    public void writeBinary(int i, byte[] b, int off, int len) {
+                        PgBinary.expectLength("time", len, 8);
+                        tv.setSafe(i, PgBinary.int64(b, off));
                     }
                 };
             }
@@ -336,6 +424,14 @@ public final class ColumnMapping {
                     }
 
                     @Override
+                    public void writeBinary(int i, byte[] b, int off, int len) {
+                        PgBinary.expectLength("timetz", len, 12);
+                        sv.setIndexDefined(i);
+                        tv.setSafe(i, PgBinary.int64(b, off));
+                        ov.setSafe(i, -PgBinary.int32(b, off + 8)); // sent as seconds west of UTC
+                    }
+
+                    @Override
                     public void writeNull(int i) {
                         sv.setNull(i);
                         tv.setNull(i);
@@ -350,6 +446,11 @@ public final class ColumnMapping {
                     void writeValue(int i, byte[] b, int off, int len) {
                         tv.setSafe(i, PgText.parseTimestamp(b, off, len));
                     }
+
+                    @Override
+                    public void writeBinary(int i, byte[] b, int off, int len) {
+                        writeTimestampBinary(tv, i, b, off, len);
+                    }
                 };
             }
             case PgType.TIMESTAMPTZ: {
@@ -358,6 +459,11 @@ public final class ColumnMapping {
                     @Override
                     void writeValue(int i, byte[] b, int off, int len) {
                         tv.setSafe(i, PgText.parseTimestampTz(b, off, len));
+                    }
+
+                    @Override
+                    public void writeBinary(int i, byte[] b, int off, int len) {
+                        writeTimestampBinary(tv, i, b, off, len);
                     }
                 };
             }
@@ -369,6 +475,21 @@ public final class ColumnMapping {
                     void writeValue(int i, byte[] b, int off, int len) {
                         PgText.parseInterval(b, off, len, out);
                         iv.setSafe(i, out.months, out.days, out.nanos);
+                    }
+
+                    @Override
+                    public void writeBinary(int i, byte[] b, int off, int len) {
+                        PgBinary.expectLength("interval", len, 16);
+                        long micros = PgBinary.int64(b, off);
+                        int days = PgBinary.int32(b, off + 8);
+                        int months = PgBinary.int32(b, off + 12);
+                        SpecialValue s = PgBinary.intervalSpecial(micros, days, months);
+                        if (s != null) {
+                            writeSpecial(i, s);
+                            return;
+                        }
+                        iv.setSafe(i, months, days, Math.multiplyExact(micros, 1000L));
+                        clearSpecial(i);
                     }
                 };
             }
@@ -392,15 +513,25 @@ public final class ColumnMapping {
 
     private static final class TextWriter extends Base {
         private final VarCharVector v;
+        private final int binaryPrefix;
 
-        TextWriter(VarCharVector v) {
+        TextWriter(VarCharVector v, int binaryPrefix) {
             super(v);
             this.v = v;
+            this.binaryPrefix = binaryPrefix;
         }
 
         @Override
         public void write(int i, byte[] b, int off, int len) {
             v.setSafe(i, b, off, len);
+        }
+
+        @Override
+        public void writeBinary(int i, byte[] b, int off, int len) {
+            if (binaryPrefix > 0 && (len < binaryPrefix || b[off] != 1)) {
+                throw new IllegalArgumentException("unknown jsonb binary version in column " + v.getField().getName());
+            }
+            v.setSafe(i, b, off + binaryPrefix, len - binaryPrefix);
         }
     }
 
@@ -415,6 +546,35 @@ public final class ColumnMapping {
 
         abstract void writeValue(int i, byte[] b, int off, int len);
 
+        final void writeSpecial(int i, SpecialValue s) {
+            if (special == null) {
+                throw new IllegalStateException("no companion column for " + vector.getField().getName());
+            }
+            vector.setNull(i);
+            special.setSafe(i, s.code);
+        }
+
+        final void clearSpecial(int i) {
+            if (special != null) {
+                special.setNull(i);
+            }
+        }
+
+        final void writeTimestampBinary(TimeStampVector tv, int i, byte[] b, int off, int len) {
+            PgBinary.expectLength("timestamp", len, 8);
+            long pgMicros = PgBinary.int64(b, off);
+            SpecialValue s = PgBinary.timestampSpecial(pgMicros);
+            if (s != null) {
+                writeSpecial(i, s);
+                return;
+            }
+            if (pgMicros > Long.MAX_VALUE - PgBinary.PG_EPOCH_MICROS) {
+                throw PgText.outOfRange("timestamp");
+            }
+            tv.setSafe(i, pgMicros + PgBinary.PG_EPOCH_MICROS);
+            clearSpecial(i);
+        }
+
         @Override
         public final void write(int i, byte[] b, int off, int len) {
             // Digits start every ordinary value; only specials start with a letter or a sign.
@@ -422,18 +582,12 @@ public final class ColumnMapping {
             if (c < '0' || c > '9') {
                 SpecialValue s = PgText.special(b, off, len);
                 if (s != null) {
-                    if (special == null) {
-                        throw new IllegalStateException("no companion column for " + vector.getField().getName());
-                    }
-                    vector.setNull(i);
-                    special.setSafe(i, s.code);
+                    writeSpecial(i, s);
                     return;
                 }
             }
             writeValue(i, b, off, len);
-            if (special != null) {
-                special.setNull(i);
-            }
+            clearSpecial(i);
         }
 
         @Override
@@ -448,6 +602,7 @@ public final class ColumnMapping {
     private static final class DecimalWriter extends SpecialAware {
         private final DecimalVector dv;
         private final int scale;
+        private final java.math.BigDecimal[] big = new java.math.BigDecimal[1];
 
         DecimalWriter(DecimalVector dv, TinyIntVector special) {
             super(dv, special);
@@ -490,6 +645,22 @@ public final class ColumnMapping {
                 return;
             }
             dv.setSafe(i, neg ? -unscaled : unscaled);
+        }
+
+        @Override
+        public void writeBinary(int i, byte[] b, int off, int len) {
+            SpecialValue s = PgBinary.numericSpecial(b, off, len);
+            if (s != null) {
+                writeSpecial(i, s);
+                return;
+            }
+            long unscaled = PgBinary.numericUnscaled(b, off, len, scale, big);
+            if (big[0] != null) {
+                dv.setSafe(i, big[0]);
+            } else {
+                dv.setSafe(i, unscaled);
+            }
+            clearSpecial(i);
         }
     }
 

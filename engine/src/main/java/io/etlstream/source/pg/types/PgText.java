@@ -347,7 +347,22 @@ public final class PgText {
         if (!c.atEnd()) {
             throw c.bad();
         }
-        return days * MICROS_PER_DAY + micros;
+        return epochMicros(c, days, micros, 0);
+    }
+
+    /** Arrow's microseconds since 1970 end in 294247 AD; PostgreSQL's timestamps go to 294276 AD. */
+    private static long epochMicros(Cursor c, long days, long micros, int offsetSeconds) {
+        try {
+            return Math.subtractExact(Math.addExact(Math.multiplyExact(days, MICROS_PER_DAY), micros),
+                    offsetSeconds * MICROS_PER_SECOND);
+        } catch (ArithmeticException e) {
+            throw outOfRange(c.type);
+        }
+    }
+
+    static IllegalArgumentException outOfRange(String type) {
+        return new IllegalArgumentException("a " + type + " value after 294247-01-10 AD does not fit Arrow's"
+                + " microsecond timestamps; change the value or leave the table out of the publication");
     }
 
     /** "YYYY-MM-DD HH:MM:SS[.ffffff]+HH[:MM[:SS]][ BC]" → microseconds since the Unix epoch, UTC. */
@@ -361,7 +376,7 @@ public final class PgText {
         if (!c.atEnd()) {
             throw c.bad();
         }
-        return days * MICROS_PER_DAY + micros - offset * MICROS_PER_SECOND;
+        return epochMicros(c, days, micros, offset);
     }
 
     /** Result holder for interval: Arrow's month-day-nano triple. */

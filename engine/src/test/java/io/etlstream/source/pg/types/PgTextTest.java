@@ -53,6 +53,16 @@ class PgTextTest {
     }
 
     @Test
+    void timestampsPastArrowsRangeAreRefusedNotWrapped() {
+        byte[] last = b("294247-01-10 04:00:54.775807");
+        assertThat(PgText.parseTimestamp(last, 0, last.length)).isEqualTo(Long.MAX_VALUE);
+        byte[] max = b("294276-12-31 23:59:59.999999");
+        assertThatThrownBy(() -> PgText.parseTimestamp(max, 0, max.length)).hasMessageContaining("294247");
+        byte[] maxTz = b("294276-12-31 23:59:59.999999+00");
+        assertThatThrownBy(() -> PgText.parseTimestampTz(maxTz, 0, maxTz.length)).hasMessageContaining("294247");
+    }
+
+    @Test
     void intervalsInPostgresAndIsoStyle() {
         PgText.Interval out = new PgText.Interval();
         byte[] pg = b("-1 years +2 mons -3 days +04:05:06.5");

@@ -60,15 +60,15 @@ import org.postgresql.util.PGInterval;
  * offset the server prints.
  */
 @ExtendWith(io.etlstream.testkit.pg.PostgresExtension.class)
-class TypeRoundTripTest {
+public class TypeRoundTripTest {
 
-    static final String TABLE = "CREATE TABLE rt (id int PRIMARY KEY, b bool, i2 int2, i4 int4, i8 int8, f4 float4,"
+    public static final String TABLE = "CREATE TABLE rt (id int PRIMARY KEY, b bool, i2 int2, i4 int4, i8 int8, f4 float4,"
             + " f8 float8, n numeric(12,3), nu numeric, nbig numeric(38,0), t text, vc varchar(20), c char(5),"
             + " by bytea, u uuid, d date, tm time, ttz timetz, ts timestamp, tstz timestamptz, iv interval, j json,"
             + " jb jsonb, ia int4[], ta text[], fa float8[], na numeric[], da date[], tsa timestamptz[], ba bool[],"
             + " ua uuid[], iva interval[], mood rt_mood, ip inet, cn cidr, pt point, r int4range)";
 
-    static final List<String> ROWS = List.of(
+    public static final List<String> ROWS = List.of(
             "(1, true, 12, 123456, 1234567890123, 1.5, 3.141592653589793, 12345.678, 0.1000000000000000000001,"
                     + " 12345678901234567890123456789012345678, 'héllo wörld ✓ 😀', 'varchar', 'ab',"
                     + " '\\x00ff10', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '2024-02-29', '13:14:15.123456',"
