@@ -74,7 +74,7 @@ public final class PgSourceRuntime implements PipelineRuntime {
 
         private void supervise() {
             PipelineDefinition def = plan.definition();
-            ChangeSink sink = null;
+            MeteredSink sink = null;
             PgSource source = null;
             SnapshotLedger ledger = null;
             Throwable failure = null;
@@ -91,7 +91,7 @@ public final class PgSourceRuntime implements PipelineRuntime {
                 for (TableRef t : plan.tables()) {
                     tables.add(new TableId(t.schema(), t.name()));
                 }
-                sink = parts.sink(def);
+                sink = new MeteredSink(parts.sink(def), java.time.Clock.systemUTC());
                 source = new PgSource(parts.connector(def), def.name(), tables, sink, ledger, options);
                 source.start();
                 boolean streaming = false;
@@ -115,7 +115,8 @@ public final class PgSourceRuntime implements PipelineRuntime {
                         }
                     }
                     long lag = s.receivedLsn() > 0 ? Math.max(0, s.receivedLsn() - s.durableLsn()) : -1;
-                    listener.progress(s.confirmedLsn(), 0, 0, lag, -1, 0);
+                    listener.progress(s.confirmedLsn(), sink.rows(), sink.bytes(), lag,
+                            lag < 0 ? -1 : sink.lagSeconds(), 0);
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -156,7 +157,8 @@ public final class PgSourceRuntime implements PipelineRuntime {
             if (failure != null) {
                 listener.failed(failure);
             } else {
-                listener.progress(confirmed, 0, 0, -1, -1, 0);
+                listener.progress(confirmed, sink == null ? 0 : sink.rows(), sink == null ? 0 : sink.bytes(), -1, -1,
+                        0);
                 listener.stopped(confirmed);
             }
         }
