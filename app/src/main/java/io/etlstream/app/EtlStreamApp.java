@@ -181,6 +181,14 @@ public final class EtlStreamApp extends Application {
             return;
         }
         ConsoleEngine engine = s.engine();
+        if (engine.mode() == ConsoleEngine.Mode.OBSERVED) {
+            // Nothing runs here: disconnect and go; the other engine keeps its pipelines running.
+            executors.job(() -> {
+                closeSession();
+                return Boolean.TRUE;
+            }).andFinally(exitPlatform).start();
+            return;
+        }
         StoppingViewModel progress = new StoppingViewModel(engine.stopTimeout());
         stoppingWindow = StoppingDialog.create(progress, mainStage, appearance);
         stoppingWindow.show();

@@ -30,7 +30,10 @@ public final class LiveChartsViewModel {
     private final ObservableList<XYChart.Data<Number, Number>> lagBytes = FXCollections.observableArrayList();
     private final ObservableList<XYChart.Data<Number, Number>> lagSeconds = FXCollections.observableArrayList();
     private final ObservableList<XYChart.Data<Number, Number>> rows = FXCollections.observableArrayList();
-    private final ReadOnlyDoubleWrapper lagBytesUpper = new ReadOnlyDoubleWrapper(this, "lagBytesUpper", 1);
+    private static final double MIN_BYTES_UPPER = 1000;
+
+    private final ReadOnlyDoubleWrapper lagBytesUpper = new ReadOnlyDoubleWrapper(this, "lagBytesUpper",
+            MIN_BYTES_UPPER);
     private final ReadOnlyDoubleWrapper lagSecondsUpper = new ReadOnlyDoubleWrapper(this, "lagSecondsUpper", 1);
     private final ReadOnlyDoubleWrapper rowsUpper = new ReadOnlyDoubleWrapper(this, "rowsUpper", 1);
     private final ReadOnlyStringWrapper heading = new ReadOnlyStringWrapper(this, "heading",
@@ -41,7 +44,8 @@ public final class LiveChartsViewModel {
         FxThread.require();
         heading.set(Messages.get("charts.heading", data.pipeline(), WINDOW.toMinutes()));
         long now = data.now().getEpochSecond();
-        lagBytesUpper.set(fill(lagBytes, data.lagBytes(), now));
+        // Bytes start at 1 KiB: below that the axis would print the same rounded label on every tick.
+        lagBytesUpper.set(Math.max(MIN_BYTES_UPPER, fill(lagBytes, data.lagBytes(), now)));
         lagSecondsUpper.set(fill(lagSeconds, data.lagSeconds(), now));
         rowsUpper.set(fill(rows, data.rowsPerSecond(), now));
     }
@@ -53,7 +57,7 @@ public final class LiveChartsViewModel {
         lagBytes.clear();
         lagSeconds.clear();
         rows.clear();
-        lagBytesUpper.set(1);
+        lagBytesUpper.set(MIN_BYTES_UPPER);
         lagSecondsUpper.set(1);
         rowsUpper.set(1);
     }
