@@ -58,6 +58,8 @@ public final class EtlStreamApp extends Application {
     private Stage passwordWindow;
     private Stage stoppingWindow;
     private boolean quitting;
+    private volatile boolean opened;
+    private final java.util.concurrent.CountDownLatch sessionClosed = new java.util.concurrent.CountDownLatch(1);
     private ThreadPoolExecutor jobPool;
     private SnapshotBridge bridge;
     private final AtomicReference<ConsoleSession> session = new AtomicReference<>();
@@ -148,6 +150,7 @@ public final class EtlStreamApp extends Application {
                         return;
                     }
                     session.set(opened);
+                    this.opened = true;
                     // SIGTERM or a logout ends the JVM without Application.stop(): still stop the pipelines
                     // cleanly and release the home so the next start does not report a stale holder.
                     shutdownHook = new Thread(this::closeSession, "etl-console-shutdown");
@@ -307,9 +310,29 @@ public final class EtlStreamApp extends Application {
 
     private void closeSession() {
         ConsoleSession s = session.getAndSet(null);
-        if (s != null) {
+        if (s == null) {
+            // Another thread (the quit job, stop() or the SIGTERM hook) is closing it: the JVM must not end
+            // before the pipelines have stopped, so wait for that close, bounded like the close itself.
+            awaitClosed();
+            return;
+        }
+        try {
             s.close();
             LOG.info("console stopped; released {}", home.dir());
+        } finally {
+            sessionClosed.countDown();
+        }
+    }
+
+    private void awaitClosed() {
+        if (!opened) {
+            return;
+        }
+        try {
+            sessionClosed.await(settings.stopTimeout().toSeconds() + STOP_MARGIN_SECONDS,
+                    java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 }

@@ -191,6 +191,7 @@ class ConsoleEngineTest {
 
             // 6. Closing the window stops the pipeline with a progress window, then the console exits.
             AtomicReference<WritableImage> stopping = new AtomicReference<>();
+            long closeStarted = System.nanoTime();
             robot.interact(() -> {
                 main.stage().fireEvent(new WindowEvent(main.stage(), WindowEvent.WINDOW_CLOSE_REQUEST));
                 Stage s = app.stoppingWindow();
@@ -200,6 +201,8 @@ class ConsoleEngineTest {
             Screenshots.write(stopping.get(), "stopping.png");
             long stopTimeout = 20 + EtlStreamApp.STOP_MARGIN_SECONDS;
             WaitForAsyncUtils.waitFor(stopTimeout + 5, TimeUnit.SECONDS, () -> exits.get() == 1);
+            System.out.printf("[console-stop] %d rows written; window closed to console exit: %d ms%n", total,
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - closeStarted));
             WaitForAsyncUtils.waitForFxEvents();
             assertThat(app.stoppingWindow().isShowing()).isFalse();
             assertThat(app.session()).isNull();

@@ -24,6 +24,8 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import javafx.scene.control.Button;
+import javafx.scene.control.ButtonType;
+import javafx.scene.control.DialogPane;
 import javafx.scene.control.Label;
 import javafx.stage.Stage;
 import javafx.stage.WindowEvent;
@@ -115,6 +117,15 @@ class ConsoleObserverTest {
         assertThat(other.engine().manager().status(PIPELINE).orElseThrow().state()).isEqualTo(PipelineState.STOPPED);
         assertThat(other.engine().manager().status(PIPELINE).orElseThrow().enabled()).isFalse();
         robot.interact(() -> button(main.stage(), "#startButton").fire());
+        waitForState(PipelineState.STREAMING);
+
+        // Resync asks which table, then sends the CLI's resync for it.
+        robot.interact(() -> button(main.stage(), "#resyncButton").fire());
+        DialogPane choose = robot.lookup(".resync-dialog").queryAs(DialogPane.class);
+        Screenshots.save(choose, "resync-dialog.png");
+        robot.interact(() -> ((Button) choose.lookupButton(ButtonType.OK)).fire());
+        WaitForAsyncUtils.waitFor(30, TimeUnit.SECONDS, () -> other.engine().events().recent(100).stream()
+                .anyMatch(e -> e.message().equals("resync of public.obs_t requested")));
         waitForState(PipelineState.STREAMING);
 
         // Closing the window only disconnects: no stopping window, the other engine keeps its pipeline running.
