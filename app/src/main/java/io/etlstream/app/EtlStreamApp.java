@@ -6,6 +6,10 @@ import io.etlstream.app.bridge.Subscription;
 import io.etlstream.app.concurrent.CatchingExecutors;
 import io.etlstream.app.concurrent.Jobs;
 import io.etlstream.app.engine.ConsoleEngine;
+import io.etlstream.app.engine.OwnedEngine;
+import io.etlstream.app.wizard.WizardBackend;
+import io.etlstream.app.wizard.WizardViewModel;
+import io.etlstream.app.wizard.WizardWindow;
 import io.etlstream.app.main.StoppingDialog;
 import io.etlstream.app.main.StoppingViewModel;
 import io.etlstream.app.vault.PasswordDialog;
@@ -57,6 +61,7 @@ public final class EtlStreamApp extends Application {
     private AppExecutors executors;
     private Stage passwordWindow;
     private Stage stoppingWindow;
+    private Stage wizardWindow;
     private boolean quitting;
     private volatile boolean opened;
     private final java.util.concurrent.CountDownLatch sessionClosed = new java.util.concurrent.CountDownLatch(1);
@@ -158,6 +163,9 @@ public final class EtlStreamApp extends Application {
                     LOG.info("console started on {} ({} engine)", home.dir(), opened.engine().mode());
                     mainWindow = new MainWindow(mainStage, home, opened.engine(), executors, bridge, appearance,
                             this::quit);
+                    if (opened.engine() instanceof OwnedEngine owned) {
+                        mainWindow.setNewPipeline(() -> openWizard(owned));
+                    }
                     mainStage.setOnCloseRequest(e -> {
                         e.consume();
                         quit();
@@ -228,6 +236,23 @@ public final class EtlStreamApp extends Application {
             LOG.error("stopping the engine failed", failure);
             finish[1].run();
         }).start();
+    }
+
+    private void openWizard(OwnedEngine owned) {
+        Stage[] window = new Stage[1];
+        WizardViewModel viewModel = new WizardViewModel(new WizardBackend(owned.host()), executors, created -> {
+            window[0].close();
+            mainWindow.pipelines().select(created.name());
+            mainWindow.refreshNow();
+        });
+        window[0] = WizardWindow.create(viewModel, mainStage, appearance);
+        wizardWindow = window[0];
+        window[0].show();
+    }
+
+    /** The last wizard window opened, or null. */
+    Stage wizardWindow() {
+        return wizardWindow;
     }
 
     /** The password window, once asked. */

@@ -147,6 +147,18 @@ public final class EngineHost implements AutoCloseable {
         return engine;
     }
 
+    /**
+     * Runs {@code work} with a connector to the catalog source {@code sourceName}, its password from this host's
+     * vault as a pipeline would get it (the console's pipeline wizard: doctor checks, the table list); the password
+     * is zeroed when {@code work} returns.
+     */
+    public <T> T withSource(String sourceName, java.util.function.Function<PgConnector, T> work) {
+        PgSourceConfig config = PgSourceConfig.of(engine.catalog().sources().require(sourceName));
+        try (PgPassword pw = passwordFor(vault, config)) {
+            return work.apply(new PgConnector(config, pw));
+        }
+    }
+
     /** Stops every pipeline (flush, confirm, close; bounded by the stop timeout), then the destinations and vault. */
     @Override
     public void close() {

@@ -32,6 +32,11 @@ public final class OwnedEngine implements ConsoleEngine {
         this.commandTimeout = stopTimeout.plusSeconds(5);
     }
 
+    /** The engine host, for the pipeline wizard. */
+    public EngineHost host() {
+        return host;
+    }
+
     @Override
     public Mode mode() {
         return Mode.OWNED;

@@ -33,6 +33,10 @@ public final class MainController {
     private final LiveChartsViewModel charts;
     private final Appearance appearance;
     private final MainActions actions;
+    private final javafx.beans.value.ObservableBooleanValue newPipelineAvailable;
+
+    @FXML
+    private javafx.scene.control.MenuItem newPipelineItem;
 
     @FXML
     private Label engineBanner;
@@ -139,7 +143,9 @@ public final class MainController {
     private final ChangeListener<Theme> followTheme = (obs, old, now) -> selectTheme(now);
 
     public MainController(PipelineListViewModel pipelines, PipelineActionsViewModel commands,
-            LiveChartsViewModel charts, Appearance appearance, MainActions actions) {
+            LiveChartsViewModel charts, Appearance appearance, MainActions actions,
+            javafx.beans.value.ObservableBooleanValue newPipelineAvailable) {
+        this.newPipelineAvailable = newPipelineAvailable;
         this.pipelines = Objects.requireNonNull(pipelines);
         this.commands = Objects.requireNonNull(commands);
         this.charts = Objects.requireNonNull(charts);
@@ -160,6 +166,7 @@ public final class MainController {
         bindCommands();
         bindCharts();
         engineBanner.textProperty().bind(pipelines.engineBannerProperty());
+        newPipelineItem.disableProperty().bind(Bindings.not(newPipelineAvailable));
 
         emptyTitle.setText(pipelines.emptyTitle());
         emptyHint.setText(pipelines.emptyHint());
@@ -314,6 +321,11 @@ public final class MainController {
     @FXML
     private void refresh() {
         actions.refresh().run();
+    }
+
+    @FXML
+    private void newPipeline() {
+        actions.newPipeline().run();
     }
 
     @FXML

@@ -45,6 +45,9 @@ public final class MainWindow {
     private final LiveChartsViewModel charts = new LiveChartsViewModel();
     private final ChangeListener<String> followSelection = (obs, old, now) -> resubscribeCharts();
     private Subscription subscription;
+    private Runnable wizard;
+    private final javafx.beans.property.BooleanProperty newPipelineAvailable =
+            new javafx.beans.property.SimpleBooleanProperty(false);
     private Subscription chartSubscription;
 
     /** A window on the catalog alone, without an engine: nothing can be started from it. */
@@ -74,9 +77,10 @@ public final class MainWindow {
         // Weak: the view model lives as long as the window; the listener must not keep a closed window reachable.
         pipelines.selectedNameProperty().addListener(new WeakChangeListener<>(followSelection));
 
-        MainActions actions = new MainActions(quit, this::refresh, this::showAbout);
+        MainActions actions = new MainActions(quit, this::refresh, this::showAbout, this::openWizard);
         FXMLLoader loader = new FXMLLoader(MainWindow.class.getResource("/io/etlstream/ui/main.fxml"), Messages.bundle());
-        loader.setControllerFactory(type -> new MainController(pipelines, commands, charts, appearance, actions));
+        loader.setControllerFactory(type -> new MainController(pipelines, commands, charts, appearance, actions,
+                newPipelineAvailable));
         Parent root;
         try {
             root = loader.load();
@@ -99,6 +103,23 @@ public final class MainWindow {
 
     public PipelineListViewModel pipelines() {
         return pipelines;
+    }
+
+    /** What File › New pipeline opens; unset (no engine of its own), the item does nothing. */
+    public void setNewPipeline(Runnable wizard) {
+        this.wizard = wizard;
+        newPipelineAvailable.set(wizard != null);
+    }
+
+    private void openWizard() {
+        if (wizard != null) {
+            wizard.run();
+        }
+    }
+
+    /** Refreshes the list now (e.g. after the wizard created a pipeline). */
+    public void refreshNow() {
+        refresh();
     }
 
     public PipelineActionsViewModel commands() {

@@ -31,6 +31,9 @@ public final class PasswordDialog {
         stage.setScene(scene);
         stage.setTitle(Messages.get("password.title"));
         stage.setMinWidth(460);
+        // The problem line appears and disappears; the window follows so nothing is cut off.
+        viewModel.problemProperty().addListener((obs, old, now) -> javafx.application.Platform.runLater(
+                stage::sizeToScene));
         stage.setOnCloseRequest(e -> {
             if (viewModel.busyProperty().get()) {
                 e.consume();
