@@ -30,7 +30,9 @@ public final class PipelineRows {
     static String describe(PipelineStatus s) {
         String state = stateLabel(s.state());
         if (s.state() == PipelineState.FAILED && s.lastError() != null) {
-            return Messages.get("state.failedBecause", state, s.lastError().cause(), s.lastError().suggestedAction());
+            String action = s.lastError().suggestedAction();
+            return action == null || action.isBlank() ? Messages.get("state.failedCause", state, s.lastError().cause())
+                    : Messages.get("state.failedBecause", state, s.lastError().cause(), action);
         }
         return state;
     }
