@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.etlstream.app.main.MainWindow;
 import io.etlstream.app.main.PipelineRow;
+import io.etlstream.app.testing.Fx;
 import io.etlstream.app.testing.Screenshots;
 import io.etlstream.app.theme.Theme;
 import io.etlstream.catalog.Catalog;
@@ -154,17 +155,19 @@ class ConsoleEngineTest {
             Thread writer = new Thread(() -> write(db, writing, written, writerFailure), "writer");
             writer.start();
             try {
-                WaitForAsyncUtils.waitFor(60, TimeUnit.SECONDS, () -> main.charts().rowsPerSecond().stream()
-                        .anyMatch(d -> d.getYValue().doubleValue() > 0));
+                WaitForAsyncUtils.waitFor(60, TimeUnit.SECONDS, () -> Fx.read(() -> main.charts()
+                        .rowsPerSecond().stream().anyMatch(d -> d.getYValue().doubleValue() > 0)));
                 WaitForAsyncUtils.waitFor(30, TimeUnit.SECONDS, () -> historyRows(emu) > 0);
                 WaitForAsyncUtils.waitForFxEvents();
-                assertThat(main.charts().lagBytes()).isNotEmpty();
-                assertThat(main.charts().lagBytes()).allSatisfy(d -> assertThat(d.getXValue().doubleValue())
-                        .isBetween(-300.0, 0.0));
-                assertThat(main.charts().rowsUpperProperty().get()).isGreaterThanOrEqualTo(
-                        main.charts().rowsPerSecond().stream().mapToDouble(d -> d.getYValue().doubleValue()).max()
-                                .orElseThrow());
-                assertThat(row(main).throughput()).isNotBlank();
+                List<Double> lagX = Fx.read(() -> main.charts().lagBytes().stream()
+                        .map(d -> d.getXValue().doubleValue()).toList());
+                assertThat(lagX).isNotEmpty().allSatisfy(x -> assertThat(x).isBetween(-300.0, 0.0));
+                double maxRows = Fx.read(() -> main.charts().rowsPerSecond().stream()
+                        .mapToDouble(d -> d.getYValue().doubleValue()).max().orElseThrow());
+                double rowsUpper = Fx.read(() -> main.charts().rowsUpperProperty().get());
+                assertThat(rowsUpper).isGreaterThanOrEqualTo(maxRows);
+                String throughput = Fx.read(() -> row(main).throughput());
+                assertThat(throughput).isNotBlank();
                 Screenshots.save(main.stage().getScene().getRoot(), "main-running.png");
                 robot.interact(() -> app.appearanceForTest().setTheme(Theme.DARK));
                 WaitForAsyncUtils.waitForFxEvents();
@@ -237,8 +240,8 @@ class ConsoleEngineTest {
     }
 
     private MainWindow waitForState(PipelineState state, long seconds) throws Exception {
-        WaitForAsyncUtils.waitFor(seconds, TimeUnit.SECONDS, () -> app.mainWindow() != null
-                && app.mainWindow().pipelines().pipelines().stream().anyMatch(r -> r.state() == state));
+        WaitForAsyncUtils.waitFor(seconds, TimeUnit.SECONDS, () -> Fx.read(() -> app.mainWindow() != null
+                && app.mainWindow().pipelines().pipelines().stream().anyMatch(r -> r.state() == state)));
         WaitForAsyncUtils.waitForFxEvents();
         return app.mainWindow();
     }

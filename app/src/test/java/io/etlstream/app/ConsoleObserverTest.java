@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.etlstream.app.engine.ConsoleEngine;
 import io.etlstream.app.main.MainWindow;
+import io.etlstream.app.testing.Fx;
 import io.etlstream.app.testing.Screenshots;
 import io.etlstream.catalog.Catalog;
 import io.etlstream.catalog.Destination;
@@ -106,8 +107,8 @@ class ConsoleObserverTest {
 
         // Changes reach the other engine; the console charts what it polls.
         db.execute("INSERT INTO obs_t SELECT g, 'row ' || g FROM generate_series(1, 2000) g");
-        WaitForAsyncUtils.waitFor(60, TimeUnit.SECONDS, () -> main.charts().rowsPerSecond().stream()
-                .anyMatch(d -> d.getYValue().doubleValue() > 0));
+        WaitForAsyncUtils.waitFor(60, TimeUnit.SECONDS, () -> Fx.read(() -> main.charts().rowsPerSecond()
+                .stream().anyMatch(d -> d.getYValue().doubleValue() > 0)));
         WaitForAsyncUtils.waitForFxEvents();
         Screenshots.save(main.stage().getScene().getRoot(), "main-observing.png");
 
@@ -143,8 +144,8 @@ class ConsoleObserverTest {
     }
 
     private MainWindow waitForState(PipelineState state) throws Exception {
-        WaitForAsyncUtils.waitFor(60, TimeUnit.SECONDS, () -> app.mainWindow() != null
-                && app.mainWindow().pipelines().pipelines().stream().anyMatch(r -> r.state() == state));
+        WaitForAsyncUtils.waitFor(60, TimeUnit.SECONDS, () -> Fx.read(() -> app.mainWindow() != null
+                && app.mainWindow().pipelines().pipelines().stream().anyMatch(r -> r.state() == state)));
         WaitForAsyncUtils.waitForFxEvents();
         return app.mainWindow();
     }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.etlstream.app.main.MainWindow;
 import io.etlstream.app.main.PipelineListViewModel.State;
+import io.etlstream.app.testing.Fx;
 import io.etlstream.app.testing.Screenshots;
 import io.etlstream.catalog.Catalog;
 import io.etlstream.catalog.Destination;
@@ -91,7 +92,7 @@ class PipelineWizardTest {
         Stage wizard = app.wizardWindow();
         Parent root = wizard.getScene().getRoot();
         ListView<String> sources = list(root, ".wizard-sources");
-        WaitForAsyncUtils.waitFor(10, TimeUnit.SECONDS, () -> sources.getItems().contains("pg"));
+        WaitForAsyncUtils.waitFor(10, TimeUnit.SECONDS, () -> Fx.read(() -> sources.getItems().contains("pg")));
         Button next = robot.from(root).lookup("#nextButton").queryAs(Button.class);
         assertThat(next.isDisabled()).as("nothing chosen yet").isTrue();
 
@@ -99,7 +100,8 @@ class PipelineWizardTest {
         robot.interact(() -> sources.getSelectionModel().select("pg"));
         robot.interact(next::fire);
         ListView<DoctorCheck> checks = list(root, ".wizard-checks");
-        WaitForAsyncUtils.waitFor(30, TimeUnit.SECONDS, () -> !checks.getItems().isEmpty() && !next.isDisabled());
+        WaitForAsyncUtils.waitFor(30, TimeUnit.SECONDS, () -> Fx.read(() -> !checks.getItems().isEmpty()
+                && !next.isDisabled()));
         assertThat(checks.getItems()).extracting(DoctorCheck::name).contains("connection");
         assertThat(checks.getItems()).noneMatch(c -> c.status() == DoctorCheck.Status.ERROR);
         WaitForAsyncUtils.waitForFxEvents();
@@ -111,7 +113,8 @@ class PipelineWizardTest {
 
         // The source's own tables, from PostgreSQL.
         ListView<String> tables = list(root, ".wizard-tables");
-        WaitForAsyncUtils.waitFor(30, TimeUnit.SECONDS, () -> tables.getItems().contains("public.wiz_orders"));
+        WaitForAsyncUtils.waitFor(30, TimeUnit.SECONDS, () -> Fx.read(() -> tables.getItems()
+                .contains("public.wiz_orders")));
         assertThat(tables.getItems()).contains("public.wiz_items");
         robot.interact(() -> tables.getSelectionModel().select("public.wiz_orders"));
         WaitForAsyncUtils.waitForFxEvents();
@@ -119,9 +122,10 @@ class PipelineWizardTest {
         robot.interact(next::fire);
 
         TextField name = robot.from(root).lookup(".wizard-name").queryAs(TextField.class);
-        WaitForAsyncUtils.waitFor(30, TimeUnit.SECONDS, () -> !name.getText().isBlank());
-        assertThat(name.getText()).isEqualTo("pg_to_sf");
-        assertThat(next.getText()).isEqualTo("_Create pipeline");
+        // The doctor checked the chosen table; the last page shows with a proposed name.
+        WaitForAsyncUtils.waitFor(30, TimeUnit.SECONDS, () -> Fx.read(() -> "_Create pipeline".equals(next.getText())));
+        String proposed = Fx.read(name::getText);
+        assertThat(proposed).isEqualTo("pg_to_sf");
 
         // An invalid merge interval is refused with the engine's reason; then it is created.
         TextField merge = robot.from(root).lookup(".wizard-merge").queryAs(TextField.class);
@@ -136,8 +140,8 @@ class PipelineWizardTest {
         });
         robot.interact(next::fire);
         WaitForAsyncUtils.waitFor(30, TimeUnit.SECONDS, () -> !wizard.isShowing());
-        WaitForAsyncUtils.waitFor(10, TimeUnit.SECONDS, () -> main.pipelines().pipelines().stream()
-                .anyMatch(r -> r.name().equals("wiz_p")));
+        WaitForAsyncUtils.waitFor(10, TimeUnit.SECONDS, () -> Fx.read(() -> main.pipelines().pipelines()
+                .stream().anyMatch(r -> r.name().equals("wiz_p"))));
         assertThat(main.pipelines().pipelines()).singleElement().satisfies(r -> {
             assertThat(r.tables()).containsExactly("public.wiz_orders");
             assertThat(r.state()).isIn(PipelineState.CREATED, PipelineState.STOPPED);
