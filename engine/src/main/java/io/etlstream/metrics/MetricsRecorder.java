@@ -139,6 +139,34 @@ public final class MetricsRecorder {
         return s.points(to - window.toSeconds(), to);
     }
 
+    /**
+     * The last {@code window} before {@code now} in at most {@code maxPoints + 1} points (buckets are aligned, so the
+     * first may be partial), each the average of its bucket
+     * of seconds (stamped with the bucket's first second), oldest first; empty buckets are left out. Charts ask for
+     * this so they never draw more points than they have pixels for.
+     */
+    public List<RingSeries.Point> downsampled(MetricKey key, Instant now, Duration window, int maxPoints) {
+        if (maxPoints < 1) {
+            throw new IllegalArgumentException("maxPoints must be positive");
+        }
+        RingSeries s = series.get(key);
+        if (s == null) {
+            return List.of();
+        }
+        long to = now.getEpochSecond() + 1;
+        long from = to - window.toSeconds();
+        long bucket = Math.max(1, (window.toSeconds() + maxPoints - 1) / maxPoints);
+        List<RingSeries.Point> out = new ArrayList<>();
+        // Buckets are aligned to multiples of their size so a point keeps its value from one call to the next.
+        for (long b = Math.floorDiv(from, bucket) * bucket; b < to; b += bucket) {
+            double avg = s.average(Math.max(b, from), Math.min(b + bucket, to));
+            if (!Double.isNaN(avg)) {
+                out.add(new RingSeries.Point(b, avg));
+            }
+        }
+        return out;
+    }
+
     /** The latest per-second value of a series, or NaN. */
     public double latest(MetricKey key, Instant now) {
         List<RingSeries.Point> ps = recent(key, now, Duration.ofSeconds(5));

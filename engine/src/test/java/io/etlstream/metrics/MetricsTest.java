@@ -51,6 +51,29 @@ class MetricsTest {
     }
 
     @Test
+    void chartsGetAlignedBucketAveragesOfTheWindow() {
+        AtomicReference<Double> rate = new AtomicReference<>(0.0);
+        MetricsRecorder recorder = new MetricsRecorder(() -> List.of(status("p", 0, rate.get(), 0)), null, 600,
+                Duration.ofDays(1));
+        for (long s = 1000; s < 1300; s++) {
+            rate.set((double) s);
+            recorder.tick(Instant.ofEpochSecond(s));
+        }
+        MetricKey key = new MetricKey("p", null, MetricKey.ROWS_PER_SECOND);
+        Instant now = Instant.ofEpochSecond(1299);
+        List<RingSeries.Point> points = recorder.downsampled(key, now, Duration.ofSeconds(120), 12);
+
+        // 120 s in 10 s buckets aligned to multiples of 10: 1180..1290, each the mean of its seconds.
+        assertThat(points).hasSize(12);
+        assertThat(points.get(0)).isEqualTo(new RingSeries.Point(1180, 1184.5));
+        assertThat(points.get(11)).isEqualTo(new RingSeries.Point(1290, 1294.5));
+        assertThat(recorder.downsampled(key, now, Duration.ofSeconds(5), 100)).extracting(RingSeries.Point::value)
+                .containsExactly(1295.0, 1296.0, 1297.0, 1298.0, 1299.0);
+        assertThat(recorder.downsampled(new MetricKey("q", null, MetricKey.ROWS_PER_SECOND), now,
+                Duration.ofSeconds(60), 10)).isEmpty();
+    }
+
+    @Test
     void perSecondSeriesAreDownsampledToMinutesInTheCatalogAndPruned() {
         try (Catalog catalog = Catalog.open(new EtlHome(home))) {
             long srcId = catalog.sources().add(Source.draft("src", "127.0.0.1", 5432, "db", "u")).id();

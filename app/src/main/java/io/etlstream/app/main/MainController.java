@@ -9,7 +9,13 @@ import javafx.beans.property.ReadOnlyStringWrapper;
 import javafx.beans.value.ChangeListener;
 import javafx.beans.value.WeakChangeListener;
 import javafx.fxml.FXML;
+import io.etlstream.app.i18n.Messages;
 import javafx.scene.Node;
+import javafx.scene.chart.LineChart;
+import javafx.scene.chart.NumberAxis;
+import javafx.scene.chart.XYChart;
+import javafx.scene.control.Button;
+import javafx.scene.control.ChoiceDialog;
 import javafx.scene.control.Label;
 import javafx.scene.control.RadioMenuItem;
 import javafx.scene.control.TableColumn;
@@ -23,8 +29,71 @@ import javafx.scene.layout.VBox;
 public final class MainController {
 
     private final PipelineListViewModel pipelines;
+    private final PipelineActionsViewModel commands;
+    private final LiveChartsViewModel charts;
     private final Appearance appearance;
     private final MainActions actions;
+    private final javafx.beans.value.ObservableBooleanValue newPipelineAvailable;
+
+    @FXML
+    private javafx.scene.control.MenuItem newPipelineItem;
+
+    @FXML
+    private Label engineBanner;
+
+    @FXML
+    private Button startButton;
+
+    @FXML
+    private Button stopButton;
+
+    @FXML
+    private Button pauseButton;
+
+    @FXML
+    private Button resumeButton;
+
+    @FXML
+    private Button resyncButton;
+
+    @FXML
+    private Label actionMessage;
+
+    @FXML
+    private TableColumn<PipelineRow, String> lagColumn;
+
+    @FXML
+    private TableColumn<PipelineRow, String> rateColumn;
+
+    @FXML
+    private Label chartsHeading;
+
+    @FXML
+    private LineChart<Number, Number> lagBytesChart;
+
+    @FXML
+    private LineChart<Number, Number> lagSecondsChart;
+
+    @FXML
+    private LineChart<Number, Number> rowsChart;
+
+    @FXML
+    private NumberAxis lagBytesX;
+
+    @FXML
+    private NumberAxis lagBytesY;
+
+    @FXML
+    private NumberAxis lagSecondsX;
+
+    @FXML
+    private NumberAxis lagSecondsY;
+
+    @FXML
+    private NumberAxis rowsX;
+
+    @FXML
+    private NumberAxis rowsY;
 
     @FXML
     private ToggleGroup themeGroup;
@@ -73,8 +142,13 @@ public final class MainController {
 
     private final ChangeListener<Theme> followTheme = (obs, old, now) -> selectTheme(now);
 
-    public MainController(PipelineListViewModel pipelines, Appearance appearance, MainActions actions) {
+    public MainController(PipelineListViewModel pipelines, PipelineActionsViewModel commands,
+            LiveChartsViewModel charts, Appearance appearance, MainActions actions,
+            javafx.beans.value.ObservableBooleanValue newPipelineAvailable) {
+        this.newPipelineAvailable = newPipelineAvailable;
         this.pipelines = Objects.requireNonNull(pipelines);
+        this.commands = Objects.requireNonNull(commands);
+        this.charts = Objects.requireNonNull(charts);
         this.appearance = Objects.requireNonNull(appearance);
         this.actions = Objects.requireNonNull(actions);
     }
@@ -86,6 +160,13 @@ public final class MainController {
         sourceColumn.setCellValueFactory(c -> new ReadOnlyStringWrapper(c.getValue().source()));
         destinationColumn.setCellValueFactory(c -> new ReadOnlyStringWrapper(c.getValue().destination()));
         statusColumn.setCellValueFactory(c -> new ReadOnlyStringWrapper(c.getValue().status()));
+        lagColumn.setCellValueFactory(c -> new ReadOnlyStringWrapper(c.getValue().lag()));
+        rateColumn.setCellValueFactory(c -> new ReadOnlyStringWrapper(c.getValue().throughput()));
+        bindSelection();
+        bindCommands();
+        bindCharts();
+        engineBanner.textProperty().bind(pipelines.engineBannerProperty());
+        newPipelineItem.disableProperty().bind(Bindings.not(newPipelineAvailable));
 
         emptyTitle.setText(pipelines.emptyTitle());
         emptyHint.setText(pipelines.emptyHint());
@@ -106,6 +187,114 @@ public final class MainController {
         });
         // Weak: the appearance outlives this window, and must not keep it alive.
         appearance.themeProperty().addListener(new WeakChangeListener<>(followTheme));
+    }
+
+    private void bindSelection() {
+        pipelineTable.getSelectionModel().selectedItemProperty().addListener((obs, old, now) -> {
+            // A refresh replaces the rows and briefly selects nothing; only a real pick changes the selection.
+            if (now != null) {
+                pipelines.select(now.name());
+            }
+        });
+        pipelines.selectedRowProperty().addListener((obs, old, now) -> selectRow(now));
+        pipelines.pipelines().addListener((javafx.collections.ListChangeListener<PipelineRow>) c ->
+                selectRow(pipelines.selectedRowProperty().get()));
+        selectRow(pipelines.selectedRowProperty().get());
+        commands.selectedProperty().bind(pipelines.selectedRowProperty());
+    }
+
+    private void selectRow(PipelineRow row) {
+        if (row != null && !row.equals(pipelineTable.getSelectionModel().getSelectedItem())) {
+            pipelineTable.getSelectionModel().select(row);
+        }
+    }
+
+    private void bindCommands() {
+        startButton.disableProperty().bind(commands.canStartProperty().not());
+        stopButton.disableProperty().bind(commands.canStopProperty().not());
+        pauseButton.disableProperty().bind(commands.canPauseProperty().not());
+        resumeButton.disableProperty().bind(commands.canResumeProperty().not());
+        resyncButton.disableProperty().bind(commands.canResyncProperty().not());
+        actionMessage.textProperty().bind(commands.messageProperty());
+        commands.messageIsProblemProperty().addListener((obs, old, problem) ->
+                actionMessage.pseudoClassStateChanged(PROBLEM, problem));
+    }
+
+    private static final javafx.css.PseudoClass PROBLEM = javafx.css.PseudoClass.getPseudoClass("problem");
+
+    private void bindCharts() {
+        chartsHeading.textProperty().bind(charts.headingProperty());
+        bindChart(lagBytesChart, lagBytesX, lagBytesY, charts.lagBytes(), charts.lagBytesUpperProperty());
+        bindChart(lagSecondsChart, lagSecondsX, lagSecondsY, charts.lagSeconds(), charts.lagSecondsUpperProperty());
+        bindChart(rowsChart, rowsX, rowsY, charts.rowsPerSecond(), charts.rowsUpperProperty());
+        lagBytesY.setTickLabelFormatter(new javafx.util.StringConverter<>() {
+            @Override
+            public String toString(Number n) {
+                return PipelineRows.bytes(n.doubleValue());
+            }
+
+            @Override
+            public Number fromString(String s) {
+                throw new UnsupportedOperationException("axis labels are display only");
+            }
+        });
+    }
+
+    private void bindChart(LineChart<Number, Number> chart, NumberAxis x, NumberAxis y,
+            javafx.collections.ObservableList<XYChart.Data<Number, Number>> data,
+            javafx.beans.property.ReadOnlyDoubleProperty upper) {
+        // STYLE rule 9: fixed window and manual bounds; nothing animates and nothing auto-ranges.
+        chart.setAnimated(false);
+        chart.setCreateSymbols(false);
+        x.setAutoRanging(false);
+        x.setLowerBound(charts.lowerX());
+        x.setUpperBound(0);
+        y.setAutoRanging(false);
+        y.setLowerBound(0);
+        y.upperBoundProperty().bind(upper);
+        y.tickUnitProperty().bind(upper.divide(4));
+        chart.getData().setAll(java.util.List.of(new XYChart.Series<>(data)));
+    }
+
+    @FXML
+    private void startPipeline() {
+        commands.start();
+    }
+
+    @FXML
+    private void stopPipeline() {
+        commands.stop();
+    }
+
+    @FXML
+    private void pausePipeline() {
+        commands.pause();
+    }
+
+    @FXML
+    private void resumePipeline() {
+        commands.resume();
+    }
+
+    @FXML
+    private void resyncTable() {
+        java.util.List<String> tables = commands.tables();
+        if (tables.isEmpty()) {
+            return;
+        }
+        ChoiceDialog<String> choose = new ChoiceDialog<>(tables.get(0), tables);
+        choose.initOwner(pipelineTable.getScene().getWindow());
+        choose.setTitle(Messages.get("resync.title"));
+        choose.setHeaderText(Messages.get("resync.header", commands.selectedProperty().get().name()));
+        choose.getDialogPane().getStylesheets().setAll(appearance.getTheme().stylesheets());
+        choose.getDialogPane().getStyleClass().add("resync-dialog");
+        // Not showAndWait: no nested event loop, the list keeps refreshing while the dialog is open.
+        choose.setOnHidden(e -> {
+            if (choose.getResult() != null) {
+                commands.resync(choose.getResult());
+            }
+        });
+        choose.show();
     }
 
     private Node placeholderFor(State state) {
@@ -132,6 +321,11 @@ public final class MainController {
     @FXML
     private void refresh() {
         actions.refresh().run();
+    }
+
+    @FXML
+    private void newPipeline() {
+        actions.newPipeline().run();
     }
 
     @FXML

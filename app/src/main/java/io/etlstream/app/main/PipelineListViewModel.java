@@ -1,6 +1,7 @@
 package io.etlstream.app.main;
 
 import io.etlstream.UserFacingException;
+import io.etlstream.app.engine.ConsoleEngine;
 import io.etlstream.app.i18n.Messages;
 import io.etlstream.home.EtlHome;
 import java.util.List;
@@ -29,6 +30,9 @@ public final class PipelineListViewModel {
     private final ReadOnlyObjectWrapper<State> state = new ReadOnlyObjectWrapper<>(this, "state", State.LOADING);
     private final ReadOnlyStringWrapper problem = new ReadOnlyStringWrapper(this, "problem", "");
     private final ReadOnlyStringWrapper status = new ReadOnlyStringWrapper(this, "status", "");
+    private final ReadOnlyStringWrapper engineBanner = new ReadOnlyStringWrapper(this, "engineBanner", "");
+    private final ReadOnlyStringWrapper selectedName = new ReadOnlyStringWrapper(this, "selectedName");
+    private final ReadOnlyObjectWrapper<PipelineRow> selectedRow = new ReadOnlyObjectWrapper<>(this, "selectedRow");
 
     public PipelineListViewModel(EtlHome home) {
         this.home = Objects.requireNonNull(home, "home");
@@ -41,6 +45,11 @@ public final class PipelineListViewModel {
             pipelines.setAll(rows);
         }
         problem.set("");
+        if (selectedName.get() == null || rows.stream().noneMatch(r -> r.name().equals(selectedName.get()))) {
+            // The first pipeline is selected so its charts show without a click; a vanished one hands over too.
+            selectedName.set(rows.isEmpty() ? null : rows.get(0).name());
+        }
+        selectedRow.set(find(selectedName.get()));
         state.set(rows.isEmpty() ? State.EMPTY : State.LIST);
         status.set(Messages.get("main.status.count", rows.size(), home.dir()));
     }
@@ -53,6 +62,41 @@ public final class PipelineListViewModel {
             state.set(State.FAILED);
         }
         status.set(problem.get());
+    }
+
+    /** Says who runs the pipelines shown: this console, another process (watched), or nobody (catalog only). */
+    public void describeEngine(ConsoleEngine engine) {
+        if (engine == null) {
+            engineBanner.set(Messages.get("main.engine.none"));
+        } else if (engine.mode() == ConsoleEngine.Mode.OWNED) {
+            engineBanner.set(Messages.get("main.engine.owned"));
+        } else {
+            engineBanner.set(Messages.get("main.engine.observed", engine.holder()));
+        }
+    }
+
+    public ReadOnlyStringProperty engineBannerProperty() {
+        return engineBanner.getReadOnlyProperty();
+    }
+
+    /** The user picked {@code name} in the list (null: nothing); survives list refreshes. */
+    public void select(String name) {
+        selectedName.set(name);
+        selectedRow.set(find(name));
+    }
+
+    private PipelineRow find(String name) {
+        return name == null ? null : pipelines.stream().filter(r -> r.name().equals(name)).findFirst().orElse(null);
+    }
+
+    /** Name of the selected pipeline, kept across refreshes. */
+    public ReadOnlyStringProperty selectedNameProperty() {
+        return selectedName.getReadOnlyProperty();
+    }
+
+    /** The newest row of the selected pipeline (replaced with every snapshot that changes it). */
+    public ReadOnlyObjectProperty<PipelineRow> selectedRowProperty() {
+        return selectedRow.getReadOnlyProperty();
     }
 
     public ObservableList<PipelineRow> pipelines() {

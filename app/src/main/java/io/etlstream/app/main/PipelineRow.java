@@ -1,13 +1,28 @@
 package io.etlstream.app.main;
 
+import io.etlstream.pipeline.PipelineState;
+import java.util.List;
 import java.util.Objects;
 
-/** One pipeline as the console lists it: an immutable snapshot taken off the FX thread. */
-public record PipelineRow(String name, String source, String destination, String status) {
+/**
+ * One pipeline as the console lists it: an immutable snapshot taken off the FX thread. {@code state} is null when
+ * the row comes from the catalog alone (no engine); {@code tables} are {@code schema.table} names.
+ */
+public record PipelineRow(String name, String source, String destination, String status, PipelineState state,
+        String lag, String throughput, List<String> tables) {
+
     public PipelineRow {
         Objects.requireNonNull(name, "name");
         source = source == null ? "" : source;
         destination = destination == null ? "" : destination;
         status = status == null ? "" : status;
+        lag = lag == null ? "" : lag;
+        throughput = throughput == null ? "" : throughput;
+        tables = tables == null ? List.of() : List.copyOf(tables);
+    }
+
+    /** A catalog-only row: no live state, lag or throughput. */
+    public PipelineRow(String name, String source, String destination, String status) {
+        this(name, source, destination, status, null, "", "", List.of());
     }
 }

@@ -31,7 +31,12 @@ public final class Screenshots {
             throw new IllegalStateException("snapshot of " + name + " failed", e);
         }
         WaitForAsyncUtils.waitForFxEvents();
-        BufferedImage buffered = SwingFXUtils.fromFXImage(image.get(), null);
+        return write(image.get(), name);
+    }
+
+    /** Writes an image taken earlier (e.g. inside an FX action, before the window it shows went away). */
+    public static Path write(WritableImage image, String name) {
+        BufferedImage buffered = SwingFXUtils.fromFXImage(image, null);
         Path file = dir().resolve(name);
         try {
             Files.createDirectories(file.getParent());

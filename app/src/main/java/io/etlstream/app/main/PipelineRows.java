@@ -1,0 +1,66 @@
+package io.etlstream.app.main;
+
+import io.etlstream.app.engine.ConsoleEngine;
+import io.etlstream.app.i18n.Messages;
+import io.etlstream.pipeline.PipelineState;
+import io.etlstream.pipeline.PipelineStatus;
+import java.util.List;
+import java.util.Map;
+
+/** Turns engine snapshots into list rows: the state in the user's words, lag and throughput as short figures. */
+public final class PipelineRows {
+
+    private PipelineRows() {}
+
+    public static List<PipelineRow> of(List<PipelineStatus> statuses, Map<String, ConsoleEngine.Endpoints> endpoints) {
+        return statuses.stream().map(s -> {
+            ConsoleEngine.Endpoints e = endpoints.getOrDefault(s.name(),
+                    new ConsoleEngine.Endpoints(s.source(), s.destination()));
+            boolean live = s.state().isRunning();
+            return new PipelineRow(s.name(), e.source(), e.destination(), describe(s), s.state(),
+                    live && s.lagBytes() >= 0 ? Messages.get("main.lag.value", bytes(s.lagBytes()),
+                            String.format(java.util.Locale.ROOT, "%.1f", Math.max(0, s.lagSeconds()))) : "",
+                    live ? Messages.get("main.rate.value",
+                            String.format(java.util.Locale.ROOT, "%.1f", s.rowsPerSecond())) : "",
+                    s.tables().stream().map(t -> t.table().toString()).toList());
+        }).toList();
+    }
+
+    /** The state as the list shows it; a failure adds what happened, a retry when it happens. */
+    static String describe(PipelineStatus s) {
+        String state = stateLabel(s.state());
+        if (s.state() == PipelineState.FAILED && s.lastError() != null) {
+            String action = s.lastError().suggestedAction();
+            return action == null || action.isBlank() ? Messages.get("state.failedCause", state, s.lastError().cause())
+                    : Messages.get("state.failedBecause", state, s.lastError().cause(), action);
+        }
+        return state;
+    }
+
+    public static String stateLabel(PipelineState state) {
+        return switch (state) {
+            case CREATED -> Messages.get("state.created");
+            case SNAPSHOTTING -> Messages.get("state.snapshotting");
+            case STREAMING -> Messages.get("state.streaming");
+            case STOPPING -> Messages.get("state.stopping");
+            case PAUSED -> Messages.get("state.paused");
+            case STOPPED -> Messages.get("state.stopped");
+            case FAILED -> Messages.get("state.failed");
+            case RETRYING -> Messages.get("state.retrying");
+            case DELETED -> Messages.get("state.deleted");
+        };
+    }
+
+    /** Bytes in binary units with one decimal: 0 B, 512 B, 1.5 KiB, 3.2 MiB, 1.1 GiB. */
+    public static String bytes(double b) {
+        String[] units = {"B", "KiB", "MiB", "GiB", "TiB"};
+        int u = 0;
+        double v = b;
+        while (Math.abs(v) >= 1024 && u < units.length - 1) {
+            v /= 1024;
+            u++;
+        }
+        return u == 0 ? String.format(java.util.Locale.ROOT, "%.0f %s", v, units[u])
+                : String.format(java.util.Locale.ROOT, "%.1f %s", v, units[u]);
+    }
+}

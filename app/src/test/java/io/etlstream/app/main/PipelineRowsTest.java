@@ -1,0 +1,60 @@
+package io.etlstream.app.main;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.etlstream.app.engine.ConsoleEngine;
+import io.etlstream.pipeline.PipelineError;
+import io.etlstream.pipeline.PipelineSettings;
+import io.etlstream.pipeline.PipelineState;
+import io.etlstream.pipeline.PipelineStatus;
+import io.etlstream.pipeline.TablePhase;
+import io.etlstream.pipeline.TableRef;
+import io.etlstream.pipeline.TableStatus;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Snapshots as the list shows them. */
+class PipelineRowsTest {
+
+    private static PipelineStatus status(PipelineState state, long lagBytes, double lagSeconds, double rows,
+            PipelineError error) {
+        return new PipelineStatus("orders", "pg", "sf", state, true, PipelineSettings.DEFAULTS,
+                List.of(new TableStatus(TableRef.parse("public.orders"), TablePhase.STREAMING, 0, 0)), 0, lagBytes,
+                lagSeconds, rows, 0, 0, 0, 0, 0, null, error, Instant.EPOCH, 1);
+    }
+
+    @Test
+    void aStreamingPipelineShowsLagAndThroughputWithItsEndpoints() {
+        PipelineRow row = PipelineRows.of(List.of(status(PipelineState.STREAMING, 1536, 2.25, 360.94, null)),
+                Map.of("orders", new ConsoleEngine.Endpoints("pg (db:5432/shop)", "sf (DB.RAW)"))).get(0);
+        assertThat(row.status()).isEqualTo("Streaming");
+        assertThat(row.lag()).isEqualTo("1.5 KiB \u00b7 2.3 s");
+        assertThat(row.throughput()).isEqualTo("360.9");
+        assertThat(row.source()).isEqualTo("pg (db:5432/shop)");
+        assertThat(row.tables()).containsExactly("public.orders");
+    }
+
+    @Test
+    void aFailedPipelineSaysWhyAndWhatToDoAndShowsNoFigures() {
+        PipelineRow withAction = PipelineRows.of(List.of(status(PipelineState.FAILED, 10, 1, 5,
+                new PipelineError(Instant.EPOCH, "table public.orders does not exist", "create it", true))),
+                Map.of()).get(0);
+        assertThat(withAction.status()).isEqualTo("Failed: table public.orders does not exist \u2014 create it");
+        assertThat(withAction.lag()).isEmpty();
+        assertThat(withAction.throughput()).isEmpty();
+        assertThat(withAction.source()).as("the snapshot's own names without endpoints").isEqualTo("pg");
+
+        PipelineRow withoutAction = PipelineRows.of(List.of(status(PipelineState.FAILED, 0, 0, 0,
+                new PipelineError(Instant.EPOCH, "boom", "", false))), Map.of()).get(0);
+        assertThat(withoutAction.status()).isEqualTo("Failed: boom");
+    }
+
+    @Test
+    void bytesUseBinaryUnits() {
+        assertThat(PipelineRows.bytes(0)).isEqualTo("0 B");
+        assertThat(PipelineRows.bytes(1023)).isEqualTo("1023 B");
+        assertThat(PipelineRows.bytes(5L * 1024 * 1024 * 1024)).isEqualTo("5.0 GiB");
+    }
+}

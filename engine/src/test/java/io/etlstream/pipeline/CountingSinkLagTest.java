@@ -1,0 +1,90 @@
+package io.etlstream.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.etlstream.batch.ChangeEvent;
+import io.etlstream.batch.TableId;
+import io.etlstream.batch.TransactionCommitted;
+import io.etlstream.source.pg.ChangeSink;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+
+/** Lag in seconds = age of the oldest commit the destination has not made durable; the sink sees every event. */
+class CountingSinkLagTest {
+
+    /** Keeps what it is given and lets the test say when something became durable. */
+    private static final class HeldSink implements ChangeSink {
+        final List<ChangeEvent> accepted = new ArrayList<>();
+        final AtomicReference<Durability> durability = new AtomicReference<>();
+        final List<Long> reported = new ArrayList<>();
+
+        @Override
+        public void open(Durability d) {
+            durability.set(d);
+        }
+
+        @Override
+        public void accept(ChangeEvent event) {
+            accepted.add(event);
+        }
+
+        @Override
+        public void snapshotCompleted(TableId table) {}
+
+        @Override
+        public void close() {}
+    }
+
+    @Test
+    void lagIsTheAgeOfTheOldestCommitNotYetDurable() throws Exception {
+        AtomicReference<Instant> now = new AtomicReference<>(Instant.ofEpochSecond(1_000));
+        Clock clock = new Clock() {
+            @Override
+            public ZoneOffset getZone() {
+                return ZoneOffset.UTC;
+            }
+
+            @Override
+            public Clock withZone(java.time.ZoneId zone) {
+                return this;
+            }
+
+            @Override
+            public Instant instant() {
+                return now.get();
+            }
+        };
+        HeldSink inner = new HeldSink();
+        CountingSink sink = new CountingSink(inner);
+        List<Long> upstream = new ArrayList<>();
+        sink.open(new ChangeSink.Durability() {
+            @Override
+            public void durable(long endLsn) {
+                upstream.add(endLsn);
+            }
+
+            @Override
+            public void snapshotDurable(TableId table) {}
+        });
+        assertThat(sink.lagSeconds(now.get().toEpochMilli())).isZero();
+
+        sink.accept(new TransactionCommitted(100, 110, Instant.ofEpochSecond(990)));
+        sink.accept(new TransactionCommitted(200, 210, Instant.ofEpochSecond(995)));
+        now.set(Instant.ofEpochSecond(1_002));
+        assertThat(sink.lagSeconds(now.get().toEpochMilli())).isEqualTo(12.0);
+
+        inner.durability.get().durable(110);
+        assertThat(sink.lagSeconds(now.get().toEpochMilli())).isEqualTo(7.0);
+        inner.durability.get().durable(210);
+        assertThat(sink.lagSeconds(now.get().toEpochMilli())).isZero();
+
+        assertThat(upstream).as("durability still reaches the source").containsExactly(110L, 210L);
+        assertThat(inner.accepted).hasSize(2);
+        assertThat(sink.rows()).isZero();
+    }
+}
