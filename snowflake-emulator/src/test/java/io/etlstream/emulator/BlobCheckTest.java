@@ -52,26 +52,32 @@ class BlobCheckTest {
       setChannel(renamed, client, row + 1);
       assertThat(register(emu, token, renamed)).isEqualTo(38);
 
+      // A refused chunk fences its writer: a chunk the client had already built on the same sequencer must not
+      // commit after it (its offset token would cover the refused rows). Each refusal below moves the sequencer on.
+      ObjectNode sameWriter = copyBlob(original, stage, path, "samewriter");
+      setChannel(sameWriter, client, row + 1);
+      assertThat(register(emu, token, sameWriter)).isEqualTo(20);
+
       ObjectNode badMd5 = copyBlob(original, stage, path, "badmd5");
       ((ObjectNode) badMd5.at("/blobs/0")).put("md5", "00000000000000000000000000000000");
-      setChannel(badMd5, client, row + 1);
+      setChannel(badMd5, client + 1, row + 1);
       assertThat(register(emu, token, badMd5)).isEqualTo(38);
 
       ObjectNode badChunkMd5 = original.deepCopy();
       ((ObjectNode) badChunkMd5.at("/blobs/0/chunks/0")).put("chunk_md5", "ffffffffffffffffffffffffffffffff");
-      setChannel(badChunkMd5, client, row + 1);
+      setChannel(badChunkMd5, client + 2, row + 1);
       ((ObjectNode) badChunkMd5.at("/blobs/0")).put("path", copyFile(stage, path, "chunkmd5"));
       ((ObjectNode) badChunkMd5.at("/blobs/0")).put("md5", original.at("/blobs/0/md5").asText());
       assertThat(register(emu, token, badChunkMd5)).isEqualTo(38);
 
       ObjectNode badKeyId = copyBlob(original, stage, path, "keyid");
       ((ObjectNode) badKeyId.at("/blobs/0/chunks/0")).put("encryption_key_id", 424242);
-      setChannel(badKeyId, client, row + 1);
+      setChannel(badKeyId, client + 3, row + 1);
       assertThat(register(emu, token, badKeyId)).isEqualTo(38);
 
       // The original blob under a new name but an old row sequencer: out of order.
       ObjectNode staleRow = copyBlob(original, stage, path, "stalerow");
-      setChannel(staleRow, client, row);
+      setChannel(staleRow, client + 4, row);
       assertThat(register(emu, token, staleRow)).isEqualTo(21);
 
       // A client sequencer from before the last open: fenced.
