@@ -214,15 +214,16 @@ class ConsoleEngineTest {
             // Flushed and confirmed: every row is in Snowflake, the slot is idle at the confirmed LSN, and the
             // pipeline is still marked to run with the next engine.
             assertThat(distinctIds(emu)).isEqualTo(total);
-            assertThat(db.queryOne("SELECT active::text FROM pg_replication_slots WHERE slot_name = 'etl_stream_"
-                    + PIPELINE + "'")).isEqualTo("false");
             try (Catalog c = Catalog.open(home)) {
+                String slot = c.pipelines().require(PIPELINE).slotName();
+                assertThat(db.queryOne("SELECT active::text FROM pg_replication_slots WHERE slot_name = '" + slot
+                        + "'")).isEqualTo("false");
                 PipelineStore.PipelineRecord r = new CatalogPipelineStore(c).load(PIPELINE).orElseThrow();
                 assertThat(r.definition().enabled()).isTrue();
                 assertThat(r.confirmedLsn()).isPositive();
                 long slotLsn = io.etlstream.pipeline.PipelineStatus.parseLsn(db.queryOne(
-                        "SELECT confirmed_flush_lsn::text FROM pg_replication_slots WHERE slot_name = 'etl_stream_"
-                                + PIPELINE + "'"));
+                        "SELECT confirmed_flush_lsn::text FROM pg_replication_slots WHERE slot_name = '" + slot
+                                + "'"));
                 assertThat(slotLsn).isGreaterThanOrEqualTo(r.confirmedLsn());
             }
             app = null;

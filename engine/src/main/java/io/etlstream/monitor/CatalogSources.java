@@ -42,7 +42,7 @@ public final class CatalogSources implements MonitoredSources {
                     + s.sslMode() + " " + s.passwordAlias() + " " + s.updatedAt();
             out.add(new ProbeTarget(s.name(), key, app -> {
                 try (PgPassword pw = passwords.apply(config)) {
-                    return new PgConnector(config, pw).connect("monitor");
+                    return new PgConnector(config, pw).connectAs(app);
                 }
             }, bySlot));
         }

@@ -57,7 +57,7 @@ class SourceCommandTest {
 
     static String monitorConnections(PgDatabase db, String role) {
         return db.queryOne("SELECT count(*) FROM pg_stat_activity WHERE usename = '" + role
-                + "' AND application_name LIKE 'etl-stream%monitor%'");
+                + "' AND application_name LIKE 'etl-stream-monitor-%'");
     }
 
     static void await(String what, java.util.function.BooleanSupplier done) throws InterruptedException {

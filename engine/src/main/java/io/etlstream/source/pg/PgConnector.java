@@ -36,6 +36,13 @@ public final class PgConnector implements AutoCloseable {
         return open(baseProperties(purpose), false);
     }
 
+    /** A regular connection under an exact application name (the WAL monitor's {@code etl-stream-monitor-<source>}). */
+    public Connection connectAs(String applicationName) {
+        Properties p = baseProperties("");
+        PGProperty.APPLICATION_NAME.set(p, applicationName);
+        return open(p, false);
+    }
+
     /**
      * A logical replication connection ({@code replication=database}), for the slot and the stream.
      * Simple query mode is required by the walsender.
