@@ -166,10 +166,9 @@ public final class SnowflakeSink implements ChangeSink {
     }
 
     /**
-     * Before a table's copy: history rows below the copy's consistent point can only come from an earlier copy that
-     * never completed (the process died during it; a completed copy is never copied again unless resynced), so they
-     * are deleted, and the mirror is emptied to be rebuilt from the new copy. Otherwise the partial copy would stay in
-     * history beside the new one, and the mirror would keep rows the source deleted while no copy was running.
+     * Before a table's copy, after {@link #tableCopyStarting} has dropped the table's history and mirror (the source
+     * announces every copy that way first, so whatever an interrupted earlier copy left behind is already gone): the
+     * tables are created from the copy's columns before its first row, and its batches are marked as the copy's.
      */
     @Override
     public void snapshotStarting(TableSchema schema, long consistentPoint) {
@@ -183,17 +182,10 @@ public final class SnowflakeSink implements ChangeSink {
         if (t == null || t.stopped) {
             return;
         }
-        drain(t); // nothing of this table may still be on its way into history
-        runSql("DELETE FROM " + t.names.qualifiedHistory() + " WHERE " + SnowflakeSql.LSN + " < "
-                + Long.toUnsignedString(consistentPoint));
-        if (options.mirrors()) {
-            runSql("DELETE FROM " + t.names.qualifiedMirror());
-        }
         t.mergeFrom = null;
         t.dirty = true;
         copying.put(schema.table(), consistentPoint);
-        log.info("copy of {} starts at {}: earlier history rows removed, mirror emptied", schema.table(),
-                OffsetToken.formatLsn(consistentPoint));
+        log.info("copy of {} starts at {}", schema.table(), OffsetToken.formatLsn(consistentPoint));
     }
 
     /**

@@ -9,8 +9,9 @@ import io.etlstream.batch.TableId;
  * <p>Contract: {@link #accept} is called on one thread, in commit order (snapshot batches of a table come before the
  * stream's changes of it, except for a table added or resynced later, whose backfill runs while the stream
  * continues: its snapshot rows and its stream changes then interleave, and the stream changes committed after the
- * copy's snapshot carry later LSNs, so a destination applies rows by key and position). Every copy of a table is
- * announced by {@link #snapshotStarting} before any of its rows, a resync first by {@link #tableCopyStarting}. The
+ * copy's snapshot carry later LSNs, so a destination applies rows by key and position). Every copy of a table (the
+ * first one, a backfill, a resync) is announced by {@link #tableCopyStarting}, then {@link #snapshotStarting}, before
+ * any of its rows. The
  * sink owns every
  * {@link io.etlstream.batch.ChangeBatch} it receives and closes it. {@code accept} may block: the source's bounded
  * queue then fills and reading slows down, while the source keeps the replication connection alive. The sink
@@ -43,8 +44,8 @@ public interface ChangeSink extends AutoCloseable {
     /**
      * A copy of {@code schema}'s table starts, before its first snapshot row; its rows carry {@code consistentPoint} as
      * commit LSN. The copy holds exactly the transactions that committed before that point, so the stream's changes of
-     * the table with a lower commit LSN are already in it. An earlier copy of the table that never completed (the
-     * process died during it) is superseded: its rows are to be discarded. The default does nothing.
+     * the table with a lower commit LSN are already in it. Always after {@link #tableCopyStarting} for the same copy,
+     * which discards what an earlier, interrupted copy left behind. The default does nothing.
      */
     default void snapshotStarting(io.etlstream.batch.TableSchema schema, long consistentPoint) throws Exception {
     }

@@ -218,6 +218,7 @@ class SnowflakeSinkEmulatorTest {
     /** A copy of {@code rows} (id, note) on the snapshot at {@code point}, as the source's snapshot copier sends it. */
     static void copy(SnowflakeSink sink, BufferAllocator alloc, TableSchema schema, long point, Map<Long, String> rows)
             throws Exception {
+        sink.tableCopyStarting(schema.table(), point); // as the source announces every copy
         sink.snapshotStarting(schema, point);
         try (io.etlstream.batch.ChangeBatchBuilder b = new io.etlstream.batch.ChangeBatchBuilder(schema, alloc,
                 io.etlstream.batch.BatchLimits.DEFAULT)) {
