@@ -144,6 +144,8 @@ class PgSourceBench {
             }
         }
         System.out.println("[bench] " + name + " missing: installing Debian's postgresql-client");
+        // A fresh image has no package lists yet: without the update, install finds no candidate.
+        run(List.of("apt-get", "update", "-q"));
         run(List.of("apt-get", "install", "-y", "-q", "postgresql-client"));
         File f = new File("/usr/bin", name);
         if (!f.canExecute()) {
