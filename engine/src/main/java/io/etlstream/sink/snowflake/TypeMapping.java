@@ -1,6 +1,7 @@
 package io.etlstream.sink.snowflake;
 
 import io.etlstream.sink.snowflake.SnowflakeType.Kind;
+import io.etlstream.source.pg.types.PgType;
 import java.util.Optional;
 
 /**
@@ -87,13 +88,13 @@ public final class TypeMapping {
         return typmod >= 0 && typmod <= 6 ? typmod : 6;
     }
 
-    /** The built-in array types (PostgreSQL's {@code _type} oids). */
+    /**
+     * The array types the source delivers as Arrow lists: the same table as the source's ({@code PgType.elementOf});
+     * arrays of enums and domains arrive already resolved to one of them. Other arrays (xml[], money[], bit[], of
+     * composites ...) arrive as their text and become VARCHAR.
+     */
     static boolean isArray(int oid) {
-        return switch (oid) {
-            case 143, 199, 651, 791, 1000, 1001, 1002, 1003, 1005, 1007, 1009, 1014, 1015, 1016, 1021, 1022, 1028,
-                    1040, 1041, 1115, 1182, 1183, 1185, 1187, 1231, 1270, 1561, 1563, 2951, 3807 -> true;
-            default -> false;
-        };
+        return PgType.elementOf(oid) != 0;
     }
 
     private static Mapped ok(SnowflakeType t) {

@@ -75,6 +75,10 @@ class NamingAndTypesTest {
         assertThat(TypeMapping.map(20, -1).ddl()).isEqualTo("NUMBER(19,0)");
         assertThat(TypeMapping.map(701, -1).ddl()).isEqualTo("FLOAT");
         assertThat(TypeMapping.map(123456, -1).ddl()).as("enum / user type").isEqualTo("VARCHAR");
+        // Only arrays the source delivers as lists become ARRAY; xml[], money[], bit[] arrive as text.
+        assertThat(TypeMapping.map(143, -1).ddl()).as("xml[]").isEqualTo("VARCHAR");
+        assertThat(TypeMapping.map(791, -1).ddl()).as("money[]").isEqualTo("VARCHAR");
+        assertThat(TypeMapping.map(1561, -1).ddl()).as("bit[]").isEqualTo("VARCHAR");
     }
 
     @Test
