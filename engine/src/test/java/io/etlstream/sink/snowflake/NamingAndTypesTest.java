@@ -54,7 +54,9 @@ class NamingAndTypesTest {
         assertThat(TypeMapping.map(1700, numericTypmod(5, -2)).ddl()).isEqualTo("NUMBER(7,0)");
         var wide = TypeMapping.mapWithFinding(1700, numericTypmod(50, 4));
         assertThat(wide.type().kind()).isEqualTo(Kind.VARCHAR);
-        assertThat(wide.finding()).get().asString().contains("exceeds Snowflake's 38 digits").contains("never rounded");
+        assertThat(wide.finding()).get().asString().contains("more digits than Snowflake's NUMBER (38)")
+                .contains("Nothing is rounded");
+        assertThat(wide.betterSourceType()).contains("numeric(38,4)");
         assertThat(TypeMapping.mapWithFinding(1700, -1).finding()).isPresent();
         assertThat(TypeMapping.map(1700, -1)).isEqualTo(TypeMapping.UNCONSTRAINED_NUMERIC);
         assertThat(TypeMapping.map(3802, -1).ddl()).isEqualTo("VARIANT");
