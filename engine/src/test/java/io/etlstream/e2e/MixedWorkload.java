@@ -126,6 +126,10 @@ public final class MixedWorkload {
                             + " WHEN 2 THEN ('10.' || R(6) % 256 || '.' || R(6) / 256 % 256 || '.7/24')::inet"
                             + " ELSE ('10.' || R(6) % 256 || '.' || R(6) / 256 % 256 || '.1')::inet END"),
                     col("net", "CASE R(7) % 5 WHEN 0 THEN NULL ELSE ('192.168.' || R(7) % 256 || '.0/24')::cidr END"),
+                    // an array of an enum (a per-database type OID) whose labels need quoting in array text
+                    col("tags", "CASE R(9) % 6 WHEN 0 THEN NULL WHEN 1 THEN '{}'::e2e_tag[] ELSE ARRAY["
+                            + "(enum_range(NULL::e2e_tag))[(R(9) % 5 + 1)::int], NULL, 'with,comma', 'q\"uote',"
+                            + " '{brace}', 'NULL']::e2e_tag[] END"),
                     new Col("big", "CASE WHEN R(8) % 10 = 0 THEN repeat(md5(@g::text || @s::text), (100 + R(8) % 400)::int)"
                             + " WHEN R(8) % 10 = 1 THEN NULL ELSE 'small ' || @g END", true)),
                     false, 20),
@@ -167,11 +171,12 @@ public final class MixedWorkload {
         c.setAutoCommit(false);
         try (Statement st = c.createStatement()) {
             st.execute("CREATE TYPE e2e_mood AS ENUM ('sad', 'ok', 'happy', 'ecstatic')");
+            st.execute("CREATE TYPE e2e_tag AS ENUM ('plain', 'with,comma', 'q\"uote', '{brace}', 'NULL')");
             st.execute("CREATE TABLE e2e_scalars (id bigint PRIMARY KEY, b bool, i2 int2, i4 int4, i8 int8, f4 float4,"
                     + " f8 float8, n numeric(12,3), nn numeric(10,2), t text, vc varchar(40), ch char(6), by bytea,"
                     + " u uuid, d date, tm time, ttz timetz, ts timestamp, tstz timestamptz, iv interval)");
             st.execute("CREATE TABLE e2e_docs (id bigint PRIMARY KEY, j json, jb jsonb, ia int4[], ta text[],"
-                    + " m e2e_mood, ip inet, net cidr, big text)");
+                    + " m e2e_mood, ip inet, net cidr, tags e2e_tag[], big text)");
             // out of line and uncompressed, so an update that does not touch it sends it as unchanged TOAST
             st.execute("ALTER TABLE e2e_docs ALTER COLUMN big SET STORAGE EXTERNAL");
             st.execute("CREATE TABLE \"E2e Mixed\" (id bigint PRIMARY KEY, \"Amount\" numeric(10,2),"

@@ -1,12 +1,14 @@
 package io.etlstream.sink.snowflake;
 
 import io.etlstream.sink.snowflake.SnowflakeType.Kind;
+import io.etlstream.source.pg.types.PgType;
 import java.util.Optional;
 
 /**
  * PostgreSQL column type (oid + typmod, as in a Relation message) → Snowflake column type. Pure.
  *
- * <p>Choices: values are never silently rounded or cut. {@code numeric(p,s)} maps to {@code NUMBER(p,s)} when
+ * <p>The doctor's per-column findings come from {@link #mapWithFinding}: one source of truth for what a column
+ * becomes. Choices: values are never silently rounded or cut. {@code numeric(p,s)} maps to {@code NUMBER(p,s)} when
  * p ≤ 38; a wider numeric becomes VARCHAR (exact text) and is flagged for the doctor. An unconstrained
  * {@code numeric} maps to NUMBER(38,9) with a warning: a value that does not fit exactly is refused at write time
  * (the table's unrepresentable-value policy), not rounded. jsonb/json become VARIANT, arrays ARRAY, timestamptz
@@ -20,8 +22,15 @@ public final class TypeMapping {
 
     private TypeMapping() {}
 
-    /** A mapped column, with a finding for the doctor when the mapping needs the user's attention. */
-    public record Mapped(SnowflakeType type, Optional<String> finding) {}
+    /**
+     * A mapped column, with a finding for the doctor when the mapping needs the user's attention: what will happen
+     * to the values, and ({@code betterSourceType}) a PostgreSQL type for the column that would map without it.
+     */
+    public record Mapped(SnowflakeType type, Optional<String> finding, Optional<String> betterSourceType) {
+        Mapped(SnowflakeType type, Optional<String> finding) {
+            this(type, finding, Optional.empty());
+        }
+    }
 
     public static SnowflakeType map(int typeOid, int typmod) {
         return mapWithFinding(typeOid, typmod).type();
@@ -51,7 +60,8 @@ public final class TypeMapping {
             case 2950: return ok(SnowflakeType.varchar(36));
             case 1186: return ok(SnowflakeType.varchar(SnowflakeType.UNBOUNDED)); // ISO 8601 duration text
             case 1266: return new Mapped(SnowflakeType.varchar(SnowflakeType.UNBOUNDED),
-                    Optional.of("time with time zone has no Snowflake equivalent; it is written as text"));
+                    Optional.of("time with time zone has no Snowflake equivalent: it becomes a VARCHAR column holding"
+                            + " the exact text (e.g. 12:00:00+05:30)"), Optional.of("time"));
             default:
                 if (isArray(typeOid)) {
                     return ok(SnowflakeType.of(Kind.ARRAY));
@@ -63,9 +73,11 @@ public final class TypeMapping {
 
     private static Mapped numeric(int typmod) {
         if (typmod < 4) {
-            return new Mapped(UNCONSTRAINED_NUMERIC, Optional.of("numeric without precision is written as NUMBER(38,9);"
-                    + " a value with more than 9 decimals or 29 integer digits stops the table instead of being"
-                    + " rounded. Declare numeric(p,s) with p <= 38 to choose the scale."));
+            return new Mapped(UNCONSTRAINED_NUMERIC, Optional.of("numeric without precision becomes NUMBER(38,9) in"
+                    + " Snowflake. A value with more than 9 decimal places (trailing zeros do not count), more than 29"
+                    + " digits before the point, or NaN/Infinity cannot be written without rounding, and is never"
+                    + " rounded: the pipeline's oversize policy applies (stop: the table stops until it is resynced;"
+                    + " null: the value is written as NULL and an event names it)."), Optional.of("numeric(38,9)"));
         }
         int precision = ((typmod - 4) >> 16) & 0xFFFF;
         int scale = (short) ((typmod - 4) & 0xFFFF); // PostgreSQL 15+ allows a negative scale
@@ -76,8 +88,10 @@ public final class TypeMapping {
         precision = Math.max(precision, scale);
         if (precision > 38) {
             return new Mapped(SnowflakeType.varchar(SnowflakeType.UNBOUNDED), Optional.of("numeric(" + precision + ","
-                    + scale + ") exceeds Snowflake's 38 digits; it is written as exact text (VARCHAR), never rounded."
-                    + " Reduce the column's precision to 38 or less to get a NUMBER column."));
+                    + scale + ") has more digits than Snowflake's NUMBER (38): it becomes a VARCHAR column holding"
+                    + " each value's exact decimal text. Nothing is rounded or lost, and no value stops the table, but"
+                    + " Snowflake sees text (cast it with TO_NUMBER where the value fits)."),
+                    Optional.of("numeric(38," + Math.min(scale, 38) + ")"));
         }
         return ok(SnowflakeType.number(precision, scale));
     }
@@ -87,13 +101,13 @@ public final class TypeMapping {
         return typmod >= 0 && typmod <= 6 ? typmod : 6;
     }
 
-    /** The built-in array types (PostgreSQL's {@code _type} oids). */
+    /**
+     * The array types the source delivers as Arrow lists: the same table as the source's ({@code PgType.elementOf});
+     * arrays of enums and domains arrive already resolved to one of them. Other arrays (xml[], money[], bit[], of
+     * composites ...) arrive as their text and become VARCHAR.
+     */
     static boolean isArray(int oid) {
-        return switch (oid) {
-            case 143, 199, 651, 791, 1000, 1001, 1002, 1003, 1005, 1007, 1009, 1014, 1015, 1016, 1021, 1022, 1028,
-                    1040, 1041, 1115, 1182, 1183, 1185, 1187, 1231, 1270, 1561, 1563, 2951, 3807 -> true;
-            default -> false;
-        };
+        return PgType.elementOf(oid) != 0;
     }
 
     private static Mapped ok(SnowflakeType t) {

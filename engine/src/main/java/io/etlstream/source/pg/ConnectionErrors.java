@@ -16,7 +16,7 @@ public final class ConnectionErrors {
     /** What went wrong, so callers (doctor, wizard) can react without parsing messages. */
     public enum Kind {
         UNKNOWN_HOST, REFUSED, TIMEOUT, WRONG_PASSWORD, NO_PASSWORD, HBA_REJECTED, NO_DATABASE, TLS_MISMATCH,
-        TLS_CERTIFICATE, NO_REPLICATION_PRIVILEGE, TOO_MANY_CONNECTIONS, STARTING_UP, OTHER
+        TLS_CERTIFICATE, TLS_HOSTNAME, NO_REPLICATION_PRIVILEGE, TOO_MANY_CONNECTIONS, STARTING_UP, OTHER
     }
 
     /** A connection failure of a known kind; the message says what to do. */
@@ -71,18 +71,35 @@ public final class ConnectionErrors {
             return new ConnectionFailedException(Kind.NO_DATABASE, "database '" + c.database() + "' does not exist on "
                     + where + ": check the database name (list them with psql -l)", e);
         }
-        if (lower.contains("does not support ssl") || (lower.contains("no pg_hba.conf entry") && lower.contains("no encryption"))
-                || (lower.contains("pg_hba.conf") && lower.contains("ssl"))) {
+        // "no encryption" (PostgreSQL 14+) / "SSL off" (older): a plain connection that only hostssl lines would admit,
+        // or that a hostnossl ... reject line turns away.
+        boolean plainRefused = lower.contains("pg_hba.conf")
+                && (lower.contains("no encryption") || lower.contains("ssl off"));
+        if (lower.contains("does not support ssl") || plainRefused) {
             String fix = lower.contains("does not support ssl")
                     ? "the server does not offer TLS: turn on ssl in postgresql.conf (ssl = on with a certificate) or use --sslmode disable"
-                    : "the server accepts this user only over TLS: use --sslmode require (or verify-ca / verify-full with --sslrootcert)";
+                    : "the server requires TLS for user '" + c.user() + "' (its pg_hba.conf admits only hostssl"
+                            + " connections) but sslmode is " + c.sslMode() + ": use --sslmode require, or verify-ca /"
+                            + " verify-full with --sslrootcert FILE";
             return new ConnectionFailedException(Kind.TLS_MISMATCH, "TLS mismatch with " + where + ": " + fix, e);
         }
+        if (lower.contains("hostname") && lower.contains("could not be verified")) {
+            return new ConnectionFailedException(Kind.TLS_HOSTNAME, "the server certificate of " + where + " is not"
+                    + " issued for the name '" + c.host() + "' (sslmode verify-full compares --host with the"
+                    + " certificate's subjectAltName/CN): connect with --host set to a name the certificate lists, or"
+                    + " use --sslmode verify-ca to check only the CA", e);
+        }
         if (has(e, SSLException.class) || has(e, CertificateException.class) || lower.contains("ssl")
-                || lower.contains("certificate") || lower.contains("hostname") && lower.contains("verif")) {
-            return new ConnectionFailedException(Kind.TLS_CERTIFICATE, "the TLS handshake with " + where + " failed ("
-                    + oneLine(root) + "): check that --sslrootcert is the CA that signed the server certificate and, with"
-                    + " verify-full, that --host matches the certificate's name", e);
+                || lower.contains("certificate")) {
+            boolean untrusted = lower.contains("pkix") || lower.contains("certification path")
+                    || lower.contains("unable to find valid");
+            String what = untrusted
+                    ? "the server certificate is not signed by the CA in " + (c.sslRootCert() == null ? "--sslrootcert"
+                            : c.sslRootCert()) + ": give the CA certificate (PEM) that signed the server certificate"
+                            + " with --sslrootcert FILE"
+                    : "the TLS handshake failed (" + oneLine(root) + "): check that --sslrootcert is the CA that signed"
+                            + " the server certificate and that the server's ssl settings are valid";
+            return new ConnectionFailedException(Kind.TLS_CERTIFICATE, "TLS with " + where + " failed: " + what, e);
         }
         if (replication && ("42501".equals(state) || lower.contains("must be superuser or replication")
                 || lower.contains("permission denied to start wal sender"))) {

@@ -1,6 +1,7 @@
 package io.etlstream.source.pg;
 
 import io.etlstream.batch.TableId;
+import io.etlstream.sink.snowflake.TypeMapping;
 import io.etlstream.source.pg.types.ColumnMapping;
 import io.etlstream.source.pg.ConnectionErrors.ConnectionFailedException;
 import java.sql.Connection;
@@ -21,7 +22,6 @@ import java.util.TreeMap;
  */
 public final class Doctor {
 
-    private static final int NUMERIC = 1700;
     private static final long GIB = 1024L * 1024 * 1024;
 
     private final PgConnector connector;
@@ -222,7 +222,7 @@ public final class Doctor {
                 }
             }
         }
-        out.addAll(columns(c, name, oid));
+        out.addAll(columns(c, t, name, oid));
         return out;
     }
 
@@ -252,61 +252,52 @@ public final class Doctor {
         };
     }
 
-    private static List<DoctorCheck> columns(Connection c, String name, long oid) throws SQLException {
+    /**
+     * Per column, what the pipeline will really do with it: the type the stream and the snapshot use (arrays of
+     * enums and domains resolved as they are), whether it arrives typed or as text, and the Snowflake sink's own
+     * mapping and finding ({@link TypeMapping#mapWithFinding}), so the doctor never promises what the sink does not do.
+     */
+    private static List<DoctorCheck> columns(Connection c, TableId t, String name, long oid) throws SQLException {
         List<DoctorCheck> out = new ArrayList<>();
-        String sql = "SELECT a.attname, format_type(a.atttypid, a.atttypmod),"
-                + " CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE a.atttypid END AS base,"
-                + " CASE WHEN t.typtype = 'd' THEN t.typtypmod ELSE a.atttypmod END AS typmod,"
-                + " t.typtype, coalesce(et.oid, 0) AS elem, coalesce(et.typtype, '') AS elemtype"
+        String sql = "SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.atttypid, a.atttypmod, t.typtype"
                 + " FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid"
-                + " LEFT JOIN pg_type et ON et.oid = t.typelem AND t.typcategory = 'A'"
                 + " WHERE a.attrelid = ? AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum";
-        List<String> lossy = new ArrayList<>();
-        List<String> wide = new ArrayList<>();
-        List<String> unconstrained = new ArrayList<>();
+        List<String[]> rows = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setLong(1, oid);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    String col = rs.getString(1);
-                    String type = rs.getString(2);
-                    int base = rs.getInt(3);
-                    int typmod = rs.getInt(4);
-                    String typtype = rs.getString(5);
-                    int elem = rs.getInt(6);
-                    String elemType = rs.getString(7);
-                    // One source of truth for "lossless": the same mapping the stream and the snapshot use.
-                    boolean ok = ColumnMapping.isLosslessMapping(base, typtype.charAt(0))
-                            || elem != 0 && ColumnMapping.isLosslessMapping(elem, elemType.isEmpty() ? ' ' : elemType.charAt(0));
-                    if (!ok) {
-                        lossy.add(Sql.ident(col) + " " + type);
-                    }
-                    if (base == NUMERIC) {
-                        if (typmod < 0) {
-                            unconstrained.add(Sql.ident(col));
-                        } else if (((typmod - 4) >> 16 & 0xffff) > 38) {
-                            wide.add(Sql.ident(col) + " " + type);
-                        }
-                    }
+                    rows.add(new String[] {rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
+                            rs.getString(5)});
                 }
             }
         }
-        if (!lossy.isEmpty()) {
-            out.add(DoctorCheck.warning(name + " types", "no lossless mapping for " + String.join(", ", lossy)
-                    + ": these arrive as their text form", "cast them in a view-backed column or accept text"));
+        UserArrayTypes arrays = new UserArrayTypes();
+        List<String> asText = new ArrayList<>();
+        for (String[] r : rows) {
+            String col = Sql.ident(r[0]);
+            String type = r[1];
+            int typmod = Integer.parseInt(r[3]);
+            int mapped = arrays.mappingOid(c, (int) Long.parseLong(r[2]));
+            TypeMapping.Mapped dest = TypeMapping.mapWithFinding(mapped, typmod);
+            if (dest.finding().isPresent()) {
+                String fix = dest.betterSourceType().map(better -> "ALTER TABLE " + TableNames.sql(t) + " ALTER COLUMN "
+                        + col + " TYPE " + better + ";  -- only if every value fits " + better
+                        + "; then resync the table").orElse(null);
+                out.add(DoctorCheck.warning(name + " column " + col, col + " " + type + " → Snowflake "
+                        + dest.type().ddl() + ": " + dest.finding().get(), fix));
+            } else if (!ColumnMapping.isLosslessMapping(mapped, r[4].charAt(0))) {
+                asText.add(col + " " + type);
+            }
         }
-        if (!wide.isEmpty()) {
-            out.add(DoctorCheck.warning(name + " numeric precision", String.join(", ", wide) + " exceed 38 digits, the"
-                    + " destination's maximum: values that need more digits fail", "ALTER TABLE ... ALTER COLUMN ..."
-                    + " TYPE numeric(38, s) if the data fits"));
+        if (!asText.isEmpty()) {
+            out.add(DoctorCheck.warning(name + " types", String.join(", ", asText) + ": no typed mapping; these arrive"
+                    + " as PostgreSQL's exact text and become VARCHAR columns in Snowflake", "nothing to do if text is"
+                    + " fine; otherwise change the column to a mapped type (numbers, text, dates and times, json,"
+                    + " uuid, inet, enums, and arrays of these)"));
         }
-        if (!unconstrained.isEmpty()) {
-            out.add(DoctorCheck.warning(name + " numeric precision", String.join(", ", unconstrained) + " are numeric"
-                    + " without precision: values beyond 38 digits fail in the destination",
-                    "declare numeric(p, s) with p <= 38 where the data allows"));
-        }
-        if (lossy.isEmpty() && wide.isEmpty() && unconstrained.isEmpty()) {
-            out.add(DoctorCheck.ok(name + " types", "every column has a lossless mapping"));
+        if (out.isEmpty()) {
+            out.add(DoctorCheck.ok(name + " types", "every column has an exact typed mapping"));
         }
         return out;
     }

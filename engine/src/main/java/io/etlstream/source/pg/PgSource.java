@@ -146,6 +146,7 @@ public final class PgSource implements AutoCloseable {
     private final Set<Thread> backfillThreads = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final AtomicLong durable = new AtomicLong();
     private final SchemaRegistry schemas = new SchemaRegistry();
+    private final UserArrayTypes userArrays = new UserArrayTypes();
     /** Tables whose copy this process completed (queued), so a reconnect does not copy them again. */
     private final Set<TableId> copiedThisRun = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
@@ -414,7 +415,7 @@ public final class PgSource implements AutoCloseable {
                     any = true;
                     lastActivity = System.nanoTime();
                     receivedLsn = s.lastReceiveLsn();
-                    assembler.accept(decoder.decode(msg));
+                    assembler.accept(userArrays.resolve(decoder.decode(msg), connector));
                 }
             } catch (StoppingException e) {
                 if (running) {

@@ -58,6 +58,7 @@ final class SnapshotCopier {
     private final int connections;
     private final Consumer<SnapshotProgress> progress;
     private final Format format;
+    private final UserArrayTypes userArrays = new UserArrayTypes();
 
     SnapshotCopier(PgConnector connector, BufferAllocator allocator, BatchLimits limits, int connections,
             Consumer<SnapshotProgress> progress) {
@@ -291,6 +292,7 @@ final class SnapshotCopier {
                 }
             }
         }
+        cols = userArrays.resolve(c, cols); // as the stream does with its Relation messages
         TableSchema schema = new TableSchema(t, (int) oid, ident, cols, 0);
         boolean[] textColumns = new boolean[cols.size()];
         List<String> selected = new ArrayList<>();

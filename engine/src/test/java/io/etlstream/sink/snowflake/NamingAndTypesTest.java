@@ -54,7 +54,9 @@ class NamingAndTypesTest {
         assertThat(TypeMapping.map(1700, numericTypmod(5, -2)).ddl()).isEqualTo("NUMBER(7,0)");
         var wide = TypeMapping.mapWithFinding(1700, numericTypmod(50, 4));
         assertThat(wide.type().kind()).isEqualTo(Kind.VARCHAR);
-        assertThat(wide.finding()).get().asString().contains("exceeds Snowflake's 38 digits").contains("never rounded");
+        assertThat(wide.finding()).get().asString().contains("more digits than Snowflake's NUMBER (38)")
+                .contains("Nothing is rounded");
+        assertThat(wide.betterSourceType()).contains("numeric(38,4)");
         assertThat(TypeMapping.mapWithFinding(1700, -1).finding()).isPresent();
         assertThat(TypeMapping.map(1700, -1)).isEqualTo(TypeMapping.UNCONSTRAINED_NUMERIC);
         assertThat(TypeMapping.map(3802, -1).ddl()).isEqualTo("VARIANT");
@@ -75,6 +77,10 @@ class NamingAndTypesTest {
         assertThat(TypeMapping.map(20, -1).ddl()).isEqualTo("NUMBER(19,0)");
         assertThat(TypeMapping.map(701, -1).ddl()).isEqualTo("FLOAT");
         assertThat(TypeMapping.map(123456, -1).ddl()).as("enum / user type").isEqualTo("VARCHAR");
+        // Only arrays the source delivers as lists become ARRAY; xml[], money[], bit[] arrive as text.
+        assertThat(TypeMapping.map(143, -1).ddl()).as("xml[]").isEqualTo("VARCHAR");
+        assertThat(TypeMapping.map(791, -1).ddl()).as("money[]").isEqualTo("VARCHAR");
+        assertThat(TypeMapping.map(1561, -1).ddl()).as("bit[]").isEqualTo("VARCHAR");
     }
 
     @Test

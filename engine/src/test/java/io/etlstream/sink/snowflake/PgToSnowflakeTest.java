@@ -17,6 +17,7 @@ import io.etlstream.source.pg.SnapshotLedger;
 import io.etlstream.source.pg.SslMode;
 import io.etlstream.testkit.pg.AllPgVersions;
 import io.etlstream.testkit.pg.PgDatabase;
+import io.etlstream.testkit.pg.PostgresExtension;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.time.Duration;
@@ -27,10 +28,13 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ArgumentsSource;
 
 /** Real PostgreSQL → PgSource → SnowflakeSink → real SDK → emulator; the mirror must equal the source. */
+@ExtendWith(PostgresExtension.class)
 class PgToSnowflakeTest {
 
     static SnowflakeEmulator emu;
@@ -209,4 +213,69 @@ class PgToSnowflakeTest {
                 .containsExactly("300");
     }
 
+    /**
+     * Non-ASCII and mixed-case table and column names through the real SDK: history and mirror are created under
+     * the quoted names and the values arrive. The table also carries arrays of an enum and of a domain, which must
+     * become Snowflake ARRAYs with their exact elements (NULLs and elements that need quoting in PostgreSQL's text).
+     */
+    @Test
+    void nonAsciiAndMixedCaseNamesAndUserTypeArraysReachHistoryAndMirror(PgDatabase db) throws Exception {
+        String schema = "NAMES" + db.major();
+        emu.sql("CREATE DATABASE IF NOT EXISTS DB");
+        emu.sql("CREATE SCHEMA IF NOT EXISTS DB." + schema);
+        db.execute("CREATE TYPE stimmung AS ENUM ('froh', 'a,b', 'q\"t', '{x}', 'NULL', 'müde')",
+                "CREATE DOMAIN posint AS int CHECK (VALUE > 0)",
+                "CREATE TABLE \"Ördérs\" (id int PRIMARY KEY, größe numeric(8,2), \"Menge\" int, \"Straße Nr\" text,"
+                        + " stimmungen stimmung[], zahlen posint[])",
+                "CREATE TABLE \"MixedCase\" (\"Id\" int PRIMARY KEY, \"Wert\" text)",
+                "INSERT INTO \"Ördérs\" VALUES (1, 12.50, 3, 'Hauptstraße 5', ARRAY['froh', NULL, 'a,b', 'q\"t', '{x}',"
+                        + " 'NULL']::stimmung[], ARRAY[1, NULL, 7]::posint[])",
+                "INSERT INTO \"MixedCase\" VALUES (1, 'eins')");
+        TableId orders = new TableId("public", "Ördérs");
+        TableId mixed = new TableId("public", "MixedCase");
+        Destination d = Destination.draft("emu", null, emu.url().toString(), "ETL", "ACCOUNTADMIN", "DB", schema, "k");
+        String pipeline = "names" + db.major();
+        try (PgPassword pw = PgPassword.none();
+                SnowflakeDestination dest = SnowflakeDestination.open(d, key.getPrivate(), SnowpipeTuning.DEFAULT,
+                        new FlushLimiter(2))) {
+            PgConnector conn = new PgConnector(new PgSourceConfig(db.host(), db.port(), db.name(), "postgres",
+                    SslMode.DISABLE, null), pw);
+            SnowflakeSink sink = dest.openSink(pipeline, io.etlstream.sink.SinkOptions.DEFAULT
+                    .withMergeInterval(Duration.ofHours(1)), (l, t, m) -> { });
+            SnapshotLedger ledger = SnapshotLedger.inMemory();
+            try (PgSource source = new PgSource(conn, pipeline, List.of(orders, mixed), sink, ledger,
+                    PgSource.Options.defaults().withStatusInterval(Duration.ofSeconds(1))
+                            .withBackoff(Duration.ofMillis(200), Duration.ofSeconds(2))
+                            .withHeartbeatInterval(Duration.ZERO))) {
+                source.start();
+                await(() -> ledger.completed().size() == 2 || source.failure().isPresent(), Duration.ofSeconds(90),
+                        source::toString);
+                db.execute("INSERT INTO \"Ördérs\" VALUES (2, 0.05, 1, 'Bahnhofstraße 1', ARRAY['müde']::stimmung[],"
+                                + " '{}'::posint[])",
+                        "UPDATE \"Ördérs\" SET größe = 99.99, \"Menge\" = 4 WHERE id = 1",
+                        "INSERT INTO \"MixedCase\" VALUES (2, 'zwei')");
+                awaitCaughtUp(db, source);
+                sink.mergeNow(true);
+            }
+            sink.close();
+            PgSource.removePipeline(conn, pipeline);
+        }
+        assertThat(sfRows("SELECT ID, \"größe\", \"Menge\", \"Straße Nr\" FROM \"Ördérs\" ORDER BY ID", schema))
+                .containsExactly("1|99.99|4|Hauptstraße 5", "2|0.05|1|Bahnhofstraße 1");
+        assertThat(sfRows("SELECT _ETL_OP, ID, \"größe\" FROM \"Ördérs_HISTORY\" ORDER BY _ETL_LSN, _ETL_SEQ", schema))
+                .containsExactly("I|1|12.50", "I|2|0.05", "U|1|99.99");
+        assertThat(sfRows("SELECT \"Id\", \"Wert\" FROM \"MixedCase\" ORDER BY \"Id\"", schema))
+                .containsExactly("1|eins", "2|zwei");
+        assertThat(sfRows("SELECT COUNT(*) FROM \"MixedCase_HISTORY\"", schema)).containsExactly("2");
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        List<String> arrays = sfRows("SELECT STIMMUNGEN, ZAHLEN FROM \"Ördérs\" ORDER BY ID", schema);
+        SqlResult typed = emu.sql("SELECT STIMMUNGEN, ZAHLEN FROM \"Ördérs\" WHERE ID = 1", "DB", schema);
+        assertThat(json.readTree(typed.rows().get(0).get(0)))
+                .isEqualTo(json.readTree("[\"froh\", null, \"a,b\", \"q\\\"t\", \"{x}\", \"NULL\"]"));
+        assertThat(json.readTree(typed.rows().get(0).get(1))).isEqualTo(json.readTree("[1, null, 7]"));
+        SqlResult second = emu.sql("SELECT STIMMUNGEN, ZAHLEN FROM \"Ördérs\" WHERE ID = 2", "DB", schema);
+        assertThat(json.readTree(second.rows().get(0).get(0))).isEqualTo(json.readTree("[\"müde\"]"));
+        assertThat(json.readTree(second.rows().get(0).get(1))).isEqualTo(json.readTree("[]"));
+        assertThat(arrays).hasSize(2);
+    }
 }

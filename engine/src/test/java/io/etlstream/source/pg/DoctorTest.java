@@ -26,8 +26,10 @@ class DoctorTest {
                 "ALTER TABLE app.nothing REPLICA IDENTITY NOTHING",
                 "CREATE TABLE app.full_ident (id int PRIMARY KEY, v text)",
                 "ALTER TABLE app.full_ident REPLICA IDENTITY FULL",
+                "CREATE TYPE app.mood AS ENUM ('ok', 'meh')",
+                "CREATE TYPE app.pair AS (a int, b text)",
                 "CREATE TABLE app.\"Mixed Tåble\" (id bigint PRIMARY KEY, big numeric(50,2), cash money, p point,"
-                        + " n numeric(12,2), tags text[])",
+                        + " n numeric(12,2), tags text[], u numeric, moods app.mood[], pairs app.pair[], tz timetz)",
                 "INSERT INTO app.with_pk SELECT g, 'x' FROM generate_series(1, 1000) g",
                 "ANALYZE app.with_pk",
                 "GRANT USAGE ON SCHEMA app TO " + role,
@@ -57,12 +59,28 @@ class DoctorTest {
             assertThat(noKey.fix()).contains("ALTER TABLE \"app\".\"no_key\" ADD PRIMARY KEY");
             assertThat(report.find("table \"app\".\"nothing\" replica identity").status()).isEqualTo(Status.ERROR);
             assertThat(report.find("table \"app\".\"full_ident\" replica identity").status()).isEqualTo(Status.WARNING);
-            DoctorCheck types = report.find("table \"app\".\"Mixed Tåble\" types");
+            String mixed = "table \"app\".\"Mixed Tåble\"";
+            DoctorCheck types = report.find(mixed + " types");
             assertThat(types.status()).isEqualTo(Status.WARNING);
-            assertThat(types.detail()).contains("\"cash\" money").contains("\"p\" point").doesNotContain("tags")
-                    .doesNotContain("\"n\"");
-            DoctorCheck precision = report.find("table \"app\".\"Mixed Tåble\" numeric precision");
-            assertThat(precision.detail()).contains("numeric(50,2)");
+            // Arrays of enums arrive as lists (Snowflake ARRAY); arrays of composites stay text.
+            assertThat(types.detail()).contains("\"cash\" money").contains("\"p\" point").contains("\"pairs\" app.pair[]")
+                    .contains("VARCHAR").doesNotContain("tags").doesNotContain("moods").doesNotContain("\"n\"");
+            // The findings are the sink's: numeric(50,2) becomes exact text, nothing fails.
+            DoctorCheck big = report.find(mixed + " column \"big\"");
+            assertThat(big.status()).isEqualTo(Status.WARNING);
+            assertThat(big.detail()).contains("numeric(50,2)").contains("→ Snowflake VARCHAR").contains("exact decimal text")
+                    .contains("no value stops the table").doesNotContain("fail");
+            assertThat(big.fix()).startsWith("ALTER TABLE \"app\".\"Mixed Tåble\" ALTER COLUMN \"big\" TYPE numeric(38,2);");
+            // Unconstrained numeric: NUMBER(38,9), and what happens to a value with more decimals.
+            DoctorCheck u = report.find(mixed + " column \"u\"");
+            assertThat(u.status()).isEqualTo(Status.WARNING);
+            assertThat(u.detail()).contains("\"u\" numeric → Snowflake NUMBER(38,9)").contains("more than 9 decimal places")
+                    .contains("never rounded").contains("oversize policy").contains("the table stops");
+            assertThat(u.fix()).startsWith("ALTER TABLE \"app\".\"Mixed Tåble\" ALTER COLUMN \"u\" TYPE numeric(38,9);");
+            assertThat(report.find(mixed + " column \"tz\"").detail()).contains("VARCHAR");
+            assertThat(report.find(mixed + " column \"n\"")).as("numeric(12,2) maps exactly").isNull();
+            assertThat(report.find(mixed + " column \"moods\"")).isNull();
+            assertThat(report.find("table \"app\".\"with_pk\" types").status()).isEqualTo(Status.OK);
             assertThat(report.find("table \"app\".\"missing\"").status()).isEqualTo(Status.ERROR);
             assertThat(report.find("slot etl_stream_doctor_" + db.major()).detail()).contains("behind").contains("inactive");
             assertThat(report.find("table \"app\".\"with_pk\" owner").status()).isEqualTo(Status.WARNING);

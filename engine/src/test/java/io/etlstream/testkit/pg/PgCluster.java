@@ -46,8 +46,31 @@ public final class PgCluster implements AutoCloseable {
         this.asRoot = asRoot;
     }
 
+    /**
+     * Changes to a new cluster before its first start: files written into the data folder (readable by the server
+     * only, as PostgreSQL wants for a key), pg_hba.conf lines that replace the harness's own when given, and
+     * postgresql.conf settings (they come last, so they win). For TLS tests: certificate files, {@code hostssl}
+     * lines, {@code ssl = on}.
+     */
+    public record Setup(java.util.Map<String, byte[]> files, List<String> hba, java.util.Map<String, String> conf) {
+        public Setup {
+            files = java.util.Map.copyOf(files);
+            hba = List.copyOf(hba);
+            conf = java.util.Map.copyOf(conf);
+        }
+
+        public static Setup none() {
+            return new Setup(java.util.Map.of(), List.of(), java.util.Map.of());
+        }
+    }
+
     /** Unpacks (once), initialises and starts a new cluster of the given major version. */
     public static PgCluster start(int major) {
+        return start(major, Setup.none());
+    }
+
+    /** As {@link #start(int)}, with {@code setup} applied between initdb and the first start. */
+    public static PgCluster start(int major, Setup setup) {
         Path install = PgBinaries.installation(major);
         boolean asRoot = "root".equals(System.getProperty("user.name"));
         try {
@@ -62,6 +85,7 @@ public final class PgCluster implements AutoCloseable {
             }
             PgCluster c = new PgCluster(major, install, data, asRoot);
             c.initdb();
+            c.apply(setup);
             c.startServer();
             return c;
         } catch (IOException e) {
@@ -96,6 +120,23 @@ public final class PgCluster implements AutoCloseable {
                 "log_min_messages = warning",
                 "password_encryption = 'scram-sha-256'",
                 "");
+        Files.writeString(dataDir.resolve("postgresql.conf"), conf, StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+    }
+
+    private void apply(Setup setup) throws IOException {
+        for (var f : setup.files().entrySet()) {
+            Path p = dataDir.resolve(f.getKey());
+            Files.write(p, f.getValue());
+            Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+            if (asRoot) {
+                chown(p);
+            }
+        }
+        if (!setup.hba().isEmpty()) {
+            Files.writeString(dataDir.resolve("pg_hba.conf"), String.join("\n", setup.hba()) + "\n", StandardCharsets.UTF_8);
+        }
+        StringBuilder conf = new StringBuilder();
+        setup.conf().forEach((k, v) -> conf.append(k).append(" = '").append(v.replace("'", "''")).append("'\n"));
         Files.writeString(dataDir.resolve("postgresql.conf"), conf, StandardCharsets.UTF_8, StandardOpenOption.APPEND);
     }
 

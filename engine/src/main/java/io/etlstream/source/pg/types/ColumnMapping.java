@@ -49,7 +49,9 @@ import org.apache.arrow.vector.types.pojo.FieldType;
  *     bytea → Binary; uuid → FixedSizeBinary(16).</li>
  * <li>one-dimensional arrays of the above → List of the element representation, except arrays of numeric, date,
  *     timestamp, timestamptz and interval whose elements are Utf8 text (no companion column exists per element).
- *     Multi-dimensional arrays and arrays with explicit bounds are rejected with an error.</li>
+ *     Multi-dimensional arrays and arrays with explicit bounds are rejected with an error. Arrays of enums and of
+ *     domains over these types have per-database OIDs: the source resolves them to text[] or the base type's array
+ *     ({@code io.etlstream.source.pg.UserArrayTypes}) before a mapping is chosen.</li>
  * <li>anything else (enums, domains, geometric types, ranges, user types) → Utf8 text.
  *     {@link #isLosslessMapping(int)} is false for those (enums are exact as text: see
  *     {@link #isLosslessMapping(int, char)}).</li>

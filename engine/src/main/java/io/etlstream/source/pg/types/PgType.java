@@ -55,7 +55,10 @@ public final class PgType {
     public static final int UUID_ARRAY = 2951;
     public static final int JSONB_ARRAY = 3807;
 
-    /** The element type of a built-in array type we map, or 0 if {@code oid} is not one. */
+    /**
+     * The element type of a built-in array type we map, or 0 if {@code oid} is not one. Arrays of user types (enums,
+     * domains) have per-database OIDs: {@code io.etlstream.source.pg.UserArrayTypes} resolves them to one of these.
+     */
     public static int elementOf(int oid) {
         return switch (oid) {
             case BOOL_ARRAY -> BOOL;
@@ -82,6 +85,37 @@ public final class PgType {
             case JSON_ARRAY -> JSON;
             case JSONB_ARRAY -> JSONB;
             case UUID_ARRAY -> UUID;
+            default -> 0;
+        };
+    }
+
+    /** The built-in array type of a mapped element type, or 0 if there is none we map (the inverse of {@link #elementOf}). */
+    public static int arrayOf(int element) {
+        return switch (element) {
+            case BOOL -> BOOL_ARRAY;
+            case BYTEA -> BYTEA_ARRAY;
+            case CHAR -> CHAR_ARRAY;
+            case NAME -> NAME_ARRAY;
+            case INT2 -> INT2_ARRAY;
+            case INT4 -> INT4_ARRAY;
+            case TEXT -> TEXT_ARRAY;
+            case BPCHAR -> BPCHAR_ARRAY;
+            case VARCHAR -> VARCHAR_ARRAY;
+            case INT8 -> INT8_ARRAY;
+            case FLOAT4 -> FLOAT4_ARRAY;
+            case FLOAT8 -> FLOAT8_ARRAY;
+            case INET -> INET_ARRAY;
+            case CIDR -> CIDR_ARRAY;
+            case TIMESTAMP -> TIMESTAMP_ARRAY;
+            case DATE -> DATE_ARRAY;
+            case TIME -> TIME_ARRAY;
+            case TIMESTAMPTZ -> TIMESTAMPTZ_ARRAY;
+            case INTERVAL -> INTERVAL_ARRAY;
+            case NUMERIC -> NUMERIC_ARRAY;
+            case TIMETZ -> TIMETZ_ARRAY;
+            case JSON -> JSON_ARRAY;
+            case JSONB -> JSONB_ARRAY;
+            case UUID -> UUID_ARRAY;
             default -> 0;
         };
     }

@@ -1,0 +1,138 @@
+package io.etlstream.source.pg;
+
+import io.etlstream.source.pg.pgoutput.PgOutputMessage;
+import io.etlstream.source.pg.pgoutput.PgOutputMessage.Relation;
+import io.etlstream.source.pg.pgoutput.PgOutputMessage.RelationColumn;
+import io.etlstream.source.pg.types.PgType;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Resolves arrays of user-defined types to the built-in array type whose mapping they share, from {@code pg_type}
+ * once per type OID (cached): an enum[] (and an array of a domain over an enum) is carried as text[], an array of a
+ * domain over a built-in type as that type's array. Arrays of composite, range or other user types, and every
+ * non-array type, keep their own OID (carried as text, flagged by the doctor).
+ *
+ * <p>User types have per-database OIDs, which neither the decoder (pure) nor the type tables can know. The stream
+ * and the snapshot both rewrite their column OIDs through one instance, so a table's schema looks the same on both
+ * paths and the sink maps the column to ARRAY.
+ */
+public final class UserArrayTypes {
+
+    /** PostgreSQL's FirstNormalObjectId: OIDs below it are built in. */
+    public static final int FIRST_USER_OID = 16384;
+
+    private static final String LOOKUP = "SELECT typtype, typcategory, typelem, typbasetype FROM pg_type WHERE oid = ?::oid";
+
+    private final Map<Integer, Integer> resolved = new ConcurrentHashMap<>();
+
+    /** Whether {@code typeOid} may need a catalog look-up (a user type not resolved yet). */
+    public boolean needsLookup(int typeOid) {
+        return !builtIn(typeOid) && !resolved.containsKey(typeOid);
+    }
+
+    /** The OID a column of type {@code typeOid} is mapped as; {@code typeOid} itself when it is no resolvable array. */
+    public int mappingOid(Connection c, int typeOid) throws SQLException {
+        if (builtIn(typeOid)) {
+            return typeOid;
+        }
+        Integer known = resolved.get(typeOid);
+        if (known != null) {
+            return known;
+        }
+        int r = lookUp(c, typeOid);
+        resolved.put(typeOid, r);
+        return r;
+    }
+
+    /** {@code columns} with resolved type OIDs (the same list when nothing changed). */
+    public List<RelationColumn> resolve(Connection c, List<RelationColumn> columns) throws SQLException {
+        List<RelationColumn> out = null;
+        for (int i = 0; i < columns.size(); i++) {
+            RelationColumn col = columns.get(i);
+            int oid = mappingOid(c, col.typeOid());
+            if (oid != col.typeOid()) {
+                if (out == null) {
+                    out = new ArrayList<>(columns);
+                }
+                out.set(i, new RelationColumn(col.key(), col.name(), oid, col.typeModifier()));
+            }
+        }
+        return out == null ? columns : out;
+    }
+
+    /**
+     * A Relation message with resolved column types; any other message unchanged. Opens a short-lived connection
+     * through {@code connector} only when the Relation has a user type not seen before.
+     */
+    public PgOutputMessage resolve(PgOutputMessage m, PgConnector connector) throws SQLException {
+        if (!(m instanceof Relation r)) {
+            return m;
+        }
+        boolean lookup = false;
+        for (RelationColumn col : r.columns()) {
+            lookup |= needsLookup(col.typeOid());
+        }
+        List<RelationColumn> cols;
+        if (lookup) {
+            try (Connection c = connector.connect("types")) {
+                cols = resolve(c, r.columns());
+            }
+        } else {
+            cols = resolve(null, r.columns());
+        }
+        return cols == r.columns() ? r
+                : new Relation(r.streamXid(), r.relationId(), r.namespace(), r.name(), r.replicaIdentity(), cols);
+    }
+
+    private static boolean builtIn(int typeOid) {
+        return typeOid >= 0 && typeOid < FIRST_USER_OID; // OIDs are unsigned: above 2^31 they arrive negative
+    }
+
+    private static int lookUp(Connection c, int typeOid) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(LOOKUP)) {
+            String[] t = row(ps, Integer.toUnsignedLong(typeOid));
+            if (t == null || !"A".equals(t[1]) || "0".equals(t[2])) {
+                return typeOid;
+            }
+            long element = Long.parseLong(t[2]);
+            // Domains may stack (a domain over a domain); a handful of levels is plenty.
+            for (int depth = 0; depth < 8; depth++) {
+                if (element < FIRST_USER_OID) {
+                    int array = PgType.arrayOf((int) element);
+                    return array != 0 ? array : typeOid;
+                }
+                String[] e = row(ps, element);
+                if (e == null) {
+                    return typeOid;
+                }
+                switch (e[0]) {
+                    case "e":
+                        return PgType.TEXT_ARRAY; // an enum's text is its value
+                    case "d":
+                        element = Long.parseLong(e[3]);
+                        break;
+                    default:
+                        return typeOid; // composite, range, base type of an extension: text
+                }
+            }
+            return typeOid;
+        }
+    }
+
+    private static String[] row(PreparedStatement ps, long oid) throws SQLException {
+        ps.setLong(1, oid);
+        try (ResultSet rs = ps.executeQuery()) {
+            if (!rs.next()) {
+                return null;
+            }
+            return new String[] {rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4)};
+        }
+    }
+}
