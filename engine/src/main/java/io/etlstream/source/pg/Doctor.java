@@ -248,8 +248,9 @@ public final class Doctor {
                     + " mirror"),
                     pk ? "ALTER TABLE " + table + " REPLICA IDENTITY DEFAULT;  -- the primary key is enough, unless"
                             + " another subscriber needs the old rows"
-                            : "ALTER TABLE " + table + " ADD PRIMARY KEY (<columns>);  -- for a mirror; then ALTER TABLE "
-                                    + table + " REPLICA IDENTITY DEFAULT; unless another subscriber needs the old rows");
+                            : "ALTER TABLE " + table + " ADD PRIMARY KEY (<columns>);  -- then it gets a mirror;"
+                                    + " REPLICA IDENTITY DEFAULT also saves the WAL, unless another subscriber needs the"
+                                    + " old rows");
             default -> DoctorCheck.warning(name + " replica identity", "unknown replica identity '" + ident + "'", null);
         };
     }

@@ -23,15 +23,16 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The catalog is read again for every FULL Relation message, since PostgreSQL sends one whenever the table's
  * definition may have changed (an added or dropped primary key among them) and once per session; the last answer per
- * relation id is kept for when the catalog cannot be read. It is the catalog as of now, not as of the message's position in the WAL: a
- * primary key changed after changes still waiting in the slot applies to those changes too. Owned by the replication
- * reader thread; {@link #close()} closes its connection.
+ * relation id is kept for when the catalog cannot be read. It is the catalog as of now, not as of the message's
+ * position in the WAL: a primary key changed after changes still waiting in the slot applies to those changes too.
+ * Owned by the replication reader thread, which holds its connection (opened at the first FULL table) while it
+ * streams; {@link #close()} closes it.
  */
 final class RowIdentity implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(RowIdentity.class);
 
-    /** The primary key columns of a relation (by oid), in index order; shared with the snapshot's plan. */
+    /** The primary key columns of a relation (by oid), in index order. */
     static final String PRIMARY_KEY_SQL = "SELECT a.attname FROM pg_index i"
             + " CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, pos)"
             + " JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum"
