@@ -15,8 +15,10 @@ import io.etlstream.source.pg.pgoutput.PgOutputMessage.StreamStop;
 import io.etlstream.source.pg.pgoutput.PgOutputMessage.Truncate;
 import io.etlstream.source.pg.pgoutput.PgOutputMessage.TypeMessage;
 import io.etlstream.source.pg.pgoutput.PgOutputMessage.Update;
+import io.etlstream.source.pg.pgoutput.TupleData;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -43,9 +45,11 @@ import org.apache.arrow.vector.VectorSchemaRoot;
  * the commit LSN and time and hands the batches on. Buffered rows count against the allocator's limit, so the
  * limit must hold the largest streamed transaction (see {@link BatchMemory}).
  *
- * <p>An update that changed the replica identity key (pgoutput sends the old key, 'K') becomes two rows: "D" with
- * the old key, then "U" with the new row. Under REPLICA IDENTITY FULL every column counts as key, so no such
- * split is made there; the old row is used only to fill unchanged TOAST values.
+ * <p>An update that changed the row's key becomes two rows: "D" with the old key, then "U" with the new row. Under
+ * REPLICA IDENTITY DEFAULT or USING INDEX pgoutput says so by sending the old key ('K'). Under FULL it sends the whole
+ * old row ('O') with every update, so the key columns of the table's schema (its primary key: the source resolves
+ * them, since pgoutput flags every column under FULL) are compared between old and new row; the "D" then carries the
+ * whole old row. Under FULL the old row also fills the new row's unchanged TOAST values.
  *
  * <p>One thread (the replication reader) calls {@link #accept}; events go to the consumer on that thread.
  */
@@ -90,7 +94,8 @@ public final class TransactionAssembler implements AutoCloseable {
                     i.streamXid());
         } else if (m instanceof Update u) {
             Txn t = txnFor(u.streamXid());
-            if (u.oldKind() == 'K') {
+            if (u.oldKind() == 'K' || u.oldKind() == 'O' && keyChanged(t.schemaFor(u.relationId(), true),
+                    u.oldTuple(), u.newTuple())) {
                 // The key changed: the row under the old key is gone. A delete of the old key first lets a
                 // destination keyed on it drop that row instead of keeping a stale copy.
                 t.builder(u.relationId()).append('D', u.oldTuple(), null, t.commitLsn, t.commitMicros, t.seq++,
@@ -198,6 +203,26 @@ public final class TransactionAssembler implements AutoCloseable {
         if (ch != null) {
             consumer.accept(ch);
         }
+    }
+
+    /**
+     * True if a key column's value differs between the old and the new row. A column the new row leaves unchanged
+     * (TOAST) is the same; values are compared as sent, so two spellings of one value count as a change, which
+     * costs only a redundant delete before the update. A schema without key columns has no key to change.
+     */
+    static boolean keyChanged(TableSchema schema, TupleData oldRow, TupleData newRow) {
+        List<PgOutputMessage.RelationColumn> cols = schema.columns();
+        for (int i = 0; i < cols.size(); i++) {
+            if (!cols.get(i).key() || newRow.isUnchangedToast(i)) {
+                continue;
+            }
+            if (oldRow.kind(i) != newRow.kind(i) || !Arrays.equals(oldRow.data(), oldRow.offset(i),
+                    oldRow.offset(i) + oldRow.length(i), newRow.data(), newRow.offset(i),
+                    newRow.offset(i) + newRow.length(i))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private Txn txnFor(int streamXid) {

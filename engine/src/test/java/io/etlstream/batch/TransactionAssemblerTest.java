@@ -51,10 +51,25 @@ class TransactionAssemblerTest {
         PgOutputDecoder d = new PgOutputDecoder();
         try (TransactionAssembler a = new TransactionAssembler(allocator, limits, events::add)) {
             for (byte[] m : PgOutputFixtures.read(major, scenario)) {
-                a.accept(d.decode(ByteBuffer.wrap(m)));
+                PgOutputMessage msg = d.decode(ByteBuffer.wrap(m));
+                a.accept(msg instanceof Relation r ? withRealKey(r) : msg);
             }
             assertThat(a.openStreamedTransactions()).isZero();
         }
+    }
+
+    /**
+     * What PgSource's RowIdentity does with the catalog: under REPLICA IDENTITY FULL pgoutput flags every column,
+     * and the source flags the primary key instead (every fixture table's primary key is {@code id}).
+     */
+    private static Relation withRealKey(Relation r) {
+        if (r.replicaIdentity() != 'f') {
+            return r;
+        }
+        assertThat(r.columns()).allMatch(RelationColumn::key); // what pgoutput says under FULL
+        return new Relation(r.streamXid(), r.relationId(), r.namespace(), r.name(), 'f', r.columns().stream()
+                .map(c -> new RelationColumn(c.name().equals("id"), c.name(), c.typeOid(), c.typeModifier()))
+                .toList());
     }
 
     private List<ChangeBatch> batches() {
@@ -223,12 +238,18 @@ class TransactionAssemblerTest {
         assertThat(identity.replicaIdentityChanged()).isTrue();
         assertThat(identity.after().replicaIdentity()).isEqualTo('f');
         assertThat(identity.after().version()).isEqualTo(4);
+        // DEFAULT -> FULL with the primary key resolved: the same key, no column added, dropped or retyped
+        assertThat(identity.addedColumns()).isEmpty();
+        assertThat(identity.droppedColumns()).isEmpty();
+        assertThat(identity.retypedColumns()).isEmpty();
+        assertThat(identity.after().columns()).isEqualTo(identity.before().columns());
 
         ChangeBatch third = (ChangeBatch) ev.get(5);
         assertThat(((BigIntVector) third.root().getVector("b")).get(0)).isEqualTo(3L);
         assertThat(third.root().getVector("c").getObject(0)).isEqualTo(new java.math.BigDecimal("3.25"));
         assertThat(third.root().getVector("a")).isNull();
         ChangeBatch update = (ChangeBatch) ev.get(7);
+        assertThat(update.rowCount()).as("the key did not change: one U, no D").isEqualTo(1);
         assertThat(text(update, ChangeBatch.OP, 0)).isEqualTo("U");
         assertThat(((BigIntVector) update.root().getVector("b")).get(0)).isEqualTo(30L);
     }
@@ -298,6 +319,62 @@ class TransactionAssemblerTest {
         }
         assertThat(events).hasSize(2);
         assertThat(((SchemaChange) events.get(1)).droppedColumns()).containsExactly("v");
+    }
+
+    @Test
+    void underReplicaIdentityFullAnUpdateOfThePrimaryKeyBecomesADeleteOfTheOldRowAndTheNewRow() {
+        TupleData old1 = TupleData.ofText("1", "a", "x");
+        TupleData old2 = TupleData.ofText("2", "b", "y");
+        try (TransactionAssembler a = new TransactionAssembler(allocator, BatchLimits.DEFAULT, events::add)) {
+            a.accept(new PgOutputMessage.Begin(100, T, 7));
+            // FULL with the primary key (id, k) resolved by the source
+            a.accept(rel(0, 'f', col(true, "id", PgType.INT4), col(true, "k", PgType.TEXT),
+                    col(false, "v", PgType.TEXT)));
+            // a non-key value changes: one U
+            a.accept(new PgOutputMessage.Update(0, 42, 'O', old1, TupleData.ofText("1", "a", "z")));
+            // one key column changes: D with the whole old row, then U
+            a.accept(new PgOutputMessage.Update(0, 42, 'O', old2, TupleData.ofText("2", "c", "y")));
+            // a delete carries the whole old row
+            a.accept(new PgOutputMessage.Delete(0, 42, 'O', TupleData.ofText("1", "a", "z")));
+            a.accept(new PgOutputMessage.Commit(0, 100, 150, T));
+        }
+        List<ChangeBatch> b = batches();
+        assertThat(b).hasSize(1);
+        ChangeBatch batch = b.get(0);
+        List<String> rows = new ArrayList<>();
+        for (int i = 0; i < batch.rowCount(); i++) {
+            rows.add(text(batch, ChangeBatch.OP, i) + " " + ((IntVector) batch.root().getVector("id")).get(i) + ","
+                    + text(batch, "k", i) + "," + text(batch, "v", i));
+        }
+        assertThat(rows).containsExactly("U 1,a,z", "D 2,b,y", "U 2,c,y", "D 1,a,z");
+    }
+
+    @Test
+    void underReplicaIdentityFullWithoutAPrimaryKeyNoUpdateIsSplit() {
+        try (TransactionAssembler a = new TransactionAssembler(allocator, BatchLimits.DEFAULT, events::add)) {
+            a.accept(new PgOutputMessage.Begin(100, T, 7));
+            a.accept(rel(0, 'f', col(false, "id", PgType.INT4), col(false, "v", PgType.TEXT)));
+            a.accept(new PgOutputMessage.Update(0, 42, 'O', TupleData.ofText("1", "a"), TupleData.ofText("2", "b")));
+            a.accept(new PgOutputMessage.Commit(0, 100, 150, T));
+        }
+        ChangeBatch batch = batches().get(0);
+        assertThat(batch.rowCount()).isEqualTo(1);
+        assertThat(text(batch, ChangeBatch.OP, 0)).isEqualTo("U");
+    }
+
+    @Test
+    void anUnchangedToastKeyColumnIsNoKeyChange() {
+        TableSchema s = new TableSchema(new TableId("public", "t"), 42, 'f', List.of(col(true, "id", PgType.TEXT),
+                col(false, "v", PgType.TEXT)), 1);
+        TupleData unchangedKey = new TupleData(new byte[] {TupleData.UNCHANGED_TOAST, TupleData.TEXT}, new int[2],
+                new int[] {0, 1}, new byte[] {'b'});
+        assertThat(TransactionAssembler.keyChanged(s, TupleData.ofText("k", "a"), unchangedKey)).isFalse();
+        assertThat(TransactionAssembler.keyChanged(s, TupleData.ofText("k", "a"), TupleData.ofText("k", "b")))
+                .isFalse();
+        assertThat(TransactionAssembler.keyChanged(s, TupleData.ofText("k", "a"), TupleData.ofText("k2", "a")))
+                .isTrue();
+        assertThat(TransactionAssembler.keyChanged(s, TupleData.ofText("k", "a"), TupleData.ofText(null, "a")))
+                .isTrue();
     }
 
     @Test

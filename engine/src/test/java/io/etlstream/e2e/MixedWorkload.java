@@ -144,7 +144,7 @@ public final class MixedWorkload {
                     col("at", "TIMESTAMP '2020-02-29 12:00:00' + R(3) * interval '1 minute'"),
                     new Col("payload", "CASE WHEN R(4) % 8 = 0 THEN repeat(md5(@s::text || @g::text), (80 + R(4) % 200)::int)"
                             + " ELSE 'p' || @g END", true)),
-                    false, 15),
+                    true, 15),
             new Spec(PARTS, List.of(
                     col("grp", "(R(1) % 10)::int"),
                     col("v", "CASE R(2) % 6 WHEN 0 THEN NULL ELSE 'part ' || R(2) END"),
@@ -398,7 +398,8 @@ public final class MixedWorkload {
             }
         }
         if (spec.keyChanges() && p < 430) {
-            // The key changes: pgoutput sends the old key, the sink writes a delete of it and the new row.
+            // The key changes: pgoutput sends the old key (under FULL the whole old row, whose primary key the
+            // source compares), the sink writes a delete of it and the new row.
             long old = 1 + (long) (r.nextDouble() * (nextId - 1));
             try (PreparedStatement ps = c.prepareStatement("UPDATE " + spec.quoted() + " SET id = ? WHERE id = ?")) {
                 ps.setLong(1, nextId);

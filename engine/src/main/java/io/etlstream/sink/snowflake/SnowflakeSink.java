@@ -109,11 +109,6 @@ public final class SnowflakeSink implements ChangeSink {
         volatile boolean truncatePending = true;
         /** The newest TRUNCATE marker sent; the mirror is emptied for it once history has committed it. */
         volatile OffsetToken truncateAt;
-        /**
-         * REPLICA IDENTITY FULL: PostgreSQL flags every column as key, which stops identifying the row as soon as a
-         * value changes, so a MERGE on it would add a row per update. Such a table's mirror is not maintained.
-         */
-        volatile boolean fullIdentity;
         volatile Long mergeFrom;
 
         TableSink(DestinationTables names, TableLayout layout) {
@@ -255,12 +250,13 @@ public final class SnowflakeSink implements ChangeSink {
         if (t == null) {
             openTable(sc.after());
         } else if (!t.stopped) {
-            boolean full = sc.after().replicaIdentity() == 'f';
-            if (full && !t.fullIdentity && options.mirrors()) {
-                warnFullIdentity(t);
-            }
-            t.fullIdentity = full;
+            // Key flags are the row's real identity, under REPLICA IDENTITY FULL too (the source resolves the
+            // primary key), so switching between DEFAULT and FULL changes no column here.
+            boolean keyed = !t.layout.keys().isEmpty();
             evolve(t, sc.after());
+            if (keyed && !t.stopped && t.layout.keys().isEmpty()) {
+                warnNoKey(t.names);
+            }
         }
     }
 
@@ -273,14 +269,9 @@ public final class SnowflakeSink implements ChangeSink {
         }
         TableLayout existing = describe(names, schema);
         TableSink t = new TableSink(names, existing);
-        t.fullIdentity = schema.replicaIdentity() == 'f';
         tables.put(schema.table(), t);
-        if (options.mirrors() && t.fullIdentity) {
-            warnFullIdentity(t);
-        } else if (options.mirrors() && wanted.keys().isEmpty()) {
-            events.event(Level.WARN, schema.table(), "Table " + schema.table() + " has no primary key (replica"
-                    + " identity): its changes land in " + names.history().sql() + " but the mirror "
-                    + names.mirror().sql() + " is not maintained. Add a primary key to mirror it.");
+        if (wanted.keys().isEmpty()) {
+            warnNoKey(names);
         }
         TableLayout.Evolution e = existing.evolve(schema);
         applyEvolution(t, e, false);
@@ -290,12 +281,12 @@ public final class SnowflakeSink implements ChangeSink {
         openChannel(t);
     }
 
-    private void warnFullIdentity(TableSink t) {
-        events.event(Level.WARN, t.names.source(), "Table " + t.names.source() + " has REPLICA IDENTITY FULL:"
-                + " PostgreSQL then reports every column as the key, which no longer identifies a row once a value"
-                + " changes, so the mirror " + t.names.mirror().sql() + " is not maintained; its changes land in "
-                + t.names.history().sql() + ". Run ALTER TABLE " + t.names.source() + " REPLICA IDENTITY DEFAULT"
-                + " (primary key) or USING INDEX on the source, then resync the table.");
+    private void warnNoKey(DestinationTables names) {
+        if (options.mirrors()) {
+            events.event(Level.WARN, names.source(), "Table " + names.source() + " has no primary key (replica"
+                    + " identity): its changes land in " + names.history().sql() + " but the mirror "
+                    + names.mirror().sql() + " is not maintained. Add a primary key to mirror it.");
+        }
     }
 
     /** The history table's columns as Snowflake has them, in order, matched to the source's column names. */
@@ -714,7 +705,7 @@ public final class SnowflakeSink implements ChangeSink {
             return;
         }
         for (TableSink t : tables.values()) {
-            if (t.stopped || t.fullIdentity || t.layout.keys().isEmpty() || (!all && !t.dirty && !t.truncatePending)) {
+            if (t.stopped || t.layout.keys().isEmpty() || (!all && !t.dirty && !t.truncatePending)) {
                 continue;
             }
             OffsetToken upTo;

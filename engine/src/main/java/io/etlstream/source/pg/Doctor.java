@@ -243,11 +243,14 @@ public final class Doctor {
                     : DoctorCheck.error(name + " replica identity", "REPLICA IDENTITY USING INDEX points to no index",
                             "ALTER TABLE " + table + " REPLICA IDENTITY DEFAULT;");
             case 'f' -> DoctorCheck.warning(name + " replica identity", "REPLICA IDENTITY FULL: every UPDATE and DELETE"
-                    + " writes the whole old row to WAL (more WAL, slower decoding)" + (pk ? "" : "; without a key the"
-                    + " destination matches rows on all columns"),
-                    pk ? "ALTER TABLE " + table + " REPLICA IDENTITY DEFAULT;  -- the primary key is enough"
-                            : "ALTER TABLE " + table + " ADD PRIMARY KEY (<columns>); ALTER TABLE " + table
-                                    + " REPLICA IDENTITY DEFAULT;");
+                    + " writes the whole old row to WAL (more WAL, slower decoding)" + (pk ? "; the mirror table is"
+                    + " kept by the primary key" : "; without a primary key only the history table is kept, no"
+                    + " mirror"),
+                    pk ? "ALTER TABLE " + table + " REPLICA IDENTITY DEFAULT;  -- the primary key is enough, unless"
+                            + " another subscriber needs the old rows"
+                            : "ALTER TABLE " + table + " ADD PRIMARY KEY (<columns>);  -- then it gets a mirror;"
+                                    + " REPLICA IDENTITY DEFAULT also saves the WAL, unless another subscriber needs the"
+                                    + " old rows");
             default -> DoctorCheck.warning(name + " replica identity", "unknown replica identity '" + ident + "'", null);
         };
     }

@@ -10,6 +10,7 @@ import io.etlstream.source.pg.ConnectionErrors.ConnectionFailedException;
 import io.etlstream.source.pg.ReplicationStream.SlotInvalidatedException;
 import io.etlstream.source.pg.ReplicationStream.SlotMissingException;
 import io.etlstream.source.pg.pgoutput.PgOutputDecoder;
+import io.etlstream.source.pg.pgoutput.PgOutputMessage;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.sql.Connection;
@@ -36,7 +37,8 @@ import org.slf4j.LoggerFactory;
  * snapshot (only those the sink has not confirmed), then streams changes to the {@link ChangeSink} and confirms to
  * PostgreSQL exactly what the sink reports durable. Reconnects with capped exponential backoff.
  *
- * <p>Threads: the reader owns the replication connection, the decoder and the assembler; snapshot workers own their
+ * <p>Threads: the reader owns the replication connection, the decoder, the assembler and the {@link RowIdentity}
+ * catalog connection (primary keys of REPLICA IDENTITY FULL tables); snapshot workers own their
  * connections; a backfill thread copies a table added or resynced while the reader keeps streaming (the reader
  * creates that copy's snapshot and queues its {@link ChangeSink#tableCopyStarting} marker first, so the sink can tell
  * the table's old changes from its new ones); the delivery thread is the only caller of the sink. They meet in a bounded {@link DeliveryQueue}.
@@ -385,7 +387,7 @@ public final class PgSource implements AutoCloseable {
         long start = durable.get();
         Connection heartbeatConnection = null;
         try (ReplicationStream s = ReplicationStream.open(connector, names.slot(), names.publication(), start,
-                streamOptions)) {
+                streamOptions); RowIdentity identity = new RowIdentity(connector)) {
             currentStream = s;
             PgOutputDecoder decoder = new PgOutputDecoder();
             DeliveryQueue.WhileWaiting keepAlive = () -> {
@@ -415,7 +417,12 @@ public final class PgSource implements AutoCloseable {
                     any = true;
                     lastActivity = System.nanoTime();
                     receivedLsn = s.lastReceiveLsn();
-                    assembler.accept(userArrays.resolve(decoder.decode(msg), connector));
+                    PgOutputMessage m = userArrays.resolve(decoder.decode(msg), connector);
+                    if (m instanceof PgOutputMessage.Relation r) {
+                        // Under REPLICA IDENTITY FULL every column comes flagged as key: the primary key replaces it.
+                        m = identity.resolve(r);
+                    }
+                    assembler.accept(m);
                 }
             } catch (StoppingException e) {
                 if (running) {

@@ -275,7 +275,8 @@ final class SnapshotCopier {
         }
         List<RelationColumn> cols = new ArrayList<>();
         List<String> outputFunctions = new ArrayList<>();
-        // Same columns as pgoutput's Relation message: no dropped or generated columns; key = replica identity.
+        // Same columns as pgoutput's Relation message: no dropped or generated columns. Key: the replica identity
+        // index, or the primary key (DEFAULT, and FULL, where the stream's RowIdentity flags the same columns).
         String sql = "SELECT a.attname, a.atttypid, a.atttypmod,"
                 + " (SELECT t.typoutput::regproc::text FROM pg_type t WHERE t.oid = a.atttypid),"
                 + " coalesce(a.attnum = ANY ((SELECT i.indkey::int2[] FROM pg_index i WHERE i.indrelid = a.attrelid"
@@ -286,7 +287,7 @@ final class SnapshotCopier {
             ps.setLong(1, oid);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    boolean key = ident == 'f' || rs.getBoolean(5);
+                    boolean key = rs.getBoolean(5);
                     cols.add(new RelationColumn(key, rs.getString(1), rs.getInt(2), rs.getInt(3)));
                     outputFunctions.add(rs.getString(4));
                 }

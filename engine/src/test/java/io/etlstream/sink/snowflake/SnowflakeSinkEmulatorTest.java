@@ -4,9 +4,12 @@ import static io.etlstream.sink.snowflake.SinkFixture.row;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.etlstream.batch.BatchLimits;
+import io.etlstream.batch.ChangeEvent;
 import io.etlstream.batch.SchemaChange;
 import io.etlstream.batch.TableId;
 import io.etlstream.batch.TableSchema;
+import io.etlstream.batch.TransactionAssembler;
 import io.etlstream.catalog.Destination;
 import io.etlstream.emulator.EmulatorConfig;
 import io.etlstream.emulator.Faults.Endpoint;
@@ -16,11 +19,14 @@ import io.etlstream.sink.FlushLimiter;
 import io.etlstream.sink.SinkEvents;
 import io.etlstream.sink.snowflake.SinkFixture.RecordingDurability;
 import io.etlstream.sink.snowflake.SinkFixture.Txn;
+import io.etlstream.source.pg.pgoutput.PgOutputMessage;
+import io.etlstream.source.pg.pgoutput.PgOutputMessage.Relation;
 import io.etlstream.source.pg.pgoutput.PgOutputMessage.RelationColumn;
 import io.etlstream.source.pg.pgoutput.TupleData;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -391,24 +397,70 @@ class SnowflakeSinkEmulatorTest {
     }
 
     @Test
-    void aReplicaIdentityFullTableKeepsItsHistoryButNoWrongMirror() throws Exception {
-        // Under REPLICA IDENTITY FULL pgoutput flags every column as key: merging on that added a second mirror row
-        // for every update (found by EndToEndParityTest). The mirror is now left alone, and the user is told why.
-        TableSchema full = new TableSchema(new TableId("public", "fullid"), 77, 'f', List.of(col(true, "id", 23, -1),
-                col(true, "v", 25, -1)), 1);
+    void aReplicaIdentityFullTableWithAPrimaryKeyGetsItsMirror() throws Exception {
+        // What PgSource hands the assembler for REPLICA IDENTITY FULL tables: the Relation with only the primary key
+        // flagged (RowIdentity read it from the catalog), updates and deletes with the whole old row ('O'), unchanged
+        // TOAST as 'u' in the new row. Before, every column counted as key: the mirror was not maintained at all.
+        Relation full = new Relation(0, 77, "public", "fullid", 'f', List.of(col(true, "id", 23, -1),
+                col(false, "v", 25, -1), col(false, "big", 25, -1)));
+        Relation keyless = new Relation(0, 78, "public", "fullnokey", 'f', List.of(col(false, "id", 23, -1),
+                col(false, "v", 25, -1)));
+        String big1 = "one ".repeat(3000);
+        String big2 = "two ".repeat(3000);
+        String big3 = "three ".repeat(3000);
+        Instant at = Instant.parse("2026-11-26T12:00:00Z");
+        long lsn1 = 0x3_0000_0000L;
+        long lsn2 = 0x3_0000_1000L;
+        List<ChangeEvent> first = new ArrayList<>();
+        List<ChangeEvent> second = new ArrayList<>();
+        try (TransactionAssembler a = new TransactionAssembler(alloc, BatchLimits.DEFAULT, first::add)) {
+            a.accept(new PgOutputMessage.Begin(lsn1, at, 700));
+            a.accept(full);
+            a.accept(keyless);
+            a.accept(new PgOutputMessage.Insert(0, 77, TupleData.ofText("1", "a", big1)));
+            a.accept(new PgOutputMessage.Insert(0, 77, TupleData.ofText("2", "b", big2)));
+            a.accept(new PgOutputMessage.Insert(0, 77, TupleData.ofText("3", "c", big3)));
+            a.accept(new PgOutputMessage.Insert(0, 78, TupleData.ofText("1", "x")));
+            a.accept(new PgOutputMessage.Commit(0, lsn1, lsn1 + 40, at));
+        }
+        try (TransactionAssembler a = new TransactionAssembler(alloc, BatchLimits.DEFAULT, second::add)) {
+            a.accept(full); // a new session sends the Relation again
+            a.accept(new PgOutputMessage.Begin(lsn2, at, 701));
+            // a non-key value changes, the TOASTed one is left alone
+            a.accept(new PgOutputMessage.Update(0, 77, 'O', TupleData.ofText("1", "a", big1),
+                    SinkFixture.withUnchangedToast(TupleData.ofText("1", "a2", null), 2)));
+            // the primary key changes, the TOASTed value is left alone
+            a.accept(new PgOutputMessage.Update(0, 77, 'O', TupleData.ofText("2", "b", big2),
+                    SinkFixture.withUnchangedToast(TupleData.ofText("20", "b", null), 2)));
+            a.accept(new PgOutputMessage.Delete(0, 77, 'O', TupleData.ofText("3", "c", big3)));
+            a.accept(new PgOutputMessage.Commit(0, lsn2, lsn2 + 40, at));
+        }
         SnowflakeDestination d = destination();
         RecordingDurability dur = new RecordingDurability();
         SnowflakeSink s = sink(d, "pfull", dur);
-        s.accept(initial(full));
-        List<Txn> t = List.of(txn(0x3_0000_0000L, e -> e.rows(full, true, rows(row('I', TupleData.ofText("1", "a"))))),
-                txn(0x3_0000_1000L, e -> e.rows(full, true, rows(row('U', TupleData.ofText("1", "b"))))));
-        SinkFixture.replay(s, alloc, List.of(), t, 0);
-        await("durable", () -> dur.durable.get() == t.get(1).endLsn());
+        for (ChangeEvent e : first) {
+            s.accept(e);
+        }
+        await("durable 1", () -> dur.durable.get() == lsn1 + 40);
         s.mergeNow(true);
-        assertThat(count("SELECT COUNT(*) FROM FULLID_HISTORY")).isEqualTo(2);
-        assertThat(count("SELECT COUNT(*) FROM FULLID")).isZero();
-        assertThat(events).anyMatch(e -> e.startsWith("WARN") && e.contains("REPLICA IDENTITY FULL")
-                && e.contains("REPLICA IDENTITY DEFAULT"));
+        assertThat(q("SELECT ID, V, LENGTH(BIG) FROM FULLID ORDER BY ID").rows()).containsExactly(
+                List.of("1", "a", "12000"), List.of("2", "b", "12000"), List.of("3", "c", "18000"));
+        for (ChangeEvent e : second) {
+            s.accept(e);
+        }
+        await("durable 2", () -> dur.durable.get() == lsn2 + 40);
+        s.mergeNow(true);
+        assertThat(q("SELECT _ETL_OP, ID, V FROM FULLID_HISTORY WHERE _ETL_LSN = " + lsn2 + " ORDER BY _ETL_SEQ")
+                .rows()).containsExactly(List.of("U", "1", "a2"), List.of("D", "2", "b"), List.of("U", "20", "b"),
+                        List.of("D", "3", "c"));
+        assertThat(q("SELECT ID, V, BIG FROM FULLID ORDER BY ID").rows()).containsExactly(
+                List.of("1", "a2", big1), List.of("20", "b", big2));
+        // a FULL table without a primary key keeps its history only, and the user is told why
+        assertThat(count("SELECT COUNT(*) FROM FULLNOKEY_HISTORY")).isEqualTo(1);
+        assertThat(count("SELECT COUNT(*) FROM FULLNOKEY")).isZero();
+        assertThat(events).anyMatch(e -> e.startsWith("WARN") && e.contains("public.fullnokey")
+                && e.contains("has no primary key"));
+        assertThat(events).noneMatch(e -> e.startsWith("WARN") && e.contains("public.fullid"));
         s.close();
     }
 

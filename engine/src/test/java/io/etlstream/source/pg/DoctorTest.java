@@ -58,7 +58,9 @@ class DoctorTest {
             assertThat(noKey.status()).isEqualTo(Status.ERROR);
             assertThat(noKey.fix()).contains("ALTER TABLE \"app\".\"no_key\" ADD PRIMARY KEY");
             assertThat(report.find("table \"app\".\"nothing\" replica identity").status()).isEqualTo(Status.ERROR);
-            assertThat(report.find("table \"app\".\"full_ident\" replica identity").status()).isEqualTo(Status.WARNING);
+            DoctorCheck full = report.find("table \"app\".\"full_ident\" replica identity");
+            assertThat(full.status()).isEqualTo(Status.WARNING);
+            assertThat(full.detail()).contains("whole old row to WAL").contains("mirror table is kept by the primary key");
             String mixed = "table \"app\".\"Mixed Tåble\"";
             DoctorCheck types = report.find(mixed + " types");
             assertThat(types.status()).isEqualTo(Status.WARNING);

@@ -33,7 +33,10 @@ public sealed interface PgOutputMessage {
         }
     }
 
-    /** One column of a {@link Relation}; {@code key} marks the replica identity columns. */
+    /**
+     * One column of a {@link Relation}; {@code key} marks the replica identity columns as pgoutput flags them (every
+     * column under REPLICA IDENTITY FULL, which the source replaces with the primary key before the assembler).
+     */
     record RelationColumn(boolean key, String name, int typeOid, int typeModifier) {
         public RelationColumn {
             Objects.requireNonNull(name, "name");
