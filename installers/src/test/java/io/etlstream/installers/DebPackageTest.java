@@ -81,11 +81,23 @@ class DebPackageTest {
 
         Path icon = Path.of(AppImageTest.required("installers.icon"));
         assertThat(Files.mismatch(lib.resolve("etl-stream.png"), icon)).as("installed icon = " + icon).isEqualTo(-1);
+    }
 
-        String postinst = Files.readString(unpacked.resolve("control/postinst"));
-        assertThat(postinst).contains("xdg-desktop-menu install /opt/etl-stream/lib/etl-stream-etl-stream.desktop");
-        String prerm = Files.readString(unpacked.resolve("control/prerm"));
-        assertThat(prerm).contains("xdg-desktop-menu uninstall");
+    @Test
+    void maintainerScriptsRegisterTheMenuEntryAndLinkTheCliOntoPath() throws IOException {
+        Path postinst = unpacked.resolve("control/postinst");
+        Path prerm = unpacked.resolve("control/prerm");
+        for (Path script : List.of(postinst, prerm)) {
+            assertThat(script).isExecutable();
+            Run syntax = Run.of("sh", "-n", script.toString());
+            assertThat(syntax.exitCode()).as(syntax.describe()).isZero();
+        }
+        assertThat(Files.readString(postinst)).contains(
+                "xdg-desktop-menu install /opt/etl-stream/lib/etl-stream-etl-stream.desktop",
+                "ln -s /opt/etl-stream/bin/etl-stream-cli /usr/bin/etl-stream-cli");
+        assertThat(Files.readString(prerm)).contains("xdg-desktop-menu uninstall", "rm -f /usr/bin/etl-stream-cli");
+        // The link's target is in the payload.
+        assertThat(unpacked.resolve("root/opt/etl-stream/bin/etl-stream-cli")).isExecutable();
     }
 
     @Test
