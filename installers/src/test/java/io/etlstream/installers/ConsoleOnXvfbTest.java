@@ -40,8 +40,10 @@ class ConsoleOnXvfbTest {
                 "tcp").redirectError(ProcessBuilder.Redirect.DISCARD).start();
         Process console = null;
         try {
-            String display = ":" + new BufferedReader(new InputStreamReader(xvfb.getInputStream(),
-                    StandardCharsets.US_ASCII)).readLine().strip();
+            String number = new BufferedReader(new InputStreamReader(xvfb.getInputStream(), StandardCharsets.US_ASCII))
+                    .readLine();
+            assertThat(number).as("Xvfb -displayfd printed its display number").isNotBlank();
+            String display = ":" + number.strip();
             ProcessBuilder pb = new ProcessBuilder(AppImageTest.console().toString(), "--home",
                     tmp.resolve("home").toString());
             pb.environment().put("DISPLAY", display);
