@@ -91,6 +91,12 @@ public final class MainWindow {
         appearance.attach(scene);
         stage.setScene(scene);
         stage.setTitle(Messages.get("app.title"));
+        for (int size : new int[] {16, 32, 48, 64, 128, 256}) {
+            var icon = MainWindow.class.getResource("/io/etlstream/ui/icons/etl-stream-" + size + ".png");
+            if (icon != null) {
+                stage.getIcons().add(new javafx.scene.image.Image(icon.toExternalForm()));
+            }
+        }
         stage.setMinWidth(640);
         stage.setMinHeight(400);
         stage.addEventHandler(WindowEvent.WINDOW_SHOWN, e -> subscribe());

@@ -127,7 +127,16 @@ public final class PipelineListViewModel {
 
     /** The command that creates a pipeline in this home, ready to copy into a terminal. */
     public String emptyCommand() {
-        return "etl-stream --home " + quoteForShell(home.dir().toString()) + " pipeline create";
+        return cliName() + " --home " + quoteForShell(home.dir().toString()) + " pipeline create";
+    }
+
+    /**
+     * The CLI's name where the console runs: an installed image (jpackage sets {@code jpackage.app-path} in its
+     * launchers) has the console as {@code etl-stream} and the CLI as {@code etl-stream-cli}; a checkout's
+     * {@code ./etl-stream} script runs both.
+     */
+    static String cliName() {
+        return System.getProperty("jpackage.app-path") != null ? "etl-stream-cli" : "etl-stream";
     }
 
     private static String quoteForShell(String path) {

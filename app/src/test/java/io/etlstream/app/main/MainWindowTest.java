@@ -73,6 +73,8 @@ class MainWindowTest {
         assertThat(command.getText()).isEqualTo("etl-stream --home " + new EtlHome(home).dir() + " pipeline create");
         assertThat(command.isVisible()).isTrue();
         assertThat(window.stage().getTitle()).isEqualTo("etl-stream");
+        assertThat(window.stage().getIcons()).as("the window icons from ui-resources").hasSize(6)
+                .allMatch(i -> !i.isError() && i.getWidth() > 0);
         assertThat(menuTexts(robot)).containsExactly("_File", "_Pipelines", "_View", "_Help");
 
     }

@@ -67,4 +67,14 @@ class PipelineListViewModelTest {
         PipelineListViewModel spaced = new PipelineListViewModel(new EtlHome(Path.of("/home/ann/my etl")));
         assertThat(spaced.emptyCommand()).isEqualTo("etl-stream --home '/home/ann/my etl' pipeline create");
     }
+
+    @Test
+    void anInstalledConsoleNamesTheInstalledCli() {
+        System.setProperty("jpackage.app-path", "/opt/etl-stream/bin/etl-stream");
+        try {
+            assertThat(viewModel.emptyCommand()).isEqualTo("etl-stream-cli --home /srv/etl pipeline create");
+        } finally {
+            System.clearProperty("jpackage.app-path");
+        }
+    }
 }
