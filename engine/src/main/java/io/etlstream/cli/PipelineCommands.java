@@ -437,14 +437,16 @@ final class PipelineCommands implements Callable<Integer> {
         private PipelineStatus offlineWhole(EtlHome home, Map<String, Object> request) {
             PgSourceConfig config;
             String sourceName;
+            ReplicationNames names;
             try (Catalog catalog = Catalog.open(home)) {
                 Pipeline p = catalog.pipelines().require(name);
                 Source src = catalog.sources().find(p.sourceId()).orElseThrow(() -> new UserFacingException(
                         "pipeline " + name + " has no source in the catalog; recreate the pipeline"));
                 config = PgSourceConfig.of(src);
                 sourceName = src.name();
+                // The names the catalog stored (they carry the home's id), never ones derived from the name alone.
+                names = new ReplicationNames(p.slotName(), p.publicationName());
             }
-            ReplicationNames names = ReplicationNames.forPipeline(name);
             PipelineStatus s;
             try (PgPassword pw = SourceCommand.passwordFor(spec, config, sourceName, secrets, SecretInput.system())) {
                 PgConnector connector = new PgConnector(config, pw);
@@ -460,7 +462,7 @@ final class PipelineCommands implements Callable<Integer> {
                 try (Catalog catalog = Catalog.open(home)) {
                     s = EngineCalls.pipeline(ControlApi.offline(new CatalogPipelineStore(catalog)).apply(request));
                 }
-                String dropped = PgSource.removePipeline(connector, name);
+                String dropped = PgSource.removePipeline(connector, names);
                 SnapshotLedger.inFile(SnapshotLedger.fileFor(home.dir(), name)).clear();
                 if (!json.enabled()) {
                     spec.commandLine().getOut().println("pipeline " + s.name() + ": " + dropped + "; every table is"

@@ -1,6 +1,7 @@
 package io.etlstream.pipeline;
 
 import io.etlstream.batch.TableId;
+import io.etlstream.metrics.EngineEvent;
 import io.etlstream.metrics.EventSink;
 import io.etlstream.source.pg.ChangeSink;
 import io.etlstream.source.pg.PgConnector;
@@ -113,8 +114,12 @@ public final class PgSourceRuntime implements PipelineRuntime {
                 if (!plan.tables().isEmpty() && plan.resyncTables().containsAll(plan.tables())) {
                     // The whole pipeline: a new slot (the way out of an invalidated or lost one), every table copied
                     // again on its snapshot; the sink resets each table's destination before its copy.
-                    String dropped = PgSource.removePipeline(connector, def.name());
+                    // The stored names: a catalog pipeline's slot carries the home's id, not just the name.
+                    String dropped = PgSource.removePipeline(connector, parts.names(def));
                     LOG.info("pipeline {}: resync of the whole pipeline: {}", def.name(), dropped);
+                    parts.events().publish(new EngineEvent(java.time.Instant.now(), EngineEvent.Kind.INFO,
+                            EngineEvent.Severity.INFO, def.name(), def.source(), "resync of the whole pipeline: "
+                                    + dropped + "; a new slot is created and every table copied again"));
                     ledger.clear();
                 } else {
                     // Forgotten before anything else: a crash from here on still copies these tables again.
