@@ -481,11 +481,68 @@ final class PipelineCommands implements Callable<Integer> {
         }
     }
 
-    @Command(name = "remove-table", mixinStandardHelpOptions = true, description = "Stop replicating one table.")
+    @Command(name = "remove-table", mixinStandardHelpOptions = true,
+            description = {"Stop replicating one table: it leaves the pipeline's publication and its changes are no"
+                + " longer delivered (also those already in the WAL). Its Snowflake tables stay as they are.",
+                "With an engine running this happens at once. Without one, the table leaves the publication now when"
+                + " you pass how to reach the source (--no-password, --pg-password-file or --password-file), else"
+                + " when the pipeline next starts."})
     static final class RemoveTable extends TableVerb {
+        @ArgGroup(exclusive = false)
+        SourceCommand.SecretOptions secrets;
+
         @Override
         String verb() {
             return "remove-table";
+        }
+
+        @Override
+        public Integer call() {
+            EtlHome home = EtlStreamCommand.of(spec).home();
+            TableRef ref = TableRef.parse(table);
+            Map<String, Object> answer = EngineCalls.call(home, ControlApi.commandRequest(name, verb(), ref.toString()));
+            PipelineStatus s = EngineCalls.pipeline(answer);
+            PrintWriter out = spec.commandLine().getOut();
+            String kept = "; its destination tables stay in Snowflake as they are (drop them there if no longer"
+                    + " needed)";
+            if (json.enabled()) {
+                StatusPrinter.detail(out, s, true);
+            } else if (!"offline".equals(answer.get("engine"))) {
+                out.println("pipeline " + s.name() + ": removed " + ref + "; the source "
+                        + (s.state().isRunning() ? "restarted without it" : "leaves it out when it next starts")
+                        + kept);
+            } else {
+                out.println("pipeline " + s.name() + ": removed " + ref + " (no engine runs on this home); "
+                        + dropFromPublication(home, ref) + kept);
+            }
+            out.flush();
+            return 0;
+        }
+
+        /** Offline: drops the table from the publication now if the user said how to reach the source. */
+        private String dropFromPublication(EtlHome home, TableRef ref) {
+            String later = "it leaves the publication when the pipeline next starts";
+            if (secrets == null) {
+                return later + " (pass --no-password, --pg-password-file or --password-file to drop it now)";
+            }
+            ReplicationNames names;
+            PgSourceConfig config;
+            String sourceName;
+            try (Catalog catalog = Catalog.open(home)) {
+                Pipeline p = catalog.pipelines().require(name);
+                Source src = catalog.sources().find(p.sourceId()).orElseThrow(() -> new UserFacingException(
+                        "pipeline " + name + " has no source in the catalog"));
+                names = new ReplicationNames(p.slotName(), p.publicationName());
+                config = PgSourceConfig.of(src);
+                sourceName = src.name();
+            }
+            try (PgPassword pw = SourceCommand.passwordFor(spec, config, sourceName, secrets, SecretInput.system())) {
+                new SlotManager(new PgConnector(config, pw), names).removeTable(new TableId(ref.schema(), ref.name()));
+                return "dropped it from publication " + names.publication();
+            } catch (RuntimeException e) {
+                return "could not drop it from publication " + names.publication() + " now (" + e.getMessage()
+                        + "); " + later;
+            }
         }
     }
 }

@@ -131,6 +131,11 @@ public final class PgSourceRuntime implements PipelineRuntime {
                 for (TableRef t : plan.tables()) {
                     tables.add(new TableId(t.schema(), t.name()));
                 }
+                for (TableId t : ledger.completed()) {
+                    if (!tables.contains(t)) {
+                        ledger.forget(t); // removed from the pipeline: added again later, it is copied again
+                    }
+                }
                 sink = new CountingSink(parts.sink(def));
                 source = new PgSource(connector, parts.names(def), tables, sink, ledger,
                         options.withProgress(new SnapshotProgressReporter(def.name(), def.source(), listener,

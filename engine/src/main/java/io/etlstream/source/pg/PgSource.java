@@ -319,6 +319,12 @@ public final class PgSource implements AutoCloseable {
         moveTo(SourceState.STARTING);
         SlotManager slots = new SlotManager(connector, names);
         slots.ensurePublication(new ArrayList<>(tables));
+        for (TableId t : slots.publishedTables()) {
+            if (!tables.contains(t)) { // removed from the pipeline (pipeline remove-table) since the last run
+                slots.removeTable(t);
+                LOG.info("source {}: removed {} from publication {}", names.slot(), t, names.publication());
+            }
+        }
         int version = slots.serverVersion();
         Optional<SlotInfo> slot = slots.slot();
         if (slot.isPresent() && slot.get().invalidated()) {
@@ -571,6 +577,23 @@ public final class PgSource implements AutoCloseable {
     }
 
     private void put(ChangeEvent e, DeliveryQueue.WhileWaiting keepAlive) {
+        // Only the pipeline's tables: a table removed from the publication still has changes in the WAL written
+        // before the ALTER PUBLICATION, and pgoutput sends those.
+        if (e instanceof io.etlstream.batch.ChangeBatch b && !tables.contains(b.table())) {
+            b.close();
+            return;
+        }
+        if (e instanceof io.etlstream.batch.SchemaChange sc && !tables.contains(sc.table())) {
+            return;
+        }
+        if (e instanceof io.etlstream.batch.TruncateEvent te && !tables.containsAll(te.tables())) {
+            List<TableId> kept = te.tables().stream().filter(tables::contains).toList();
+            if (kept.isEmpty()) {
+                return;
+            }
+            e = new io.etlstream.batch.TruncateEvent(kept, te.cascade(), te.restartIdentity(), te.commitLsn(),
+                    te.seq());
+        }
         try {
             queue.put(e, keepAlive);
         } catch (Exception ex) {
