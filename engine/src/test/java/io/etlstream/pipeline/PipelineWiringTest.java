@@ -139,6 +139,45 @@ class PipelineWiringTest {
         }
     }
 
+    @Test
+    void snapshotNoStreamsFromTheSlotsCreationWithoutCopyingAndTheSinkStillCreatesTheTables(PgDatabase db)
+            throws Exception {
+        db.execute("CREATE TABLE sn_a (id int PRIMARY KEY)", "INSERT INTO sn_a SELECT generate_series(1, 5)");
+        ReplicationNames names = new ReplicationNames("etl_stream_t1_sn", "etl_stream_t1_sn");
+        List<String> announced = new CopyOnWriteArrayList<>();
+        Path rec = dir.resolve("sn.rec");
+        TableRef a = TableRef.parse("public.sn_a");
+        try (PgPassword pw = PgPassword.none();
+                PipelineManager manager = PipelineManager.builder(runtime(db, pw, names, announced))
+                        .stopTimeout(Duration.ofSeconds(60)).build()) {
+            manager.create(new PipelineDefinition("sn", "src", "dst", List.of(a), new PipelineSettings(
+                    PipelineSettings.Mode.MIRROR, Duration.ofSeconds(60), PipelineSettings.Deletes.HARD, false, 2, 0),
+                    false));
+            send(manager, new PipelineCommand.Start());
+            await(() -> state(manager) == PipelineState.STREAMING && !announced.isEmpty(), "streaming");
+            db.execute("INSERT INTO sn_a VALUES (100)");
+            await(() -> has(rec, "sn_a", "100"), "the change after the slot's creation");
+            assertThat(RecordingSink.read(rec)).as("no existing row is copied").hasSize(1);
+            assertThat(announced).as("the sink is told of the table (it creates it)").containsExactly("public.sn_a");
+            assertThat(manager.statuses().get(0).tables()).extracting(TableStatus::phase)
+                    .containsExactly(TablePhase.STREAMING_ONLY);
+            send(manager, new PipelineCommand.Stop());
+            new SlotManager(new PgConnector(new PgSourceConfig(db.host(), db.port(), db.name(), "postgres",
+                    SslMode.DISABLE, null), pw), names).dropAll();
+        }
+    }
+
+    @Test
+    void theParallelismIsTheNumberOfSnapshotConnections() {
+        PipelineDefinition def = new PipelineDefinition("par", "src", "dst", List.of(TableRef.parse("public.t")),
+                PipelineSettings.DEFAULTS, false);
+        assertThat(PgSourceRuntime.optionsFor(PgSource.Options.defaults(), def).snapshotConnections()).isEqualTo(4);
+        PipelineDefinition one = def.withSettings(new PipelineSettings(PipelineSettings.Mode.MIRROR,
+                Duration.ofSeconds(60), PipelineSettings.Deletes.HARD, true, 1, 0));
+        assertThat(PgSourceRuntime.optionsFor(PgSource.Options.defaults().withSnapshotConnections(8), one)
+                .snapshotConnections()).isEqualTo(1);
+    }
+
     static boolean has(Path rec, String table, String id) {
         return RecordingSink.read(rec).stream().anyMatch(r -> r.table().name().equals(table)
                 && id.equals(r.values().get("id")));

@@ -149,6 +149,7 @@ public final class PgSource implements AutoCloseable {
     /** Tables whose copy this process completed (queued), so a reconnect does not copy them again. */
     private final Set<TableId> copiedThisRun = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
+    private volatile boolean copyExistingRows = true;
     private volatile SourceState state = SourceState.NEW;
     private volatile boolean running;
     private volatile long receivedLsn;
@@ -196,6 +197,18 @@ public final class PgSource implements AutoCloseable {
 
     public ReplicationNames names() {
         return names;
+    }
+
+    /**
+     * Call before {@link #start}. False: tables are not copied when the slot is created or when they join the
+     * pipeline; the sink is told of each table (so it creates its destination) and its changes stream from then on.
+     * A {@link #resyncTable resync} still copies. Default true.
+     */
+    public void copyExistingRows(boolean copy) {
+        if (state != SourceState.NEW) {
+            throw new IllegalStateException("choose whether to copy before the source starts");
+        }
+        this.copyExistingRows = copy;
     }
 
     /** Starts the reader and delivery threads and returns at once. */
@@ -340,12 +353,18 @@ public final class PgSource implements AutoCloseable {
             ledger.clear();
             moveTo(SourceState.SNAPSHOT);
             try (ExportedSnapshot snap = slots.createSlotWithSnapshot()) {
-                LOG.info("source {}: created slot at {}, copying {} table(s)", names.slot(),
-                        Lsn.format(snap.consistentPoint()), tables.size());
-                for (TableId t : tables) {
-                    queue.put(new DeliveryQueue.CopyStarting(t, snap.consistentPoint()), null);
+                if (!copyExistingRows) {
+                    LOG.info("source {}: created slot at {}; streaming {} table(s) from there without copying their"
+                            + " rows", names.slot(), Lsn.format(snap.consistentPoint()), tables.size());
+                    copier.announceWithoutRows(new ArrayList<>(tables), snap.consistentPoint(), queue);
+                } else {
+                    LOG.info("source {}: created slot at {}, copying {} table(s)", names.slot(),
+                            Lsn.format(snap.consistentPoint()), tables.size());
+                    for (TableId t : tables) {
+                        queue.put(new DeliveryQueue.CopyStarting(t, snap.consistentPoint()), null);
+                    }
+                    copier.copy(new ArrayList<>(tables), snap, queue);
                 }
-                copier.copy(new ArrayList<>(tables), snap, queue);
                 copiedThisRun.addAll(tables);
             }
         } else {
@@ -371,6 +390,12 @@ public final class PgSource implements AutoCloseable {
      */
     private void backfill(SlotManager slots, SnapshotCopier copier, List<TableId> pending) throws Exception {
         if (pending.isEmpty()) {
+            return;
+        }
+        if (!copyExistingRows) {
+            LOG.info("source {}: streaming {} from now on without copying their rows", names.slot(), pending);
+            copier.announceWithoutRows(pending, durable.get(), queue);
+            copiedThisRun.addAll(pending);
             return;
         }
         moveTo(SourceState.SNAPSHOT);
