@@ -88,11 +88,19 @@ final class PipelineCommands implements Callable<Integer> {
         String deletes;
 
         @Option(names = "--snapshot", defaultValue = "yes", paramLabel = "yes|no",
-                description = "Copy the existing rows first (default ${DEFAULT-VALUE}).")
+                description = "Copy the existing rows first (default ${DEFAULT-VALUE}); no = stream only the changes"
+                        + " made after the slot is created (the Snowflake tables are still created).")
         String snapshot;
 
-        @Option(names = "--parallelism", defaultValue = "4", paramLabel = "N")
+        @Option(names = "--parallelism", defaultValue = "4", paramLabel = "N",
+                description = "Connections that copy existing rows in parallel (1-64, default ${DEFAULT-VALUE}).")
         int parallelism;
+
+        @Option(names = "--oversize", defaultValue = "stop", paramLabel = "stop|null",
+                description = {"A value too large for its Snowflake column (default ${DEFAULT-VALUE}):",
+                    "stop = stop that table (the others keep running; 'pipeline resync --table' brings it back);",
+                    "null = write null in its place and record an event. Values are never truncated."})
+        String oversize;
 
         @Option(names = "--priority", defaultValue = "0", paramLabel = "N",
                 description = "Higher keeps running when a source's WAL budget is critical (default ${DEFAULT-VALUE}).")
@@ -139,7 +147,8 @@ final class PipelineCommands implements Callable<Integer> {
                 }
             }
             return new PipelineDefinition(name, source, destination, refs, new PipelineSettings(m,
-                    PipelineSettings.parseInterval(mergeInterval), d, snap, parallelism, priority), false);
+                    PipelineSettings.parseInterval(mergeInterval), d, snap, parallelism, priority,
+                    PipelineSettings.parseOversize(oversize)), false);
         }
     }
 

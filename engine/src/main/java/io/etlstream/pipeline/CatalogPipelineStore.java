@@ -64,6 +64,8 @@ public final class CatalogPipelineStore implements PipelineStore {
                 .withMergeIntervalSeconds((int) Math.max(1, s.mergeInterval().toSeconds()))
                 .withDeletes(s.deletes() == PipelineSettings.Deletes.SOFT ? DeleteMode.SOFT : DeleteMode.HARD)
                 .withSnapshot(s.snapshot()).withParallelism(s.parallelism()).withPriority(s.priority())
+                .withOversizePolicy(s.oversize() == PipelineSettings.Oversize.NULL
+                        ? io.etlstream.catalog.OversizePolicy.NULL_WITH_EVENT : io.etlstream.catalog.OversizePolicy.STOP)
                 .withEnabled(enabled);
     }
 
@@ -98,7 +100,9 @@ public final class CatalogPipelineStore implements PipelineStore {
                 p.mode() == PipelineMode.HISTORY ? PipelineSettings.Mode.HISTORY : PipelineSettings.Mode.MIRROR,
                 Duration.ofSeconds(p.mergeIntervalSeconds()),
                 p.deletes() == DeleteMode.SOFT ? PipelineSettings.Deletes.SOFT : PipelineSettings.Deletes.HARD,
-                p.snapshot(), p.parallelism(), p.priority());
+                p.snapshot(), p.parallelism(), p.priority(),
+                p.oversizePolicy() == io.etlstream.catalog.OversizePolicy.NULL_WITH_EVENT
+                        ? PipelineSettings.Oversize.NULL : PipelineSettings.Oversize.STOP);
         return new PipelineRecord(new PipelineDefinition(p.name(), source, destination, refs, settings, p.enabled()),
                 tables, lsn == Long.MAX_VALUE ? 0 : lsn, catalog.pipelines().paused(p.id()));
     }

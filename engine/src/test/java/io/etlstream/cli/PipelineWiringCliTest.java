@@ -1,0 +1,90 @@
+package io.etlstream.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.etlstream.batch.TableId;
+import io.etlstream.catalog.Catalog;
+import io.etlstream.catalog.Destination;
+import io.etlstream.catalog.OversizePolicy;
+import io.etlstream.catalog.Pipeline;
+import io.etlstream.catalog.Source;
+import io.etlstream.home.EtlHome;
+import io.etlstream.source.pg.PgConnector;
+import io.etlstream.source.pg.PgPassword;
+import io.etlstream.source.pg.PgSourceConfig;
+import io.etlstream.source.pg.ReplicationNames;
+import io.etlstream.source.pg.SlotManager;
+import io.etlstream.source.pg.SslMode;
+import io.etlstream.testkit.pg.PgDatabase;
+import io.etlstream.testkit.pg.PostgresExtension;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * {@code pipeline create --oversize}, the check that two selected tables do not share a Snowflake table (create and
+ * add-table), and {@code pipeline remove-table} without an engine, which drops the table from the stored publication.
+ */
+@ExtendWith(PostgresExtension.class)
+class PipelineWiringCliTest {
+
+    @TempDir
+    Path dir;
+
+    StringWriter out;
+    StringWriter err;
+
+    int run(String... args) {
+        out = new StringWriter();
+        err = new StringWriter();
+        CommandLine cl = EtlStreamCommand.commandLine();
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        String[] all = new String[args.length + 2];
+        all[0] = "--home";
+        all[1] = dir.toString();
+        System.arraycopy(args, 0, all, 2, args.length);
+        return cl.execute(all);
+    }
+
+    private void sourceAndDestination(String host, int port, String db) {
+        try (Catalog c = Catalog.open(new EtlHome(dir))) {
+            c.sources().add(Source.draft("pg1", host, port, db, "postgres")
+                    .withSsl(io.etlstream.catalog.SslMode.DISABLE, null));
+            c.destinations().add(Destination.draft("sf1", "acct", "http://127.0.0.1:1", "u", "r", "DB", "SC", "key"));
+        }
+    }
+
+    private Pipeline stored(String name) {
+        try (Catalog c = Catalog.open(new EtlHome(dir))) {
+            return c.pipelines().require(name);
+        }
+    }
+
+    @Test
+    void oversizeIsChosenAtCreateStoredForTheSinkAndShown() {
+        sourceAndDestination("127.0.0.1", 5432, "shop");
+        assertThat(run("pipeline", "create", "big", "--source", "pg1", "--destination", "sf1", "--tables",
+                "public.docs", "--oversize", "null")).as(err.toString()).isEqualTo(0);
+        assertThat(stored("big").oversizePolicy()).isEqualTo(OversizePolicy.NULL_WITH_EVENT);
+        assertThat(run("pipeline", "show", "big")).isEqualTo(0);
+        assertThat(out.toString()).contains("oversize null");
+
+        assertThat(run("pipeline", "create", "strict", "--source", "pg1", "--destination", "sf1", "--tables",
+                "public.docs")).isEqualTo(0);
+        assertThat(stored("strict").oversizePolicy()).isEqualTo(OversizePolicy.STOP);
+        assertThat(run("pipeline", "show", "strict", "--json")).isEqualTo(0);
+        assertThat(out.toString()).contains("\"oversize\"").contains("\"stop\"");
+
+        assertThat(run("pipeline", "create", "bad", "--source", "pg1", "--destination", "sf1", "--tables",
+                "public.docs", "--oversize", "truncate")).isEqualTo(1);
+        assertThat(err.toString()).contains("--oversize must be stop").contains("null");
+        assertThat(run("pipeline", "create", "--help")).isEqualTo(0);
+        assertThat(out.toString()).contains("--oversize=stop|null").contains("write null in its place");
+    }
+}
