@@ -46,6 +46,7 @@ public final class CatalogPipelineStore implements PipelineStore {
         if (catalog.pipelines().find(def.name()).isPresent()) {
             throw new UserFacingException("a pipeline named " + def.name() + " already exists; pick another name");
         }
+        PipelineDefinition.requireDistinctDestinations(def.tables());
         Pipeline row = toRow(Pipeline.draft(def.name(), source.id(), destination.id()), def.settings(), def.enabled());
         Pipeline stored = catalog.pipelines().add(row);
         try {

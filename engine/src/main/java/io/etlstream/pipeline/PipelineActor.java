@@ -270,6 +270,7 @@ final class PipelineActor {
             }
             List<TableRef> list = new ArrayList<>(definition.tables());
             list.add(a.table());
+            PipelineDefinition.requireDistinctDestinations(list);
             definition = definition.withTables(list);
             tables.put(a.table(), freshTable(a.table()));
             restartIfRunning(reply);

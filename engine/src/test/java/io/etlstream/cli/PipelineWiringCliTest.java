@@ -87,4 +87,58 @@ class PipelineWiringCliTest {
         assertThat(run("pipeline", "create", "--help")).isEqualTo(0);
         assertThat(out.toString()).contains("--oversize=stop|null").contains("write null in its place");
     }
+
+    @Test
+    void tablesThatShareASnowflakeNameAreRefusedAtCreateAndAddTable() {
+        sourceAndDestination("127.0.0.1", 5432, "shop");
+        assertThat(run("pipeline", "create", "clash", "--source", "pg1", "--destination", "sf1", "--tables",
+                "s1.t,s2.t")).isEqualTo(1);
+        assertThat(err.toString()).contains("s1.t and s2.t would both be written to the Snowflake table T")
+                .contains("Select only one of them");
+        try (Catalog c = Catalog.open(new EtlHome(dir))) {
+            assertThat(c.pipelines().find("clash")).isEmpty();
+        }
+        assertThat(run("pipeline", "create", "hist", "--source", "pg1", "--destination", "sf1", "--tables",
+                "s1.t,s1.t_history")).isEqualTo(1);
+        assertThat(err.toString()).contains("T_HISTORY");
+
+        assertThat(run("pipeline", "create", "one", "--source", "pg1", "--destination", "sf1", "--tables",
+                "s1.t,s1.u")).as(err.toString()).isEqualTo(0);
+        assertThat(run("pipeline", "add-table", "one", "--table", "s2.t")).isEqualTo(1);
+        assertThat(err.toString()).contains("would both be written");
+        assertThat(run("pipeline", "add-table", "one", "--table", "s2.v")).as(err.toString()).isEqualTo(0);
+    }
+
+    @Test
+    void removeTableWithoutAnEngineDropsTheTableFromTheStoredPublication(PgDatabase db) {
+        db.execute("CREATE TABLE cr_a (id int PRIMARY KEY)", "CREATE TABLE cr_b (id int PRIMARY KEY)",
+                "CREATE TABLE cr_c (id int PRIMARY KEY)");
+        sourceAndDestination(db.host(), db.port(), db.name());
+        assertThat(run("pipeline", "create", "cr", "--source", "pg1", "--destination", "sf1", "--tables",
+                "public.cr_a,public.cr_b,public.cr_c")).as(err.toString()).isEqualTo(0);
+        Pipeline p = stored("cr");
+        ReplicationNames names = new ReplicationNames(p.slotName(), p.publicationName());
+        TableId a = new TableId("public", "cr_a");
+        TableId b = new TableId("public", "cr_b");
+        TableId c = new TableId("public", "cr_c");
+        try (PgPassword pw = PgPassword.none()) {
+            SlotManager slots = new SlotManager(new PgConnector(new PgSourceConfig(db.host(), db.port(), db.name(),
+                    "postgres", SslMode.DISABLE, null), pw), names);
+            slots.ensurePublication(List.of(a, b, c));
+
+            assertThat(run("pipeline", "remove-table", "cr", "--table", "public.cr_b", "--no-password"))
+                    .as(err.toString()).isEqualTo(0);
+            assertThat(out.toString()).contains("dropped it from publication " + names.publication())
+                    .contains("destination tables stay in Snowflake");
+            assertThat(slots.publishedTables()).containsExactlyInAnyOrder(a, c);
+
+            assertThat(run("pipeline", "remove-table", "cr", "--table", "public.cr_c")).as(err.toString())
+                    .isEqualTo(0);
+            assertThat(out.toString()).contains("leaves the publication when the pipeline next starts");
+            assertThat(run("pipeline", "show", "cr")).isEqualTo(0);
+            assertThat(out.toString()).contains("public.cr_a").doesNotContain("public.cr_b")
+                    .doesNotContain("public.cr_c");
+            slots.dropAll();
+        }
+    }
 }

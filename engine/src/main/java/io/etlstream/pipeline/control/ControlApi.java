@@ -354,6 +354,7 @@ public final class ControlApi {
         } else if (c instanceof PipelineCommand.AddTable a) {
             List<TableRef> refs = new ArrayList<>(d.tables());
             refs.add(a.table());
+            PipelineDefinition.requireDistinctDestinations(refs);
             d = d.withTables(refs);
             tables.add(new TableStatus(a.table(), d.settings().snapshot() ? TablePhase.PENDING_SNAPSHOT
                     : TablePhase.STREAMING_ONLY, 0, 0));
