@@ -88,11 +88,19 @@ final class PipelineCommands implements Callable<Integer> {
         String deletes;
 
         @Option(names = "--snapshot", defaultValue = "yes", paramLabel = "yes|no",
-                description = "Copy the existing rows first (default ${DEFAULT-VALUE}).")
+                description = "Copy the existing rows first (default ${DEFAULT-VALUE}); no = stream only the changes"
+                        + " made after the slot is created (the Snowflake tables are still created).")
         String snapshot;
 
-        @Option(names = "--parallelism", defaultValue = "4", paramLabel = "N")
+        @Option(names = "--parallelism", defaultValue = "4", paramLabel = "N",
+                description = "Connections that copy existing rows in parallel (1-64, default ${DEFAULT-VALUE}).")
         int parallelism;
+
+        @Option(names = "--oversize", defaultValue = "stop", paramLabel = "stop|null",
+                description = {"A value too large for its Snowflake column (default ${DEFAULT-VALUE}):",
+                    "stop = stop that table (the others keep running; 'pipeline resync --table' brings it back);",
+                    "null = write null in its place and record an event. Values are never truncated."})
+        String oversize;
 
         @Option(names = "--priority", defaultValue = "0", paramLabel = "N",
                 description = "Higher keeps running when a source's WAL budget is critical (default ${DEFAULT-VALUE}).")
@@ -139,7 +147,8 @@ final class PipelineCommands implements Callable<Integer> {
                 }
             }
             return new PipelineDefinition(name, source, destination, refs, new PipelineSettings(m,
-                    PipelineSettings.parseInterval(mergeInterval), d, snap, parallelism, priority), false);
+                    PipelineSettings.parseInterval(mergeInterval), d, snap, parallelism, priority,
+                    PipelineSettings.parseOversize(oversize)), false);
         }
     }
 
@@ -437,14 +446,16 @@ final class PipelineCommands implements Callable<Integer> {
         private PipelineStatus offlineWhole(EtlHome home, Map<String, Object> request) {
             PgSourceConfig config;
             String sourceName;
+            ReplicationNames names;
             try (Catalog catalog = Catalog.open(home)) {
                 Pipeline p = catalog.pipelines().require(name);
                 Source src = catalog.sources().find(p.sourceId()).orElseThrow(() -> new UserFacingException(
                         "pipeline " + name + " has no source in the catalog; recreate the pipeline"));
                 config = PgSourceConfig.of(src);
                 sourceName = src.name();
+                // The names the catalog stored (they carry the home's id), never ones derived from the name alone.
+                names = new ReplicationNames(p.slotName(), p.publicationName());
             }
-            ReplicationNames names = ReplicationNames.forPipeline(name);
             PipelineStatus s;
             try (PgPassword pw = SourceCommand.passwordFor(spec, config, sourceName, secrets, SecretInput.system())) {
                 PgConnector connector = new PgConnector(config, pw);
@@ -460,7 +471,7 @@ final class PipelineCommands implements Callable<Integer> {
                 try (Catalog catalog = Catalog.open(home)) {
                     s = EngineCalls.pipeline(ControlApi.offline(new CatalogPipelineStore(catalog)).apply(request));
                 }
-                String dropped = PgSource.removePipeline(connector, name);
+                String dropped = PgSource.removePipeline(connector, names);
                 SnapshotLedger.inFile(SnapshotLedger.fileFor(home.dir(), name)).clear();
                 if (!json.enabled()) {
                     spec.commandLine().getOut().println("pipeline " + s.name() + ": " + dropped + "; every table is"
@@ -479,11 +490,68 @@ final class PipelineCommands implements Callable<Integer> {
         }
     }
 
-    @Command(name = "remove-table", mixinStandardHelpOptions = true, description = "Stop replicating one table.")
+    @Command(name = "remove-table", mixinStandardHelpOptions = true,
+            description = {"Stop replicating one table: it leaves the pipeline's publication and its changes are no"
+                + " longer delivered (also those already in the WAL). Its Snowflake tables stay as they are.",
+                "With an engine running this happens at once. Without one, the table leaves the publication now when"
+                + " you pass how to reach the source (--no-password, --pg-password-file or --password-file), else"
+                + " when the pipeline next starts."})
     static final class RemoveTable extends TableVerb {
+        @ArgGroup(exclusive = false)
+        SourceCommand.SecretOptions secrets;
+
         @Override
         String verb() {
             return "remove-table";
+        }
+
+        @Override
+        public Integer call() {
+            EtlHome home = EtlStreamCommand.of(spec).home();
+            TableRef ref = TableRef.parse(table);
+            Map<String, Object> answer = EngineCalls.call(home, ControlApi.commandRequest(name, verb(), ref.toString()));
+            PipelineStatus s = EngineCalls.pipeline(answer);
+            PrintWriter out = spec.commandLine().getOut();
+            String kept = "; its destination tables stay in Snowflake as they are (drop them there if no longer"
+                    + " needed)";
+            if (json.enabled()) {
+                StatusPrinter.detail(out, s, true);
+            } else if (!"offline".equals(answer.get("engine"))) {
+                out.println("pipeline " + s.name() + ": removed " + ref + "; the source "
+                        + (s.state().isRunning() ? "restarted without it" : "leaves it out when it next starts")
+                        + kept);
+            } else {
+                out.println("pipeline " + s.name() + ": removed " + ref + " (no engine runs on this home); "
+                        + dropFromPublication(home, ref) + kept);
+            }
+            out.flush();
+            return 0;
+        }
+
+        /** Offline: drops the table from the publication now if the user said how to reach the source. */
+        private String dropFromPublication(EtlHome home, TableRef ref) {
+            String later = "it leaves the publication when the pipeline next starts";
+            if (secrets == null) {
+                return later + " (pass --no-password, --pg-password-file or --password-file to drop it now)";
+            }
+            ReplicationNames names;
+            PgSourceConfig config;
+            String sourceName;
+            try (Catalog catalog = Catalog.open(home)) {
+                Pipeline p = catalog.pipelines().require(name);
+                Source src = catalog.sources().find(p.sourceId()).orElseThrow(() -> new UserFacingException(
+                        "pipeline " + name + " has no source in the catalog"));
+                names = new ReplicationNames(p.slotName(), p.publicationName());
+                config = PgSourceConfig.of(src);
+                sourceName = src.name();
+            }
+            try (PgPassword pw = SourceCommand.passwordFor(spec, config, sourceName, secrets, SecretInput.system())) {
+                new SlotManager(new PgConnector(config, pw), names).removeTable(new TableId(ref.schema(), ref.name()));
+                return "dropped it from publication " + names.publication();
+            } catch (RuntimeException e) {
+                return "could not drop it from publication " + names.publication() + " now (" + e.getMessage()
+                        + "); " + later;
+            }
         }
     }
 }

@@ -49,10 +49,12 @@ final class StatusPrinter {
         out.printf("state        %s%s%n", s.state().label(), s.enabled() ? " (runs with the engine)" : "");
         out.printf("source       %s%n", s.source());
         out.printf("destination  %s%n", s.destination());
-        out.printf("settings     mode %s, merge every %ds, %s deletes, snapshot %s, parallelism %d, priority %d%n",
+        out.printf("settings     mode %s, merge every %ds, %s deletes, snapshot %s, parallelism %d, priority %d,"
+                + " oversize %s%n",
                 s.settings().mode().name().toLowerCase(Locale.ROOT), s.settings().mergeInterval().toSeconds(),
                 s.settings().deletes().name().toLowerCase(Locale.ROOT), s.settings().snapshot() ? "yes" : "no",
-                s.settings().parallelism(), s.settings().priority());
+                s.settings().parallelism(), s.settings().priority(),
+                s.settings().oversize().name().toLowerCase(Locale.ROOT));
         out.printf("committed    %s%n", PipelineStatus.formatLsn(s.lastCommittedLsn()));
         if (s.lagBytes() >= 0) {
             out.printf(Locale.ROOT, "lag          %s, %.1f s%n", bytes(s.lagBytes()), Math.max(0, s.lagSeconds()));

@@ -46,6 +46,7 @@ public final class CatalogPipelineStore implements PipelineStore {
         if (catalog.pipelines().find(def.name()).isPresent()) {
             throw new UserFacingException("a pipeline named " + def.name() + " already exists; pick another name");
         }
+        PipelineDefinition.requireDistinctDestinations(def.tables());
         Pipeline row = toRow(Pipeline.draft(def.name(), source.id(), destination.id()), def.settings(), def.enabled());
         Pipeline stored = catalog.pipelines().add(row);
         try {
@@ -64,6 +65,8 @@ public final class CatalogPipelineStore implements PipelineStore {
                 .withMergeIntervalSeconds((int) Math.max(1, s.mergeInterval().toSeconds()))
                 .withDeletes(s.deletes() == PipelineSettings.Deletes.SOFT ? DeleteMode.SOFT : DeleteMode.HARD)
                 .withSnapshot(s.snapshot()).withParallelism(s.parallelism()).withPriority(s.priority())
+                .withOversizePolicy(s.oversize() == PipelineSettings.Oversize.NULL
+                        ? io.etlstream.catalog.OversizePolicy.NULL_WITH_EVENT : io.etlstream.catalog.OversizePolicy.STOP)
                 .withEnabled(enabled);
     }
 
@@ -98,7 +101,9 @@ public final class CatalogPipelineStore implements PipelineStore {
                 p.mode() == PipelineMode.HISTORY ? PipelineSettings.Mode.HISTORY : PipelineSettings.Mode.MIRROR,
                 Duration.ofSeconds(p.mergeIntervalSeconds()),
                 p.deletes() == DeleteMode.SOFT ? PipelineSettings.Deletes.SOFT : PipelineSettings.Deletes.HARD,
-                p.snapshot(), p.parallelism(), p.priority());
+                p.snapshot(), p.parallelism(), p.priority(),
+                p.oversizePolicy() == io.etlstream.catalog.OversizePolicy.NULL_WITH_EVENT
+                        ? PipelineSettings.Oversize.NULL : PipelineSettings.Oversize.STOP);
         return new PipelineRecord(new PipelineDefinition(p.name(), source, destination, refs, settings, p.enabled()),
                 tables, lsn == Long.MAX_VALUE ? 0 : lsn, catalog.pipelines().paused(p.id()));
     }

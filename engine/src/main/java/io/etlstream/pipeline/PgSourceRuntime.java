@@ -1,6 +1,7 @@
 package io.etlstream.pipeline;
 
 import io.etlstream.batch.TableId;
+import io.etlstream.metrics.EngineEvent;
 import io.etlstream.metrics.EventSink;
 import io.etlstream.source.pg.ChangeSink;
 import io.etlstream.source.pg.PgConnector;
@@ -57,6 +58,11 @@ public final class PgSourceRuntime implements PipelineRuntime {
         this.pollInterval = pollInterval;
     }
 
+    /** The source options for one pipeline: its parallelism is the number of snapshot connections. */
+    static PgSource.Options optionsFor(PgSource.Options base, PipelineDefinition def) {
+        return base.withSnapshotConnections(def.settings().parallelism());
+    }
+
     @Override
     public SourceRunner open(RunPlan plan, RunnerListener listener) {
         return new Runner(plan, listener);
@@ -110,26 +116,42 @@ public final class PgSourceRuntime implements PipelineRuntime {
             try {
                 ledger = parts.ledger(def);
                 connector = parts.connector(def);
-                if (!plan.tables().isEmpty() && plan.resyncTables().containsAll(plan.tables())) {
+                boolean whole = !plan.tables().isEmpty() && plan.resyncTables().containsAll(plan.tables());
+                if (whole) {
                     // The whole pipeline: a new slot (the way out of an invalidated or lost one), every table copied
                     // again on its snapshot; the sink resets each table's destination before its copy.
-                    String dropped = PgSource.removePipeline(connector, def.name());
+                    // The stored names: a catalog pipeline's slot carries the home's id, not just the name.
+                    String dropped = PgSource.removePipeline(connector, parts.names(def));
                     LOG.info("pipeline {}: resync of the whole pipeline: {}", def.name(), dropped);
+                    parts.events().publish(new EngineEvent(java.time.Instant.now(), EngineEvent.Kind.INFO,
+                            EngineEvent.Severity.INFO, def.name(), def.source(), "resync of the whole pipeline: "
+                                    + dropped + "; a new slot is created and every table copied again"));
                     ledger.clear();
                 } else {
                     // Forgotten before anything else: a crash from here on still copies these tables again.
                     for (TableRef t : plan.resyncTables()) {
                         ledger.forget(new TableId(t.schema(), t.name()));
+                        if (!def.settings().snapshot()) {
+                            resyncs.add(t); // a source that does not copy new tables still copies a resync
+                        }
                     }
                 }
                 List<TableId> tables = new ArrayList<>();
                 for (TableRef t : plan.tables()) {
                     tables.add(new TableId(t.schema(), t.name()));
                 }
+                for (TableId t : ledger.completed()) {
+                    if (!tables.contains(t)) {
+                        ledger.forget(t); // removed from the pipeline: added again later, it is copied again
+                    }
+                }
                 sink = new CountingSink(parts.sink(def));
                 source = new PgSource(connector, parts.names(def), tables, sink, ledger,
-                        options.withProgress(new SnapshotProgressReporter(def.name(), def.source(), listener,
-                                parts.events(), java.time.Clock.systemUTC(), SnapshotProgressReporter.DEFAULT_INTERVAL)));
+                        optionsFor(options, def).withProgress(new SnapshotProgressReporter(def.name(), def.source(),
+                                listener, parts.events(), java.time.Clock.systemUTC(),
+                                SnapshotProgressReporter.DEFAULT_INTERVAL)));
+                // --snapshot no: stream from the slot's creation without copying; a resync the user asked for copies.
+                source.copyExistingRows(def.settings().snapshot() || whole);
                 source.start();
                 boolean streaming = false;
                 java.util.Set<TableRef> reported = new java.util.HashSet<>();

@@ -270,6 +270,7 @@ final class PipelineActor {
             }
             List<TableRef> list = new ArrayList<>(definition.tables());
             list.add(a.table());
+            PipelineDefinition.requireDistinctDestinations(list);
             definition = definition.withTables(list);
             tables.put(a.table(), freshTable(a.table()));
             restartIfRunning(reply);
@@ -283,6 +284,12 @@ final class PipelineActor {
             list.remove(r.table());
             definition = definition.withTables(list);
             tables.remove(r.table());
+            resyncRequested.remove(r.table());
+            events.publish(event(EngineEvent.Kind.INFO, EngineEvent.Severity.INFO, "table " + r.table()
+                    + " removed from the pipeline: it leaves the publication "
+                    + (state.isRunning() ? "now (the source restarts without it)" : "when the pipeline next starts")
+                    + " and its changes are no longer delivered; its destination tables stay as they are (drop them"
+                    + " in Snowflake if they are no longer needed)"));
             restartIfRunning(reply);
         } else if (command instanceof PipelineCommand.UpdateSettings u) {
             definition = definition.withSettings(u.settings());

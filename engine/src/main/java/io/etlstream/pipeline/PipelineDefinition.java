@@ -34,6 +34,16 @@ public record PipelineDefinition(String name, String source, String destination,
         }
     }
 
+    /**
+     * Fails with what to do when two of {@code tables} would be written to the same Snowflake table (the Snowflake
+     * name has no source schema). Checked where a pipeline's tables are chosen (create, add-table), not on load, so a
+     * stored pipeline always loads.
+     */
+    public static void requireDistinctDestinations(List<TableRef> tables) {
+        io.etlstream.sink.snowflake.DestinationTables.requireDistinctNames(tables.stream()
+                .map(t -> new io.etlstream.batch.TableId(t.schema(), t.name())).toList());
+    }
+
     public PipelineDefinition withTables(List<TableRef> t) {
         return new PipelineDefinition(name, source, destination, t, settings, enabled);
     }

@@ -6,11 +6,12 @@ import java.util.Objects;
 
 /**
  * How a pipeline writes: history (append every change) or mirror (merge into a copy), merge interval,
- * hard or soft deletes, whether to copy existing rows first, snapshot parallelism and its priority
- * (lower-priority pipelines may be paused when a source's WAL budget turns critical).
+ * hard or soft deletes, whether to copy existing rows first, snapshot parallelism, its priority
+ * (lower-priority pipelines may be paused when a source's WAL budget turns critical) and what to do with a value too
+ * large for Snowflake.
  */
 public record PipelineSettings(Mode mode, Duration mergeInterval, Deletes deletes, boolean snapshot, int parallelism,
-        int priority) {
+        int priority, Oversize oversize) {
 
     /** Append every change, or keep a merged mirror of the source table. */
     public enum Mode { HISTORY, MIRROR }
@@ -18,11 +19,24 @@ public record PipelineSettings(Mode mode, Duration mergeInterval, Deletes delete
     /** Delete rows in the destination, or mark them deleted. */
     public enum Deletes { HARD, SOFT }
 
+    /**
+     * A value too large for its Snowflake column: stop that table (the others keep running; a resync brings it back),
+     * or write null in its place and record an event. Never truncated.
+     */
+    public enum Oversize { STOP, NULL }
+
     public static final PipelineSettings DEFAULTS =
-            new PipelineSettings(Mode.MIRROR, Duration.ofSeconds(60), Deletes.HARD, true, 4, 0);
+            new PipelineSettings(Mode.MIRROR, Duration.ofSeconds(60), Deletes.HARD, true, 4, 0, Oversize.STOP);
+
+    /** With the default oversize policy (stop the table). */
+    public PipelineSettings(Mode mode, Duration mergeInterval, Deletes deletes, boolean snapshot, int parallelism,
+            int priority) {
+        this(mode, mergeInterval, deletes, snapshot, parallelism, priority, Oversize.STOP);
+    }
 
     public PipelineSettings {
         Objects.requireNonNull(mode, "mode");
+        Objects.requireNonNull(oversize, "oversize");
         Objects.requireNonNull(mergeInterval, "mergeInterval");
         Objects.requireNonNull(deletes, "deletes");
         if (mergeInterval.isNegative() || mergeInterval.compareTo(Duration.ofSeconds(1)) < 0) {
@@ -37,7 +51,21 @@ public record PipelineSettings(Mode mode, Duration mergeInterval, Deletes delete
     }
 
     public PipelineSettings withPriority(int p) {
-        return new PipelineSettings(mode, mergeInterval, deletes, snapshot, parallelism, p);
+        return new PipelineSettings(mode, mergeInterval, deletes, snapshot, parallelism, p, oversize);
+    }
+
+    public PipelineSettings withOversize(Oversize o) {
+        return new PipelineSettings(mode, mergeInterval, deletes, snapshot, parallelism, priority, o);
+    }
+
+    /** Parses {@code stop} or {@code null}, as {@code --oversize} takes them. */
+    public static Oversize parseOversize(String text) {
+        return switch (text.trim().toLowerCase(java.util.Locale.ROOT)) {
+            case "stop" -> Oversize.STOP;
+            case "null" -> Oversize.NULL;
+            default -> throw new UserFacingException("--oversize must be stop (stop the table) or null (write null and"
+                    + " record an event), not '" + text + "'");
+        };
     }
 
     /** Parses {@code 60s}, {@code 5m}, {@code 1h} or a plain number of seconds. */

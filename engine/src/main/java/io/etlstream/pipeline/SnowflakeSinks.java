@@ -63,6 +63,8 @@ public final class SnowflakeSinks implements AutoCloseable {
             throw PipelineFailure.transientFailure("the engine's catalog is not open yet", null);
         }
         Pipeline stored = c.pipelines().require(def.name());
+        // Defensive: a pipeline stored before this check existed must not let one table's resync drop another's.
+        PipelineDefinition.requireDistinctDestinations(def.tables());
         SnowflakeDestination dest = destination(def.destination());
         SinkOptions options = SinkOptions.DEFAULT
                 .withMode(stored.mode())

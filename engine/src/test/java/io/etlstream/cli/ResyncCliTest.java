@@ -95,7 +95,13 @@ class ResyncCliTest {
             store.save(new PipelineStore.PipelineRecord(r.definition(), r.tables().stream()
                     .map(t -> t.withPhase(TablePhase.STREAMING)).toList(), 0x1000, false));
         }
-        ReplicationNames names = ReplicationNames.forPipeline("cli_rs");
+        // The names 'pipeline create' stored: they carry the home's id (etl_stream_<home id>_cli_rs).
+        ReplicationNames names;
+        try (Catalog c = Catalog.open(new EtlHome(dir))) {
+            io.etlstream.catalog.Pipeline p = c.pipelines().require("cli_rs");
+            names = new ReplicationNames(p.slotName(), p.publicationName());
+        }
+        assertThat(names.slot()).isNotEqualTo(ReplicationNames.forPipeline("cli_rs").slot());
         try (PgPassword pw = PgPassword.none()) {
             SlotManager slots = new SlotManager(new PgConnector(new PgSourceConfig(db.host(), db.port(), db.name(),
                     "postgres", SslMode.DISABLE, null), pw), names);
@@ -121,6 +127,8 @@ class ResyncCliTest {
         assertThat(run("pipeline", "resync", "cli_rs", "--no-password")).as(err.toString()).isEqualTo(0);
         assertThat(out.toString()).contains("dropped slot " + names.slot()).contains("copied again on a new slot");
         assertThat(slotCount(db, names)).isEqualTo("0");
+        assertThat(db.queryOne("SELECT count(*) FROM pg_publication WHERE pubname = '" + names.publication() + "'"))
+                .isEqualTo("0");
         assertThat(ledger.completed()).isEmpty();
         assertThat(phases("cli_rs").values()).containsOnly(TablePhase.PENDING_SNAPSHOT);
     }

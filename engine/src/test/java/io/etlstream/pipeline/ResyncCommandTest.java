@@ -18,6 +18,7 @@ import io.etlstream.source.pg.PgConnector;
 import io.etlstream.source.pg.PgPassword;
 import io.etlstream.source.pg.PgSource;
 import io.etlstream.source.pg.PgSourceConfig;
+import io.etlstream.source.pg.ReplicationNames;
 import io.etlstream.source.pg.SnapshotLedger;
 import io.etlstream.source.pg.SslMode;
 import io.etlstream.testkit.pg.PgDatabase;
@@ -78,6 +79,7 @@ class ResyncCommandTest {
         AtomicInteger opened = new AtomicInteger();
         ConcurrentLinkedQueue<String> sinkEvents = new ConcurrentLinkedQueue<>();
         List<EngineEvent> events = new CopyOnWriteArrayList<>();
+        ReplicationNames names = new ReplicationNames("etl_stream_h0me1d_cmdresync", "etl_stream_h0me1d_cmdresync");
         TableRef pa = TableRef.parse("public.pa");
         TableRef pb = TableRef.parse("public.pb");
         try (PgPassword pw = PgPassword.none();
@@ -102,6 +104,16 @@ class ResyncCommandTest {
                 @Override
                 public SnapshotLedger ledger(PipelineDefinition p) {
                     return ledger;
+                }
+
+                @Override
+                public ReplicationNames names(PipelineDefinition p) {
+                    return names; // as a catalog pipeline stores them: with a home id, not derived from the name
+                }
+
+                @Override
+                public io.etlstream.metrics.EventSink events() {
+                    return events::add;
                 }
             }, PgSource.Options.defaults().withStatusInterval(Duration.ofSeconds(1))
                     .withBackoff(Duration.ofMillis(200), Duration.ofSeconds(2)).withHeartbeatInterval(Duration.ZERO)
@@ -146,9 +158,17 @@ class ResyncCommandTest {
 
                 // The whole pipeline: a restart on a new slot, every table copied again.
                 String beforeWhole = db.queryOne("SELECT pg_current_wal_lsn()");
+                assertThat(slotCount(db, names.slot())).isEqualTo("1");
                 send(manager, new PipelineCommand.ResyncPipeline());
                 await(() -> opened.get() == 2 && state(manager) == PipelineState.STREAMING
                         && ledger.completed().size() == 2, "whole pipeline copied again");
+                // The stored slot was the one dropped and created again (not one named after the pipeline alone).
+                assertThat(events).extracting(EngineEvent::message).anyMatch(m -> m.startsWith(
+                        "resync of the whole pipeline: dropped slot " + names.slot() + " and publication "));
+                assertThat(slotCount(db, names.slot())).isEqualTo("1");
+                assertThat(Lsn.parse(db.queryOne("SELECT confirmed_flush_lsn FROM pg_replication_slots"
+                        + " WHERE slot_name = '" + names.slot() + "'"))).isGreaterThanOrEqualTo(Lsn.parse(beforeWhole));
+                assertThat(slotCount(db, ReplicationNames.forPipeline("cmdresync").slot())).isEqualTo("0");
                 db.execute("INSERT INTO pa VALUES (303, 'z')");
                 awaitCaughtUp(db, manager);
                 sink.get().mergeNow(true);
@@ -162,8 +182,12 @@ class ResyncCommandTest {
                         + Long.toUnsignedString(Lsn.parse(beforeWhole)))).containsExactly("0");
                 send(manager, new PipelineCommand.Stop());
             }
-            PgSource.removePipeline(conn, "cmdresync");
+            PgSource.removePipeline(conn, names);
         }
+    }
+
+    private static String slotCount(PgDatabase db, String slot) {
+        return db.queryOne("SELECT count(*) FROM pg_replication_slots WHERE slot_name = '" + slot + "'");
     }
 
     private static PipelineStatus send(PipelineManager m, PipelineCommand c) throws Exception {

@@ -69,6 +69,7 @@ public final class ControlApi {
         def.put("snapshot", s.snapshot());
         def.put("parallelism", s.parallelism());
         def.put("priority", s.priority());
+        def.put("oversize", s.oversize().name().toLowerCase(Locale.ROOT));
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("op", "create");
         m.put("definition", def);
@@ -173,7 +174,8 @@ public final class ControlApi {
                 Duration.ofSeconds(((Number) d.get("merge_interval_seconds")).longValue()),
                 PipelineSettings.Deletes.valueOf(((String) d.get("deletes")).toUpperCase(Locale.ROOT)),
                 (Boolean) d.get("snapshot"), ((Number) d.get("parallelism")).intValue(),
-                ((Number) d.get("priority")).intValue());
+                ((Number) d.get("priority")).intValue(),
+                PipelineSettings.parseOversize(String.valueOf(d.getOrDefault("oversize", "stop"))));
         List<TableRef> tables = ((List<String>) d.get("tables")).stream().map(TableRef::parse).toList();
         return new PipelineDefinition((String) d.get("name"), (String) d.get("source"), (String) d.get("destination"),
                 tables, s, false);
@@ -352,6 +354,7 @@ public final class ControlApi {
         } else if (c instanceof PipelineCommand.AddTable a) {
             List<TableRef> refs = new ArrayList<>(d.tables());
             refs.add(a.table());
+            PipelineDefinition.requireDistinctDestinations(refs);
             d = d.withTables(refs);
             tables.add(new TableStatus(a.table(), d.settings().snapshot() ? TablePhase.PENDING_SNAPSHOT
                     : TablePhase.STREAMING_ONLY, 0, 0));

@@ -38,6 +38,7 @@ public final class StatusCodec {
         settings.put("snapshot", st.snapshot());
         settings.put("parallelism", st.parallelism());
         settings.put("priority", st.priority());
+        settings.put("oversize", st.oversize().name().toLowerCase(Locale.ROOT));
         m.put("settings", settings);
         List<Map<String, Object>> tables = new ArrayList<>();
         for (TableStatus t : s.tables()) {
@@ -83,7 +84,8 @@ public final class StatusCodec {
                 PipelineSettings.Mode.valueOf(str(st, "mode").toUpperCase(Locale.ROOT)),
                 Duration.ofSeconds(num(st, "merge_interval_seconds").longValue()),
                 PipelineSettings.Deletes.valueOf(str(st, "deletes").toUpperCase(Locale.ROOT)),
-                (Boolean) st.get("snapshot"), num(st, "parallelism").intValue(), num(st, "priority").intValue());
+                (Boolean) st.get("snapshot"), num(st, "parallelism").intValue(), num(st, "priority").intValue(),
+                PipelineSettings.parseOversize(String.valueOf(st.getOrDefault("oversize", "stop"))));
         List<TableStatus> tables = new ArrayList<>();
         for (Map<String, Object> t : (List<Map<String, Object>>) m.get("tables")) {
             tables.add(new TableStatus(TableRef.parse(str(t, "table")),

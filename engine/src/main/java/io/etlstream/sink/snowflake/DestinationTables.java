@@ -33,16 +33,28 @@ public record DestinationTables(TableId source, String database, String schema, 
         return SnowflakeName.fromUser(database).sql() + "." + SnowflakeName.fromUser(schema).sql() + "." + t.sql();
     }
 
-    /** Fails when two source tables (from different PostgreSQL schemas) would land in the same Snowflake table. */
+    /**
+     * Fails when two source tables would land in the same Snowflake table: {@code s1.t} and {@code s2.t} (the source
+     * schema is not part of the name), or {@code t_history} whose mirror is {@code t}'s history.
+     */
     public static void requireDistinct(Collection<DestinationTables> tables) {
         Map<String, TableId> seen = new HashMap<>();
         for (DestinationTables t : tables) {
-            TableId other = seen.putIfAbsent(t.mirror().resolved(), t.source());
-            if (other != null) {
-                throw new UserFacingException("Source tables " + other + " and " + t.source()
-                        + " would both be written to the Snowflake table " + t.mirror().sql()
-                        + ". Put them in separate pipelines whose destinations use different Snowflake schemas.");
+            for (SnowflakeName n : new SnowflakeName[] {t.mirror(), t.history()}) {
+                TableId other = seen.putIfAbsent(n.resolved(), t.source());
+                if (other != null && !other.equals(t.source())) {
+                    throw new UserFacingException("Source tables " + other + " and " + t.source()
+                            + " would both be written to the Snowflake table " + n.sql() + " (a Snowflake table is"
+                            + " named after the source table, without its schema). Select only one of them in this"
+                            + " pipeline; replicate the other in a separate pipeline whose destination uses a"
+                            + " different Snowflake schema (etl-stream destination add ... --schema OTHER).");
+                }
             }
         }
+    }
+
+    /** {@link #requireDistinct(Collection)} for source tables (only their names decide). */
+    public static void requireDistinctNames(Collection<TableId> sources) {
+        requireDistinct(sources.stream().map(t -> of(t, "D", "S")).toList());
     }
 }

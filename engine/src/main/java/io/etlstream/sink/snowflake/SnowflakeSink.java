@@ -262,6 +262,10 @@ public final class SnowflakeSink implements ChangeSink {
 
     private void openTable(TableSchema schema) {
         DestinationTables names = DestinationTables.of(schema.table(), sql.database(), sql.schema());
+        List<DestinationTables> open = new ArrayList<>();
+        tables.values().forEach(t -> open.add(t.names));
+        open.add(names);
+        DestinationTables.requireDistinct(open); // two source tables must never share (and drop) one Snowflake table
         TableLayout wanted = TableLayout.initial(schema);
         runSql(SnowflakeSql.createHistory(names, wanted));
         if (options.mirrors()) {

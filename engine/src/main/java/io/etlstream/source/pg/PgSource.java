@@ -152,6 +152,7 @@ public final class PgSource implements AutoCloseable {
     /** Tables whose copy this process completed (queued), so a reconnect does not copy them again. */
     private final Set<TableId> copiedThisRun = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
+    private volatile boolean copyExistingRows = true;
     private volatile SourceState state = SourceState.NEW;
     private volatile boolean running;
     private volatile long receivedLsn;
@@ -199,6 +200,18 @@ public final class PgSource implements AutoCloseable {
 
     public ReplicationNames names() {
         return names;
+    }
+
+    /**
+     * Call before {@link #start}. False: tables are not copied when the slot is created or when they join the
+     * pipeline; the sink is told of each table (so it creates its destination) and its changes stream from then on.
+     * A {@link #resyncTable resync} still copies. Default true.
+     */
+    public void copyExistingRows(boolean copy) {
+        if (state != SourceState.NEW) {
+            throw new IllegalStateException("choose whether to copy before the source starts");
+        }
+        this.copyExistingRows = copy;
     }
 
     /** Starts the reader and delivery threads and returns at once. */
@@ -322,6 +335,12 @@ public final class PgSource implements AutoCloseable {
         moveTo(SourceState.STARTING);
         SlotManager slots = new SlotManager(connector, names);
         slots.ensurePublication(new ArrayList<>(tables));
+        for (TableId t : slots.publishedTables()) {
+            if (!tables.contains(t)) { // removed from the pipeline (pipeline remove-table) since the last run
+                slots.removeTable(t);
+                LOG.info("source {}: removed {} from publication {}", names.slot(), t, names.publication());
+            }
+        }
         int version = slots.serverVersion();
         Optional<SlotInfo> slot = slots.slot();
         if (slot.isPresent() && slot.get().invalidated()) {
@@ -337,12 +356,18 @@ public final class PgSource implements AutoCloseable {
             ledger.clear();
             moveTo(SourceState.SNAPSHOT);
             try (ExportedSnapshot snap = slots.createSlotWithSnapshot()) {
-                LOG.info("source {}: created slot at {}, copying {} table(s)", names.slot(),
-                        Lsn.format(snap.consistentPoint()), tables.size());
-                for (TableId t : tables) {
-                    queue.put(new DeliveryQueue.CopyStarting(t, snap.consistentPoint()), null);
+                if (!copyExistingRows) {
+                    LOG.info("source {}: created slot at {}; streaming {} table(s) from there without copying their"
+                            + " rows", names.slot(), Lsn.format(snap.consistentPoint()), tables.size());
+                    copier.announceWithoutRows(new ArrayList<>(tables), snap.consistentPoint(), queue);
+                } else {
+                    LOG.info("source {}: created slot at {}, copying {} table(s)", names.slot(),
+                            Lsn.format(snap.consistentPoint()), tables.size());
+                    for (TableId t : tables) {
+                        queue.put(new DeliveryQueue.CopyStarting(t, snap.consistentPoint()), null);
+                    }
+                    copier.copy(new ArrayList<>(tables), snap, queue);
                 }
-                copier.copy(new ArrayList<>(tables), snap, queue);
                 copiedThisRun.addAll(tables);
             }
         } else {
@@ -368,6 +393,12 @@ public final class PgSource implements AutoCloseable {
      */
     private void backfill(SlotManager slots, SnapshotCopier copier, List<TableId> pending) throws Exception {
         if (pending.isEmpty()) {
+            return;
+        }
+        if (!copyExistingRows) {
+            LOG.info("source {}: streaming {} from now on without copying their rows", names.slot(), pending);
+            copier.announceWithoutRows(pending, durable.get(), queue);
+            copiedThisRun.addAll(pending);
             return;
         }
         moveTo(SourceState.SNAPSHOT);
@@ -579,6 +610,23 @@ public final class PgSource implements AutoCloseable {
     }
 
     private void put(ChangeEvent e, DeliveryQueue.WhileWaiting keepAlive) {
+        // Only the pipeline's tables: a table removed from the publication still has changes in the WAL written
+        // before the ALTER PUBLICATION, and pgoutput sends those.
+        if (e instanceof io.etlstream.batch.ChangeBatch b && !tables.contains(b.table())) {
+            b.close();
+            return;
+        }
+        if (e instanceof io.etlstream.batch.SchemaChange sc && !tables.contains(sc.table())) {
+            return;
+        }
+        if (e instanceof io.etlstream.batch.TruncateEvent te && !tables.containsAll(te.tables())) {
+            List<TableId> kept = te.tables().stream().filter(tables::contains).toList();
+            if (kept.isEmpty()) {
+                return;
+            }
+            e = new io.etlstream.batch.TruncateEvent(kept, te.cascade(), te.restartIdentity(), te.commitLsn(),
+                    te.seq());
+        }
         try {
             queue.put(e, keepAlive);
         } catch (Exception ex) {

@@ -378,6 +378,27 @@ final class SnapshotCopier {
         }
     }
 
+    /**
+     * Announces {@code tables} as copies of no rows (a pipeline that streams without copying existing rows): each
+     * gets a {@link DeliveryQueue.SnapshotStart} with its current columns, so the destination creates its tables, and
+     * a {@link DeliveryQueue.SnapshotDone} right after.
+     */
+    void announceWithoutRows(List<TableId> tables, long consistentPoint, DeliveryQueue out) throws Exception {
+        List<TableSchema> schemas = new ArrayList<>();
+        try (Connection c = connector.connect("snapshot-plan")) {
+            int version = intQuery(c, "SELECT current_setting('server_version_num')::int");
+            for (TableId t : tables) {
+                schemas.add(plan(c, t, version, new ConcurrentLinkedQueue<>()).schema);
+            }
+        } catch (SQLException e) {
+            throw new UserFacingException("cannot read the columns of " + tables + ": " + e.getMessage(), e);
+        }
+        for (TableSchema schema : schemas) {
+            out.put(new DeliveryQueue.SnapshotStart(schema, consistentPoint), null);
+            out.put(new DeliveryQueue.SnapshotDone(schema.table()), null);
+        }
+    }
+
     private static int intQuery(Connection c, String sql) throws SQLException {
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
             rs.next();

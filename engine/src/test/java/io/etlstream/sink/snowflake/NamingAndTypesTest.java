@@ -41,6 +41,9 @@ class NamingAndTypesTest {
         assertThatThrownBy(() -> DestinationTables.requireDistinct(List.of(a, b)))
                 .isInstanceOf(UserFacingException.class).hasMessageContaining("s1.t").hasMessageContaining("s2.t");
         DestinationTables.requireDistinct(List.of(a, DestinationTables.of(new TableId("s1", "u"), "D", "S")));
+        var history = DestinationTables.of(new TableId("s1", "t_history"), "D", "S");
+        assertThatThrownBy(() -> DestinationTables.requireDistinct(List.of(a, history)))
+                .isInstanceOf(UserFacingException.class).hasMessageContaining("T_HISTORY");
     }
 
     private static int numericTypmod(int p, int s) {
