@@ -43,6 +43,9 @@ import org.slf4j.LoggerFactory;
  * creates that copy's snapshot and queues its {@link ChangeSink#tableCopyStarting} marker first, so the sink can tell
  * the table's old changes from its new ones); the delivery thread is the only caller of the sink. They meet in a bounded {@link DeliveryQueue}.
  * While the reader waits for room it keeps sending status updates, so a slow sink never gets the walsender killed.
+ * Room means a queue slot or batch memory ({@link BatchMemory#whileWaiting}). Streamed transactions that outgrow
+ * {@link Options#spillThreshold()} are moved to owner-only files in a {@link SpillDirectory} per slot until they
+ * commit, so a transaction of any size passes within the memory limit.
  * {@link #close()} stops and closes all of it; the sink itself belongs to the caller.
  */
 public final class PgSource implements AutoCloseable {

@@ -175,7 +175,7 @@ class PgSourceSpillTest {
 
     /**
      * (a) + (d): one 500k-row streamed transaction under a 16 MiB limit, with wal_sender_timeout at 10 s and the sink
-     * stalling 15 s in the middle of the replay: every row once, in order, with its transaction's commit LSN; memory
+     * stalling 12 s in the middle of the replay: every row once, in order, with its transaction's commit LSN; memory
      * under the limit; the same walsender throughout; no spill file left.
      */
     @Test
@@ -194,7 +194,7 @@ class PgSourceSpillTest {
             PgConnector conn = connector(db, pw);
             CollectingSink sink = new CollectingSink();
             sink.pauseAt = 20; // of ~62 batches: mid-replay
-            sink.pauseMillis = 15_000;
+            sink.pauseMillis = 12_000; // beyond wal_sender_timeout: only status updates keep the walsender alive
             long t0;
             long lowerBound;
             long upperBound;
@@ -213,7 +213,7 @@ class PgSourceSpillTest {
                 }
                 awaitCaughtUp(db, source, Duration.ofSeconds(180));
                 System.out.printf("[spill] %d-row streamed transaction, limit %d MiB: peak batch memory %.1f MiB, spilled"
-                        + " %s, %d ms from insert to caught up (incl. a 15 s sink stall)%n", rows, LIMIT >> 20,
+                        + " %s, %d ms from insert to caught up (incl. a 12 s sink stall)%n", rows, LIMIT >> 20,
                         source.peakMemoryBytes() / 1048576.0, source.spillStats(), (System.nanoTime() - t0) / 1_000_000);
                 assertThat(sink.paused).as("the sink stalled mid-replay").isTrue();
                 assertThat(source.peakMemoryBytes()).isPositive().isLessThanOrEqualTo(LIMIT);
@@ -316,15 +316,15 @@ class PgSourceSpillTest {
      */
     @Test
     void aStopMidReplayThenARestartLosesAndDuplicatesNothingAndLeavesNoSpillFile(PgDatabase db) throws Exception {
-        int rows = 200_000;
+        int rows = 120_000;
         createTable(db, "big_c");
         TableId t = new TableId("public", "big_c");
-        // A short queue, so the reader is still reading the spill file back while the sink works on batch 6.
+        // A short queue, so the reader is still reading the spill file back while the sink works on batch 4.
         PgSource.Options opts = options().withStopTimeout(Duration.ofSeconds(2)).withQueueCapacity(4);
         try (PgPassword pw = PgPassword.none()) {
             PgConnector conn = connector(db, pw);
             CollectingSink first = new CollectingSink();
-            first.pauseAt = 5; // of ~25 batches
+            first.pauseAt = 3; // of ~15 batches
             first.pauseMillis = 200;
             first.slowMillisAfterPause = 200;
             SnapshotLedger ledger = SnapshotLedger.inMemory(); // the (empty) table is copied once
@@ -335,7 +335,7 @@ class PgSourceSpillTest {
                             source::toString);
                     dir = source.spillDirectory();
                     db.execute(insert("big_c", 1, rows));
-                    SourceFixture.await(() -> first.batches.get() >= 6, Duration.ofSeconds(120), source::toString);
+                    SourceFixture.await(() -> first.batches.get() >= 4, Duration.ofSeconds(120), source::toString);
                     assertThat(source.spillStats().transactions()).isEqualTo(1);
                     assertThat(spillFiles(dir)).as("replaying from the spill file").hasSize(1);
                 }
