@@ -104,14 +104,17 @@ final class TransactionSpill implements AutoCloseable {
             VectorSchemaRoot rows = new VectorSchemaRoot(new ArrayList<>(vectors.subList(0, n)));
             rows.setRowCount(all.getRowCount());
             return new Segment(schema, rows, (IntVector) vectors.get(n), 0, 0);
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException e) {
             if (all != null) {
                 all.close();
             }
-            if (e instanceof SpillException se) {
-                throw se;
-            }
             throw new SpillException("cannot read back the spill file " + file + " (" + e.getMessage() + ")", e);
+        } catch (RuntimeException e) {
+            // e.g. the reader's wait for memory ended because the source stops: not a problem of the file
+            if (all != null) {
+                all.close();
+            }
+            throw e;
         }
     }
 

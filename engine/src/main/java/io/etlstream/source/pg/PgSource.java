@@ -232,12 +232,12 @@ public final class PgSource implements AutoCloseable {
         if (state != SourceState.NEW) {
             throw new IllegalStateException("a PgSource starts once");
         }
-        root = new RootAllocator();
-        memory = BatchMemory.create(root, "source-" + names.slot(), options.memoryLimitBytes(), Duration.ofMinutes(10));
         // One folder per slot (the slot name carries the home id): what a crash left in it is deleted here.
         Path spillBase = options.spillDirectory() != null ? options.spillDirectory()
                 : Path.of(System.getProperty("java.io.tmpdir"), "etl-stream-spill");
         spill = SpillDirectory.open(spillBase.resolve(names.slot()), options.spillThreshold());
+        root = new RootAllocator();
+        memory = BatchMemory.create(root, "source-" + names.slot(), options.memoryLimitBytes(), Duration.ofMinutes(10));
         sink.open(new ChangeSink.Durability() {
             @Override
             public void durable(long endLsn) {
