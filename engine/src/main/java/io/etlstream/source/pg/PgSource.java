@@ -59,8 +59,9 @@ public final class PgSource implements AutoCloseable {
      * Tuning knobs; {@link #defaults()} suits most sources. {@code drainBudget}: how long a clean stop lets the sink
      * work through what was already read before the final confirmation ({@link #withStopTimeout}).
      * {@code spillDirectory}: where streamed transactions that outgrow memory are spilled (a folder per source is made
-     * inside; null = {@code java.io.tmpdir}); {@code spillThresholdBytes}: memory open streamed transactions may hold
-     * before the largest one spills (0 = a quarter of {@code memoryLimitBytes}).
+     * inside; null = an owner-only {@code etl-stream-spill-<user>} in {@code java.io.tmpdir});
+     * {@code spillThresholdBytes}: memory open streamed transactions may hold before the largest one spills (0 = a
+     * quarter of {@code memoryLimitBytes}).
      */
     public record Options(int snapshotConnections, int queueCapacity, BatchLimits batchLimits, long memoryLimitBytes,
             Duration statusInterval, Duration heartbeatInterval, Duration initialBackoff, Duration maxBackoff,
@@ -234,7 +235,7 @@ public final class PgSource implements AutoCloseable {
         }
         // One folder per slot (the slot name carries the home id): what a crash left in it is deleted here.
         Path spillBase = options.spillDirectory() != null ? options.spillDirectory()
-                : Path.of(System.getProperty("java.io.tmpdir"), "etl-stream-spill");
+                : Path.of(System.getProperty("java.io.tmpdir"), "etl-stream-spill-" + System.getProperty("user.name"));
         spill = SpillDirectory.open(spillBase.resolve(names.slot()), options.spillThreshold());
         root = new RootAllocator();
         memory = BatchMemory.create(root, "source-" + names.slot(), options.memoryLimitBytes(), Duration.ofMinutes(10));
