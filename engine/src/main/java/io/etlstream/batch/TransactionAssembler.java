@@ -24,12 +24,17 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.IntPredicate;
+import org.apache.arrow.memory.ArrowBuf;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.BigIntVector;
 import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.IntVector;
 import org.apache.arrow.vector.TimeStampMicroTZVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Turns decoded pgoutput messages (in stream order) into {@link ChangeEvent}s in commit order: per transaction and
@@ -42,8 +47,17 @@ import org.apache.arrow.vector.VectorSchemaRoot;
  * as sealed Arrow batches off-heap (never as Java objects per row), each row tagged with the (sub)transaction id
  * the server gave it. {@code StreamAbort(xid, xid)} drops the whole transaction; {@code StreamAbort(xid, subxid)}
  * drops exactly the rows (and schema/truncate/message items) of that subtransaction; {@code StreamCommit} fills in
- * the commit LSN and time and hands the batches on. Buffered rows count against the allocator's limit, so the
- * limit must hold the largest streamed transaction (see {@link BatchMemory}).
+ * the commit LSN and time and hands the batches on.
+ *
+ * <p>Buffered batches count against the allocator's limit ({@link BatchMemory}). When the batches buffered by open
+ * streamed transactions exceed the {@link SpillDirectory}'s threshold, the largest transaction moves its sealed
+ * batches to its own spill file (Arrow IPC, rows still tagged with their xids) and writes every later batch there too;
+ * at commit they are read back one at a time, in order, and handed on, so memory stays bounded however large the
+ * transaction and the consumer's backpressure paces the replay. A rolled-back subtransaction is dropped from
+ * in-memory batches at once and from spilled ones as they are read back (each spilled batch knows which xids it
+ * holds, so one that held only rolled-back rows is skipped whole). Non-streamed transactions (proto 1, or proto 2
+ * below the server's logical_decoding_work_mem) arrive whole and committed and are handed on as their batches fill:
+ * they never accumulate here, so they never spill.
  *
  * <p>An update that changed the row's key becomes two rows: "D" with the old key, then "U" with the new row. Under
  * REPLICA IDENTITY DEFAULT or USING INDEX pgoutput says so by sending the old key ('K'). Under FULL it sends the whole
@@ -55,10 +69,15 @@ import org.apache.arrow.vector.VectorSchemaRoot;
  */
 public final class TransactionAssembler implements AutoCloseable {
 
+    private static final Logger LOG = LoggerFactory.getLogger(TransactionAssembler.class);
+
     private final BufferAllocator allocator;
     private final ChangeConsumer consumer;
     private final BatchLimits limits;
     private final SchemaRegistry registry;
+    private final SpillDirectory spill;
+    /** Bytes of sealed batches that open streamed transactions hold in memory (not spilled). */
+    private long bufferedBytes;
 
     private Txn current;
     private Txn chunk;
@@ -72,10 +91,22 @@ public final class TransactionAssembler implements AutoCloseable {
 
     public TransactionAssembler(BufferAllocator allocator, BatchLimits limits, ChangeConsumer consumer,
             SchemaRegistry registry) {
+        this(allocator, limits, consumer, registry, SpillDirectory.never());
+    }
+
+    /** An assembler that spills open streamed transactions into {@code spill} beyond its threshold. */
+    public TransactionAssembler(BufferAllocator allocator, BatchLimits limits, ChangeConsumer consumer,
+            SchemaRegistry registry, SpillDirectory spill) {
         this.allocator = allocator;
         this.consumer = consumer;
         this.limits = limits;
         this.registry = registry;
+        this.spill = spill;
+    }
+
+    /** Bytes of sealed batches open streamed transactions hold in memory now (what is spilled is not counted). */
+    public long bufferedBytes() {
+        return bufferedBytes;
     }
 
     public SchemaRegistry schemas() {
@@ -120,7 +151,11 @@ public final class TransactionAssembler implements AutoCloseable {
             }
             Txn t = current;
             current = null;
-            t.finish();
+            try {
+                t.finish();
+            } finally {
+                t.close();
+            }
             consumer.accept(new TransactionCommitted(c.commitLsn(), c.endLsn(), c.commitTime()));
         } else if (m instanceof Relation r) {
             relation(r);
@@ -162,7 +197,11 @@ public final class TransactionAssembler implements AutoCloseable {
             }
             t.commitLsn = sc.commitLsn();
             t.commitMicros = micros(sc.commitTime());
-            t.finish();
+            try {
+                t.finish();
+            } finally {
+                t.close(); // deletes its spill file, also when the consumer gave up half-way
+            }
             consumer.accept(new TransactionCommitted(sc.commitLsn(), sc.endLsn(), sc.commitTime()));
         } else if (m instanceof StreamAbort a) {
             Txn t = streamed.get(a.xid());
@@ -271,10 +310,18 @@ public final class TransactionAssembler implements AutoCloseable {
         int xid();
     }
 
-    private record SegmentItem(Segment segment) implements Item {
+    private record SegmentItem(Segment segment, long bytes) implements Item {
         @Override
         public int xid() {
             return 0; // rows carry their own xids
+        }
+    }
+
+    /** A sealed batch in the transaction's spill file at {@code offset}; {@code xids}: the live xids among its rows. */
+    private record SpilledItem(TableSchema schema, long offset, int[] xids) implements Item {
+        @Override
+        public int xid() {
+            return 0;
         }
     }
 
@@ -297,6 +344,12 @@ public final class TransactionAssembler implements AutoCloseable {
         final Map<Integer, ChangeBatchBuilder> builders = new LinkedHashMap<>();
         final Map<Integer, TableSchema> schemas = new HashMap<>();
         final List<Item> items = new ArrayList<>();
+        /** Bytes of this transaction's sealed batches held in memory. */
+        long memBytes;
+        /** Where this transaction's batches go once it outgrew its share of memory; null until then. */
+        TransactionSpill file;
+        /** Rolled-back subtransactions whose rows may still be in the spill file: skipped when read back. */
+        final Set<Integer> abortedInFile = new java.util.HashSet<>();
 
         Txn(boolean buffered, int xid) {
             this.buffered = buffered;
@@ -358,7 +411,15 @@ public final class TransactionAssembler implements AutoCloseable {
             }
             capacityHint.put(s.schema.relationId(), s.rows());
             if (buffered) {
-                items.add(new SegmentItem(s));
+                if (file != null) {
+                    items.add(toFile(s));
+                } else {
+                    long b = sizeOf(s);
+                    items.add(new SegmentItem(s, b));
+                    memBytes += b;
+                    bufferedBytes += b;
+                    spillWhileOverThreshold();
+                }
             } else {
                 consumer.accept(toBatch(s, endsTransaction));
             }
@@ -437,18 +498,56 @@ public final class TransactionAssembler implements AutoCloseable {
             for (int i = 0; i < items.size(); i++) {
                 if (items.get(i) instanceof SegmentItem si) {
                     last.put(si.segment().schema.table(), i);
+                } else if (items.get(i) instanceof SpilledItem sp) {
+                    last.put(sp.schema().table(), i);
                 }
+            }
+            if (file != null) {
+                LOG.info("streamed transaction {} committed: replaying {} MiB from its spill file", xid,
+                        file.size() / (1024 * 1024));
             }
             for (int i = 0; i < items.size(); i++) {
                 Item item = items.get(i);
                 items.set(i, null);
                 if (item instanceof SegmentItem si) {
+                    memBytes -= si.bytes();
+                    bufferedBytes -= si.bytes();
                     consumer.accept(toBatch(si.segment(), last.get(si.segment().schema.table()) == i));
+                } else if (item instanceof SpilledItem sp) {
+                    Segment s = file.read(sp.offset(), sp.schema(), allocator);
+                    if (!abortedInFile.isEmpty()) {
+                        s = without(s, abortedInFile::contains);
+                    }
+                    if (s != null) {
+                        consumer.accept(toBatch(s, last.get(sp.schema().table()) == i));
+                    }
                 } else {
                     emit(item);
                 }
             }
             items.clear();
+        }
+
+        /** Moves every in-memory batch of this transaction to its spill file; later ones go there directly. */
+        void spillToFile() {
+            if (file == null) {
+                file = spill.newFile(xid);
+                LOG.info("streamed transaction {} holds {} MiB in memory, over the spill threshold of {} MiB for open"
+                        + " transactions: moving its batches to disk in {}", xid, memBytes / (1024 * 1024),
+                        spill.thresholdBytes() / (1024 * 1024), spill.path());
+            }
+            for (int i = 0; i < items.size(); i++) {
+                if (items.get(i) instanceof SegmentItem si) {
+                    memBytes -= si.bytes();
+                    bufferedBytes -= si.bytes();
+                    items.set(i, toFile(si.segment()));
+                }
+            }
+        }
+
+        private SpilledItem toFile(Segment s) {
+            int[] xids = distinctXids(s.xids, s.rows());
+            return new SpilledItem(s.schema, file.append(s), xids);
         }
 
         /** Drops the rows and items of one rolled-back subtransaction. */
@@ -458,19 +557,33 @@ public final class TransactionAssembler implements AutoCloseable {
             }
             Iterator<Item> it = items.iterator();
             List<Item> kept = new ArrayList<>(items.size());
+            long mem = 0;
             while (it.hasNext()) {
                 Item item = it.next();
                 if (item instanceof SegmentItem si) {
-                    Segment s = withoutXid(si.segment(), subXid);
+                    Segment s = without(si.segment(), x -> x == subXid);
                     if (s != null) {
-                        kept.add(s == si.segment() ? si : new SegmentItem(s));
+                        SegmentItem k = s == si.segment() ? si : new SegmentItem(s, sizeOf(s));
+                        kept.add(k);
+                        mem += k.bytes();
                     }
+                } else if (item instanceof SpilledItem sp) {
+                    int[] live = java.util.Arrays.stream(sp.xids()).filter(x -> x != subXid).toArray();
+                    if (live.length == sp.xids().length) {
+                        kept.add(sp);
+                    } else if (live.length > 0) {
+                        // Part of the batch survives: the rolled-back rows are skipped when it is read back.
+                        abortedInFile.add(subXid);
+                        kept.add(new SpilledItem(sp.schema(), sp.offset(), live));
+                    } // else: only rolled-back rows, never read back
                 } else if (item.xid() != subXid) {
                     kept.add(item);
                 }
             }
             items.clear();
             items.addAll(kept);
+            bufferedBytes += mem - memBytes;
+            memBytes = mem;
             // The transaction's view of table shapes must forget what only the rolled-back part announced.
             schemas.clear();
             for (Item item : kept) {
@@ -480,13 +593,13 @@ public final class TransactionAssembler implements AutoCloseable {
             }
         }
 
-        /** The segment without rows of {@code xid}: the same one, a compacted copy, or null when nothing is left. */
-        private Segment withoutXid(Segment s, int dropXid) {
+        /** The segment without rows whose xid {@code drop}s: the same one, a compacted copy, or null if none is left. */
+        private Segment without(Segment s, IntPredicate drop) {
             IntVector xids = s.xids;
             int rows = s.rows();
             int keep = 0;
             for (int i = 0; i < rows; i++) {
-                if (xids.get(i) != dropXid) {
+                if (!drop.test(xids.get(i))) {
                     keep++;
                 }
             }
@@ -510,7 +623,7 @@ public final class TransactionAssembler implements AutoCloseable {
                 int j = 0;
                 for (int i = 0; i < rows; i++) {
                     int x = xids.get(i);
-                    if (x == dropXid) {
+                    if (drop.test(x)) {
                         continue;
                     }
                     for (int c = 0; c < cols; c++) {
@@ -543,6 +656,70 @@ public final class TransactionAssembler implements AutoCloseable {
                 }
             }
             items.clear();
+            bufferedBytes -= memBytes;
+            memBytes = 0;
+            if (file != null) {
+                file.close();
+                file = null;
+            }
         }
+    }
+
+    /** Spills the transactions holding the most memory until open transactions fit under the threshold again. */
+    private void spillWhileOverThreshold() {
+        while (bufferedBytes > spill.thresholdBytes()) {
+            Txn biggest = null;
+            for (Txn t : streamed.values()) {
+                if (biggest == null || t.memBytes > biggest.memBytes) {
+                    biggest = t;
+                }
+            }
+            if (biggest == null || biggest.memBytes == 0) {
+                return;
+            }
+            biggest.spillToFile();
+        }
+    }
+
+    /** Off-heap bytes a sealed segment holds (buffer capacities, as the allocator counts them). */
+    private static long sizeOf(Segment s) {
+        long n = 0;
+        for (FieldVector v : s.root.getFieldVectors()) {
+            for (ArrowBuf b : v.getBuffers(false)) {
+                n += b.capacity();
+            }
+        }
+        if (s.xids != null) {
+            for (ArrowBuf b : s.xids.getBuffers(false)) {
+                n += b.capacity();
+            }
+        }
+        return n;
+    }
+
+    private static int[] distinctXids(IntVector xids, int rows) {
+        int[] out = new int[4];
+        int n = 0;
+        int last = 0;
+        boolean any = false;
+        outer:
+        for (int i = 0; i < rows; i++) {
+            int x = xids.get(i);
+            if (any && x == last) {
+                continue; // rows of one (sub)transaction come in runs
+            }
+            any = true;
+            last = x;
+            for (int j = 0; j < n; j++) {
+                if (out[j] == x) {
+                    continue outer;
+                }
+            }
+            if (n == out.length) {
+                out = java.util.Arrays.copyOf(out, n * 2);
+            }
+            out[n++] = x;
+        }
+        return java.util.Arrays.copyOf(out, n);
     }
 }

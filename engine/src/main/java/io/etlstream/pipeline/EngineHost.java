@@ -140,7 +140,8 @@ public final class EngineHost implements AutoCloseable {
                 Pipeline row = catalog.get().pipelines().require(p.name());
                 return new ReplicationNames(row.slotName(), row.publicationName());
             }
-        }, PgSource.Options.defaults().withStopTimeout(settings.stopTimeout()), Duration.ofMillis(250));
+        }, PgSource.Options.defaults().withStopTimeout(settings.stopTimeout())
+                .withSpillDirectory(home.dir().resolve("tmp").resolve("spill")), Duration.ofMillis(250));
         Engine.Options options = Engine.Options.of(role, runtime).withMetricsPort(settings.metricsPort())
                 .withMetricsBind(settings.metricsBind())
                 .withSources(c -> new CatalogSources(c, config -> passwordFor(vault, config)), settings.walInterval())

@@ -4,6 +4,7 @@ import io.etlstream.batch.BatchLimits;
 import io.etlstream.batch.BatchMemory;
 import io.etlstream.batch.ChangeEvent;
 import io.etlstream.batch.SchemaRegistry;
+import io.etlstream.batch.SpillDirectory;
 import io.etlstream.batch.TableId;
 import io.etlstream.batch.TransactionAssembler;
 import io.etlstream.source.pg.ConnectionErrors.ConnectionFailedException;
@@ -13,6 +14,7 @@ import io.etlstream.source.pg.pgoutput.PgOutputDecoder;
 import io.etlstream.source.pg.pgoutput.PgOutputMessage;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -43,6 +45,9 @@ import org.slf4j.LoggerFactory;
  * creates that copy's snapshot and queues its {@link ChangeSink#tableCopyStarting} marker first, so the sink can tell
  * the table's old changes from its new ones); the delivery thread is the only caller of the sink. They meet in a bounded {@link DeliveryQueue}.
  * While the reader waits for room it keeps sending status updates, so a slow sink never gets the walsender killed.
+ * Room means a queue slot or batch memory ({@link BatchMemory#whileWaiting}). Streamed transactions that outgrow
+ * {@link Options#spillThreshold()} are moved to owner-only files in a {@link SpillDirectory} per slot until they
+ * commit, so a transaction of any size passes within the memory limit.
  * {@link #close()} stops and closes all of it; the sink itself belongs to the caller.
  */
 public final class PgSource implements AutoCloseable {
@@ -55,15 +60,39 @@ public final class PgSource implements AutoCloseable {
     /**
      * Tuning knobs; {@link #defaults()} suits most sources. {@code drainBudget}: how long a clean stop lets the sink
      * work through what was already read before the final confirmation ({@link #withStopTimeout}).
+     * {@code spillDirectory}: where streamed transactions that outgrow memory are spilled (a folder per source is made
+     * inside; null = an owner-only {@code etl-stream-spill-<user>} in {@code java.io.tmpdir});
+     * {@code spillThresholdBytes}: memory open streamed transactions may hold before the largest one spills (0 = a
+     * quarter of {@code memoryLimitBytes}).
      */
     public record Options(int snapshotConnections, int queueCapacity, BatchLimits batchLimits, long memoryLimitBytes,
             Duration statusInterval, Duration heartbeatInterval, Duration initialBackoff, Duration maxBackoff,
-            Consumer<SnapshotProgress> progress, Duration drainBudget) {
+            Consumer<SnapshotProgress> progress, Duration drainBudget, Path spillDirectory, long spillThresholdBytes) {
 
         public static Options defaults() {
             return new Options(4, 16, BatchLimits.DEFAULT, 512L * 1024 * 1024, Duration.ofSeconds(5),
                     Duration.ofSeconds(30), Duration.ofMillis(500), Duration.ofSeconds(30), p -> { },
-                    drainBudgetWithin(DEFAULT_STOP_TIMEOUT));
+                    drainBudgetWithin(DEFAULT_STOP_TIMEOUT), null, 0);
+        }
+
+        /** Spill files go under {@code dir} (the engine home's {@code tmp/spill}); null = {@code java.io.tmpdir}. */
+        public Options withSpillDirectory(Path dir) {
+            return new Options(snapshotConnections, queueCapacity, batchLimits, memoryLimitBytes, statusInterval,
+                    heartbeatInterval, initialBackoff, maxBackoff, progress, drainBudget, dir, spillThresholdBytes);
+        }
+
+        /** Memory open streamed transactions may hold before spilling; 0 = a quarter of the memory limit. */
+        public Options withSpillThreshold(long bytes) {
+            if (bytes < 0) {
+                throw new IllegalArgumentException("spill threshold must not be negative: " + bytes);
+            }
+            return new Options(snapshotConnections, queueCapacity, batchLimits, memoryLimitBytes, statusInterval,
+                    heartbeatInterval, initialBackoff, maxBackoff, progress, drainBudget, spillDirectory, bytes);
+        }
+
+        /** The spill threshold in effect. */
+        public long spillThreshold() {
+            return spillThresholdBytes > 0 ? spillThresholdBytes : Math.max(1, memoryLimitBytes / 4);
         }
 
         /**
@@ -80,7 +109,7 @@ public final class PgSource implements AutoCloseable {
                 throw new IllegalArgumentException("drain budget must not be negative: " + d);
             }
             return new Options(snapshotConnections, queueCapacity, batchLimits, memoryLimitBytes, statusInterval,
-                    heartbeatInterval, initialBackoff, maxBackoff, progress, d);
+                    heartbeatInterval, initialBackoff, maxBackoff, progress, d, spillDirectory, spillThresholdBytes);
         }
 
         static Duration drainBudgetWithin(Duration stopTimeout) {
@@ -89,43 +118,43 @@ public final class PgSource implements AutoCloseable {
 
         public Options withSnapshotConnections(int n) {
             return new Options(n, queueCapacity, batchLimits, memoryLimitBytes, statusInterval, heartbeatInterval,
-                    initialBackoff, maxBackoff, progress, drainBudget);
+                    initialBackoff, maxBackoff, progress, drainBudget, spillDirectory, spillThresholdBytes);
         }
 
         public Options withQueueCapacity(int n) {
             return new Options(snapshotConnections, n, batchLimits, memoryLimitBytes, statusInterval, heartbeatInterval,
-                    initialBackoff, maxBackoff, progress, drainBudget);
+                    initialBackoff, maxBackoff, progress, drainBudget, spillDirectory, spillThresholdBytes);
         }
 
         public Options withBatchLimits(BatchLimits l) {
             return new Options(snapshotConnections, queueCapacity, l, memoryLimitBytes, statusInterval, heartbeatInterval,
-                    initialBackoff, maxBackoff, progress, drainBudget);
+                    initialBackoff, maxBackoff, progress, drainBudget, spillDirectory, spillThresholdBytes);
         }
 
         public Options withMemoryLimit(long bytes) {
             return new Options(snapshotConnections, queueCapacity, batchLimits, bytes, statusInterval, heartbeatInterval,
-                    initialBackoff, maxBackoff, progress, drainBudget);
+                    initialBackoff, maxBackoff, progress, drainBudget, spillDirectory, spillThresholdBytes);
         }
 
         public Options withStatusInterval(Duration d) {
             return new Options(snapshotConnections, queueCapacity, batchLimits, memoryLimitBytes, d, heartbeatInterval,
-                    initialBackoff, maxBackoff, progress, drainBudget);
+                    initialBackoff, maxBackoff, progress, drainBudget, spillDirectory, spillThresholdBytes);
         }
 
         /** {@link Duration#ZERO} turns heartbeats off (automatic flush still keeps an idle slot current). */
         public Options withHeartbeatInterval(Duration d) {
             return new Options(snapshotConnections, queueCapacity, batchLimits, memoryLimitBytes, statusInterval, d,
-                    initialBackoff, maxBackoff, progress, drainBudget);
+                    initialBackoff, maxBackoff, progress, drainBudget, spillDirectory, spillThresholdBytes);
         }
 
         public Options withBackoff(Duration initial, Duration max) {
             return new Options(snapshotConnections, queueCapacity, batchLimits, memoryLimitBytes, statusInterval,
-                    heartbeatInterval, initial, max, progress, drainBudget);
+                    heartbeatInterval, initial, max, progress, drainBudget, spillDirectory, spillThresholdBytes);
         }
 
         public Options withProgress(Consumer<SnapshotProgress> p) {
             return new Options(snapshotConnections, queueCapacity, batchLimits, memoryLimitBytes, statusInterval,
-                    heartbeatInterval, initialBackoff, maxBackoff, p, drainBudget);
+                    heartbeatInterval, initialBackoff, maxBackoff, p, drainBudget, spillDirectory, spillThresholdBytes);
         }
     }
 
@@ -167,6 +196,7 @@ public final class PgSource implements AutoCloseable {
     private Thread delivery;
     private RootAllocator root;
     private BatchMemory memory;
+    private volatile SpillDirectory spill;
 
     /** A source on the slot and publication {@link ReplicationNames#forPipeline derived} from {@code pipelineId}. */
     public PgSource(PgConnector connector, String pipelineId, List<TableId> tables, ChangeSink sink,
@@ -219,6 +249,10 @@ public final class PgSource implements AutoCloseable {
         if (state != SourceState.NEW) {
             throw new IllegalStateException("a PgSource starts once");
         }
+        // One folder per slot (the slot name carries the home id): what a crash left in it is deleted here.
+        Path spillBase = options.spillDirectory() != null ? options.spillDirectory()
+                : Path.of(System.getProperty("java.io.tmpdir"), "etl-stream-spill-" + System.getProperty("user.name"));
+        spill = SpillDirectory.open(spillBase.resolve(names.slot()), options.spillThreshold());
         root = new RootAllocator();
         memory = BatchMemory.create(root, "source-" + names.slot(), options.memoryLimitBytes(), Duration.ofMinutes(10));
         sink.open(new ChangeSink.Durability() {
@@ -268,6 +302,24 @@ public final class PgSource implements AutoCloseable {
 
     public Status status() {
         return new Status(state, receivedLsn, confirmedLsn, durable.get(), reconnects, queue.size(), lastError);
+    }
+
+    /** Streamed transactions spilled to disk since the start, and spill files open now. */
+    public SpillDirectory.Stats spillStats() {
+        SpillDirectory d = spill;
+        return d == null ? new SpillDirectory.Stats(0, 0, 0, 0) : d.stats();
+    }
+
+    /** The folder this source's spill files go to (null before {@link #start()}). */
+    public Path spillDirectory() {
+        SpillDirectory d = spill;
+        return d == null ? null : d.path();
+    }
+
+    /** The most batch memory held at once since the start, in bytes (never above the memory limit). */
+    public long peakMemoryBytes() {
+        BatchMemory m = memory;
+        return m == null ? 0 : m.allocator().getPeakMemoryAllocation();
     }
 
     /** The error that stopped the source, if it failed. */
@@ -425,8 +477,15 @@ public final class PgSource implements AutoCloseable {
                 applyDurable(s);
                 s.keepAlive();
             };
-            try (TransactionAssembler assembler = new TransactionAssembler(alloc, options.batchLimits(),
-                    e -> put(e, keepAlive), schemas)) {
+            // The reader also waits for batch memory (the sink holds it, or a spilled transaction is replayed): the
+            // walsender must keep hearing from it then too, and a stop must not wait out the allocator's patience.
+            try (BatchMemory.Registration waiting = memory.whileWaiting(() -> {
+                if (!running) {
+                    throw new StoppingException(new InterruptedException("source is stopping"));
+                }
+                keepAlive.run();
+            }); TransactionAssembler assembler = new TransactionAssembler(alloc, options.batchLimits(),
+                    e -> put(e, keepAlive), schemas, spill)) {
                 moveTo(SourceState.STREAMING);
                 long lastActivity = System.nanoTime();
                 boolean heartbeats = options.heartbeatInterval().toNanos() > 0 && version >= 140000;
@@ -635,6 +694,13 @@ public final class PgSource implements AutoCloseable {
             }
             throw new StoppingException(ex);
         }
+        try {
+            // A committed transaction replayed from memory or a spill file is put without reading the stream in
+            // between, however long it is: feedback must not depend on the queue ever being full.
+            keepAlive.run();
+        } catch (Exception ex) {
+            throw new StoppingException(ex); // the event is queued: the delivery thread owns it now
+        }
     }
 
     /** Unwinds the reader out of the assembler when the queue is closed or a keep-alive failed. */
@@ -783,6 +849,10 @@ public final class PgSource implements AutoCloseable {
             } else {
                 state = SourceState.STOPPED;
             }
+        }
+        SpillDirectory d = spill;
+        if (d != null) {
+            d.close();
         }
         if (memory != null) {
             try {
