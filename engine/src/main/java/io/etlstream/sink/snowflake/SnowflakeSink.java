@@ -33,8 +33,6 @@ import net.snowflake.ingest.streaming.SnowflakeStreamingIngestChannel;
 import net.snowflake.ingest.streaming.SnowflakeStreamingIngestClient;
 import net.snowflake.ingest.utils.ErrorCode;
 import net.snowflake.ingest.utils.SFException;
-import org.apache.arrow.vector.IntVector;
-import org.apache.arrow.vector.VarCharVector;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -457,7 +455,7 @@ public final class SnowflakeSink implements ChangeSink {
             return;
         }
         Long copyPoint = copying.get(b.table());
-        boolean snapshot = looksLikeSnapshot(b);
+        boolean snapshot = b.fromCopy();
         // During a resync the table's stream changes (later LSNs) interleave with the copy's rows: only batches at
         // the copy's point are the copy's.
         boolean copyRows = snapshot && copyPoint != null && b.lastCommitLsn() == copyPoint;
@@ -511,28 +509,6 @@ public final class SnowflakeSink implements ChangeSink {
     private static boolean sameColumns(TableLayout layout, TableSchema schema) {
         for (RelationColumn c : schema.columns()) {
             if (layout.column(c.name()).isEmpty()) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /**
-     * Snapshot batches carry the slot's consistent point as LSN and a row number as seq, never end a transaction, and
-     * hold only inserts numbered from 0. (The first batch of a large single-table transaction looks the same; treating
-     * it as a snapshot only means it does not advance the token: after a crash in that window its rows could be sent
-     * again into history, never lost; the mirror MERGE is unaffected.) A flag on ChangeBatch would remove the guess.
-     */
-    static boolean looksLikeSnapshot(ChangeBatch b) {
-        if (b.endsTransaction() || b.firstCommitLsn() != b.lastCommitLsn()) {
-            return false;
-        }
-        var root = b.root();
-        IntVector seq = (IntVector) root.getVector(ChangeBatch.SEQ);
-        VarCharVector op = (VarCharVector) root.getVector(ChangeBatch.OP);
-        int n = b.rowCount();
-        for (int i = 0; i < n; i++) {
-            if (seq.get(i) != i || op.get(i)[0] != 'I') {
                 return false;
             }
         }

@@ -225,8 +225,44 @@ class SnowflakeSinkEmulatorTest {
             for (Map.Entry<Long, String> r : rows.entrySet()) {
                 b.appendSnapshotRow(TupleData.ofText(Long.toString(r.getKey()), r.getValue()), point, 1_000_000L);
             }
-            sink.accept(b.seal(false));
+            sink.accept(b.sealCopy());
         }
+    }
+
+    /**
+     * Regression (issue 6): the sink told copy batches from streamed ones by their shape, and the first batch of a large
+     * single-table transaction has that shape (inserts numbered from 0 at one LSN, not ending the transaction), so it
+     * was sent without its position. A crash after Snowflake committed it made the replayed transaction put those
+     * rows into history a second time. Batches now say whether they come from a copy.
+     */
+    @Test
+    void theFirstBatchOfALargeTransactionKeepsItsPositionAcrossACrash() throws Exception {
+        TableSchema t = schema("big_txn", 1, col(true, "id", 20, -1), col(false, "note", 25, -1));
+        long lsn = 0x6_0000_0000L;
+        List<Object[]> first = rows(row('I', TupleData.ofText("1", "a")), row('I', TupleData.ofText("2", "b")),
+                row('I', TupleData.ofText("3", "c")));
+        List<Object[]> second = rows(row('I', TupleData.ofText("4", "d")), row('I', TupleData.ofText("5", "e")));
+        Txn txn = new Txn(lsn, lsn + 40, List.of(e -> e.rows(t, false, first), e -> e.rows(t, true, second)));
+
+        // Run 1 receives only the transaction's first batch and dies once Snowflake has committed it.
+        SnowflakeSink s1 = sink(destination(), "pbig", new RecordingDurability());
+        s1.accept(initial(t));
+        List<io.etlstream.batch.ChangeEvent> firstBatch = new ArrayList<>();
+        new SinkFixture.Emitter(alloc, lsn, firstBatch).rows(t, false, first);
+        assertThat(((io.etlstream.batch.ChangeBatch) firstBatch.get(0)).fromCopy()).isFalse();
+        s1.accept(firstBatch.get(0));
+        await("the first batch committed", () -> count("SELECT COUNT(*) FROM BIG_TXN_HISTORY") == 3);
+        s1.abandon();
+
+        // Run 2: the slot sends the whole transaction again.
+        RecordingDurability dur = new RecordingDurability();
+        SnowflakeSink s2 = sink(destination(), "pbig", dur);
+        SinkFixture.replay(s2, alloc, List.of(initial(t)), List.of(txn), 0);
+        await("durable", () -> dur.durable.get() == lsn + 40);
+        assertThat(q("SELECT ID, COUNT(*) FROM BIG_TXN_HISTORY GROUP BY ID ORDER BY ID").rows())
+                .as("each change of the transaction exactly once").containsExactly(List.of("1", "1"),
+                        List.of("2", "1"), List.of("3", "1"), List.of("4", "1"), List.of("5", "1"));
+        s2.close();
     }
 
     /**
