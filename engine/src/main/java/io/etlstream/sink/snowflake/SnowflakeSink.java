@@ -196,7 +196,7 @@ public final class SnowflakeSink implements ChangeSink {
         copying.remove(table);
         TableSink t = tables.get(table);
         if (t != null && !t.stopped && t.channel != null) {
-            closeChannel(t);
+            closeChannelCommitted(t);
             openChannel(t);
         }
         Durability d = durability;
@@ -320,7 +320,7 @@ public final class SnowflakeSink implements ChangeSink {
         if (e.hasDdl()) {
             // The channel caches the table's columns: drain it, change the tables, reopen.
             drain(t);
-            closeChannel(t);
+            closeChannelCommitted(t);
             applyEvolution(t, e, true);
             if (!t.stopped) {
                 openChannel(t);
@@ -383,20 +383,20 @@ public final class SnowflakeSink implements ChangeSink {
     }
 
     private void openChannel(TableSink t) {
+        String name = channelName(t.names.source());
+        OffsetToken c;
         try {
-            t.channel = client.openChannel(OpenChannelRequest.builder(channelName(t.names.source()))
+            t.channel = client.openChannel(OpenChannelRequest.builder(name)
                     .setDBName(SnowflakeName.fromUser(sql.database()).sdk())
                     .setSchemaName(SnowflakeName.fromUser(sql.schema()).sdk())
                     .setTableName(t.names.history().sdk())
                     .setOnErrorOption(OpenChannelRequest.OnErrorOption.ABORT)
                     .setDefaultTimezone(ZoneOffset.UTC)
                     .build());
+            c = OffsetToken.parse(t.channel.getLatestCommittedOffsetToken());
         } catch (SFException e) {
-            throw new io.etlstream.UserFacingException("Could not open the Snowpipe Streaming channel for "
-                    + t.names.qualifiedHistory() + ": " + e.getMessage() + ". Check that the role may INSERT into it.",
-                    e);
+            throw SnowpipeErrors.toSinkError(e, "opening the channel into " + t.names.qualifiedHistory(), name);
         }
-        OffsetToken c = OffsetToken.parse(t.channel.getLatestCommittedOffsetToken());
         t.committedAtOpen = max(c, copyFloors.get(t.names.source()));
         synchronized (lock) {
             t.committed = c;
@@ -404,9 +404,10 @@ public final class SnowflakeSink implements ChangeSink {
                 t.sent = c;
             }
         }
-        log.info("channel {} open, committed offset token {}", channelName(t.names.source()), c);
+        log.info("channel {} open, committed offset token {}", name, c);
     }
 
+    /** Closes the channel of a table whose rows no longer matter (reset, stop): a failure is only logged. */
     private void closeChannel(TableSink t) {
         if (t.channel != null) {
             try {
@@ -415,6 +416,36 @@ public final class SnowflakeSink implements ChangeSink {
                 log.warn("closing channel {}: {}", t.channel.getName(), e.toString());
             }
             t.channel = null;
+        }
+    }
+
+    /**
+     * Closes the channel as a commit barrier: the SDK flushes it and waits until Snowflake committed every row sent.
+     * A failure means those rows may not be committed, so it is thrown (classified), never passed over.
+     */
+    private void closeChannelCommitted(TableSink t) {
+        if (t.channel == null) {
+            return;
+        }
+        SnowflakeStreamingIngestChannel ch = t.channel;
+        t.channel = null;
+        try {
+            ch.close().get(2, TimeUnit.MINUTES);
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof SFException sf) {
+                throw SnowpipeErrors.toSinkError(sf, "closing the channel of " + t.names.source(), ch.getName());
+            }
+            throw new IllegalStateException("closing the Snowflake channel " + ch.getName() + " failed: "
+                    + e.getCause() + "; the pipeline retries from the last durable position.", e.getCause());
+        } catch (SFException e) {
+            throw SnowpipeErrors.toSinkError(e, "closing the channel of " + t.names.source(), ch.getName());
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("Snowflake did not commit the rows of " + t.names.source() + " within 2"
+                    + " minutes; the pipeline retries from the last durable position. Check the destination with"
+                    + " 'etl-stream destination test'.", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while closing the channel of " + t.names.source(), e);
         }
     }
 
@@ -547,10 +578,8 @@ public final class SnowflakeSink implements ChangeSink {
         try {
             r = t.channel.insertRows(rows, token == null ? null : token.toString());
         } catch (SFException e) {
-            if (isInvalidChannel(e)) {
-                throw new ChannelInvalidatedException("The Snowflake channel for " + t.names.source()
-                        + " was invalidated (" + e.getMessage() + "). The pipeline restarts from the last durable"
-                        + " position; nothing is lost or duplicated.", e);
+            if (SnowpipeErrors.kind(e) != SnowpipeErrors.Kind.ROW_REFUSED) {
+                throw SnowpipeErrors.toSinkError(e, "inserting rows of " + t.names.source(), t.channel.getName());
             }
             stopTable(t, "Stopped table " + t.names.source() + ": Snowflake refused a row (" + e.getMessage()
                     + "). Fix the value or the column type at the source, then resync the table.");
@@ -567,13 +596,6 @@ public final class SnowflakeSink implements ChangeSink {
                 t.sent = token;
             }
         }
-    }
-
-    private static boolean isInvalidChannel(SFException e) {
-        String code = e.getVendorCode();
-        return ErrorCode.INVALID_CHANNEL.getMessageCode().equals(code)
-                || ErrorCode.CLOSED_CHANNEL.getMessageCode().equals(code)
-                || ErrorCode.CLOSED_CLIENT.getMessageCode().equals(code);
     }
 
     private void onCommitted(TransactionCommitted tc) {
@@ -595,10 +617,9 @@ public final class SnowflakeSink implements ChangeSink {
         try {
             pollCommitted();
         } catch (RuntimeException e) {
-            if (e instanceof SFException sf && isInvalidChannel(sf)) {
-                backgroundFailure = new ChannelInvalidatedException("A Snowflake channel of pipeline " + pipeline
-                        + " was invalidated (" + sf.getMessage() + "). The pipeline restarts from the last durable"
-                        + " position; nothing is lost or duplicated.", e);
+            if (e instanceof SFException sf && SnowpipeErrors.kind(sf) == SnowpipeErrors.Kind.CHANNEL_LOST) {
+                backgroundFailure = SnowpipeErrors.toSinkError(sf, "reading committed offset tokens",
+                        "of pipeline " + pipeline);
             } else {
                 log.warn("polling committed offset tokens failed (retrying): {}", e.toString());
             }

@@ -327,6 +327,55 @@ class SnowflakeSinkEmulatorTest {
         s2.close();
     }
 
+    /**
+     * Regression (issue 6): a channel open answered with status 20 (fenced) came out of the sink as a user-facing
+     * error, which stops the pipeline for good; it is a lost channel, retried by a restart from the durable position.
+     */
+    @Test
+    void aChannelOpenAnsweredWithStatus20IsRetriedAndTheRestartLosesNothing() throws Exception {
+        TableSchema t = schema("open_fenced", 1, col(true, "id", 20, -1), col(false, "note", 25, -1));
+        SnowflakeSink s1 = sink(destination(), "pof", new RecordingDurability());
+        emu.faults().statusCode(Endpoint.OPEN_CHANNEL, 1, 20);
+        Throwable thrown = org.assertj.core.api.Assertions.catchThrowable(() -> s1.accept(initial(t)));
+        assertThat(emu.faults().fired(Endpoint.OPEN_CHANNEL)).isEqualTo(1);
+        assertThat(thrown).isInstanceOf(ChannelInvalidatedException.class).hasMessageContaining("nothing is lost");
+        assertThat(io.etlstream.pipeline.FailureClassifier.classify(
+                new IllegalStateException("the destination failed", thrown), java.time.Instant.now()).permanent())
+                .as("a fenced open is retried, not a stop for good").isFalse();
+        s1.abandon();
+
+        RecordingDurability dur = new RecordingDurability();
+        SnowflakeSink s2 = sink(destination(), "pof", dur);
+        long lsn = 0x7_0000_0000L;
+        SinkFixture.replay(s2, alloc, List.of(initial(t)), List.of(txn(lsn, e -> e.rows(t, true,
+                rows(row('I', TupleData.ofText("1", "a")))))), 0);
+        await("durable after the restart", () -> dur.durable.get() == lsn + 40);
+        assertThat(count("SELECT COUNT(*) FROM OPEN_FENCED_HISTORY")).isEqualTo(1);
+        s2.close();
+    }
+
+    /**
+     * Regression (ResyncTableTest, issue 6): another client took the channel over between the sink's open and its read
+     * of the committed offset token; the SDK's "invalid status 20" from that read escaped the sink unclassified.
+     */
+    @Test
+    void aChannelTakenOverWhileTheSinkOpensItIsALostChannel() throws Exception {
+        TableSchema t = schema("open_stolen", 1, col(true, "id", 20, -1), col(false, "note", 25, -1));
+        SnowflakeSink s1 = sink(destination(), "pos", new RecordingDurability());
+        SnowflakeSink other = sink(destination(), "pos", new RecordingDurability());
+        long before = emu.faults().fired(Endpoint.CHANNEL_STATUS);
+        emu.faults().delay(Endpoint.CHANNEL_STATUS, 1, Duration.ofSeconds(4));
+        java.util.concurrent.CompletableFuture<Throwable> opening = java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> org.assertj.core.api.Assertions.catchThrowable(() -> s1.accept(initial(t))));
+        // s1 has opened its channel and waits for the committed token: now the other sink takes the channel over
+        await("s1 reading its committed token", () -> emu.faults().fired(Endpoint.CHANNEL_STATUS) == before + 1);
+        other.accept(initial(t));
+        Throwable thrown = opening.get(60, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(thrown).isInstanceOf(ChannelInvalidatedException.class).hasMessageContaining("nothing is lost");
+        s1.abandon();
+        other.close();
+    }
+
     @Test
     void injected5xxAndStatus10AreRetriedWithoutLossOrDuplicates() throws Exception {
         TableSchema orders = schema("f_orders", 1, ORDERS.columns().toArray(RelationColumn[]::new));
