@@ -189,7 +189,10 @@ public final class SnowflakeSink implements ChangeSink {
     /**
      * Snapshot rows carry the token just below the copy's consistent point. The table's channel is closed (the SDK
      * flushes it and waits until Snowflake has committed every row) and reopened; then the snapshot is durable, and
-     * the reopened channel's committed token makes the stream skip the changes the copy already holds.
+     * the reopened channel's committed token makes the stream skip the changes the copy already holds. A copy with no
+     * rows put no token on the channel: it is reopened with the copy's position as its committed token, or a restart
+     * that streams from below that position (the slot's confirmed LSN lags the copy's snapshot) would apply again the
+     * changes the copy covers.
      */
     @Override
     public void snapshotCompleted(TableId table) {
@@ -197,7 +200,12 @@ public final class SnowflakeSink implements ChangeSink {
         TableSink t = tables.get(table);
         if (t != null && !t.stopped && t.channel != null) {
             closeChannelCommitted(t);
-            openChannel(t);
+            OffsetToken floor = copyFloors.get(table);
+            OffsetToken sent;
+            synchronized (lock) {
+                sent = t.sent;
+            }
+            openChannel(t, floor != null && (sent == null || sent.compareTo(floor) < 0) ? floor : null);
         }
         Durability d = durability;
         if (d != null && (t == null || !t.stopped)) {
@@ -383,16 +391,24 @@ public final class SnowflakeSink implements ChangeSink {
     }
 
     private void openChannel(TableSink t) {
+        openChannel(t, null);
+    }
+
+    /** Opens the table's channel; {@code setCommitted}: a position to record as its committed token (null: keep). */
+    private void openChannel(TableSink t, OffsetToken setCommitted) {
         String name = channelName(t.names.source());
         OffsetToken c;
         try {
-            t.channel = client.openChannel(OpenChannelRequest.builder(name)
+            OpenChannelRequest.OpenChannelRequestBuilder request = OpenChannelRequest.builder(name)
                     .setDBName(SnowflakeName.fromUser(sql.database()).sdk())
                     .setSchemaName(SnowflakeName.fromUser(sql.schema()).sdk())
                     .setTableName(t.names.history().sdk())
                     .setOnErrorOption(OpenChannelRequest.OnErrorOption.ABORT)
-                    .setDefaultTimezone(ZoneOffset.UTC)
-                    .build());
+                    .setDefaultTimezone(ZoneOffset.UTC);
+            if (setCommitted != null) {
+                request.setOffsetToken(setCommitted.toString());
+            }
+            t.channel = client.openChannel(request.build());
             c = OffsetToken.parse(t.channel.getLatestCommittedOffsetToken());
         } catch (SFException e) {
             throw SnowpipeErrors.toSinkError(e, "opening the channel into " + t.names.qualifiedHistory(), name);
@@ -404,7 +420,8 @@ public final class SnowflakeSink implements ChangeSink {
                 t.sent = c;
             }
         }
-        log.info("channel {} open, committed offset token {}", name, c);
+        log.info("channel {} open, committed offset token {}{}", name, c,
+                setCommitted == null ? "" : " (set to the position of a copy that had no rows)");
     }
 
     /** Closes the channel of a table whose rows no longer matter (reset, stop): a failure is only logged. */

@@ -230,6 +230,47 @@ class SnowflakeSinkEmulatorTest {
     }
 
     /**
+     * Regression (issue 6): a copy of a table that was empty left no position in its channel (a copy's rows carry it,
+     * and there were none). After a crash before the table's next change committed, the stream replayed from below
+     * the copy's point, and the new sink, with nothing telling it what the copy covers, put those changes into history.
+     */
+    @Test
+    void anEmptyCopyStillKeepsAReplayFromReapplyingWhatItCovers() throws Exception {
+        TableSchema t = schema("empty_copy", 1, col(true, "id", 20, -1), col(false, "note", 25, -1));
+        long a = 0x8_0000_0000L;
+        long b = a + 10_000; // the copy's consistent point
+        List<Txn> stream = List.of(
+                txn(a + 100, e -> e.rows(t, true, rows(row('I', TupleData.ofText("5", "gone"))))),
+                txn(a + 200, e -> e.rows(t, true, rows(row('D', TupleData.ofText("5", null))))),
+                txn(b + 100, e -> e.rows(t, true, rows(row('I', TupleData.ofText("99", "kept"))))));
+
+        // Run 1 copies the table at B (empty: row 5 came and went before B) while the stream, still below B,
+        // follows; then the process dies before the table's next change.
+        RecordingDurability dur1 = new RecordingDurability();
+        SnowflakeSink s1 = sink(destination(), "pec", dur1);
+        s1.tableCopyStarting(t.table(), b);
+        s1.snapshotStarting(t, b);
+        s1.snapshotCompleted(t.table());
+        assertThat(dur1.snapshots).containsExactly(t.table());
+        SinkFixture.replay(s1, alloc, List.of(), stream.subList(0, 2), 0);
+        await("durable", () -> dur1.durable.get() == a + 240);
+        assertThat(count("SELECT COUNT(*) FROM EMPTY_COPY_HISTORY")).as("changes the copy covers").isZero();
+        s1.abandon();
+
+        // PostgreSQL had not heard of it yet (the confirmation went down with the process): run 2 streams from
+        // before A, and the table's copy is not repeated (it was reported durable).
+        RecordingDurability dur2 = new RecordingDurability();
+        SnowflakeSink s2 = sink(destination(), "pec", dur2);
+        SinkFixture.replay(s2, alloc, List.of(initial(t)), stream, 0);
+        await("durable", () -> dur2.durable.get() == b + 140);
+        assertThat(q("SELECT _ETL_OP, ID FROM EMPTY_COPY_HISTORY").rows())
+                .as("history: the copy (no rows) and the one change after it").containsExactly(List.of("I", "99"));
+        s2.mergeNow(true);
+        assertThat(q("SELECT ID, NOTE FROM EMPTY_COPY").rows()).containsExactly(List.of("99", "kept"));
+        s2.close();
+    }
+
+    /**
      * Regression (issue 6): the sink told copy batches from streamed ones by their shape, and the first batch of a large
      * single-table transaction has that shape (inserts numbered from 0 at one LSN, not ending the transaction), so it
      * was sent without its position. A crash after Snowflake committed it made the replayed transaction put those
