@@ -35,16 +35,27 @@ public final class ChangeBatch implements ChangeEvent, AutoCloseable {
     private final long firstCommitLsn;
     private final long lastCommitLsn;
     private final boolean endsTransaction;
+    private final boolean fromCopy;
     private boolean closed;
 
-    /** Takes ownership of {@code root}. */
+    /** A batch of streamed changes; takes ownership of {@code root}. */
     public ChangeBatch(TableSchema schema, VectorSchemaRoot root, long firstCommitLsn, long lastCommitLsn,
             boolean endsTransaction) {
+        this(schema, root, firstCommitLsn, lastCommitLsn, endsTransaction, false);
+    }
+
+    /** Takes ownership of {@code root}; {@code fromCopy}: rows of a table copy (see {@link #fromCopy()}). */
+    public ChangeBatch(TableSchema schema, VectorSchemaRoot root, long firstCommitLsn, long lastCommitLsn,
+            boolean endsTransaction, boolean fromCopy) {
+        if (fromCopy && endsTransaction) {
+            throw new IllegalArgumentException("rows of a table copy belong to no transaction");
+        }
         this.schema = schema;
         this.root = root;
         this.firstCommitLsn = firstCommitLsn;
         this.lastCommitLsn = lastCommitLsn;
         this.endsTransaction = endsTransaction;
+        this.fromCopy = fromCopy;
     }
 
     public TableId table() {
@@ -111,6 +122,15 @@ public final class ChangeBatch implements ChangeEvent, AutoCloseable {
         return lastCommitLsn;
     }
 
+    /**
+     * True if the rows come from a copy of the table (the initial snapshot, a backfill or a resync, made by
+     * {@link io.etlstream.source.pg.SnapshotCopier}), false for streamed changes. Copy rows are all inserts that carry
+     * the copy's consistent point as LSN and a row number as seq, which is no position in the stream.
+     */
+    public boolean fromCopy() {
+        return fromCopy;
+    }
+
     /** True if the last row closes its transaction for this table: only then may the sink confirm lastCommitLsn. */
     public boolean endsTransaction() {
         return endsTransaction;
@@ -127,6 +147,7 @@ public final class ChangeBatch implements ChangeEvent, AutoCloseable {
     @Override
     public String toString() {
         return "ChangeBatch[" + schema.table() + " v" + schema.version() + ", rows=" + rowCount() + ", lsn="
-                + firstCommitLsn + ".." + lastCommitLsn + (endsTransaction ? ", ends txn" : "") + "]";
+                + firstCommitLsn + ".." + lastCommitLsn + (endsTransaction ? ", ends txn" : "") + (fromCopy ? ", copy" : "")
+                + "]";
     }
 }

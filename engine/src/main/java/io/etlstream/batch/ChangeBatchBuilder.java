@@ -267,6 +267,21 @@ public final class ChangeBatchBuilder implements AutoCloseable {
         return new ChangeBatch(schema, s.root, s.firstLsn, s.lastLsn, endsTransaction);
     }
 
+    /**
+     * Seals the open batch as rows of a table copy ({@link ChangeBatch#fromCopy()}), appended with
+     * {@link #appendSnapshotRow}; null if no rows.
+     */
+    public ChangeBatch sealCopy() {
+        Segment s = sealSegment();
+        if (s == null) {
+            return null;
+        }
+        if (s.xids != null) {
+            s.xids.close();
+        }
+        return new ChangeBatch(schema, s.root, s.firstLsn, s.lastLsn, false, true);
+    }
+
     /** A sealed batch still carrying its rows' xids (for streamed transactions). */
     static final class Segment implements AutoCloseable {
         final TableSchema schema;

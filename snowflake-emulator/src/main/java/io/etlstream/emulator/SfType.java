@@ -112,12 +112,21 @@ public record SfType(Kind kind, int precision, int scale, int length) {
       case BOOLEAN -> "BOOLEAN";
       case DATE -> "DATE";
       case TIME -> "TIME_NS";
-      // LTZ keeps the UTC instant; DuckDB has no nanosecond TIMESTAMPTZ.
-      case TIMESTAMP_NTZ, TIMESTAMP_LTZ -> "TIMESTAMP_NS";
+      // LTZ keeps the UTC instant; DuckDB has no nanosecond TIMESTAMPTZ. Up to microseconds, TIMESTAMP holds
+      // Snowflake's whole range (years 1-9999); TIMESTAMP_NS (nanoseconds in a long) only years 1677-2262.
+      case TIMESTAMP_NTZ, TIMESTAMP_LTZ -> microsecondStorage() ? "TIMESTAMP" : "TIMESTAMP_NS";
       // TZ keeps wall clock and offset as ISO text so that the offset survives.
       case TIMESTAMP_TZ -> "VARCHAR";
       case VARIANT, OBJECT, ARRAY -> "JSON";
     };
+  }
+
+  /**
+   * True for TIMESTAMP_NTZ/LTZ of scale 0-6, stored as DuckDB TIMESTAMP (microseconds, years 1-9999 and beyond);
+   * scale 7-9 needs nanoseconds, whose DuckDB type ends at years 1677-2262: values outside are refused on ingest.
+   */
+  public boolean microsecondStorage() {
+    return (kind == Kind.TIMESTAMP_NTZ || kind == Kind.TIMESTAMP_LTZ) && scale <= 6;
   }
 
   /** The physical type reported to the streaming SDK; it picks its Parquet encoding from it. */

@@ -159,7 +159,9 @@ final class SqlEngine {
       case BINARY -> "hex(" + c + ")";
       case DATE -> "CAST(CAST(" + c + " - DATE '1970-01-01' AS BIGINT) AS VARCHAR)";
       case TIME -> "sf_secs(epoch_ns(CAST(" + c + " AS TIME_NS)), " + type.scale() + ")";
-      case TIMESTAMP_NTZ, TIMESTAMP_LTZ -> "sf_secs(epoch_ns(" + c + "), " + type.scale() + ")";
+      // epoch_ns of a microsecond TIMESTAMP overflows outside 1677-2262: scale 0-6 prints from microseconds
+      case TIMESTAMP_NTZ, TIMESTAMP_LTZ -> type.scale() <= 6 ? "sf_secs_us(epoch_us(" + c + "), " + type.scale() + ")"
+          : "sf_secs(epoch_ns(" + c + "), " + type.scale() + ")";
       default -> "CAST(" + c + " AS VARCHAR)";
     };
   }

@@ -616,10 +616,11 @@ final class Streaming {
       case VARIANT, OBJECT, ARRAY -> "CAST(" + c + " AS JSON)";
       case TIME -> "CAST(make_timestamp_ns(CAST(CAST(" + c + " AS DECIMAL(38," + t.scale()
           + ")) * 1000000000 AS BIGINT)) AS TIME_NS)";
-      case TIMESTAMP_NTZ, TIMESTAMP_LTZ -> "make_timestamp_ns(CAST(CAST(" + c + " AS DECIMAL(38,"
-          + t.scale() + ")) * 1000000000 AS BIGINT))";
-      case TIMESTAMP_TZ -> "sf_tz(CAST(CAST(" + c + " AS DECIMAL(38," + t.scale() + ")) * "
-          + pow10(t.scale()) + " AS HUGEINT), " + t.scale() + ")";
+      case TIMESTAMP_NTZ, TIMESTAMP_LTZ -> t.microsecondStorage()
+          ? "make_timestamp(CAST(CAST(" + c + " AS DECIMAL(38," + t.scale() + ")) * 1000000 AS BIGINT))"
+          : "make_timestamp_ns(CAST(CAST(" + c + " AS DECIMAL(38," + t.scale() + ")) * 1000000000 AS BIGINT))";
+      case TIMESTAMP_TZ -> (t.scale() <= 6 ? "sf_tz(" : "sf_tz_wide(") + "CAST(CAST(" + c + " AS DECIMAL(38,"
+          + t.scale() + ")) * " + pow10(t.scale()) + " AS HUGEINT), " + t.scale() + ")";
     };
   }
 

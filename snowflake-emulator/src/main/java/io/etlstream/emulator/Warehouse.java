@@ -108,12 +108,27 @@ final class Warehouse implements AutoCloseable {
         // 15 s -> 8.5 s under load, which was most of the emulator's time on a table with three such columns.
         "sf_tz_o(v) AS CAST(v & 16383 AS BIGINT) - 1440",
         "sf_tz_e(v) AS v >> 14",
-        "sf_tz_fmt(ns, o) AS strftime(make_timestamp_ns(ns + o * 60000000000), '%Y-%m-%d %H:%M:%S.%n')"
+        // Whole seconds through a microsecond TIMESTAMP (years 1-9999, where nanoseconds in a long end at
+        // 1677-2262), the fraction as digits: secs is floor(epoch / 10^s), frac the nanoseconds in that second.
+        "sf_tz_fmt(secs, frac, o) AS strftime(make_timestamp((secs + o * 60) * 1000000), '%Y-%m-%d %H:%M:%S.')"
+            + " || lpad(CAST(frac AS VARCHAR), 9, '0')"
             + " || CASE WHEN o = 0 THEN '+00:00' ELSE (CASE WHEN o < 0 THEN '-' ELSE '+' END"
             + " || lpad(CAST(abs(o) // 60 AS VARCHAR), 2, '0') || ':' || lpad(CAST(abs(o) % 60 AS VARCHAR), 2, '0'))"
             + " END",
-        "sf_tz(raw, s) AS sf_tz_fmt(CAST(sf_tz_e(raw) * CAST(10 ** (9 - s) AS BIGINT) AS BIGINT),"
-            + " sf_tz_o(raw))"
+        // DuckDB's // and % truncate toward zero: ((e % p) + p) % p is the non-negative remainder
+        "sf_tz_frac(e, p) AS ((e % p) + p) % p",
+        "sf_tz_secs(e, p) AS CAST((e - sf_tz_frac(e, p)) // p AS BIGINT)",
+        // scale 0-6: the epoch fits a BIGINT, whose arithmetic costs about half of HUGEINT's
+        "sf_tz(raw, s) AS sf_tz_fmt(sf_tz_secs(CAST(sf_tz_e(raw) AS BIGINT), CAST(10 ** s AS BIGINT)),"
+            + " sf_tz_frac(CAST(sf_tz_e(raw) AS BIGINT), CAST(10 ** s AS BIGINT)) * CAST(10 ** (9 - s) AS BIGINT),"
+            + " sf_tz_o(raw))",
+        "sf_tz_wide(raw, s) AS sf_tz_fmt(sf_tz_secs(sf_tz_e(raw), CAST(10 ** s AS BIGINT)),"
+            + " CAST(sf_tz_frac(sf_tz_e(raw), CAST(10 ** s AS BIGINT)) * CAST(10 ** (9 - s) AS BIGINT) AS BIGINT),"
+            + " sf_tz_o(raw))",
+        // Epoch microseconds as the SQL API prints seconds (columns stored as microsecond TIMESTAMP).
+        "sf_secs_us(us, s) AS (CASE WHEN us < 0 THEN '-' ELSE '' END) || CAST(abs(us) // 1000000 AS VARCHAR)"
+            + " || CASE WHEN s > 0 THEN '.' || left(lpad(CAST(abs(us) % 1000000 AS VARCHAR), 6, '0') || '000', s)"
+            + " ELSE '' END"
     };
     for (String m : macros) {
       exec("CREATE OR REPLACE MACRO " + m);

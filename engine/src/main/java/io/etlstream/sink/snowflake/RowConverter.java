@@ -235,7 +235,13 @@ public final class RowConverter {
             }
             case DATE -> {
                 if (v instanceof DateDayVector dv) {
-                    yield row -> LocalDate.ofEpochDay(dv.get(row));
+                    yield row -> {
+                        LocalDate date = LocalDate.ofEpochDay(dv.get(row));
+                        if (date.getYear() < MIN_YEAR || date.getYear() > MAX_YEAR) {
+                            throw outOfRange(date, t);
+                        }
+                        return date;
+                    };
                 }
                 throw unsupported(v, d);
             }
@@ -249,19 +255,41 @@ public final class RowConverter {
                 if (v instanceof TimeStampMicroVector tv) {
                     yield row -> {
                         long micros = tv.get(row);
-                        return LocalDateTime.ofEpochSecond(Math.floorDiv(micros, 1_000_000L),
+                        LocalDateTime ts = LocalDateTime.ofEpochSecond(Math.floorDiv(micros, 1_000_000L),
                                 (int) Math.floorMod(micros, 1_000_000L) * 1000, ZoneOffset.UTC);
+                        if (ts.getYear() < MIN_YEAR || ts.getYear() > MAX_YEAR) {
+                            throw outOfRange(ts, t);
+                        }
+                        return ts;
                     };
                 }
                 throw unsupported(v, d);
             }
             case TIMESTAMP_TZ -> {
                 if (v instanceof TimeStampMicroTZVector tv) {
-                    yield row -> microsToUtc(tv.get(row));
+                    yield row -> {
+                        OffsetDateTime ts = microsToUtc(tv.get(row));
+                        if (ts.getYear() < MIN_YEAR || ts.getYear() > MAX_YEAR) {
+                            throw outOfRange(ts, t);
+                        }
+                        return ts;
+                    };
                 }
                 throw unsupported(v, d);
             }
         };
+    }
+
+    /**
+     * Snowflake's DATE and TIMESTAMP types hold the years 1 to 9999 (and the SDK refuses others); PostgreSQL goes from
+     * 4713 BC to 294276 AD (dates to 5874897 AD).
+     */
+    static final int MIN_YEAR = 1;
+    static final int MAX_YEAR = 9999;
+
+    private static ValueTooLarge outOfRange(Object value, SnowflakeType t) {
+        return new ValueTooLarge("is " + value + " (ISO, proleptic Gregorian, astronomical year numbering), outside the"
+                + " years 1 to 9999 that Snowflake's " + t.ddl() + " holds");
     }
 
     private static OffsetDateTime microsToUtc(long micros) {

@@ -33,8 +33,6 @@ import net.snowflake.ingest.streaming.SnowflakeStreamingIngestChannel;
 import net.snowflake.ingest.streaming.SnowflakeStreamingIngestClient;
 import net.snowflake.ingest.utils.ErrorCode;
 import net.snowflake.ingest.utils.SFException;
-import org.apache.arrow.vector.IntVector;
-import org.apache.arrow.vector.VarCharVector;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -186,15 +184,23 @@ public final class SnowflakeSink implements ChangeSink {
     /**
      * Snapshot rows carry the token just below the copy's consistent point. The table's channel is closed (the SDK
      * flushes it and waits until Snowflake has committed every row) and reopened; then the snapshot is durable, and
-     * the reopened channel's committed token makes the stream skip the changes the copy already holds.
+     * the reopened channel's committed token makes the stream skip the changes the copy already holds. A copy with no
+     * rows put no token on the channel: it is reopened with the copy's position as its committed token, or a restart
+     * that streams from below that position (the slot's confirmed LSN lags the copy's snapshot) would apply again the
+     * changes the copy covers.
      */
     @Override
     public void snapshotCompleted(TableId table) {
         copying.remove(table);
         TableSink t = tables.get(table);
         if (t != null && !t.stopped && t.channel != null) {
-            closeChannel(t);
-            openChannel(t);
+            closeChannelCommitted(t);
+            OffsetToken floor = copyFloors.get(table);
+            OffsetToken sent;
+            synchronized (lock) {
+                sent = t.sent;
+            }
+            openChannel(t, floor != null && (sent == null || sent.compareTo(floor) < 0) ? floor : null);
         }
         Durability d = durability;
         if (d != null && (t == null || !t.stopped)) {
@@ -317,7 +323,7 @@ public final class SnowflakeSink implements ChangeSink {
         if (e.hasDdl()) {
             // The channel caches the table's columns: drain it, change the tables, reopen.
             drain(t);
-            closeChannel(t);
+            closeChannelCommitted(t);
             applyEvolution(t, e, true);
             if (!t.stopped) {
                 openChannel(t);
@@ -380,20 +386,28 @@ public final class SnowflakeSink implements ChangeSink {
     }
 
     private void openChannel(TableSink t) {
+        openChannel(t, null);
+    }
+
+    /** Opens the table's channel; {@code setCommitted}: a position to record as its committed token (null: keep). */
+    private void openChannel(TableSink t, OffsetToken setCommitted) {
+        String name = channelName(t.names.source());
+        OffsetToken c;
         try {
-            t.channel = client.openChannel(OpenChannelRequest.builder(channelName(t.names.source()))
+            OpenChannelRequest.OpenChannelRequestBuilder request = OpenChannelRequest.builder(name)
                     .setDBName(SnowflakeName.fromUser(sql.database()).sdk())
                     .setSchemaName(SnowflakeName.fromUser(sql.schema()).sdk())
                     .setTableName(t.names.history().sdk())
                     .setOnErrorOption(OpenChannelRequest.OnErrorOption.ABORT)
-                    .setDefaultTimezone(ZoneOffset.UTC)
-                    .build());
+                    .setDefaultTimezone(ZoneOffset.UTC);
+            if (setCommitted != null) {
+                request.setOffsetToken(setCommitted.toString());
+            }
+            t.channel = client.openChannel(request.build());
+            c = OffsetToken.parse(t.channel.getLatestCommittedOffsetToken());
         } catch (SFException e) {
-            throw new io.etlstream.UserFacingException("Could not open the Snowpipe Streaming channel for "
-                    + t.names.qualifiedHistory() + ": " + e.getMessage() + ". Check that the role may INSERT into it.",
-                    e);
+            throw SnowpipeErrors.toSinkError(e, "opening the channel into " + t.names.qualifiedHistory(), name);
         }
-        OffsetToken c = OffsetToken.parse(t.channel.getLatestCommittedOffsetToken());
         t.committedAtOpen = max(c, copyFloors.get(t.names.source()));
         synchronized (lock) {
             t.committed = c;
@@ -401,9 +415,11 @@ public final class SnowflakeSink implements ChangeSink {
                 t.sent = c;
             }
         }
-        log.info("channel {} open, committed offset token {}", channelName(t.names.source()), c);
+        log.info("channel {} open, committed offset token {}{}", name, c,
+                setCommitted == null ? "" : " (set to the position of a copy that had no rows)");
     }
 
+    /** Closes the channel of a table whose rows no longer matter (reset, stop): a failure is only logged. */
     private void closeChannel(TableSink t) {
         if (t.channel != null) {
             try {
@@ -412,6 +428,36 @@ public final class SnowflakeSink implements ChangeSink {
                 log.warn("closing channel {}: {}", t.channel.getName(), e.toString());
             }
             t.channel = null;
+        }
+    }
+
+    /**
+     * Closes the channel as a commit barrier: the SDK flushes it and waits until Snowflake committed every row sent.
+     * A failure means those rows may not be committed, so it is thrown (classified), never passed over.
+     */
+    private void closeChannelCommitted(TableSink t) {
+        if (t.channel == null) {
+            return;
+        }
+        SnowflakeStreamingIngestChannel ch = t.channel;
+        t.channel = null;
+        try {
+            ch.close().get(2, TimeUnit.MINUTES);
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof SFException sf) {
+                throw SnowpipeErrors.toSinkError(sf, "closing the channel of " + t.names.source(), ch.getName());
+            }
+            throw new IllegalStateException("closing the Snowflake channel " + ch.getName() + " failed: "
+                    + e.getCause() + "; the pipeline retries from the last durable position.", e.getCause());
+        } catch (SFException e) {
+            throw SnowpipeErrors.toSinkError(e, "closing the channel of " + t.names.source(), ch.getName());
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("Snowflake did not commit the rows of " + t.names.source() + " within 2"
+                    + " minutes; the pipeline retries from the last durable position. Check the destination with"
+                    + " 'etl-stream destination test'.", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while closing the channel of " + t.names.source(), e);
         }
     }
 
@@ -452,7 +498,7 @@ public final class SnowflakeSink implements ChangeSink {
             return;
         }
         Long copyPoint = copying.get(b.table());
-        boolean snapshot = looksLikeSnapshot(b);
+        boolean snapshot = b.fromCopy();
         // During a resync the table's stream changes (later LSNs) interleave with the copy's rows: only batches at
         // the copy's point are the copy's.
         boolean copyRows = snapshot && copyPoint != null && b.lastCommitLsn() == copyPoint;
@@ -512,28 +558,6 @@ public final class SnowflakeSink implements ChangeSink {
         return true;
     }
 
-    /**
-     * Snapshot batches carry the slot's consistent point as LSN and a row number as seq, never end a transaction, and
-     * hold only inserts numbered from 0. (The first batch of a large single-table transaction looks the same; treating
-     * it as a snapshot only means it does not advance the token: after a crash in that window its rows could be sent
-     * again into history, never lost; the mirror MERGE is unaffected.) A flag on ChangeBatch would remove the guess.
-     */
-    static boolean looksLikeSnapshot(ChangeBatch b) {
-        if (b.endsTransaction() || b.firstCommitLsn() != b.lastCommitLsn()) {
-            return false;
-        }
-        var root = b.root();
-        IntVector seq = (IntVector) root.getVector(ChangeBatch.SEQ);
-        VarCharVector op = (VarCharVector) root.getVector(ChangeBatch.OP);
-        int n = b.rowCount();
-        for (int i = 0; i < n; i++) {
-            if (seq.get(i) != i || op.get(i)[0] != 'I') {
-                return false;
-            }
-        }
-        return true;
-    }
-
     private void onTruncate(TruncateEvent te) {
         for (TableId id : te.tables()) {
             TableSink t = tables.get(id);
@@ -566,10 +590,8 @@ public final class SnowflakeSink implements ChangeSink {
         try {
             r = t.channel.insertRows(rows, token == null ? null : token.toString());
         } catch (SFException e) {
-            if (isInvalidChannel(e)) {
-                throw new ChannelInvalidatedException("The Snowflake channel for " + t.names.source()
-                        + " was invalidated (" + e.getMessage() + "). The pipeline restarts from the last durable"
-                        + " position; nothing is lost or duplicated.", e);
+            if (SnowpipeErrors.kind(e) != SnowpipeErrors.Kind.ROW_REFUSED) {
+                throw SnowpipeErrors.toSinkError(e, "inserting rows of " + t.names.source(), t.channel.getName());
             }
             stopTable(t, "Stopped table " + t.names.source() + ": Snowflake refused a row (" + e.getMessage()
                     + "). Fix the value or the column type at the source, then resync the table.");
@@ -586,13 +608,6 @@ public final class SnowflakeSink implements ChangeSink {
                 t.sent = token;
             }
         }
-    }
-
-    private static boolean isInvalidChannel(SFException e) {
-        String code = e.getVendorCode();
-        return ErrorCode.INVALID_CHANNEL.getMessageCode().equals(code)
-                || ErrorCode.CLOSED_CHANNEL.getMessageCode().equals(code)
-                || ErrorCode.CLOSED_CLIENT.getMessageCode().equals(code);
     }
 
     private void onCommitted(TransactionCommitted tc) {
@@ -614,10 +629,9 @@ public final class SnowflakeSink implements ChangeSink {
         try {
             pollCommitted();
         } catch (RuntimeException e) {
-            if (e instanceof SFException sf && isInvalidChannel(sf)) {
-                backgroundFailure = new ChannelInvalidatedException("A Snowflake channel of pipeline " + pipeline
-                        + " was invalidated (" + sf.getMessage() + "). The pipeline restarts from the last durable"
-                        + " position; nothing is lost or duplicated.", e);
+            if (e instanceof SFException sf && SnowpipeErrors.kind(sf) == SnowpipeErrors.Kind.CHANNEL_LOST) {
+                backgroundFailure = SnowpipeErrors.toSinkError(sf, "reading committed offset tokens",
+                        "of pipeline " + pipeline);
             } else {
                 log.warn("polling committed offset tokens failed (retrying): {}", e.toString());
             }

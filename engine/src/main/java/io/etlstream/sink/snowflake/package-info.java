@@ -13,7 +13,7 @@
  *
  * <p>Client settings ({@link io.etlstream.sink.snowflake.SnowpipeTuning}): ZSTD instead of GZIP (about half the
  * client CPU per row, measured in REFERENCE.md) and {@code max_client_lag} 1 s (the SDK minimum) for latency.
- * Choices and limits not yet covered: snapshot batches are recognised by their shape (no flag on ChangeBatch yet),
- * and the SQL is verified on the emulator (DuckDB), not on a real Snowflake account.
+ * Copy batches are told from streamed ones by {@link io.etlstream.batch.ChangeBatch#fromCopy()}. Not yet covered: the
+ * SQL is verified on the emulator (DuckDB), not on a real Snowflake account.
  */
 package io.etlstream.sink.snowflake;

@@ -229,7 +229,7 @@ final class SnapshotCopier {
                     bytes += msg.length;
                     if (builder.isFull()) {
                         int batchRows = builder.rowCount();
-                        out.put(builder.seal(false), null);
+                        out.put(builder.sealCopy(), null);
                         builder.initialCapacity(batchRows); // the next batch of this range is as big
                         w.rows.addAndGet(rows);
                         w.bytes.addAndGet(bytes);
@@ -241,7 +241,7 @@ final class SnapshotCopier {
                 if (binary != null && !binary.ended()) {
                     throw new IllegalStateException("binary COPY ended without its trailer");
                 }
-                ChangeBatch last = builder.seal(false);
+                ChangeBatch last = builder.sealCopy();
                 if (last != null) {
                     out.put(last, null);
                 }

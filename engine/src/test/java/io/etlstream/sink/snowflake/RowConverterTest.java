@@ -178,4 +178,39 @@ class RowConverterTest {
         assertThat(IsoInterval.format(0, 0, 0)).isEqualTo("PT0S");
         assertThat(IsoInterval.format(-1, -2, -1_000_000_000L)).isEqualTo("P-1M-2DT-1S");
     }
+
+    /** Snowflake's DATE and TIMESTAMP hold the years 1 to 9999 (the SDK refuses the rest): beyond goes to the policy. */
+    @Test
+    void datesAndTimestampsOutsideYearsOneToNineThousandNineHundredNinetyNineAreRefusedNotSent() throws Exception {
+        long first = java.time.LocalDateTime.of(1, 1, 1, 0, 0).toEpochSecond(java.time.ZoneOffset.UTC) * 1_000_000L;
+        long afterLast = java.time.LocalDateTime.of(10000, 1, 1, 0, 0).toEpochSecond(java.time.ZoneOffset.UTC)
+                * 1_000_000L;
+        try (org.apache.arrow.vector.TimeStampMicroVector ntz = new org.apache.arrow.vector.TimeStampMicroVector("ts",
+                        alloc);
+                TimeStampMicroTZVector tz = new TimeStampMicroTZVector("tstz", alloc, "UTC");
+                org.apache.arrow.vector.DateDayVector date = new org.apache.arrow.vector.DateDayVector("d", alloc)) {
+            long[] micros = {first, first - 1, afterLast - 1, afterLast};
+            for (int i = 0; i < micros.length; i++) {
+                ntz.setSafe(i, micros[i]);
+                tz.setSafe(i, micros[i]);
+                date.setSafe(i, (int) Math.floorDiv(micros[i], 86_400_000_000L));
+            }
+            RowConverter.Reader[] readers = {
+                RowConverter.reader(ntz, column("ts", SnowflakeType.withPrecision(SnowflakeType.Kind.TIMESTAMP_NTZ, 6))),
+                RowConverter.reader(tz, column("tstz", SnowflakeType.withPrecision(SnowflakeType.Kind.TIMESTAMP_TZ, 6))),
+                RowConverter.reader(date, column("d", SnowflakeType.of(SnowflakeType.Kind.DATE)))};
+            for (RowConverter.Reader r : readers) {
+                assertThat(r.read(0).toString()).startsWith("0001-01-01");
+                assertThatThrownBy(() -> r.read(1)).isInstanceOf(RowConverter.ValueTooLarge.class)
+                        .hasMessageContaining("0000-12-31").hasMessageContaining("years 1 to 9999");
+                assertThat(r.read(2).toString()).startsWith("9999-12-31");
+                assertThatThrownBy(() -> r.read(3)).isInstanceOf(RowConverter.ValueTooLarge.class)
+                        .hasMessageContaining("+10000-01-01");
+            }
+        }
+    }
+
+    static DestColumn column(String name, SnowflakeType type) {
+        return new DestColumn(1, name, SnowflakeName.fromPostgres(name), type, false, false);
+    }
 }

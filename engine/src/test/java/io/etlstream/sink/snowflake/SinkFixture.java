@@ -105,8 +105,18 @@ final class SinkFixture {
             for (Consumer<Emitter> s : t.steps()) {
                 s.accept(e);
             }
-            for (ChangeEvent ev : events) {
-                sink.accept(ev);
+            for (int i = 0; i < events.size(); i++) {
+                try {
+                    sink.accept(events.get(i));
+                } catch (Exception | Error refused) {
+                    // the sink owns (and closed) the event it refused; the rest of the transaction is still ours
+                    for (ChangeEvent rest : events.subList(i + 1, events.size())) {
+                        if (rest instanceof ChangeBatch b) {
+                            b.close();
+                        }
+                    }
+                    throw refused;
+                }
             }
             sink.accept(new TransactionCommitted(t.commitLsn(), t.endLsn(), Instant.now()));
         }

@@ -231,8 +231,85 @@ class SnowflakeSinkEmulatorTest {
             for (Map.Entry<Long, String> r : rows.entrySet()) {
                 b.appendSnapshotRow(TupleData.ofText(Long.toString(r.getKey()), r.getValue()), point, 1_000_000L);
             }
-            sink.accept(b.seal(false));
+            sink.accept(b.sealCopy());
         }
+    }
+
+    /**
+     * Regression (issue 6): a copy of a table that was empty left no position in its channel (a copy's rows carry it,
+     * and there were none). After a crash before the table's next change committed, the stream replayed from below
+     * the copy's point, and the new sink, with nothing telling it what the copy covers, put those changes into history.
+     */
+    @Test
+    void anEmptyCopyStillKeepsAReplayFromReapplyingWhatItCovers() throws Exception {
+        TableSchema t = schema("empty_copy", 1, col(true, "id", 20, -1), col(false, "note", 25, -1));
+        long a = 0x8_0000_0000L;
+        long b = a + 10_000; // the copy's consistent point
+        List<Txn> stream = List.of(
+                txn(a + 100, e -> e.rows(t, true, rows(row('I', TupleData.ofText("5", "gone"))))),
+                txn(a + 200, e -> e.rows(t, true, rows(row('D', TupleData.ofText("5", null))))),
+                txn(b + 100, e -> e.rows(t, true, rows(row('I', TupleData.ofText("99", "kept"))))));
+
+        // Run 1 copies the table at B (empty: row 5 came and went before B) while the stream, still below B,
+        // follows; then the process dies before the table's next change.
+        RecordingDurability dur1 = new RecordingDurability();
+        SnowflakeSink s1 = sink(destination(), "pec", dur1);
+        s1.tableCopyStarting(t.table(), b);
+        s1.snapshotStarting(t, b);
+        s1.snapshotCompleted(t.table());
+        assertThat(dur1.snapshots).containsExactly(t.table());
+        SinkFixture.replay(s1, alloc, List.of(), stream.subList(0, 2), 0);
+        await("durable", () -> dur1.durable.get() == a + 240);
+        assertThat(count("SELECT COUNT(*) FROM EMPTY_COPY_HISTORY")).as("changes the copy covers").isZero();
+        s1.abandon();
+
+        // PostgreSQL had not heard of it yet (the confirmation went down with the process): run 2 streams from
+        // before A, and the table's copy is not repeated (it was reported durable).
+        RecordingDurability dur2 = new RecordingDurability();
+        SnowflakeSink s2 = sink(destination(), "pec", dur2);
+        SinkFixture.replay(s2, alloc, List.of(initial(t)), stream, 0);
+        await("durable", () -> dur2.durable.get() == b + 140);
+        assertThat(q("SELECT _ETL_OP, ID FROM EMPTY_COPY_HISTORY").rows())
+                .as("history: the copy (no rows) and the one change after it").containsExactly(List.of("I", "99"));
+        s2.mergeNow(true);
+        assertThat(q("SELECT ID, NOTE FROM EMPTY_COPY").rows()).containsExactly(List.of("99", "kept"));
+        s2.close();
+    }
+
+    /**
+     * Regression (issue 6): the sink told copy batches from streamed ones by their shape, and the first batch of a large
+     * single-table transaction has that shape (inserts numbered from 0 at one LSN, not ending the transaction), so it
+     * was sent without its position. A crash after Snowflake committed it made the replayed transaction put those
+     * rows into history a second time. Batches now say whether they come from a copy.
+     */
+    @Test
+    void theFirstBatchOfALargeTransactionKeepsItsPositionAcrossACrash() throws Exception {
+        TableSchema t = schema("big_txn", 1, col(true, "id", 20, -1), col(false, "note", 25, -1));
+        long lsn = 0x6_0000_0000L;
+        List<Object[]> first = rows(row('I', TupleData.ofText("1", "a")), row('I', TupleData.ofText("2", "b")),
+                row('I', TupleData.ofText("3", "c")));
+        List<Object[]> second = rows(row('I', TupleData.ofText("4", "d")), row('I', TupleData.ofText("5", "e")));
+        Txn txn = new Txn(lsn, lsn + 40, List.of(e -> e.rows(t, false, first), e -> e.rows(t, true, second)));
+
+        // Run 1 receives only the transaction's first batch and dies once Snowflake has committed it.
+        SnowflakeSink s1 = sink(destination(), "pbig", new RecordingDurability());
+        s1.accept(initial(t));
+        List<io.etlstream.batch.ChangeEvent> firstBatch = new ArrayList<>();
+        new SinkFixture.Emitter(alloc, lsn, firstBatch).rows(t, false, first);
+        assertThat(((io.etlstream.batch.ChangeBatch) firstBatch.get(0)).fromCopy()).isFalse();
+        s1.accept(firstBatch.get(0));
+        await("the first batch committed", () -> count("SELECT COUNT(*) FROM BIG_TXN_HISTORY") == 3);
+        s1.abandon();
+
+        // Run 2: the slot sends the whole transaction again.
+        RecordingDurability dur = new RecordingDurability();
+        SnowflakeSink s2 = sink(destination(), "pbig", dur);
+        SinkFixture.replay(s2, alloc, List.of(initial(t)), List.of(txn), 0);
+        await("durable", () -> dur.durable.get() == lsn + 40);
+        assertThat(q("SELECT ID, COUNT(*) FROM BIG_TXN_HISTORY GROUP BY ID ORDER BY ID").rows())
+                .as("each change of the transaction exactly once").containsExactly(List.of("1", "1"),
+                        List.of("2", "1"), List.of("3", "1"), List.of("4", "1"), List.of("5", "1"));
+        s2.close();
     }
 
     /**
@@ -295,6 +372,55 @@ class SnowflakeSinkEmulatorTest {
         atB.put(99L, "v1 99");
         assertThat(mirror).isEqualTo(atB);
         s2.close();
+    }
+
+    /**
+     * Regression (issue 6): a channel open answered with status 20 (fenced) came out of the sink as a user-facing
+     * error, which stops the pipeline for good; it is a lost channel, retried by a restart from the durable position.
+     */
+    @Test
+    void aChannelOpenAnsweredWithStatus20IsRetriedAndTheRestartLosesNothing() throws Exception {
+        TableSchema t = schema("open_fenced", 1, col(true, "id", 20, -1), col(false, "note", 25, -1));
+        SnowflakeSink s1 = sink(destination(), "pof", new RecordingDurability());
+        emu.faults().statusCode(Endpoint.OPEN_CHANNEL, 1, 20);
+        Throwable thrown = org.assertj.core.api.Assertions.catchThrowable(() -> s1.accept(initial(t)));
+        assertThat(emu.faults().fired(Endpoint.OPEN_CHANNEL)).isEqualTo(1);
+        assertThat(thrown).isInstanceOf(ChannelInvalidatedException.class).hasMessageContaining("nothing is lost");
+        assertThat(io.etlstream.pipeline.FailureClassifier.classify(
+                new IllegalStateException("the destination failed", thrown), java.time.Instant.now()).permanent())
+                .as("a fenced open is retried, not a stop for good").isFalse();
+        s1.abandon();
+
+        RecordingDurability dur = new RecordingDurability();
+        SnowflakeSink s2 = sink(destination(), "pof", dur);
+        long lsn = 0x7_0000_0000L;
+        SinkFixture.replay(s2, alloc, List.of(initial(t)), List.of(txn(lsn, e -> e.rows(t, true,
+                rows(row('I', TupleData.ofText("1", "a")))))), 0);
+        await("durable after the restart", () -> dur.durable.get() == lsn + 40);
+        assertThat(count("SELECT COUNT(*) FROM OPEN_FENCED_HISTORY")).isEqualTo(1);
+        s2.close();
+    }
+
+    /**
+     * Regression (ResyncTableTest, issue 6): another client took the channel over between the sink's open and its read
+     * of the committed offset token; the SDK's "invalid status 20" from that read escaped the sink unclassified.
+     */
+    @Test
+    void aChannelTakenOverWhileTheSinkOpensItIsALostChannel() throws Exception {
+        TableSchema t = schema("open_stolen", 1, col(true, "id", 20, -1), col(false, "note", 25, -1));
+        SnowflakeSink s1 = sink(destination(), "pos", new RecordingDurability());
+        SnowflakeSink other = sink(destination(), "pos", new RecordingDurability());
+        long before = emu.faults().fired(Endpoint.CHANNEL_STATUS);
+        emu.faults().delay(Endpoint.CHANNEL_STATUS, 1, Duration.ofSeconds(4));
+        java.util.concurrent.CompletableFuture<Throwable> opening = java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> org.assertj.core.api.Assertions.catchThrowable(() -> s1.accept(initial(t))));
+        // s1 has opened its channel and waits for the committed token: now the other sink takes the channel over
+        await("s1 reading its committed token", () -> emu.faults().fired(Endpoint.CHANNEL_STATUS) == before + 1);
+        other.accept(initial(t));
+        Throwable thrown = opening.get(60, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(thrown).isInstanceOf(ChannelInvalidatedException.class).hasMessageContaining("nothing is lost");
+        s1.abandon();
+        other.close();
     }
 
     @Test
