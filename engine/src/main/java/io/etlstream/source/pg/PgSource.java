@@ -151,6 +151,7 @@ public final class PgSource implements AutoCloseable {
 
     private volatile SourceState state = SourceState.NEW;
     private volatile boolean running;
+    private final java.util.function.BooleanSupplier stopRequested = () -> !running;
     private volatile long receivedLsn;
     private volatile long confirmedLsn;
     private volatile int reconnects;
@@ -316,6 +317,7 @@ public final class PgSource implements AutoCloseable {
 
     /** One connection's worth of work; returns true if it streamed at least one message. */
     private boolean setUpAndStream(BufferAllocator alloc) throws Exception {
+        long t0 = System.nanoTime();
         moveTo(SourceState.STARTING);
         SlotManager slots = new SlotManager(connector, names);
         slots.ensurePublication(new ArrayList<>(tables));
@@ -333,9 +335,12 @@ public final class PgSource implements AutoCloseable {
             }
             ledger.clear();
             moveTo(SourceState.SNAPSHOT);
+            long t1 = System.nanoTime();
             try (ExportedSnapshot snap = slots.createSlotWithSnapshot()) {
-                LOG.info("source {}: created slot at {}, copying {} table(s)", names.slot(),
-                        Lsn.format(snap.consistentPoint()), tables.size());
+                long t2 = System.nanoTime();
+                LOG.info("source {}: created slot at {} in {} ms ({} ms after the start), copying {} table(s)",
+                        names.slot(), Lsn.format(snap.consistentPoint()), (t2 - t1) / 1_000_000, (t2 - t0) / 1_000_000,
+                        tables.size());
                 for (TableId t : tables) {
                     queue.put(new DeliveryQueue.CopyStarting(t, snap.consistentPoint()), null);
                 }
@@ -403,7 +408,7 @@ public final class PgSource implements AutoCloseable {
                     if (request != null) {
                         startCopy(slots, copier, request, keepAlive);
                     }
-                    ByteBuffer msg = s.next(POLL_NANOS);
+                    ByteBuffer msg = s.next(POLL_NANOS, stopRequested);
                     if (msg == null) {
                         if (heartbeats && System.nanoTime() - lastActivity > options.heartbeatInterval().toNanos()) {
                             heartbeatConnection = heartbeat(heartbeatConnection);
@@ -609,6 +614,9 @@ public final class PgSource implements AutoCloseable {
                         }
                         break;
                     }
+                    continue;
+                }
+                if (item == DeliveryQueue.WAKE_UP) {
                     continue;
                 }
                 if (item instanceof ChangeEvent e) {
