@@ -66,6 +66,35 @@ final class ProcessCpu {
         return (self[3] + self[4]) * NANOS_PER_TICK;
     }
 
+    /**
+     * CPU of this JVM's threads whose name starts with {@code prefix} (Linux thread names, at most 15 characters:
+     * "C2 CompilerThre", "C1 CompilerThre", "GC Thread#0", "G1 Conc#0"); threads that ended are not counted.
+     */
+    static long jvmThreadsNanos(String... prefixes) {
+        long ticks = 0;
+        try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
+            for (Path t : (Iterable<Path>) tasks::iterator) {
+                String s;
+                try {
+                    s = Files.readString(t.resolve("stat"));
+                } catch (IOException e) {
+                    continue; // the thread ended
+                }
+                String comm = s.substring(s.indexOf('(') + 1, s.lastIndexOf(')'));
+                for (String prefix : prefixes) {
+                    if (comm.startsWith(prefix)) {
+                        String[] f = s.substring(s.lastIndexOf(')') + 2).split(" ");
+                        ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]);
+                        break;
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot list /proc/self/task", e);
+        }
+        return ticks * NANOS_PER_TICK;
+    }
+
     /** {ppid, utime, stime, cutime, cstime} in clock ticks, or null when the process is gone. */
     private static long[] stat(long pid) {
         String s;

@@ -35,7 +35,7 @@ class SnapshotBench {
 
     /** One measured run. */
     record Run(double wallSecs, double clientCpuSecs, double serverCpuSecs, double setupSecs, double copySecs,
-            double stopSecs) {
+            double stopSecs, double jitCpuSecs, double gcCpuSecs) {
         double totalCpuSecs() {
             return clientCpuSecs + serverCpuSecs;
         }
@@ -60,6 +60,9 @@ class SnapshotBench {
         System.out.println("[bench] cores: " + Runtime.getRuntime().availableProcessors() + "; load average at start: "
                 + loadAverage());
         ProcessCpu server = ProcessCpu.serverOf(db);
+        if (Boolean.getBoolean("bench.serverVariants")) {
+            serverVariants(psql, db, server);
+        }
         boolean cold = true;
         try (PgPassword pw = PgPassword.none()) {
             PgConnector conn = SourceFixture.connector(db, pw);
@@ -73,10 +76,11 @@ class SnapshotBench {
                     int connections = Integer.parseInt(c[1]);
                     Run e = engine(conn, table, format, connections, server);
                     System.out.printf(Locale.ROOT, "[bench] round %d: engine %s x%d %s %.0f rows/s (%.2f s = set-up %.2f +"
-                            + " copy %.2f + hand-over/stop %.2f; CPU: JVM %.2f s, server %.2f s, total %.2f s), ratio"
-                            + " to psql %.2f wall, %.2f total CPU%n", round, format, connections, cold ? "cold" : "warm",
-                            PgSourceBench.ROWS / e.wallSecs(), e.wallSecs(), e.setupSecs(), e.copySecs(), e.stopSecs(),
-                            e.clientCpuSecs(), e.serverCpuSecs(), e.totalCpuSecs(), p.wallSecs() / e.wallSecs(),
+                            + " copy %.2f + hand-over/stop %.2f; CPU: JVM %.2f s (of which JIT compiler threads %.2f, GC %.2f),"
+                            + " server %.2f s, total %.2f s), ratio to psql %.2f wall, %.2f total CPU%n", round, format,
+                            connections, cold ? "cold" : "warm", PgSourceBench.ROWS / e.wallSecs(), e.wallSecs(),
+                            e.setupSecs(), e.copySecs(), e.stopSecs(), e.clientCpuSecs(), e.jitCpuSecs(), e.gcCpuSecs(),
+                            e.serverCpuSecs(), e.totalCpuSecs(), p.wallSecs() / e.wallSecs(),
                             p.totalCpuSecs() / e.totalCpuSecs());
                     cold = false;
                 }
@@ -98,7 +102,7 @@ class SnapshotBench {
         double secs = (System.nanoTime() - p0) / 1e9;
         double client = (ProcessCpu.reapedChildrenNanos() - client0) / 1e9;
         Thread.sleep(200); // the backend exits after psql: let the postmaster reap it
-        return new Run(secs, client, (server.serverNanos() - server0) / 1e9, 0, secs, 0);
+        return new Run(secs, client, (server.serverNanos() - server0) / 1e9, 0, secs, 0, 0, 0);
     }
 
     /** One snapshot of {@code table} through a new {@link PgSource} into a null sink; drops the slot afterwards. */
@@ -114,6 +118,8 @@ class SnapshotBench {
         lines.start();
         log.addAppender(lines);
         long server0 = server.serverNanos();
+        long jit0 = ProcessCpu.jvmThreadsNanos(JIT_THREADS);
+        long gc0 = ProcessCpu.jvmThreadsNanos(GC_THREADS);
         long cpu0 = os.getProcessCpuTime();
         long s0 = System.nanoTime();
         try (PgSource source = new PgSource(conn, "bench_snap", List.of(table), sink, ledger,
@@ -137,6 +143,8 @@ class SnapshotBench {
         }
         long s1 = System.nanoTime();
         double cpu = (os.getProcessCpuTime() - cpu0) / 1e9;
+        double jit = (ProcessCpu.jvmThreadsNanos(JIT_THREADS) - jit0) / 1e9;
+        double gc = (ProcessCpu.jvmThreadsNanos(GC_THREADS) - gc0) / 1e9;
         log.detachAppender(lines);
         for (var e : lines.list) {
             String m = e.getFormattedMessage();
@@ -149,8 +157,50 @@ class SnapshotBench {
         double serverCpu = (server.serverNanos() - server0) / 1e9;
         PgSource.removePipeline(conn, "bench_snap");
         return new Run((s1 - s0) / 1e9, cpu, serverCpu, (copyMarks[0] - s0) / 1e9, (copyMarks[1] - copyMarks[0]) / 1e9,
-                (s1 - copyMarks[1]) / 1e9);
+                (s1 - copyMarks[1]) / 1e9, jit, gc);
     }
+
+    /**
+     * What one COPY costs the server by form, each through psql to /dev/null (-Dbench.serverVariants=true): text vs
+     * binary, whole table vs the engine's query form over ctid ranges.
+     */
+    static void serverVariants(String psql, PgDatabase db, ProcessCpu server) throws Exception {
+        String cols = "id, a, b, c, d, e, f, g, h, i";
+        int pages = Integer.parseInt(db.queryOne("SELECT pg_relation_size('bench_t') / 8192"));
+        String[][] variants = {
+            {"text, whole table", "COPY public.bench_t TO STDOUT"},
+            {"binary, whole table", "COPY public.bench_t TO STDOUT (FORMAT binary)"},
+            {"binary, query form, 1 ctid range", "COPY (SELECT " + cols + " FROM ONLY public.bench_t WHERE ctid >="
+                    + " '(0,0)'::tid) TO STDOUT (FORMAT binary)"},
+            {"text, query form, 1 ctid range", "COPY (SELECT " + cols + " FROM ONLY public.bench_t WHERE ctid >="
+                    + " '(0,0)'::tid) TO STDOUT"},
+            {"binary, query form, 4 ctid ranges in one session", String.join("; ",
+                    range(cols, 0, pages / 4), range(cols, pages / 4, pages / 2), range(cols, pages / 2, 3 * pages / 4),
+                    range(cols, 3 * pages / 4, pages * 2))},
+        };
+        String conninfo = "host=" + db.host() + " port=" + db.port() + " dbname=" + db.name() + " user=postgres";
+        for (int round = 0; round < 2; round++) {
+            for (String[] v : variants) {
+                long server0 = server.serverNanos();
+                long client0 = ProcessCpu.reapedChildrenNanos();
+                long p0 = System.nanoTime();
+                PgSourceBench.run(List.of(psql, "-X", "-q", "-o", "/dev/null", "-d", conninfo, "-c", v[1]));
+                double secs = (System.nanoTime() - p0) / 1e9;
+                double client = (ProcessCpu.reapedChildrenNanos() - client0) / 1e9;
+                Thread.sleep(200);
+                System.out.printf(Locale.ROOT, "[bench] server variant %-50s %.2f s; CPU: psql %.2f s, server %.2f s%n",
+                        v[0], secs, client, (server.serverNanos() - server0) / 1e9);
+            }
+        }
+    }
+
+    private static String range(String cols, int from, int to) {
+        return "COPY (SELECT " + cols + " FROM ONLY public.bench_t WHERE ctid >= '(" + from + ",0)'::tid AND ctid < '("
+                + to + ",0)'::tid) TO STDOUT (FORMAT binary)";
+    }
+
+    private static final String[] JIT_THREADS = {"C1 CompilerThre", "C2 CompilerThre"};
+    private static final String[] GC_THREADS = {"GC Thread", "G1 "};
 
     static String loadAverage() {
         try {
