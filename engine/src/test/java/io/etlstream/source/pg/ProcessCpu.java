@@ -23,13 +23,18 @@ final class ProcessCpu {
     }
 
     /** The server of {@code db}: its postmaster is the parent of this session's backend. */
-    static ProcessCpu serverOf(PgDatabase db) {
-        long backend = Long.parseLong(db.queryOne("SELECT pg_backend_pid()"));
-        long[] f = stat(backend);
-        if (f == null) {
-            throw new IllegalStateException("cannot read /proc/" + backend + "/stat: is PostgreSQL on this machine?");
+    static ProcessCpu serverOf(PgDatabase db) throws java.sql.SQLException {
+        // read while the session is open: its backend exits with it
+        try (java.sql.Connection c = db.connect(); java.sql.Statement st = c.createStatement();
+                java.sql.ResultSet rs = st.executeQuery("SELECT pg_backend_pid()")) {
+            rs.next();
+            long backend = rs.getLong(1);
+            long[] f = stat(backend);
+            if (f == null) {
+                throw new IllegalStateException("cannot read /proc/" + backend + "/stat: is PostgreSQL on this machine?");
+            }
+            return new ProcessCpu(f[0]);
         }
-        return new ProcessCpu(f[0]);
     }
 
     /**
