@@ -7,6 +7,11 @@ import io.etlstream.source.pg.types.ValueWriter;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.ArrowBuf;
+import org.apache.arrow.memory.util.MemoryUtil;
+import org.apache.arrow.vector.BaseFixedWidthVector;
+import org.apache.arrow.vector.BaseVariableWidthVector;
+import org.apache.arrow.vector.BitVectorHelper;
 import org.apache.arrow.vector.BigIntVector;
 import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.IntVector;
@@ -56,6 +61,10 @@ public final class ChangeBatchBuilder implements AutoCloseable {
     private ListVector toastVector;
     private IntVector xidVector; // rows' (sub)transaction, only when tracking for streamed transactions
     private int initialCapacity = 256;
+    private double[] densities; // per vector of the root: value bytes per row of the last sealed batch (0: unknown)
+    private int metaWritten; // rows whose metadata columns are written; snapshot rows get theirs when sealed
+    private long snapshotLsn;
+    private long snapshotMicros;
     private int rows;
     private long approxBytes;
     private long firstLsn;
@@ -148,9 +157,115 @@ public final class ChangeBatchBuilder implements AutoCloseable {
         append(OP_DELETE, oldRow, null, commitLsn, commitTimeMicros, seq, 0);
     }
 
-    /** A snapshot row (COPY text or binary columns as a tuple): op "I". */
+    /**
+     * A snapshot row (COPY text or binary columns as a tuple): op "I", {@code _seq} its row number in the batch.
+     * The metadata columns of a snapshot are the same on every row: they are written in one pass when the batch is
+     * sealed (or before the next non-snapshot row), which keeps this per-row path short.
+     */
     public void appendSnapshotRow(TupleData row, long consistentPointLsn, long snapshotTimeMicros) {
-        append(OP_INSERT, row, null, consistentPointLsn, snapshotTimeMicros, rows, 0);
+        int n = schema.columnCount();
+        if (row.columnCount() != n) {
+            throw new IllegalStateException("row of " + schema.table() + " has " + row.columnCount()
+                    + " columns, the table " + n + ": the table changed during the copy");
+        }
+        if (root == null) {
+            open();
+        } else if (metaWritten < rows && (consistentPointLsn != snapshotLsn || snapshotTimeMicros != snapshotMicros)) {
+            writeSnapshotMeta();
+        }
+        if (metaWritten == rows) {
+            snapshotLsn = consistentPointLsn;
+            snapshotMicros = snapshotTimeMicros;
+        }
+        int r = rows;
+        long bytes = ROW_OVERHEAD;
+        ValueWriter[] w = writers;
+        byte[] data = row.data();
+        for (int c = 0; c < n; c++) {
+            byte kind = row.kind(c);
+            if (kind == TupleData.BINARY) {
+                int len = row.length(c);
+                w[c].writeBinary(r, data, row.offset(c), len);
+                bytes += len;
+            } else if (kind == TupleData.TEXT) {
+                int len = row.length(c);
+                w[c].write(r, data, row.offset(c), len);
+                bytes += len;
+            } else if (kind == TupleData.NULL) {
+                w[c].writeNull(r);
+            } else {
+                throw new IllegalStateException("unknown tuple data kind '" + (char) kind + "' in a snapshot row of "
+                        + schema.table() + "." + schema.columns().get(c).name());
+            }
+        }
+        if (rows == 0) {
+            firstLsn = consistentPointLsn;
+        }
+        lastLsn = consistentPointLsn;
+        rows++;
+        approxBytes += bytes;
+    }
+
+    /**
+     * The metadata of the snapshot rows appended since the last metadata write: op I, the LSN, time, row number.
+     * Written straight into the buffers after one capacity check (per-row setSafe calls cost a tenth of the copy);
+     * every op is one byte, so the op vector's offsets are the row numbers.
+     */
+    private void writeSnapshotMeta() {
+        int from = metaWritten;
+        int to = rows;
+        if (from >= to) {
+            return;
+        }
+        for (BaseFixedWidthVector v : new BaseFixedWidthVector[] {lsnVector, tsVector, seqVector}) {
+            while (v.getValueCapacity() < to) {
+                v.reAlloc();
+            }
+        }
+        while (opVector.getValueCapacity() < to) {
+            opVector.reallocValidityAndOffsetBuffers();
+        }
+        while (opVector.getByteCapacity() < to) {
+            opVector.reallocDataBuffer();
+        }
+        if (opVector.getLastSet() != from - 1) {
+            throw new IllegalStateException("op column of " + schema.table() + " out of step: " + opVector.getLastSet()
+                    + " for row " + from);
+        }
+        long lsnAt = lsnVector.getDataBufferAddress();
+        long tsAt = tsVector.getDataBufferAddress();
+        long seqAt = seqVector.getDataBufferAddress();
+        long opOffsetsAt = opVector.getOffsetBufferAddress();
+        long opDataAt = opVector.getDataBufferAddress();
+        for (int r = from; r < to; r++) {
+            MemoryUtil.putLong(lsnAt + 8L * r, snapshotLsn);
+            MemoryUtil.putLong(tsAt + 8L * r, snapshotMicros);
+            MemoryUtil.putInt(seqAt + 4L * r, r);
+            MemoryUtil.putInt(opOffsetsAt + 4L * (r + 1), r + 1);
+            MemoryUtil.putByte(opDataAt + r, OP_INSERT[0]);
+        }
+        setValid(lsnVector.getValidityBuffer(), from, to);
+        setValid(tsVector.getValidityBuffer(), from, to);
+        setValid(seqVector.getValidityBuffer(), from, to);
+        setValid(opVector.getValidityBuffer(), from, to);
+        opVector.setLastSet(to - 1);
+        metaWritten = to;
+    }
+
+    /** Sets the validity bits of rows [from, to): whole bytes where it can. */
+    private static void setValid(ArrowBuf validity, int from, int to) {
+        int r = from;
+        while (r < to && (r & 7) != 0) {
+            BitVectorHelper.setBit(validity, r++);
+        }
+        int wholeBytes = (to - r) >> 3;
+        if (wholeBytes > 0) {
+            validity.setOne(r >> 3, wholeBytes);
+            r += wholeBytes << 3;
+        }
+        while (r < to) {
+            BitVectorHelper.setBit(validity, r++);
+        }
     }
 
     void append(char op, TupleData row, TupleData fallback, long lsn, long tsMicros, int seq, int xid) {
@@ -166,6 +281,7 @@ public final class ChangeBatchBuilder implements AutoCloseable {
         if (root == null) {
             open();
         }
+        writeSnapshotMeta();
         int r = rows;
         int unchanged = 0;
         long bytes = ROW_OVERHEAD;
@@ -225,14 +341,22 @@ public final class ChangeBatchBuilder implements AutoCloseable {
         }
         lastLsn = lsn;
         rows++;
+        metaWritten = rows;
         approxBytes += bytes;
     }
 
     private void open() {
         root = VectorSchemaRoot.create(arrowSchema, allocator);
         int initial = Math.min(maxRows, initialCapacity);
-        for (FieldVector v : root.getFieldVectors()) {
-            v.setInitialCapacity(initial);
+        List<FieldVector> vectors = root.getFieldVectors();
+        for (int i = 0; i < vectors.size(); i++) {
+            FieldVector v = vectors.get(i);
+            // Room for as many value bytes per row as the last batch had: growing a data buffer copies it.
+            if (densities != null && densities[i] > 0 && v instanceof BaseVariableWidthVector vw) {
+                vw.setInitialCapacity(initial, densities[i]);
+            } else {
+                v.setInitialCapacity(initial);
+            }
             v.allocateNew();
         }
         int n = schema.columnCount();
@@ -252,6 +376,7 @@ public final class ChangeBatchBuilder implements AutoCloseable {
             xidVector.allocateNew();
         }
         rows = 0;
+        metaWritten = 0;
         approxBytes = 0;
     }
 
@@ -315,7 +440,18 @@ public final class ChangeBatchBuilder implements AutoCloseable {
         if (root == null || rows == 0) {
             return null;
         }
+        writeSnapshotMeta();
         root.setRowCount(rows);
+        List<FieldVector> vectors = root.getFieldVectors();
+        if (densities == null) {
+            densities = new double[vectors.size()];
+        }
+        for (int i = 0; i < vectors.size(); i++) {
+            if (vectors.get(i) instanceof BaseVariableWidthVector vw) {
+                // a little headroom, so that a batch slightly wider than the last does not copy its buffer
+                densities[i] = vw.sizeOfValueBuffer() * 1.1 / rows + 1;
+            }
+        }
         if (xidVector != null) {
             xidVector.setValueCount(rows);
         }
@@ -324,6 +460,7 @@ public final class ChangeBatchBuilder implements AutoCloseable {
         xidVector = null;
         writers = null;
         rows = 0;
+        metaWritten = 0;
         approxBytes = 0;
         return s;
     }

@@ -51,6 +51,42 @@ class ChangeBatchBuilderTest {
     }
 
     @Test
+    void snapshotRowsCarryTheirMetadataAcrossBatchesAndNextToOtherRows() {
+        // Snapshot rows get op/LSN/time/seq when the batch is sealed (or before a non-snapshot row): each must still
+        // read exactly as if written row by row, also in later batches that are allocated from the last one's sizes.
+        try (RootAllocator alloc = new RootAllocator();
+                ChangeBatchBuilder b = new ChangeBatchBuilder(SCHEMA, alloc, new BatchLimits(700, 1 << 20))) {
+            b.initialCapacity(16);
+            for (int batchNo = 0; batchNo < 3; batchNo++) {
+                int n = batchNo == 2 ? 5 : 700;
+                for (int i = 0; i < n; i++) {
+                    String v = "value " + "x".repeat((i * 7) % 40) + i;
+                    if (batchNo == 1 && i == 300) {
+                        b.appendInsert(TupleData.ofText("-1", "stream row"), 99, 77, 42);
+                    } else {
+                        b.appendSnapshotRow(TupleData.ofText(Integer.toString(i), v), 10 + batchNo, 1000 + batchNo);
+                    }
+                }
+                try (ChangeBatch batch = b.seal(false)) {
+                    assertThat(batch.rowCount()).isEqualTo(n);
+                    var root = batch.root();
+                    for (int i = 0; i < n; i++) {
+                        boolean stream = batchNo == 1 && i == 300;
+                        assertThat(root.getVector(ChangeBatch.OP).getObject(i).toString()).as("op %d", i).isEqualTo("I");
+                        assertThat(root.getVector(ChangeBatch.COMMIT_LSN).getObject(i)).as("lsn %d", i)
+                                .isEqualTo(stream ? 99L : 10L + batchNo);
+                        assertThat(((org.apache.arrow.vector.TimeStampMicroTZVector) root.getVector(ChangeBatch.COMMIT_TS))
+                                .get(i)).as("ts %d", i).isEqualTo(stream ? 77L : 1000L + batchNo);
+                        assertThat(root.getVector(ChangeBatch.SEQ).getObject(i)).as("seq %d", i).isEqualTo(stream ? 42 : i);
+                        assertThat(batch.column(1).getObject(i).toString()).as("value %d", i)
+                                .isEqualTo(stream ? "stream row" : "value " + "x".repeat((i * 7) % 40) + i);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     void unchangedToastMarksSitOnTheirRowsOnly() {
         TupleData plain = TupleData.ofText("1", "v");
         TupleData toast = new TupleData(new byte[] {TupleData.TEXT, TupleData.UNCHANGED_TOAST}, new int[] {0, 1},

@@ -72,7 +72,12 @@ final class DeliveryQueue {
     /** Stops producers but leaves what is queued for the consumer to drain: the first step of a clean stop. */
     void stopProducers() {
         producersStopped = true;
+        // wakes a consumer waiting on an empty queue at once, instead of after its poll timeout
+        queue.offer(WAKE_UP);
     }
+
+    /** Put by {@link #stopProducers()} to wake the consumer; carries nothing. */
+    static final Object WAKE_UP = new Object();
 
     /** Stops producers and releases every queued batch. */
     void close() {

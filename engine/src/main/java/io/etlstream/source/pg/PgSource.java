@@ -184,6 +184,7 @@ public final class PgSource implements AutoCloseable {
     private volatile boolean copyExistingRows = true;
     private volatile SourceState state = SourceState.NEW;
     private volatile boolean running;
+    private final java.util.function.BooleanSupplier stopRequested = () -> !running;
     private volatile long receivedLsn;
     private volatile long confirmedLsn;
     private volatile int reconnects;
@@ -384,6 +385,7 @@ public final class PgSource implements AutoCloseable {
 
     /** One connection's worth of work; returns true if it streamed at least one message. */
     private boolean setUpAndStream(BufferAllocator alloc) throws Exception {
+        long t0 = System.nanoTime();
         moveTo(SourceState.STARTING);
         SlotManager slots = new SlotManager(connector, names);
         slots.ensurePublication(new ArrayList<>(tables));
@@ -407,14 +409,18 @@ public final class PgSource implements AutoCloseable {
             }
             ledger.clear();
             moveTo(SourceState.SNAPSHOT);
+            long t1 = System.nanoTime();
             try (ExportedSnapshot snap = slots.createSlotWithSnapshot()) {
+                long t2 = System.nanoTime();
                 if (!copyExistingRows) {
-                    LOG.info("source {}: created slot at {}; streaming {} table(s) from there without copying their"
-                            + " rows", names.slot(), Lsn.format(snap.consistentPoint()), tables.size());
+                    LOG.info("source {}: created slot at {} in {} ms ({} ms after the start); streaming {} table(s)"
+                            + " from there without copying their rows", names.slot(), Lsn.format(snap.consistentPoint()),
+                            (t2 - t1) / 1_000_000, (t2 - t0) / 1_000_000, tables.size());
                     copier.announceWithoutRows(new ArrayList<>(tables), snap.consistentPoint(), queue);
                 } else {
-                    LOG.info("source {}: created slot at {}, copying {} table(s)", names.slot(),
-                            Lsn.format(snap.consistentPoint()), tables.size());
+                    LOG.info("source {}: created slot at {} in {} ms ({} ms after the start), copying {} table(s)",
+                            names.slot(), Lsn.format(snap.consistentPoint()), (t2 - t1) / 1_000_000,
+                            (t2 - t0) / 1_000_000, tables.size());
                     for (TableId t : tables) {
                         queue.put(new DeliveryQueue.CopyStarting(t, snap.consistentPoint()), null);
                     }
@@ -496,7 +502,7 @@ public final class PgSource implements AutoCloseable {
                     if (request != null) {
                         startCopy(slots, copier, request, keepAlive);
                     }
-                    ByteBuffer msg = s.next(POLL_NANOS);
+                    ByteBuffer msg = s.next(POLL_NANOS, stopRequested);
                     if (msg == null) {
                         if (heartbeats && System.nanoTime() - lastActivity > options.heartbeatInterval().toNanos()) {
                             heartbeatConnection = heartbeat(heartbeatConnection);
@@ -731,6 +737,9 @@ public final class PgSource implements AutoCloseable {
                         }
                         break;
                     }
+                    continue;
+                }
+                if (item == DeliveryQueue.WAKE_UP) {
                     continue;
                 }
                 if (item instanceof ChangeEvent e) {

@@ -81,6 +81,11 @@ public final class ReplicationStream implements AutoCloseable {
      * The returned buffer is only valid until the next call.
      */
     public ByteBuffer next(long waitNanos) throws SQLException {
+        return next(waitNanos, () -> false);
+    }
+
+    /** As {@link #next(long)}, giving up early (null) as soon as {@code giveUp} is true: a stop need not wait out the poll. */
+    public ByteBuffer next(long waitNanos, java.util.function.BooleanSupplier giveUp) throws SQLException {
         long deadline = System.nanoTime() + waitNanos;
         while (true) {
             ByteBuffer b = stream.readPending();
@@ -88,7 +93,7 @@ public final class ReplicationStream implements AutoCloseable {
                 return b;
             }
             long left = deadline - System.nanoTime();
-            if (left <= 0) {
+            if (left <= 0 || giveUp.getAsBoolean()) {
                 return null;
             }
             // Short parks: readPending costs a socket poll, and a message waiting 0.5 ms is of no consequence.

@@ -22,6 +22,7 @@ public final class SlotManager {
 
     private final PgConnector connector;
     private final ReplicationNames names;
+    private volatile int version; // server_version_num, 0 until read
 
     public SlotManager(PgConnector connector, ReplicationNames names) {
         this.connector = connector;
@@ -34,10 +35,12 @@ public final class SlotManager {
 
     /** {@code server_version_num} of the source. */
     public int serverVersion() {
-        try (Connection c = connector.connect("slots"); Statement st = c.createStatement();
-                ResultSet rs = st.executeQuery("SELECT current_setting('server_version_num')::int")) {
-            rs.next();
-            return rs.getInt(1);
+        int known = version;
+        if (known != 0) {
+            return known;
+        }
+        try (Connection c = connector.connect("slots")) {
+            return version(c);
         } catch (SQLException e) {
             throw failure("read the server version", e);
         }
@@ -251,10 +254,16 @@ public final class SlotManager {
         return out;
     }
 
-    private static int version(Connection c) throws SQLException {
+    /** Read once per manager: each connection the set-up saves is a round of TCP, start-up and authentication. */
+    private int version(Connection c) throws SQLException {
+        int known = version;
+        if (known != 0) {
+            return known;
+        }
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT current_setting('server_version_num')::int")) {
             rs.next();
-            return rs.getInt(1);
+            version = rs.getInt(1);
+            return version;
         }
     }
 

@@ -23,6 +23,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -31,6 +32,8 @@ import java.util.stream.Collectors;
 import org.apache.arrow.memory.BufferAllocator;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyOut;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Copies tables as of an exported snapshot: each table (each leaf partition of a partitioned one) is cut into ctid
@@ -48,6 +51,8 @@ final class SnapshotCopier {
 
     /** How COPY sends rows. */
     enum Format { TEXT, BINARY }
+
+    private static final Logger LOG = LoggerFactory.getLogger(SnapshotCopier.class);
 
     /** Target size of one ctid range: small enough that N workers finish close together. */
     private static final long CHUNK_BYTES = 16L * 1024 * 1024;
@@ -85,6 +90,7 @@ final class SnapshotCopier {
         final long estimatedRows; // -1: never analyzed
         final java.util.concurrent.atomic.AtomicBoolean announced = new java.util.concurrent.atomic.AtomicBoolean();
         final AtomicInteger chunksLeft = new AtomicInteger();
+        int chunks; // all of the table's chunks, set while planning
         final AtomicLong rows = new AtomicLong();
         final AtomicLong bytes = new AtomicLong();
         volatile long started = System.nanoTime();
@@ -105,39 +111,25 @@ final class SnapshotCopier {
         if (tables.isEmpty()) {
             return;
         }
-        Map<TableId, TableWork> work = new HashMap<>();
+        long t0 = System.nanoTime();
+        Map<TableId, TableWork> work = new HashMap<>(); // filled before {@code planned} opens, read-only after
         ConcurrentLinkedQueue<Chunk> chunks = new ConcurrentLinkedQueue<>();
-        int version;
-        try (Connection c = connector.connect("snapshot-plan")) {
-            version = intQuery(c, "SELECT current_setting('server_version_num')::int");
-            for (TableId t : tables) {
-                work.put(t, plan(c, t, version, chunks));
-            }
-        } catch (SQLException e) {
-            throw new UserFacingException("cannot plan the snapshot copy: " + e.getMessage(), e);
-        }
-        for (Chunk ch : chunks) {
-            work.get(ch.table()).chunksLeft.incrementAndGet();
-        }
-        // A table with no chunks (empty) is complete at once.
-        List<TableId> empty = work.entrySet().stream().filter(e -> e.getValue().chunksLeft.get() == 0)
-                .map(Map.Entry::getKey).collect(Collectors.toList());
-        long snapshotMicros = Instant.now().toEpochMilli() * 1000;
-        // The sink hears of each copy before its rows, so it can drop what an interrupted earlier copy left behind.
-        try {
-            for (TableId t : tables) {
-                out.put(new DeliveryQueue.SnapshotStart(work.get(t).schema, snapshot.consistentPoint()), null);
-            }
-        } catch (Exception e) {
-            throw new UserFacingException("the snapshot copy was interrupted: " + e.getMessage(), e);
-        }
         AtomicReference<Throwable> failure = new AtomicReference<>();
-        int n = Math.min(connections, Math.max(1, chunks.size()));
+        CountDownLatch plannedLatch = new CountDownLatch(1);
+        long snapshotMicros = Instant.now().toEpochMilli() * 1000;
+        // The workers connect and join the snapshot while the tables are planned: on a short copy, connection set-up
+        // is a good part of the time. A worker that finds no chunk (a table of fewer pages than workers, PostgreSQL
+        // before 14) just closes its connection.
+        int n = connections;
+        long[] attached = new long[n]; // per worker: when its transaction joined the snapshot, then when it ended
+        long[] finished = new long[n];
         List<Thread> workers = new ArrayList<>();
         for (int i = 0; i < n; i++) {
+            int index = i;
             Thread t = new Thread(() -> {
                 try {
-                    worker(snapshot, chunks, work, out, snapshotMicros, failure);
+                    worker(snapshot, chunks, work, out, snapshotMicros, failure, plannedLatch, attached, finished,
+                            index);
                 } catch (Throwable e) {
                     failure.compareAndSet(null, e);
                     chunks.clear();
@@ -147,20 +139,39 @@ final class SnapshotCopier {
             workers.add(t);
             t.start();
         }
+        long planned = 0;
         try {
+            List<TableId> empty = planAndAnnounce(tables, snapshot, out, work, chunks);
+            planned = System.nanoTime();
+            plannedLatch.countDown();
             for (TableId t : empty) {
                 report(work.get(t), true, true);
                 out.put(new DeliveryQueue.SnapshotDone(t), null);
             }
+        } catch (Exception e) {
+            failure.compareAndSet(null, e instanceof UserFacingException ? e
+                    : new UserFacingException("the snapshot copy was interrupted: " + e.getMessage(), e));
+            chunks.clear();
+        } finally {
+            plannedLatch.countDown(); // also on failure: the workers see it and stop
+        }
+        try {
             for (Thread t : workers) {
                 t.join();
             }
-        } catch (Exception e) {
+        } catch (InterruptedException e) {
             chunks.clear();
             workers.forEach(Thread::interrupt);
             failure.compareAndSet(null, e);
         }
         Throwable f = failure.get();
+        if (f == null && LOG.isInfoEnabled()) {
+            long rows = work.values().stream().mapToLong(w -> w.rows.get()).sum();
+            LOG.info("snapshot copy of {} table(s), {} rows on {} connection(s) in {} ms: planned in {} ms; workers"
+                    + " joined the snapshot after {} ms and finished after {} ms", tables.size(), rows, n,
+                    millis(System.nanoTime() - t0), millis(planned - t0), millisSince(t0, attached),
+                    millisSince(t0, finished));
+        }
         if (f instanceof UserFacingException u) {
             throw u;
         }
@@ -170,33 +181,64 @@ final class SnapshotCopier {
         }
     }
 
+    /**
+     * Plans every table into {@code work} and {@code chunks}, then queues each table's {@link DeliveryQueue.SnapshotStart}
+     * (the sink hears of each copy before its rows, so it can drop what an interrupted earlier copy left behind).
+     * Returns the tables without rows, complete at once.
+     */
+    private List<TableId> planAndAnnounce(List<TableId> tables, ExportedSnapshot snapshot, DeliveryQueue out,
+            Map<TableId, TableWork> work, ConcurrentLinkedQueue<Chunk> chunks) throws Exception {
+        try (Connection c = connector.connect("snapshot-plan")) {
+            int version;
+            long blockSize;
+            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
+                    "SELECT current_setting('server_version_num')::int, current_setting('block_size')::int")) {
+                rs.next();
+                version = rs.getInt(1);
+                blockSize = rs.getInt(2);
+            }
+            List<Chunk> planned = new ArrayList<>();
+            for (TableId t : tables) {
+                work.put(t, plan(c, t, version, blockSize, planned));
+            }
+            for (Chunk ch : planned) {
+                TableWork w = work.get(ch.table());
+                w.chunksLeft.incrementAndGet();
+                w.chunks++;
+            }
+            for (TableId t : tables) {
+                out.put(new DeliveryQueue.SnapshotStart(work.get(t).schema, snapshot.consistentPoint()), null);
+            }
+            chunks.addAll(planned);
+        } catch (SQLException e) {
+            throw new UserFacingException("cannot plan the snapshot copy: " + e.getMessage(), e);
+        }
+        return work.entrySet().stream().filter(e -> e.getValue().chunksLeft.get() == 0).map(Map.Entry::getKey)
+                .collect(Collectors.toList());
+    }
+
     private void worker(ExportedSnapshot snapshot, ConcurrentLinkedQueue<Chunk> chunks, Map<TableId, TableWork> work,
-            DeliveryQueue out, long snapshotMicros, AtomicReference<Throwable> failure) throws Exception {
+            DeliveryQueue out, long snapshotMicros, AtomicReference<Throwable> failure, CountDownLatch planned,
+            long[] attached, long[] finished, int index) throws Exception {
         try (Connection c = connector.connect("snapshot")) {
             c.setAutoCommit(false);
             c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
             try (Statement st = c.createStatement()) {
                 st.execute("SET TRANSACTION SNAPSHOT " + Sql.literal(snapshot.snapshotName()));
             }
+            attached[index] = System.nanoTime();
+            planned.await();
             var copyApi = c.unwrap(PGConnection.class).getCopyAPI();
-            Chunk ch;
-            while (failure.get() == null && (ch = chunks.poll()) != null) {
-                TableWork w = work.get(ch.table());
-                if (w.announced.compareAndSet(false, true)) {
-                    w.started = System.nanoTime();
-                    report(w, false, true);
-                }
-                String where = ch.fromPage() < 0 ? "" : " WHERE ctid >= '(" + ch.fromPage() + ",0)'::tid"
-                        + (ch.toPage() < 0 ? "" : " AND ctid < '(" + ch.toPage() + ",0)'::tid");
-                String sql = "COPY (SELECT " + w.columnList + " FROM ONLY " + ch.relation() + where + ") TO STDOUT"
-                        + (format == Format.BINARY ? " (FORMAT binary)" : "");
-                copyChunk(copyApi, sql, w, snapshot, snapshotMicros, out);
-                if (w.chunksLeft.decrementAndGet() == 0) {
-                    report(w, true, true);
-                    out.put(new DeliveryQueue.SnapshotDone(ch.table()), null);
-                }
+            // One builder per table for all of this worker's chunks: it keeps the batch size and value widths it saw,
+            // so later batches are allocated at their final size instead of growing (each growth copies a buffer).
+            Map<TableId, ChangeBatchBuilder> builders = new HashMap<>();
+            try {
+                copyChunks(copyApi, chunks, work, snapshot, snapshotMicros, out, failure, builders);
+            } finally {
+                builders.values().forEach(ChangeBatchBuilder::close);
             }
             c.rollback();
+            finished[index] = System.nanoTime();
         } catch (SQLException e) {
             if (String.valueOf(e.getMessage()).contains("snapshot")) {
                 throw new UserFacingException("the exported snapshot is no longer valid (" + e.getMessage() + "): the"
@@ -206,56 +248,95 @@ final class SnapshotCopier {
         }
     }
 
-    private void copyChunk(org.postgresql.copy.CopyManager copyApi, String sql, TableWork w, ExportedSnapshot snapshot,
-            long snapshotMicros, DeliveryQueue out) throws Exception {
-        int columns = w.schema.columnCount();
-        long lsn = snapshot.consistentPoint();
-        try (ChangeBatchBuilder builder = new ChangeBatchBuilder(w.schema, allocator, limits)) {
-            Consumer<TupleData> append = row -> builder.appendSnapshotRow(row, lsn, snapshotMicros);
-            CopyBinary binary = format == Format.BINARY ? new CopyBinary(w.textColumns) : null;
-            CopyOut copy = copyApi.copyOut(sql);
-            try {
-                byte[] msg;
-                long rows = 0;
-                long bytes = 0;
-                while ((msg = copy.readFromCopy()) != null) {
-                    if (binary != null) {
-                        rows += binary.parse(msg, append);
-                    } else {
-                        int len = msg.length > 0 && msg[msg.length - 1] == '\n' ? msg.length - 1 : msg.length;
-                        append.accept(CopyText.parseRow(msg, 0, len, columns));
-                        rows++;
-                    }
-                    bytes += msg.length;
-                    if (builder.isFull()) {
-                        int batchRows = builder.rowCount();
-                        out.put(builder.sealCopy(), null);
-                        builder.initialCapacity(batchRows); // the next batch of this range is as big
-                        w.rows.addAndGet(rows);
-                        w.bytes.addAndGet(bytes);
-                        rows = 0;
-                        bytes = 0;
-                        report(w, false, false);
-                    }
-                }
-                if (binary != null && !binary.ended()) {
-                    throw new IllegalStateException("binary COPY ended without its trailer");
-                }
-                ChangeBatch last = builder.sealCopy();
-                if (last != null) {
-                    out.put(last, null);
-                }
-                w.rows.addAndGet(rows);
-                w.bytes.addAndGet(bytes);
-            } finally {
-                if (copy.isActive()) {
-                    copy.cancelCopy();
-                }
+    private void copyChunks(org.postgresql.copy.CopyManager copyApi, ConcurrentLinkedQueue<Chunk> chunks,
+            Map<TableId, TableWork> work, ExportedSnapshot snapshot, long snapshotMicros, DeliveryQueue out,
+            AtomicReference<Throwable> failure, Map<TableId, ChangeBatchBuilder> builders) throws Exception {
+        Chunk ch;
+        while (failure.get() == null && (ch = chunks.poll()) != null) {
+            TableWork w = work.get(ch.table());
+            if (w.announced.compareAndSet(false, true)) {
+                w.started = System.nanoTime();
+                report(w, false, true);
+            }
+            String where = ch.fromPage() < 0 ? "" : " WHERE ctid >= '(" + ch.fromPage() + ",0)'::tid"
+                    + (ch.toPage() < 0 ? "" : " AND ctid < '(" + ch.toPage() + ",0)'::tid");
+            String sql = "COPY (SELECT " + w.columnList + " FROM ONLY " + ch.relation() + where + ") TO STDOUT"
+                    + (format == Format.BINARY ? " (FORMAT binary)" : "");
+            ChangeBatchBuilder builder = builders.get(ch.table());
+            if (builder == null) {
+                builder = new ChangeBatchBuilder(w.schema, allocator, limits);
+                builder.initialCapacity(firstBatchRows(w));
+                builders.put(ch.table(), builder);
+            }
+            copyChunk(copyApi, sql, w, builder, snapshot, snapshotMicros, out);
+            if (w.chunksLeft.decrementAndGet() == 0) {
+                report(w, true, true);
+                out.put(new DeliveryQueue.SnapshotDone(ch.table()), null);
             }
         }
     }
 
-    private TableWork plan(Connection c, TableId t, int version, ConcurrentLinkedQueue<Chunk> chunks) throws SQLException {
+    /**
+     * Rows to allocate for a table's first batch: the planner's rows per chunk, within the batch limits (rows, and
+     * bytes at the on-disk row width); 256 when the table was never analyzed.
+     */
+    private int firstBatchRows(TableWork w) {
+        if (w.estimatedRows <= 0 || w.chunks == 0) {
+            return 256;
+        }
+        long perChunk = w.estimatedRows / w.chunks;
+        long rowBytes = w.estimatedBytes / w.estimatedRows + 48;
+        return (int) Math.max(16, Math.min(Math.min(perChunk, limits.maxRows()), limits.maxBytes() / rowBytes));
+    }
+
+    private void copyChunk(org.postgresql.copy.CopyManager copyApi, String sql, TableWork w, ChangeBatchBuilder builder,
+            ExportedSnapshot snapshot, long snapshotMicros, DeliveryQueue out) throws Exception {
+        int columns = w.schema.columnCount();
+        long lsn = snapshot.consistentPoint();
+        Consumer<TupleData> append = row -> builder.appendSnapshotRow(row, lsn, snapshotMicros);
+        CopyBinary binary = format == Format.BINARY ? new CopyBinary(w.textColumns) : null;
+        CopyOut copy = copyApi.copyOut(sql);
+        try {
+            byte[] msg;
+            long rows = 0;
+            long bytes = 0;
+            while ((msg = copy.readFromCopy()) != null) {
+                if (binary != null) {
+                    rows += binary.parse(msg, append);
+                } else {
+                    int len = msg.length > 0 && msg[msg.length - 1] == '\n' ? msg.length - 1 : msg.length;
+                    append.accept(CopyText.parseRow(msg, 0, len, columns));
+                    rows++;
+                }
+                bytes += msg.length;
+                if (builder.isFull()) {
+                    int batchRows = builder.rowCount();
+                    out.put(builder.sealCopy(), null);
+                    builder.initialCapacity(batchRows); // the next batch of this range is as big
+                    w.rows.addAndGet(rows);
+                    w.bytes.addAndGet(bytes);
+                    rows = 0;
+                    bytes = 0;
+                    report(w, false, false);
+                }
+            }
+            if (binary != null && !binary.ended()) {
+                throw new IllegalStateException("binary COPY ended without its trailer");
+            }
+            ChangeBatch last = builder.sealCopy();
+            if (last != null) {
+                out.put(last, null);
+            }
+            w.rows.addAndGet(rows);
+            w.bytes.addAndGet(bytes);
+        } finally {
+            if (copy.isActive()) {
+                copy.cancelCopy();
+            }
+        }
+    }
+
+    private TableWork plan(Connection c, TableId t, int version, long blockSize, List<Chunk> chunks) throws SQLException {
         long oid;
         String kind;
         char ident;
@@ -322,15 +403,21 @@ final class SnapshotCopier {
         } else {
             relations.add(new String[] {TableNames.sql(t), String.valueOf(oid)});
         }
-        long blockSize = intQuery(c, "SELECT current_setting('block_size')::int");
         long total = 0;
         long estimatedRows = 0;
         for (String[] rel : relations) {
-            long bytes = longQuery(c, "SELECT pg_relation_size(" + rel[1] + "::oid)");
+            long bytes;
+            long reltuples;
+            long relpages;
+            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT pg_relation_size(oid),"
+                    + " reltuples::bigint, relpages FROM pg_class WHERE oid = " + Long.parseLong(rel[1]))) {
+                rs.next();
+                bytes = rs.getLong(1);
+                reltuples = rs.getLong(2);
+                relpages = rs.getLong(3);
+            }
             total += bytes;
             // reltuples is -1 (PostgreSQL 14+) or 0 with pages (older) until the table was vacuumed or analyzed.
-            long reltuples = longQuery(c, "SELECT reltuples::bigint FROM pg_class WHERE oid = " + rel[1]);
-            long relpages = longQuery(c, "SELECT relpages FROM pg_class WHERE oid = " + rel[1]);
             if (estimatedRows >= 0) {
                 estimatedRows = reltuples < 0 || reltuples == 0 && relpages == 0 && bytes > 0 ? -1
                         : estimatedRows + (relpages > 0 ? Math.round((double) reltuples / relpages * (bytes / blockSize))
@@ -386,9 +473,16 @@ final class SnapshotCopier {
     void announceWithoutRows(List<TableId> tables, long consistentPoint, DeliveryQueue out) throws Exception {
         List<TableSchema> schemas = new ArrayList<>();
         try (Connection c = connector.connect("snapshot-plan")) {
-            int version = intQuery(c, "SELECT current_setting('server_version_num')::int");
+            int version;
+            long blockSize;
+            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
+                    "SELECT current_setting('server_version_num')::int, current_setting('block_size')::int")) {
+                rs.next();
+                version = rs.getInt(1);
+                blockSize = rs.getInt(2);
+            }
             for (TableId t : tables) {
-                schemas.add(plan(c, t, version, new ConcurrentLinkedQueue<>()).schema);
+                schemas.add(plan(c, t, version, blockSize, new ArrayList<>()).schema);
             }
         } catch (SQLException e) {
             throw new UserFacingException("cannot read the columns of " + tables + ": " + e.getMessage(), e);
@@ -399,18 +493,15 @@ final class SnapshotCopier {
         }
     }
 
-    private static int intQuery(Connection c, String sql) throws SQLException {
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-            rs.next();
-            return rs.getInt(1);
-        }
+    private static long millis(long nanos) {
+        return nanos / 1_000_000;
     }
 
-    private static long longQuery(Connection c, String sql) throws SQLException {
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-            rs.next();
-            return rs.getLong(1);
+    private static String millisSince(long start, long[] times) {
+        StringBuilder sb = new StringBuilder();
+        for (long t : times) {
+            sb.append(sb.length() == 0 ? "" : "/").append(t == 0 ? "-" : Long.toString(millis(t - start)));
         }
+        return sb.toString();
     }
-
 }

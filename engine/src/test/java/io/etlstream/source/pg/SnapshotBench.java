@@ -8,6 +8,7 @@ import io.etlstream.testkit.pg.PgDatabase;
 import io.etlstream.testkit.pg.PostgresExtension;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.junit.jupiter.api.Tag;
@@ -16,62 +17,196 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The snapshot alone, for profiling: the {@link PgSourceBench} table (1M rows, 10 columns), one {@code psql} COPY
- * to /dev/null, then the engine's ctid COPY into a null sink in text and binary format with 2 and 4 connections,
- * each through a whole {@link PgSource}, alternating and repeated. Prints rows/s, the ratio to psql and the JVM's
- * CPU seconds per run. {@code ./mvnw -B -o test -pl engine -am -Pbench -Dtest=SnapshotBench
- * -Dsurefire.failIfNoSpecifiedTests=false}
+ * to /dev/null, then the engine's ctid COPY into a null sink through a whole {@link PgSource}, for each configuration
+ * of {@code -Dbench.configs} (default {@code BINARY:4,BINARY:2,TEXT:4,TEXT:2}), repeated {@code -Dbench.rounds} times.
+ *
+ * <p>Per run it prints wall time, the ratio to psql, and CPU: the JVM's (engine) or psql's own (client), and the
+ * PostgreSQL server's (postmaster and all its children, from /proc). The engine's first run in this JVM is labeled
+ * {@code cold}: it pays class loading and JIT compilation on the same cores; later runs are {@code warm}. The engine
+ * wall time is split into set-up (slot with exported snapshot, planning, first worker attached), copy (first chunk
+ * to the last batch queued), and hand-over + stop (until the ledger has the table and the source is closed).
+ * {@code ./mvnw -B -o -pl engine -am test -Pbench -Dtest=SnapshotBench -Dsurefire.failIfNoSpecifiedTests=false
+ * -Dbench.rounds=3}
  */
 @Tag("bench")
 @ExtendWith(PostgresExtension.class)
 @Pg(version = 17)
 class SnapshotBench {
 
+    /** One measured run. */
+    record Run(double wallSecs, double clientCpuSecs, double serverCpuSecs, double setupSecs, double copySecs,
+            double stopSecs, double jitCpuSecs, double gcCpuSecs) {
+        double totalCpuSecs() {
+            return clientCpuSecs + serverCpuSecs;
+        }
+    }
+
     @Test
     void snapshotTextVsBinary(PgDatabase db) throws Exception {
         String psql = PgSourceBench.clientTool("psql");
-        db.execute("CREATE TABLE bench_t (id bigint PRIMARY KEY, a int, b bigint, c text, d text, e numeric(12,2),"
-                + " f timestamptz, g boolean, h double precision, i uuid)",
-                "INSERT INTO bench_t SELECT g, g % 1000, g * 7, md5(g::text), 'row ' || g, g / 100.0,"
+        db.execute(BENCH_TABLE, "INSERT INTO bench_t SELECT g, g % 1000, g * 7, md5(g::text), 'row ' || g, g / 100.0,"
                 + " timestamptz '2024-01-01 00:00:00+00' + g * interval '1 second', g % 2 = 0, g * 0.5,"
                 + " md5(g::text)::uuid FROM generate_series(1, " + PgSourceBench.ROWS + ") g");
         if (Boolean.parseBoolean(System.getProperty("bench.vacuum", "true"))) {
             db.execute("VACUUM ANALYZE bench_t"); // without it the first reader sets every row's hint bits
         }
+        db.execute("CHECKPOINT");
         TableId table = new TableId("public", "bench_t");
-        String conninfo = "host=" + db.host() + " port=" + db.port() + " dbname=" + db.name() + " user=postgres";
-        var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
         int rounds = Integer.getInteger("bench.rounds", 2);
+        List<String[]> configs = new ArrayList<>();
+        for (String c : System.getProperty("bench.configs", "BINARY:4,BINARY:2,TEXT:4,TEXT:2").split(",")) {
+            configs.add(c.trim().split(":"));
+        }
+        System.out.println("[bench] cores: " + Runtime.getRuntime().availableProcessors() + "; load average at start: "
+                + loadAverage());
+        ProcessCpu server = ProcessCpu.serverOf(db);
+        if (Boolean.getBoolean("bench.serverVariants")) {
+            serverVariants(psql, db, server);
+        }
+        boolean cold = true;
         try (PgPassword pw = PgPassword.none()) {
             PgConnector conn = SourceFixture.connector(db, pw);
             for (int round = 0; round < rounds; round++) {
-                long p0 = System.nanoTime();
-                PgSourceBench.run(List.of(psql, "-X", "-q", "-d", conninfo, "-c", "COPY public.bench_t TO STDOUT"));
-                double psqlSecs = (System.nanoTime() - p0) / 1e9;
-                System.out.printf(Locale.ROOT, "[bench] round %d: psql COPY %.0f rows/s (%.2f s)%n", round,
-                        PgSourceBench.ROWS / psqlSecs, psqlSecs);
-                for (SnapshotCopier.Format format : SnapshotCopier.Format.values()) {
-                    for (int connections : new int[] {2, 4}) {
-                        NullSink sink = new NullSink();
-                        SnapshotLedger ledger = SnapshotLedger.inMemory();
-                        long cpu0 = os.getProcessCpuTime();
-                        long s0 = System.nanoTime();
-                        try (PgSource source = new PgSource(conn, "bench_snap", List.of(table), sink, ledger,
-                                PgSource.Options.defaults().withHeartbeatInterval(Duration.ZERO)
-                                        .withSnapshotConnections(connections), format)) {
-                            source.start();
-                            SourceFixture.await(() -> ledger.completed().contains(table) || source.failure().isPresent(),
-                                    Duration.ofMinutes(10), source::toString);
-                        }
-                        double secs = (System.nanoTime() - s0) / 1e9;
-                        double cpu = (os.getProcessCpuTime() - cpu0) / 1e9;
-                        assertThat(sink.rows()).isEqualTo(PgSourceBench.ROWS);
-                        PgSource.removePipeline(conn, "bench_snap");
-                        System.out.printf(Locale.ROOT, "[bench] round %d: engine %s x%d %.0f rows/s (%.2f s, JVM CPU"
-                                + " %.2f s), ratio to psql %.2f%n", round, format, connections, PgSourceBench.ROWS / secs,
-                                secs, cpu, psqlSecs / secs);
-                    }
+                Run p = psql(psql, db, server);
+                System.out.printf(Locale.ROOT, "[bench] round %d: psql COPY (text) %.0f rows/s (%.2f s; CPU: psql %.2f s,"
+                        + " server %.2f s, total %.2f s)%n", round, PgSourceBench.ROWS / p.wallSecs(), p.wallSecs(),
+                        p.clientCpuSecs(), p.serverCpuSecs(), p.totalCpuSecs());
+                for (String[] c : configs) {
+                    SnapshotCopier.Format format = SnapshotCopier.Format.valueOf(c[0]);
+                    int connections = Integer.parseInt(c[1]);
+                    Run e = engine(conn, table, format, connections, server);
+                    System.out.printf(Locale.ROOT, "[bench] round %d: engine %s x%d %s %.0f rows/s (%.2f s = set-up %.2f +"
+                            + " copy %.2f + hand-over/stop %.2f; CPU: JVM %.2f s (of which JIT compiler threads %.2f, GC %.2f),"
+                            + " server %.2f s, total %.2f s), ratio to psql %.2f wall, %.2f total CPU%n", round, format,
+                            connections, cold ? "cold" : "warm", PgSourceBench.ROWS / e.wallSecs(), e.wallSecs(),
+                            e.setupSecs(), e.copySecs(), e.stopSecs(), e.clientCpuSecs(), e.jitCpuSecs(), e.gcCpuSecs(),
+                            e.serverCpuSecs(), e.totalCpuSecs(), p.wallSecs() / e.wallSecs(),
+                            p.totalCpuSecs() / e.totalCpuSecs());
+                    cold = false;
                 }
             }
+        }
+        System.out.println("[bench] load average at end: " + loadAverage());
+    }
+
+    static final String BENCH_TABLE = "CREATE TABLE bench_t (id bigint PRIMARY KEY, a int, b bigint, c text, d text,"
+            + " e numeric(12,2), f timestamptz, g boolean, h double precision, i uuid)";
+
+    /** One {@code psql} COPY of the table in text format to /dev/null, as a user would run it. */
+    static Run psql(String psql, PgDatabase db, ProcessCpu server) throws Exception {
+        String conninfo = "host=" + db.host() + " port=" + db.port() + " dbname=" + db.name() + " user=postgres";
+        long server0 = server.serverNanos();
+        long client0 = ProcessCpu.reapedChildrenNanos();
+        long p0 = System.nanoTime();
+        PgSourceBench.run(List.of(psql, "-X", "-q", "-d", conninfo, "-c", "COPY public.bench_t TO STDOUT"));
+        double secs = (System.nanoTime() - p0) / 1e9;
+        double client = (ProcessCpu.reapedChildrenNanos() - client0) / 1e9;
+        Thread.sleep(200); // the backend exits after psql: let the postmaster reap it
+        return new Run(secs, client, (server.serverNanos() - server0) / 1e9, 0, secs, 0, 0, 0);
+    }
+
+    /** One snapshot of {@code table} through a new {@link PgSource} into a null sink; drops the slot afterwards. */
+    static Run engine(PgConnector conn, TableId table, SnapshotCopier.Format format, int connections,
+            ProcessCpu server) throws Exception {
+        var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+        NullSink sink = new NullSink();
+        SnapshotLedger ledger = SnapshotLedger.inMemory();
+        long[] copyMarks = new long[2]; // nanoTime of the table's first and last progress report
+        // the source's own timing lines (slot creation, planning, workers attached/finished) are INFO log lines
+        var log = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("io.etlstream.source.pg");
+        var lines = new ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent>();
+        lines.start();
+        log.addAppender(lines);
+        long server0 = server.serverNanos();
+        long jit0 = ProcessCpu.jvmThreadsNanos(JIT_THREADS);
+        long gc0 = ProcessCpu.jvmThreadsNanos(GC_THREADS);
+        long cpu0 = os.getProcessCpuTime();
+        long s0 = System.nanoTime();
+        try (PgSource source = new PgSource(conn, "bench_snap", List.of(table), sink, ledger,
+                PgSource.Options.defaults().withHeartbeatInterval(Duration.ZERO).withSnapshotConnections(connections)
+                        .withProgress(pr -> {
+                            if (pr.rows() == 0 && !pr.done() && copyMarks[0] == 0) {
+                                copyMarks[0] = System.nanoTime();
+                            }
+                            if (pr.done()) {
+                                copyMarks[1] = System.nanoTime();
+                            }
+                        }), format)) {
+            source.start();
+            long end = System.nanoTime() + Duration.ofMinutes(10).toNanos();
+            while (!ledger.completed().contains(table) && source.failure().isEmpty()) {
+                if (System.nanoTime() > end) {
+                    throw new AssertionError("timed out: " + source);
+                }
+                Thread.sleep(2);
+            }
+        }
+        long s1 = System.nanoTime();
+        double cpu = (os.getProcessCpuTime() - cpu0) / 1e9;
+        double jit = (ProcessCpu.jvmThreadsNanos(JIT_THREADS) - jit0) / 1e9;
+        double gc = (ProcessCpu.jvmThreadsNanos(GC_THREADS) - gc0) / 1e9;
+        log.detachAppender(lines);
+        for (var e : lines.list) {
+            String m = e.getFormattedMessage();
+            if (m.contains("created slot") || m.contains("snapshot copy")) {
+                System.out.println("[bench]   " + m);
+            }
+        }
+        assertThat(sink.rows()).isEqualTo(PgSourceBench.ROWS);
+        Thread.sleep(200); // the worker backends exit after their connections close: let the postmaster reap them
+        double serverCpu = (server.serverNanos() - server0) / 1e9;
+        PgSource.removePipeline(conn, "bench_snap");
+        return new Run((s1 - s0) / 1e9, cpu, serverCpu, (copyMarks[0] - s0) / 1e9, (copyMarks[1] - copyMarks[0]) / 1e9,
+                (s1 - copyMarks[1]) / 1e9, jit, gc);
+    }
+
+    /**
+     * What one COPY costs the server by form, each through psql to /dev/null (-Dbench.serverVariants=true): text vs
+     * binary, whole table vs the engine's query form over ctid ranges.
+     */
+    static void serverVariants(String psql, PgDatabase db, ProcessCpu server) throws Exception {
+        String cols = "id, a, b, c, d, e, f, g, h, i";
+        int pages = Integer.parseInt(db.queryOne("SELECT pg_relation_size('bench_t') / 8192"));
+        String[][] variants = {
+            {"text, whole table", "COPY public.bench_t TO STDOUT"},
+            {"binary, whole table", "COPY public.bench_t TO STDOUT (FORMAT binary)"},
+            {"binary, query form, 1 ctid range", "COPY (SELECT " + cols + " FROM ONLY public.bench_t WHERE ctid >="
+                    + " '(0,0)'::tid) TO STDOUT (FORMAT binary)"},
+            {"text, query form, 1 ctid range", "COPY (SELECT " + cols + " FROM ONLY public.bench_t WHERE ctid >="
+                    + " '(0,0)'::tid) TO STDOUT"},
+            {"binary, query form, 4 ctid ranges in one session", String.join("; ",
+                    range(cols, 0, pages / 4), range(cols, pages / 4, pages / 2), range(cols, pages / 2, 3 * pages / 4),
+                    range(cols, 3 * pages / 4, pages * 2))},
+        };
+        String conninfo = "host=" + db.host() + " port=" + db.port() + " dbname=" + db.name() + " user=postgres";
+        for (int round = 0; round < 2; round++) {
+            for (String[] v : variants) {
+                long server0 = server.serverNanos();
+                long client0 = ProcessCpu.reapedChildrenNanos();
+                long p0 = System.nanoTime();
+                PgSourceBench.run(List.of(psql, "-X", "-q", "-o", "/dev/null", "-d", conninfo, "-c", v[1]));
+                double secs = (System.nanoTime() - p0) / 1e9;
+                double client = (ProcessCpu.reapedChildrenNanos() - client0) / 1e9;
+                Thread.sleep(200);
+                System.out.printf(Locale.ROOT, "[bench] server variant %-50s %.2f s; CPU: psql %.2f s, server %.2f s%n",
+                        v[0], secs, client, (server.serverNanos() - server0) / 1e9);
+            }
+        }
+    }
+
+    private static String range(String cols, int from, int to) {
+        return "COPY (SELECT " + cols + " FROM ONLY public.bench_t WHERE ctid >= '(" + from + ",0)'::tid AND ctid < '("
+                + to + ",0)'::tid) TO STDOUT (FORMAT binary)";
+    }
+
+    private static final String[] JIT_THREADS = {"C1 CompilerThre", "C2 CompilerThre"};
+    private static final String[] GC_THREADS = {"GC Thread", "G1 "};
+
+    static String loadAverage() {
+        try {
+            return java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).trim();
+        } catch (java.io.IOException e) {
+            return "unknown";
         }
     }
 }
