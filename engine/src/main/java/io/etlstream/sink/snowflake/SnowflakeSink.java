@@ -70,6 +70,8 @@ public final class SnowflakeSink implements ChangeSink {
      * the channel itself still says so.
      */
     private final Map<TableId, OffsetToken> copyFloors = new ConcurrentHashMap<>();
+    /** Tables stopped in an earlier run and not resynced since, with the reason: they stay stopped. */
+    private final Map<TableId, String> stoppedBefore = new ConcurrentHashMap<>();
     /** Tables being copied, with the copy's consistent point; owned by the accept thread. */
     private final Map<TableId, Long> copying = new HashMap<>();
     private final Object lock = new Object();
@@ -105,6 +107,8 @@ public final class SnowflakeSink implements ChangeSink {
         OffsetToken sent;
         OffsetToken committed;
         volatile boolean stopped;
+        /** Why the table stopped, as the user reads it (set before {@code stopped}). */
+        volatile String stopReason;
         volatile boolean dirty;
         volatile boolean truncatePending = true;
         /** The newest TRUNCATE marker sent; the mirror is emptied for it once history has committed it. */
@@ -223,7 +227,7 @@ public final class SnowflakeSink implements ChangeSink {
     @Override
     public void tableCopyStarting(TableId table, long snapshotLsn) {
         TableSink old = tables.remove(table);
-        boolean wasStopped = old != null && old.stopped;
+        boolean wasStopped = (old != null && old.stopped) | stoppedBefore.remove(table) != null;
         if (old != null) {
             synchronized (lock) {
                 old.stopped = true;
@@ -266,6 +270,15 @@ public final class SnowflakeSink implements ChangeSink {
 
     private void openTable(TableSchema schema) {
         DestinationTables names = DestinationTables.of(schema.table(), sql.database(), sql.schema());
+        String stoppedFor = stoppedBefore.get(schema.table());
+        if (stoppedFor != null) {
+            // Still stopped from an earlier run: no DDL, no channel; its changes are dropped until its resync.
+            TableSink t = new TableSink(names, TableLayout.initial(schema));
+            t.stopReason = stoppedFor;
+            t.stopped = true;
+            tables.put(schema.table(), t);
+            return;
+        }
         TableLayout wanted = TableLayout.initial(schema);
         runSql(SnowflakeSql.createHistory(names, wanted));
         if (options.mirrors()) {
@@ -340,7 +353,7 @@ public final class SnowflakeSink implements ChangeSink {
                 why.append(why.length() == 0 ? "" : "; ").append(i.message());
             }
             stopTable(t, "Stopped table " + id + ": " + why + ". Resync the table (it is copied again into new"
-                    + " Snowflake tables) or change the column back; the other tables keep running.");
+                    + " Snowflake tables); the other tables keep running.");
             return;
         }
         for (DestColumn c : e.added()) {
@@ -368,14 +381,28 @@ public final class SnowflakeSink implements ChangeSink {
                 ? ValuePolicy.STOP_TABLE : ValuePolicy.NULL_AND_EVENT);
     }
 
+    /**
+     * Stops writing the table: from now on its changes are dropped, including after a restart (the pipeline keeps the
+     * table ERRORED with this message and hands it back through {@link #keepStopped}). A stopped table no longer
+     * holds back durability: PostgreSQL is told the other tables' progress, so the slot does not retain WAL (and fill
+     * the source's disk) for a table that may stay stopped for days. Skipping its changes is safe only because the
+     * one way out, a resync, drops its Snowflake tables and copies it again from a new snapshot.
+     */
     private void stopTable(TableSink t, String message) {
+        String full = message + " Until then its changes are not written and do not hold back the replication slot"
+                + " (the resync copies the table again, so nothing is missing afterwards): "
+                + resyncCommand(t.names.source());
+        t.stopReason = full;
         t.stopped = true;
-        events.event(Level.ERROR, t.names.source(), message);
-        log.error("{}", message);
+        events.event(Level.ERROR, t.names.source(), full);
+        log.error("{}", full);
         synchronized (lock) {
-            // A stopped table no longer holds back the slot; it is resynced as a whole.
             t.sent = null;
         }
+    }
+
+    private String resyncCommand(TableId table) {
+        return "etl-stream pipeline resync " + pipeline + " --table " + table;
     }
 
     // ---- channels ----------------------------------------------------------------------------------------------
@@ -766,10 +793,42 @@ public final class SnowflakeSink implements ChangeSink {
 
     // ---- lifecycle ---------------------------------------------------------------------------------------------
 
-    /** Tables stopped because of a value or schema change the destination cannot take. */
+    /** Tables stopped because of a value or schema change the destination cannot take (in this run or before). */
     @Override
     public List<TableId> stoppedTables() {
-        return tables.entrySet().stream().filter(e -> e.getValue().stopped).map(Map.Entry::getKey).toList();
+        java.util.Set<TableId> out = new java.util.TreeSet<>(java.util.Comparator.comparing(TableId::toString));
+        tables.forEach((id, t) -> {
+            if (t.stopped) {
+                out.add(id);
+            }
+        });
+        for (TableId id : stoppedBefore.keySet()) {
+            if (!tables.containsKey(id)) {
+                out.add(id);
+            }
+        }
+        return List.copyOf(out);
+    }
+
+    @Override
+    public String stopReason(TableId table) {
+        TableSink t = tables.get(table);
+        if (t != null && t.stopped) {
+            return t.stopReason;
+        }
+        return stoppedBefore.get(table);
+    }
+
+    /**
+     * Keeps a table stopped that an earlier run stopped (the pipeline remembers it as ERRORED): none of its changes
+     * is written and it does not hold back durability (see {@link #stopTable}), until {@link #tableCopyStarting}
+     * announces the copy of its resync.
+     */
+    @Override
+    public void keepStopped(TableId table, String reason) {
+        String why = reason == null ? "stopped in an earlier run" : reason;
+        stoppedBefore.put(table, why);
+        events.event(Level.WARN, table, "Table " + table + " stays stopped: " + why);
     }
 
     /**
