@@ -9,6 +9,7 @@ import io.etlstream.metrics.EventSink;
 import io.etlstream.sink.FlushLimiter;
 import io.etlstream.sink.SinkEvents;
 import io.etlstream.sink.SinkOptions;
+import io.etlstream.sink.snowflake.MergeWatermarks;
 import io.etlstream.sink.snowflake.SnowflakeDestination;
 import io.etlstream.sink.snowflake.SnowpipeTuning;
 import io.etlstream.source.pg.ChangeSink;
@@ -39,6 +40,7 @@ public final class SnowflakeSinks implements AutoCloseable {
     private final Supplier<EventSink> events;
     private final FlushLimiter limiter;
     private final SnowpipeTuning tuning;
+    private final java.util.function.Function<String, MergeWatermarks> watermarks;
     // A future per destination name, so a destination is opened once without holding a lock across its I/O.
     private final ConcurrentHashMap<String, CompletableFuture<SnowflakeDestination>> open = new ConcurrentHashMap<>();
     private volatile boolean closed;
@@ -49,6 +51,13 @@ public final class SnowflakeSinks implements AutoCloseable {
      */
     public SnowflakeSinks(Supplier<Catalog> catalog, Vault vault, Supplier<EventSink> events, FlushLimiter limiter,
             SnowpipeTuning tuning) {
+        this(catalog, vault, events, limiter, tuning, p -> MergeWatermarks.inMemory());
+    }
+
+    /** {@code watermarks}: each pipeline's mirror merge positions, kept where they outlive the process. */
+    public SnowflakeSinks(Supplier<Catalog> catalog, Vault vault, Supplier<EventSink> events, FlushLimiter limiter,
+            SnowpipeTuning tuning, java.util.function.Function<String, MergeWatermarks> watermarks) {
+        this.watermarks = watermarks;
         this.catalog = catalog;
         this.vault = vault;
         this.events = events;
@@ -85,7 +94,7 @@ public final class SnowflakeSinks implements AutoCloseable {
             sink.publish(new EngineEvent(Instant.now(), kind, sev, pipeline, null,
                     (table == null ? "" : table + ": ") + message));
         };
-        return dest.openSink(pipeline, options, sinkEvents);
+        return dest.openSink(pipeline, options, sinkEvents, watermarks.apply(pipeline));
     }
 
     private SnowflakeDestination destination(String name) {

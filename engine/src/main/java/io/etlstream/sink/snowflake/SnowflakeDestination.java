@@ -65,7 +65,12 @@ public final class SnowflakeDestination implements ConnectedDestination {
     /** A sink for one pipeline; the caller closes it before this destination. */
     @Override
     public SnowflakeSink openSink(String pipeline, SinkOptions options, SinkEvents events) {
-        return new SnowflakeSink(pipeline, client, sql, options, events, limiter, Clock.systemUTC());
+        return openSink(pipeline, options, events, MergeWatermarks.inMemory());
+    }
+
+    /** A sink whose mirrors' merge positions persist in {@code watermarks}, so an idle restart runs no MERGE. */
+    public SnowflakeSink openSink(String pipeline, SinkOptions options, SinkEvents events, MergeWatermarks watermarks) {
+        return new SnowflakeSink(pipeline, client, sql, options, events, limiter, Clock.systemUTC(), watermarks);
     }
 
     public SqlSession sql() {

@@ -62,6 +62,7 @@ public final class SnowflakeSink implements ChangeSink {
     private final SinkEvents events;
     private final FlushLimiter limiter;
     private final Clock clock;
+    private final MergeWatermarks watermarks;
 
     private final Map<TableId, TableSink> tables = new ConcurrentHashMap<>();
     /**
@@ -81,8 +82,10 @@ public final class SnowflakeSink implements ChangeSink {
     private volatile RuntimeException backgroundFailure;
     private ScheduledExecutorService scheduler;
 
+    /** {@code watermarks}: where the pipeline's mirrors' merge positions outlive the process (see there). */
     public SnowflakeSink(String pipeline, SnowflakeStreamingIngestClient client, SqlSession sql, SinkOptions options,
-            SinkEvents events, FlushLimiter limiter, Clock clock) {
+            SinkEvents events, FlushLimiter limiter, Clock clock, MergeWatermarks watermarks) {
+        this.watermarks = Objects.requireNonNull(watermarks, "watermarks");
         this.pipeline = Objects.requireNonNull(pipeline, "pipeline");
         this.client = Objects.requireNonNull(client, "client");
         this.sql = Objects.requireNonNull(sql, "sql");
@@ -110,7 +113,8 @@ public final class SnowflakeSink implements ChangeSink {
         /** Why the table stopped, as the user reads it (set before {@code stopped}). */
         volatile String stopReason;
         volatile boolean dirty;
-        volatile boolean truncatePending = true;
+        /** Run applyTruncate before the next MERGE: a TRUNCATE marker was sent, or may be unapplied after a crash. */
+        volatile boolean truncatePending;
         /** The newest TRUNCATE marker sent; the mirror is emptied for it once history has committed it. */
         volatile OffsetToken truncateAt;
         /**
@@ -236,6 +240,7 @@ public final class SnowflakeSink implements ChangeSink {
             closeChannel(old);
         }
         DestinationTables names = DestinationTables.of(table, sql.database(), sql.schema());
+        watermarks.forget(table);
         runSql(SnowflakeSql.dropTable(names.qualifiedHistory()));
         if (options.mirrors()) {
             runSql(SnowflakeSql.dropTable(names.qualifiedMirror()));
@@ -301,6 +306,33 @@ public final class SnowflakeSink implements ChangeSink {
             return;
         }
         openChannel(t);
+        if (options.mirrors()) {
+            catchUpMirror(t);
+        }
+    }
+
+    /**
+     * Whether the mirror lacks history the previous run committed: the channel's committed token (read on open, from
+     * Snowpipe Streaming, no warehouse) against the merge watermark. Only then does the first merge of this run fold
+     * history in and re-apply the newest TRUNCATE marker (a crash between the marker's commit and the merge that
+     * empties the mirror leaves it committed but unapplied); an idle pipeline that was merged up to date runs no SQL.
+     */
+    private void catchUpMirror(TableSink t) {
+        OffsetToken committed;
+        synchronized (lock) {
+            committed = t.committed;
+        }
+        if (committed == null) {
+            return; // nothing was ever committed into this history table: nothing to fold in
+        }
+        OffsetToken merged = watermarks.load(t.names.source());
+        if (merged != null && committed.compareTo(merged) <= 0) {
+            return;
+        }
+        t.truncatePending = true;
+        t.dirty = true;
+        log.info("{}: history committed up to {}, mirror merged up to {}: merging at the next interval",
+                t.names.source(), committed, merged == null ? "unknown" : merged);
     }
 
     private void warnFullIdentity(TableSink t) {
@@ -763,6 +795,7 @@ public final class SnowflakeSink implements ChangeSink {
                 runSql(SnowflakeSql.merge(t.names, layout, toSqlMode(options.deleteMode()), t.mergeFrom));
                 if (upTo != null) {
                     t.mergeFrom = upTo.lsn();
+                    saveWatermark(t, upTo);
                 }
             } catch (RuntimeException e) {
                 t.dirty = true;
@@ -774,6 +807,15 @@ public final class SnowflakeSink implements ChangeSink {
                         + t.names.mirror().sql() + " failed: " + e.getMessage() + " (retried at the next interval).");
                 throw e;
             }
+        }
+    }
+
+    private void saveWatermark(TableSink t, OffsetToken upTo) {
+        try {
+            watermarks.save(t.names.source(), upTo);
+        } catch (RuntimeException e) {
+            // Only costs one catch-up merge after the next start.
+            log.warn("{}: cannot record the merge position {}: {}", t.names.source(), upTo, e.toString());
         }
     }
 
