@@ -24,8 +24,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import net.snowflake.ingest.streaming.InsertValidationResponse;
 import net.snowflake.ingest.streaming.OpenChannelRequest;
@@ -47,8 +47,9 @@ import org.slf4j.LoggerFactory;
  * PostgreSQL after a crash adds nothing twice. PostgreSQL is told a transaction is durable only when every channel
  * that received a row of it (or of an earlier one) has committed that row (ARCHITECTURE.md invariant 1).
  *
- * <p>Threads: {@link #accept} runs on the pipeline's thread. A scheduler thread polls committed tokens and reports
- * durability; another runs the mirror MERGEs. They share only the per-table token fields and the checkpoint queue,
+ * <p>Threads: {@link #accept} runs on the pipeline's thread. On the engine-wide scheduler shared by every sink, one
+ * task polls committed tokens and reports durability, another runs the mirror MERGEs. Hand-offs into the SDK (insert,
+ * channel close) and SQL statements are bounded across all pipelines by the {@link FlushLimiter}. They share only the per-table token fields and the checkpoint queue,
  * guarded by {@code lock}, which is never held across I/O.
  */
 public final class SnowflakeSink implements ChangeSink {
@@ -80,12 +81,19 @@ public final class SnowflakeSink implements ChangeSink {
     private long durableReported;
     private volatile Durability durability;
     private volatile RuntimeException backgroundFailure;
-    private ScheduledExecutorService scheduler;
+    private final ScheduledExecutorService scheduler;
+    /** This sink's periodic tasks on the shared scheduler; cancelled on close. */
+    private final List<ScheduledFuture<?>> timers = new ArrayList<>();
 
-    /** {@code watermarks}: where the pipeline's mirrors' merge positions outlive the process (see there). */
+    /**
+     * {@code watermarks}: where the pipeline's mirrors' merge positions outlive the process (see there);
+     * {@code scheduler}: the engine-wide one shared by every sink ({@link io.etlstream.sink.SinkThreads}), not owned.
+     */
     public SnowflakeSink(String pipeline, SnowflakeStreamingIngestClient client, SqlSession sql, SinkOptions options,
-            SinkEvents events, FlushLimiter limiter, Clock clock, MergeWatermarks watermarks) {
+            SinkEvents events, FlushLimiter limiter, Clock clock, MergeWatermarks watermarks,
+            ScheduledExecutorService scheduler) {
         this.watermarks = Objects.requireNonNull(watermarks, "watermarks");
+        this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
         this.pipeline = Objects.requireNonNull(pipeline, "pipeline");
         this.client = Objects.requireNonNull(client, "client");
         this.sql = Objects.requireNonNull(sql, "sql");
@@ -137,16 +145,11 @@ public final class SnowflakeSink implements ChangeSink {
     @Override
     public void open(Durability d) {
         this.durability = Objects.requireNonNull(d, "durability");
-        scheduler = Executors.newScheduledThreadPool(2, r -> {
-            Thread t = new Thread(r, "etl-stream-sink-" + pipeline);
-            t.setDaemon(true);
-            return t;
-        });
         long poll = options.commitPollInterval().toMillis();
-        scheduler.scheduleWithFixedDelay(this::pollCommittedSafely, poll, poll, TimeUnit.MILLISECONDS);
+        timers.add(scheduler.scheduleWithFixedDelay(this::pollCommittedSafely, poll, poll, TimeUnit.MILLISECONDS));
         if (options.mirrors()) {
             long merge = options.mergeInterval().toMillis();
-            scheduler.scheduleWithFixedDelay(this::mergeSafely, merge, merge, TimeUnit.MILLISECONDS);
+            timers.add(scheduler.scheduleWithFixedDelay(this::mergeSafely, merge, merge, TimeUnit.MILLISECONDS));
         }
     }
 
@@ -470,8 +473,10 @@ public final class SnowflakeSink implements ChangeSink {
 
     private void closeChannel(TableSink t) {
         if (t.channel != null) {
+            SnowflakeStreamingIngestChannel ch = t.channel;
             try {
-                t.channel.close().get(2, TimeUnit.MINUTES);
+                // The SDK flushes the channel and waits until Snowflake committed every row: under the flush limit.
+                limiter.flush(() -> ch.close().get(2, TimeUnit.MINUTES));
             } catch (Exception e) {
                 log.warn("closing channel {}: {}", t.channel.getName(), e.toString());
             }
@@ -627,8 +632,11 @@ public final class SnowflakeSink implements ChangeSink {
 
     private void insert(TableSink t, List<Map<String, Object>> rows, OffsetToken token) {
         InsertValidationResponse r;
+        SnowflakeStreamingIngestChannel ch = t.channel;
+        String tokenText = token == null ? null : token.toString();
         try {
-            r = t.channel.insertRows(rows, token == null ? null : token.toString());
+            // A hand-off into the SDK (it validates and buffers the rows): bounded across all pipelines.
+            r = flush(() -> ch.insertRows(rows, tokenText));
         } catch (SFException e) {
             if (isInvalidChannel(e)) {
                 throw new ChannelInvalidatedException("The Snowflake channel for " + t.names.source()
@@ -649,6 +657,19 @@ public final class SnowflakeSink implements ChangeSink {
             if (token != null && (t.sent == null || token.compareTo(t.sent) > 0)) {
                 t.sent = token;
             }
+        }
+    }
+
+    private <T> T flush(java.util.concurrent.Callable<T> work) {
+        try {
+            return limiter.flush(work);
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting to hand rows to Snowflake", e);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
         }
     }
 
@@ -757,7 +778,7 @@ public final class SnowflakeSink implements ChangeSink {
 
     private void mergeSafely() {
         try {
-            mergeNow(false);
+            mergeTables(false, false);
         } catch (RuntimeException e) {
             log.warn("mirror merge failed (retrying at the next interval): {}", e.toString());
         }
@@ -769,11 +790,23 @@ public final class SnowflakeSink implements ChangeSink {
      * in history mode, where there is no mirror.
      */
     public void mergeNow(boolean all) {
+        mergeTables(all, true);
+    }
+
+    /**
+     * {@code waitForPermit} false (the shared scheduler): a table is skipped while every statement permit is taken, so
+     * the scheduler's threads are not parked on the limiter where commit polling needs them; it stays dirty and is
+     * merged at a later interval.
+     */
+    private void mergeTables(boolean all, boolean waitForPermit) {
         if (!options.mirrors()) {
             return;
         }
         for (TableSink t : tables.values()) {
             if (t.stopped || t.fullIdentity || t.layout.keys().isEmpty() || (!all && !t.dirty && !t.truncatePending)) {
+                continue;
+            }
+            if (!waitForPermit && limiter.available() == 0) {
                 continue;
             }
             OffsetToken upTo;
@@ -907,9 +940,7 @@ public final class SnowflakeSink implements ChangeSink {
             }
             advance();
         } finally {
-            if (scheduler != null) {
-                scheduler.shutdownNow();
-            }
+            cancelTimers();
             for (TableSink t : tables.values()) {
                 closeChannel(t);
             }
@@ -918,9 +949,15 @@ public final class SnowflakeSink implements ChangeSink {
 
     /** For tests: abandon this sink like a crashed process would, without draining or closing channels. */
     void abandon() {
-        if (scheduler != null) {
-            scheduler.shutdownNow();
+        cancelTimers();
+    }
+
+    /** Stops this sink's periodic tasks (interrupting one that is running); the shared scheduler goes on. */
+    private void cancelTimers() {
+        for (ScheduledFuture<?> f : timers) {
+            f.cancel(true);
         }
+        timers.clear();
     }
 
     private static void sleep(long ms) {
