@@ -48,9 +48,9 @@ import org.slf4j.LoggerFactory;
  * that received a row of it (or of an earlier one) has committed that row (ARCHITECTURE.md invariant 1).
  *
  * <p>Threads: {@link #accept} runs on the pipeline's thread. On the engine-wide scheduler shared by every sink, one
- * task polls committed tokens and reports durability, another runs the mirror MERGEs. Hand-offs into the SDK (insert,
- * channel close) and SQL statements are bounded across all pipelines by the {@link FlushLimiter}. They share only the per-table token fields and the checkpoint queue,
- * guarded by {@code lock}, which is never held across I/O.
+ * task polls committed tokens and reports durability, another runs the mirror MERGEs. They share only the per-table
+ * token fields and the checkpoint queue, guarded by {@code lock}, which is never held across I/O. Hand-offs into the
+ * SDK (insert, channel close) and SQL statements are bounded across all pipelines by the {@link FlushLimiter}.
  */
 public final class SnowflakeSink implements ChangeSink {
 
