@@ -38,8 +38,9 @@ public final class SinkTuningOptions {
     String flushCheckInterval;
 
     @Option(names = "--max-concurrent-flushes", paramLabel = "N",
-            description = "Snowflake SQL statements (mirror MERGEs, DDL) running at once across all pipelines"
-                    + " (default " + FlushLimiter.DEFAULT_CONCURRENT_FLUSHES + ").")
+            description = "Hand-offs into Snowpipe Streaming (rows to a channel, channel flush) and, separately,"
+                    + " Snowflake SQL statements (mirror MERGEs, DDL) running at once across all pipelines"
+                    + " (default " + FlushLimiter.DEFAULT_CONCURRENT_FLUSHES + " each).")
     Integer maxConcurrentFlushes;
 
     /** The client settings these options ask for, on top of the defaults. */

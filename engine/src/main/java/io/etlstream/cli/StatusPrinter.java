@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.etlstream.pipeline.PipelineStatus;
+import io.etlstream.pipeline.TablePhase;
 import io.etlstream.pipeline.TableStatus;
 import io.etlstream.pipeline.control.StatusCodec;
 import java.io.PrintWriter;
@@ -70,6 +71,13 @@ final class StatusPrinter {
         out.println("tables:");
         for (TableStatus t : s.tables()) {
             double f = t.snapshotFraction();
+            if (t.phase() == TablePhase.ERRORED) {
+                // Stopped by the sink: its changes are not written until it is copied again.
+                out.printf(Locale.ROOT, "  %-40s %-16s %s%n", t.table(), "stopped", t.error() == null ? "" : t.error());
+                out.printf(Locale.ROOT, "  %-40s %-16s %s%n", "", "what to do", TableStatus.resyncCommand(s.name(),
+                        t.table()));
+                continue;
+            }
             out.printf(Locale.ROOT, "  %-40s %-16s %s%n", t.table(), t.phase().name().toLowerCase(Locale.ROOT),
                     f < 0 ? "" : String.format(Locale.ROOT, "%.0f%% copied", f * 100));
         }

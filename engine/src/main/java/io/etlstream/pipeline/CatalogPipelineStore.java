@@ -94,7 +94,7 @@ public final class CatalogPipelineStore implements PipelineStore {
         for (TableSelection t : selections) {
             TableRef ref = new TableRef(t.schemaName(), t.tableName());
             refs.add(ref);
-            tables.add(new TableStatus(ref, fromCatalog(t.phase(), p.snapshot()), t.snapshotRows(), 0));
+            tables.add(new TableStatus(ref, fromCatalog(t.phase(), p.snapshot()), t.snapshotRows(), 0, 0, 0, t.error()));
             lsn = Math.min(lsn, t.lastCommittedLsn());
         }
         PipelineSettings settings = new PipelineSettings(
@@ -129,7 +129,7 @@ public final class CatalogPipelineStore implements PipelineStore {
             if (current == null) {
                 current = catalog.tables().add(row.id(), t.table().schema(), t.table().name());
             }
-            moveTowards(row.id(), current, toCatalog(t.phase()));
+            moveTowards(row.id(), current, toCatalog(t.phase()), t.error());
             if (t.phase() == TablePhase.SNAPSHOTTING && t.snapshotRowsCopied() > current.snapshotRows()) {
                 catalog.tables().updateSnapshotProgress(row.id(), t.table().schema(), t.table().name(),
                         t.snapshotRowsCopied(), current.snapshotBytes());
@@ -145,13 +145,14 @@ public final class CatalogPipelineStore implements PipelineStore {
     }
 
     /** Walks the catalog's table phase machine (INIT → DATA_SYNC → FINISHED_COPY → SYNC_DONE → READY) to a target. */
-    private void moveTowards(long pipelineId, TableSelection t, io.etlstream.catalog.TablePhase target) {
+    private void moveTowards(long pipelineId, TableSelection t, io.etlstream.catalog.TablePhase target, String error) {
         io.etlstream.catalog.TablePhase at = t.phase();
         if (at == target) {
             return;
         }
         if (target == io.etlstream.catalog.TablePhase.ERRORED) {
-            catalog.tables().markErrored(pipelineId, t.schemaName(), t.tableName(), "copy failed");
+            // Why the sink stopped the table: shown by status and the console until the table's resync.
+            catalog.tables().markErrored(pipelineId, t.schemaName(), t.tableName(), error);
             return;
         }
         List<io.etlstream.catalog.TablePhase> path = List.of(io.etlstream.catalog.TablePhase.INIT,

@@ -131,6 +131,16 @@ final class CountingSink implements ChangeSink {
     }
 
     @Override
+    public String stopReason(TableId table) {
+        return inner.stopReason(table);
+    }
+
+    @Override
+    public void keepStopped(TableId table, String reason) {
+        inner.keepStopped(table, reason);
+    }
+
+    @Override
     public void snapshotCompleted(TableId table) throws Exception {
         inner.snapshotCompleted(table);
     }

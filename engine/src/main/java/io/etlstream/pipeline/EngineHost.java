@@ -4,6 +4,7 @@ import io.etlstream.catalog.Catalog;
 import io.etlstream.catalog.Pipeline;
 import io.etlstream.catalog.Source;
 import io.etlstream.home.EtlHome;
+import io.etlstream.sink.snowflake.MergeWatermarks;
 import io.etlstream.metrics.EventSink;
 import io.etlstream.metrics.PrometheusServer;
 import io.etlstream.monitor.CatalogSources;
@@ -100,7 +101,7 @@ public final class EngineHost implements AutoCloseable {
         AtomicReference<EventSink> events = new AtomicReference<>();
         Path recordingDir = settings.recordingDir();
         SnowflakeSinks destinations = new SnowflakeSinks(catalog::get, vault, events::get, settings.flushLimiter(),
-                settings.tuning());
+                settings.tuning(), p -> MergeWatermarks.inFile(MergeWatermarks.fileFor(home.dir(), p)));
         PgSourceRuntime runtime = new PgSourceRuntime(new PgSourceRuntime.Parts() {
             @Override
             public PgConnector connector(PipelineDefinition p) {

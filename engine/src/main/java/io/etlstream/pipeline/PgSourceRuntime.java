@@ -146,6 +146,20 @@ public final class PgSourceRuntime implements PipelineRuntime {
                     }
                 }
                 sink = new CountingSink(parts.sink(def));
+                java.util.Set<TableId> copied = ledger.completed();
+                for (Map.Entry<TableRef, String> e : plan.stoppedTables().entrySet()) {
+                    TableRef ref = e.getKey();
+                    TableId id = new TableId(ref.schema(), ref.name());
+                    if (copied.contains(id)) {
+                        // Stopped in an earlier run: still stopped. The ledger lists its old copy as durable, but the
+                        // changes dropped since the stop are not in Snowflake, so it must not resume streaming.
+                        sink.keepStopped(id, e.getValue());
+                        stopped.add(ref);
+                    } else {
+                        // Stopped during its copy, which never became durable: the source copies it again anyway.
+                        resyncing.add(ref);
+                    }
+                }
                 source = new PgSource(connector, parts.names(def), tables, sink, ledger,
                         optionsFor(options, def).withProgress(new SnapshotProgressReporter(def.name(), def.source(),
                                 listener, parts.events(), java.time.Clock.systemUTC(),
@@ -188,12 +202,7 @@ public final class PgSourceRuntime implements PipelineRuntime {
                             listener.tableProgress(ref, TablePhase.STREAMING, 0, 0);
                         }
                     }
-                    for (TableId t : sink.stoppedTables()) {
-                        TableRef ref = new TableRef(t.schema(), t.name());
-                        if (stopped.add(ref)) {
-                            listener.tableProgress(ref, TablePhase.ERRORED, 0, 0);
-                        }
-                    }
+                    reportStopped(sink, stopped);
                     progress(s, sink);
                 }
             } catch (InterruptedException e) {
@@ -222,6 +231,15 @@ public final class PgSourceRuntime implements PipelineRuntime {
                     }
                 }
             }
+            if (sink != null) {
+                // A table the sink stopped just before a failure (a fenced channel) or the stop: it stays stopped in
+                // the pipeline's state, so the retry or the next start does not resume it.
+                try {
+                    reportStopped(sink, stopped);
+                } catch (RuntimeException e) {
+                    LOG.warn("pipeline {}: cannot read the sink's stopped tables", def.name(), e);
+                }
+            }
             // Tell the pipeline what is now durable, so the catalog's phases and LSN match the source's ledger.
             if (ledger != null) {
                 try {
@@ -248,6 +266,15 @@ public final class PgSourceRuntime implements PipelineRuntime {
                     listener.progress(confirmed, 0, 0, -1, -1, 0);
                 }
                 listener.stopped(confirmed);
+            }
+        }
+
+        private void reportStopped(CountingSink sink, java.util.Set<TableRef> stopped) {
+            for (TableId t : sink.stoppedTables()) {
+                TableRef ref = new TableRef(t.schema(), t.name());
+                if (stopped.add(ref)) {
+                    listener.tableStopped(ref, sink.stopReason(t));
+                }
             }
         }
 

@@ -36,7 +36,7 @@ final class PipelineActor {
 
     private record FromRunner(int generation, Object event) {}
 
-    private record TableProgress(TableRef table, TablePhase phase, long copied, long total) {}
+    private record TableProgress(TableRef table, TablePhase phase, long copied, long total, String error) {}
 
     private record Streaming() {}
 
@@ -353,10 +353,14 @@ final class PipelineActor {
 
     private void startRunner() {
         Set<TableRef> toCopy = new HashSet<>();
+        Map<TableRef, String> stopped = new java.util.HashMap<>();
         for (TableStatus t : tables.values()) {
-            if (t.phase() == TablePhase.PENDING_SNAPSHOT || t.phase() == TablePhase.SNAPSHOTTING
-                    || t.phase() == TablePhase.ERRORED) {
+            if (t.phase() == TablePhase.PENDING_SNAPSHOT || t.phase() == TablePhase.SNAPSHOTTING) {
                 toCopy.add(t.table());
+            } else if (t.phase() == TablePhase.ERRORED) {
+                // Stopped by the sink: it stays stopped (a restart or a retry must not quietly resume it past the
+                // changes it dropped); only a resync, which copies it again, brings it back.
+                stopped.put(t.table(), t.error());
             }
         }
         PipelineState target = toCopy.isEmpty() ? PipelineState.STREAMING : PipelineState.SNAPSHOTTING;
@@ -364,7 +368,8 @@ final class PipelineActor {
         resetRates();
         int gen = ++generation;
         resyncRequested.retainAll(tables.keySet());
-        RunPlan plan = new RunPlan(definition, definition.tables(), toCopy, resyncRequested, committedLsn, attempt);
+        RunPlan plan = new RunPlan(definition, definition.tables(), toCopy, resyncRequested, stopped, committedLsn,
+                attempt);
         try {
             runner = runtime.open(plan, new Listener(gen));
             runner.start();
@@ -434,12 +439,17 @@ final class PipelineActor {
             boolean stale = state == PipelineState.STOPPING && resyncRequested.contains(p.table());
             if (old != null && !stale) {
                 tables.put(p.table(), new TableStatus(p.table(), p.phase(), p.copied(), p.total(), old.rowsStreamed(),
-                        old.bytesStreamed()));
+                        old.bytesStreamed(), p.error()));
                 if (p.phase() == TablePhase.STREAMING) {
                     resyncRequested.remove(p.table()); // the new copy is done
                 }
                 if (old.phase() != p.phase()) {
                     persist();
+                    if (p.phase() == TablePhase.ERRORED) {
+                        events.publish(event(EngineEvent.Kind.ERROR, EngineEvent.Severity.ERROR, "table " + p.table()
+                                + " stopped: " + p.error() + " To bring it back: "
+                                + TableStatus.resyncCommand(name(), p.table())));
+                    }
                 }
             }
         } else if (ev instanceof CountersReady ready) {
@@ -458,7 +468,8 @@ final class PipelineActor {
         } else if (ev instanceof Streaming) {
             resyncRequested.clear();
             for (TableStatus t : List.copyOf(tables.values())) {
-                if (t.phase() != TablePhase.STREAMING && t.phase() != TablePhase.STREAMING_ONLY) {
+                if (t.phase() != TablePhase.STREAMING && t.phase() != TablePhase.STREAMING_ONLY
+                        && t.phase() != TablePhase.ERRORED) { // a stopped table waits for its resync
                     tables.put(t.table(), t.withPhase(TablePhase.STREAMING));
                 }
             }
@@ -625,7 +636,13 @@ final class PipelineActor {
 
         @Override
         public void tableProgress(TableRef table, TablePhase phase, long rowsCopied, long rowsTotal) {
-            mailbox.post(new FromRunner(gen, new TableProgress(table, phase, rowsCopied, rowsTotal)));
+            mailbox.post(new FromRunner(gen, new TableProgress(table, phase, rowsCopied, rowsTotal, null)));
+        }
+
+        @Override
+        public void tableStopped(TableRef table, String reason) {
+            mailbox.post(new FromRunner(gen, new TableProgress(table, TablePhase.ERRORED, 0, 0,
+                    reason == null ? "stopped by the sink" : reason)));
         }
 
         @Override

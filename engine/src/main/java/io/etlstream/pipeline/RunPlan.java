@@ -1,20 +1,29 @@
 package io.etlstream.pipeline;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
  * What a source runner is asked to do when it starts: follow {@code tables}; {@code snapshotTables} are those the
  * engine has not seen copied (the source's own ledger of durable copies decides in the end); {@code resyncTables} the
  * user asked to copy again from scratch even if a copy exists. {@code resumeLsn} is what the engine last saw
- * confirmed (0 when unknown); the slot's confirmed position is the authority.
+ * confirmed (0 when unknown); the slot's confirmed position is the authority. {@code stoppedTables} (with the reason
+ * each was stopped) are tables the sink stopped in an earlier run: they stay stopped (their changes are not written)
+ * until a resync copies them again.
  */
 public record RunPlan(PipelineDefinition definition, List<TableRef> tables, Set<TableRef> snapshotTables,
-        Set<TableRef> resyncTables, long resumeLsn, int attempt) {
+        Set<TableRef> resyncTables, Map<TableRef, String> stoppedTables, long resumeLsn, int attempt) {
     public RunPlan {
         tables = List.copyOf(tables);
         snapshotTables = Set.copyOf(snapshotTables);
         resyncTables = Set.copyOf(resyncTables);
+        stoppedTables = Map.copyOf(stoppedTables);
+    }
+
+    public RunPlan(PipelineDefinition definition, List<TableRef> tables, Set<TableRef> snapshotTables,
+            Set<TableRef> resyncTables, long resumeLsn, int attempt) {
+        this(definition, tables, snapshotTables, resyncTables, Map.of(), resumeLsn, attempt);
     }
 
     public RunPlan(PipelineDefinition definition, List<TableRef> tables, Set<TableRef> snapshotTables, long resumeLsn,

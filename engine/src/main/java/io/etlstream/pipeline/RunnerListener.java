@@ -9,6 +9,14 @@ public interface RunnerListener {
     /** A table's copy started, advanced or finished. */
     void tableProgress(TableRef table, TablePhase phase, long rowsCopied, long rowsTotal);
 
+    /**
+     * The sink stopped writing {@code table} (a value or schema change the destination cannot take); {@code reason}
+     * says why and what to do. The table stays stopped until it is resynced.
+     */
+    default void tableStopped(TableRef table, String reason) {
+        tableProgress(table, TablePhase.ERRORED, 0, 0);
+    }
+
     /** Every selected table is copied: from now on the runner only streams. */
     void streaming();
 

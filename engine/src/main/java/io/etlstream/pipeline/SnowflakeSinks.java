@@ -9,6 +9,7 @@ import io.etlstream.metrics.EventSink;
 import io.etlstream.sink.FlushLimiter;
 import io.etlstream.sink.SinkEvents;
 import io.etlstream.sink.SinkOptions;
+import io.etlstream.sink.snowflake.MergeWatermarks;
 import io.etlstream.sink.snowflake.SnowflakeDestination;
 import io.etlstream.sink.snowflake.SnowpipeTuning;
 import io.etlstream.source.pg.ChangeSink;
@@ -27,8 +28,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The engine's Snowflake destinations: opens one {@link SnowflakeDestination} per catalog destination the first time a
  * pipeline needs it (signed with the vault's key), shares it among that destination's pipelines, and hands each
- * pipeline its own {@link io.etlstream.sink.snowflake.SnowflakeSink}. One engine-wide {@link FlushLimiter}. Owns the
- * destinations: {@link #close()} closes them, after the engine has stopped (and so closed) every sink.
+ * pipeline its own {@link io.etlstream.sink.snowflake.SnowflakeSink}. One engine-wide {@link FlushLimiter} and one
+ * engine-wide sink scheduler ({@link io.etlstream.sink.SinkThreads}). Owns the destinations and the scheduler:
+ * {@link #close()} closes them, after the engine has stopped (and so closed) every sink.
  */
 public final class SnowflakeSinks implements AutoCloseable {
 
@@ -39,6 +41,9 @@ public final class SnowflakeSinks implements AutoCloseable {
     private final Supplier<EventSink> events;
     private final FlushLimiter limiter;
     private final SnowpipeTuning tuning;
+    private final java.util.function.Function<String, MergeWatermarks> watermarks;
+    /** Every sink's background work, whatever its destination: threads do not grow with pipelines. */
+    private final java.util.concurrent.ScheduledExecutorService scheduler;
     // A future per destination name, so a destination is opened once without holding a lock across its I/O.
     private final ConcurrentHashMap<String, CompletableFuture<SnowflakeDestination>> open = new ConcurrentHashMap<>();
     private volatile boolean closed;
@@ -49,6 +54,14 @@ public final class SnowflakeSinks implements AutoCloseable {
      */
     public SnowflakeSinks(Supplier<Catalog> catalog, Vault vault, Supplier<EventSink> events, FlushLimiter limiter,
             SnowpipeTuning tuning) {
+        this(catalog, vault, events, limiter, tuning, p -> MergeWatermarks.inMemory());
+    }
+
+    /** {@code watermarks}: each pipeline's mirror merge positions, kept where they outlive the process. */
+    public SnowflakeSinks(Supplier<Catalog> catalog, Vault vault, Supplier<EventSink> events, FlushLimiter limiter,
+            SnowpipeTuning tuning, java.util.function.Function<String, MergeWatermarks> watermarks) {
+        this.watermarks = watermarks;
+        this.scheduler = io.etlstream.sink.SinkThreads.create(limiter);
         this.catalog = catalog;
         this.vault = vault;
         this.events = events;
@@ -87,7 +100,7 @@ public final class SnowflakeSinks implements AutoCloseable {
             sink.publish(new EngineEvent(Instant.now(), kind, sev, pipeline, null,
                     (table == null ? "" : table + ": ") + message));
         };
-        return dest.openSink(pipeline, options, sinkEvents);
+        return dest.openSink(pipeline, options, sinkEvents, watermarks.apply(pipeline));
     }
 
     private SnowflakeDestination destination(String name) {
@@ -141,7 +154,7 @@ public final class SnowflakeSinks implements AutoCloseable {
         }
         PrivateKey key = vault.privateKey(d.keyAlias());
         // The SDK client and the JWT signer keep the key object for the life of the destination.
-        SnowflakeDestination dest = SnowflakeDestination.open(d, key, tuning, limiter);
+        SnowflakeDestination dest = SnowflakeDestination.open(d, key, tuning, limiter, scheduler);
         LOG.info("destination {} connected ({})", name, SnowflakeDestination.endpoint(d));
         return dest;
     }
@@ -166,6 +179,7 @@ public final class SnowflakeSinks implements AutoCloseable {
                 e.getValue().thenAccept(late -> closeQuietly(e.getKey(), late));
             }
         }
+        scheduler.shutdownNow(); // after the destinations: every sink has closed and cancelled its tasks
         if (!errors.isEmpty()) {
             UserFacingException u = new UserFacingException("closing " + errors.size()
                     + " destination(s) failed; see the log");

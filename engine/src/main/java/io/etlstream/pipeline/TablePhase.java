@@ -9,5 +9,9 @@ public enum TablePhase {
     STREAMING,
     /** Selected with {@code --snapshot no}: only changes from now on. */
     STREAMING_ONLY,
+    /**
+     * Stopped by the sink (a value or schema change Snowflake cannot take). Stays stopped across restarts and retries;
+     * only a resync of the table (which copies it again) brings it back.
+     */
     ERRORED
 }

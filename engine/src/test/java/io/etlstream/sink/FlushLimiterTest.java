@@ -45,6 +45,48 @@ class FlushLimiterTest {
     }
 
     @Test
+    void sdkHandOffsHaveTheirOwnLaneAndItsPeakIsRecorded() throws Exception {
+        FlushLimiter limiter = new FlushLimiter(2);
+        java.util.concurrent.CountDownLatch inStatements = new java.util.concurrent.CountDownLatch(2);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        try {
+            // both statement permits held (two long MERGEs) ...
+            List<Future<Object>> merges = new ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                merges.add(pool.submit(() -> limiter.run(() -> {
+                    inStatements.countDown();
+                    release.await();
+                    return null;
+                })));
+            }
+            inStatements.await();
+            // ... hand-offs into the SDK still run, at most two at once
+            List<Future<Object>> flushes = new ArrayList<>();
+            for (int i = 0; i < 12; i++) {
+                flushes.add(pool.submit(() -> limiter.flush(() -> {
+                    Thread.sleep(10);
+                    return null;
+                })));
+            }
+            for (Future<Object> f : flushes) {
+                f.get(10, java.util.concurrent.TimeUnit.SECONDS);
+            }
+            release.countDown();
+            for (Future<Object> f : merges) {
+                f.get();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(limiter.flushes()).isEqualTo(12);
+        assertThat(limiter.peakConcurrentFlushes()).isEqualTo(2);
+        assertThat(limiter.flushesContended()).isPositive();
+        assertThat(limiter.peakConcurrentStatements()).isEqualTo(2);
+        assertThat(limiter.runs()).isEqualTo(2);
+    }
+
+    @Test
     void aFailedFlushGivesItsPermitBack() {
         FlushLimiter limiter = new FlushLimiter(1);
         assertThatThrownBy(() -> limiter.run(() -> {

@@ -4,6 +4,8 @@ import io.etlstream.app.engine.ConsoleEngine;
 import io.etlstream.app.i18n.Messages;
 import io.etlstream.pipeline.PipelineState;
 import io.etlstream.pipeline.PipelineStatus;
+import io.etlstream.pipeline.TablePhase;
+import io.etlstream.pipeline.TableStatus;
 import java.util.List;
 import java.util.Map;
 
@@ -26,13 +28,22 @@ public final class PipelineRows {
         }).toList();
     }
 
-    /** The state as the list shows it; a failure adds what happened, a retry when it happens. */
+    /**
+     * The state as the list shows it; a failure adds what happened, a retry when it happens, and a table the sink
+     * stopped its reason and the resync that brings it back (it stays stopped until then, across restarts).
+     */
     static String describe(PipelineStatus s) {
         String state = stateLabel(s.state());
         if (s.state() == PipelineState.FAILED && s.lastError() != null) {
             String action = s.lastError().suggestedAction();
             return action == null || action.isBlank() ? Messages.get("state.failedCause", state, s.lastError().cause())
                     : Messages.get("state.failedBecause", state, s.lastError().cause(), action);
+        }
+        for (TableStatus t : s.tables()) {
+            if (t.phase() == TablePhase.ERRORED) {
+                state = Messages.get("state.tableStopped", state, t.table().toString(),
+                        t.error() == null ? "" : t.error(), TableStatus.resyncCommand(s.name(), t.table()));
+            }
         }
         return state;
     }

@@ -52,6 +52,18 @@ class PipelineRowsTest {
     }
 
     @Test
+    void aStoppedTableShowsItsReasonAndTheResyncThatBringsItBack() {
+        PipelineStatus s = new PipelineStatus("orders", "pg", "sf", PipelineState.STREAMING, true,
+                PipelineSettings.DEFAULTS, List.of(new TableStatus(TableRef.parse("public.orders"),
+                        TablePhase.STREAMING, 0, 0), TableStatus.stopped(TableRef.parse("public.big"),
+                        "Stopped table public.big: the value is too long.")), 0, 0, 0, 0, 0, 0, 0, 0, 0, null, null,
+                Instant.EPOCH, 1);
+        PipelineRow row = PipelineRows.of(List.of(s), Map.of()).get(0);
+        assertThat(row.status()).isEqualTo("Streaming \u2014 table public.big stopped: Stopped table public.big: the"
+                + " value is too long. To bring it back: etl-stream pipeline resync orders --table public.big");
+    }
+
+    @Test
     void bytesUseBinaryUnits() {
         assertThat(PipelineRows.bytes(0)).isEqualTo("0 B");
         assertThat(PipelineRows.bytes(1023)).isEqualTo("1023 B");

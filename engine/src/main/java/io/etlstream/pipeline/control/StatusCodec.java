@@ -49,6 +49,10 @@ public final class StatusCodec {
             tm.put("snapshot_rows_total", t.snapshotRowsTotal());
             tm.put("rows_streamed", t.rowsStreamed());
             tm.put("bytes_streamed", t.bytesStreamed());
+            if (t.error() != null) {
+                tm.put("error", t.error());
+                tm.put("suggested_action", TableStatus.resyncCommand(s.name(), t.table()));
+            }
             tables.add(tm);
         }
         m.put("tables", tables);
@@ -91,7 +95,7 @@ public final class StatusCodec {
             tables.add(new TableStatus(TableRef.parse(str(t, "table")),
                     TablePhase.valueOf(str(t, "phase").toUpperCase(Locale.ROOT)),
                     num(t, "snapshot_rows_copied").longValue(), num(t, "snapshot_rows_total").longValue(),
-                    num(t, "rows_streamed").longValue(), num(t, "bytes_streamed").longValue()));
+                    num(t, "rows_streamed").longValue(), num(t, "bytes_streamed").longValue(), str(t, "error")));
         }
         Map<String, Object> e = (Map<String, Object>) m.get("last_error");
         PipelineError error = e == null ? null : new PipelineError(Instant.parse(str(e, "at")), str(e, "cause"),

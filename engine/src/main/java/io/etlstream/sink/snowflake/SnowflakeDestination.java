@@ -6,6 +6,7 @@ import io.etlstream.sink.ConnectedDestination;
 import io.etlstream.sink.FlushLimiter;
 import io.etlstream.sink.SinkOptions;
 import io.etlstream.sink.SinkEvents;
+import io.etlstream.sink.SinkThreads;
 import java.net.URI;
 import java.security.PrivateKey;
 import java.time.Clock;
@@ -14,6 +15,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import net.snowflake.ingest.streaming.OpenChannelRequest;
 import net.snowflake.ingest.streaming.SnowflakeStreamingIngestChannel;
@@ -22,7 +24,8 @@ import net.snowflake.ingest.utils.SnowflakeURL;
 
 /**
  * A connected Snowflake destination: one Snowpipe Streaming client and one SQL API session, both signed with the
- * same private key in-process. Pipelines writing to it get a {@link SnowflakeSink} each (one channel per table).
+ * same private key in-process, shared by every pipeline writing to it; each pipeline gets a {@link SnowflakeSink}
+ * (one channel per table). Sinks run their background work on a scheduler shared engine-wide.
  */
 public final class SnowflakeDestination implements ConnectedDestination {
 
@@ -31,14 +34,18 @@ public final class SnowflakeDestination implements ConnectedDestination {
     private final SnowflakeStreamingIngestClient client;
     private final SqlSession sql;
     private final FlushLimiter limiter;
+    private final ScheduledExecutorService scheduler;
+    private final boolean ownsScheduler;
 
     private SnowflakeDestination(Destination config, SnowflakeAccount account, SnowflakeStreamingIngestClient client,
-            SqlSession sql, FlushLimiter limiter) {
+            SqlSession sql, FlushLimiter limiter, ScheduledExecutorService scheduler, boolean ownsScheduler) {
         this.config = config;
         this.account = account;
         this.client = client;
         this.sql = sql;
         this.limiter = limiter;
+        this.scheduler = scheduler;
+        this.ownsScheduler = ownsScheduler;
     }
 
     /** The endpoint of a catalog destination: its URL, or the public one of its account. */
@@ -51,6 +58,16 @@ public final class SnowflakeDestination implements ConnectedDestination {
      * ownership of it.
      */
     public static SnowflakeDestination open(Destination d, PrivateKey key, SnowpipeTuning tuning, FlushLimiter limiter) {
+        return open(d, key, tuning, limiter, null);
+    }
+
+    /**
+     * As {@link #open(Destination, PrivateKey, SnowpipeTuning, FlushLimiter)}, with the engine-wide sink scheduler
+     * ({@link SinkThreads}) its sinks share with every other destination's; null: this destination makes its own
+     * and shuts it down on close.
+     */
+    public static SnowflakeDestination open(Destination d, PrivateKey key, SnowpipeTuning tuning, FlushLimiter limiter,
+            ScheduledExecutorService scheduler) {
         URI url = endpoint(d);
         SnowflakeAccount account = new SnowflakeAccount(url, d.userName(), d.roleName());
         String jwtAccount = d.account() != null && !d.account().isBlank() ? d.account()
@@ -59,13 +76,21 @@ public final class SnowflakeDestination implements ConnectedDestination {
         SqlSession sql = new SqlSession(new SqlApiClient(url, jwt), d.databaseName(), d.schemaName(), d.warehouse(),
                 d.roleName(), Duration.ofMinutes(10));
         SnowflakeStreamingIngestClient client = SnowpipeClientFactory.open("etl-stream-" + d.name(), account, key, tuning);
-        return new SnowflakeDestination(d, account, client, sql, limiter);
+        boolean own = scheduler == null;
+        return new SnowflakeDestination(d, account, client, sql, limiter, own ? SinkThreads.create(limiter) : scheduler,
+                own);
     }
 
     /** A sink for one pipeline; the caller closes it before this destination. */
     @Override
     public SnowflakeSink openSink(String pipeline, SinkOptions options, SinkEvents events) {
-        return new SnowflakeSink(pipeline, client, sql, options, events, limiter, Clock.systemUTC());
+        return openSink(pipeline, options, events, MergeWatermarks.inMemory());
+    }
+
+    /** A sink whose mirrors' merge positions persist in {@code watermarks}, so an idle restart runs no MERGE. */
+    public SnowflakeSink openSink(String pipeline, SinkOptions options, SinkEvents events, MergeWatermarks watermarks) {
+        return new SnowflakeSink(pipeline, client, sql, options, events, limiter, Clock.systemUTC(), watermarks,
+                scheduler);
     }
 
     public SqlSession sql() {
@@ -125,6 +150,12 @@ public final class SnowflakeDestination implements ConnectedDestination {
 
     @Override
     public void close() throws Exception {
-        client.close();
+        try {
+            client.close();
+        } finally {
+            if (ownsScheduler) {
+                scheduler.shutdownNow();
+            }
+        }
     }
 }

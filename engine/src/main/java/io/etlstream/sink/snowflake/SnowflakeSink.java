@@ -24,8 +24,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import net.snowflake.ingest.streaming.InsertValidationResponse;
 import net.snowflake.ingest.streaming.OpenChannelRequest;
@@ -45,9 +45,10 @@ import org.slf4j.LoggerFactory;
  * PostgreSQL after a crash adds nothing twice. PostgreSQL is told a transaction is durable only when every channel
  * that received a row of it (or of an earlier one) has committed that row (ARCHITECTURE.md invariant 1).
  *
- * <p>Threads: {@link #accept} runs on the pipeline's thread. A scheduler thread polls committed tokens and reports
- * durability; another runs the mirror MERGEs. They share only the per-table token fields and the checkpoint queue,
- * guarded by {@code lock}, which is never held across I/O.
+ * <p>Threads: {@link #accept} runs on the pipeline's thread. On the engine-wide scheduler shared by every sink, one
+ * task polls committed tokens and reports durability, another runs the mirror MERGEs. They share only the per-table
+ * token fields and the checkpoint queue, guarded by {@code lock}, which is never held across I/O. Hand-offs into the
+ * SDK (insert, channel close) and SQL statements are bounded across all pipelines by the {@link FlushLimiter}.
  */
 public final class SnowflakeSink implements ChangeSink {
 
@@ -60,6 +61,7 @@ public final class SnowflakeSink implements ChangeSink {
     private final SinkEvents events;
     private final FlushLimiter limiter;
     private final Clock clock;
+    private final MergeWatermarks watermarks;
 
     private final Map<TableId, TableSink> tables = new ConcurrentHashMap<>();
     /**
@@ -68,6 +70,8 @@ public final class SnowflakeSink implements ChangeSink {
      * the channel itself still says so.
      */
     private final Map<TableId, OffsetToken> copyFloors = new ConcurrentHashMap<>();
+    /** Tables stopped in an earlier run and not resynced since, with the reason: they stay stopped. */
+    private final Map<TableId, String> stoppedBefore = new ConcurrentHashMap<>();
     /** Tables being copied, with the copy's consistent point; owned by the accept thread. */
     private final Map<TableId, Long> copying = new HashMap<>();
     private final Object lock = new Object();
@@ -75,10 +79,19 @@ public final class SnowflakeSink implements ChangeSink {
     private long durableReported;
     private volatile Durability durability;
     private volatile RuntimeException backgroundFailure;
-    private ScheduledExecutorService scheduler;
+    private final ScheduledExecutorService scheduler;
+    /** This sink's periodic tasks on the shared scheduler; cancelled on close. */
+    private final List<ScheduledFuture<?>> timers = new ArrayList<>();
 
+    /**
+     * {@code watermarks}: where the pipeline's mirrors' merge positions outlive the process (see there);
+     * {@code scheduler}: the engine-wide one shared by every sink ({@link io.etlstream.sink.SinkThreads}), not owned.
+     */
     public SnowflakeSink(String pipeline, SnowflakeStreamingIngestClient client, SqlSession sql, SinkOptions options,
-            SinkEvents events, FlushLimiter limiter, Clock clock) {
+            SinkEvents events, FlushLimiter limiter, Clock clock, MergeWatermarks watermarks,
+            ScheduledExecutorService scheduler) {
+        this.watermarks = Objects.requireNonNull(watermarks, "watermarks");
+        this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
         this.pipeline = Objects.requireNonNull(pipeline, "pipeline");
         this.client = Objects.requireNonNull(client, "client");
         this.sql = Objects.requireNonNull(sql, "sql");
@@ -103,8 +116,11 @@ public final class SnowflakeSink implements ChangeSink {
         OffsetToken sent;
         OffsetToken committed;
         volatile boolean stopped;
+        /** Why the table stopped, as the user reads it (set before {@code stopped}). */
+        volatile String stopReason;
         volatile boolean dirty;
-        volatile boolean truncatePending = true;
+        /** Run applyTruncate before the next MERGE: a TRUNCATE marker was sent, or may be unapplied after a crash. */
+        volatile boolean truncatePending;
         /** The newest TRUNCATE marker sent; the mirror is emptied for it once history has committed it. */
         volatile OffsetToken truncateAt;
         volatile Long mergeFrom;
@@ -122,16 +138,11 @@ public final class SnowflakeSink implements ChangeSink {
     @Override
     public void open(Durability d) {
         this.durability = Objects.requireNonNull(d, "durability");
-        scheduler = Executors.newScheduledThreadPool(2, r -> {
-            Thread t = new Thread(r, "etl-stream-sink-" + pipeline);
-            t.setDaemon(true);
-            return t;
-        });
         long poll = options.commitPollInterval().toMillis();
-        scheduler.scheduleWithFixedDelay(this::pollCommittedSafely, poll, poll, TimeUnit.MILLISECONDS);
+        timers.add(scheduler.scheduleWithFixedDelay(this::pollCommittedSafely, poll, poll, TimeUnit.MILLISECONDS));
         if (options.mirrors()) {
             long merge = options.mergeInterval().toMillis();
-            scheduler.scheduleWithFixedDelay(this::mergeSafely, merge, merge, TimeUnit.MILLISECONDS);
+            timers.add(scheduler.scheduleWithFixedDelay(this::mergeSafely, merge, merge, TimeUnit.MILLISECONDS));
         }
     }
 
@@ -224,7 +235,7 @@ public final class SnowflakeSink implements ChangeSink {
     @Override
     public void tableCopyStarting(TableId table, long snapshotLsn) {
         TableSink old = tables.remove(table);
-        boolean wasStopped = old != null && old.stopped;
+        boolean wasStopped = (old != null && old.stopped) | stoppedBefore.remove(table) != null;
         if (old != null) {
             synchronized (lock) {
                 old.stopped = true;
@@ -233,6 +244,7 @@ public final class SnowflakeSink implements ChangeSink {
             closeChannel(old);
         }
         DestinationTables names = DestinationTables.of(table, sql.database(), sql.schema());
+        watermarks.forget(table);
         runSql(SnowflakeSql.dropTable(names.qualifiedHistory()));
         if (options.mirrors()) {
             runSql(SnowflakeSql.dropTable(names.qualifiedMirror()));
@@ -272,6 +284,15 @@ public final class SnowflakeSink implements ChangeSink {
         tables.values().forEach(t -> open.add(t.names));
         open.add(names);
         DestinationTables.requireDistinct(open); // two source tables must never share (and drop) one Snowflake table
+        String stoppedFor = stoppedBefore.get(schema.table());
+        if (stoppedFor != null) {
+            // Still stopped from an earlier run: no DDL, no channel; its changes are dropped until its resync.
+            TableSink t = new TableSink(names, TableLayout.initial(schema));
+            t.stopReason = stoppedFor;
+            t.stopped = true;
+            tables.put(schema.table(), t);
+            return;
+        }
         TableLayout wanted = TableLayout.initial(schema);
         runSql(SnowflakeSql.createHistory(names, wanted));
         if (options.mirrors()) {
@@ -289,6 +310,33 @@ public final class SnowflakeSink implements ChangeSink {
             return;
         }
         openChannel(t);
+        if (options.mirrors()) {
+            catchUpMirror(t);
+        }
+    }
+
+    /**
+     * Whether the mirror lacks history the previous run committed: the channel's committed token (read on open, from
+     * Snowpipe Streaming, no warehouse) against the merge watermark. Only then does the first merge of this run fold
+     * history in and re-apply the newest TRUNCATE marker (a crash between the marker's commit and the merge that
+     * empties the mirror leaves it committed but unapplied); an idle pipeline that was merged up to date runs no SQL.
+     */
+    private void catchUpMirror(TableSink t) {
+        OffsetToken committed;
+        synchronized (lock) {
+            committed = t.committed;
+        }
+        if (committed == null) {
+            return; // nothing was ever committed into this history table: nothing to fold in
+        }
+        OffsetToken merged = watermarks.load(t.names.source());
+        if (merged != null && committed.compareTo(merged) <= 0) {
+            return;
+        }
+        t.truncatePending = true;
+        t.dirty = true;
+        log.info("{}: history committed up to {}, mirror merged up to {}: merging at the next interval",
+                t.names.source(), committed, merged == null ? "unknown" : merged);
     }
 
     private void warnNoKey(DestinationTables names) {
@@ -341,7 +389,7 @@ public final class SnowflakeSink implements ChangeSink {
                 why.append(why.length() == 0 ? "" : "; ").append(i.message());
             }
             stopTable(t, "Stopped table " + id + ": " + why + ". Resync the table (it is copied again into new"
-                    + " Snowflake tables) or change the column back; the other tables keep running.");
+                    + " Snowflake tables); the other tables keep running.");
             return;
         }
         for (DestColumn c : e.added()) {
@@ -369,14 +417,28 @@ public final class SnowflakeSink implements ChangeSink {
                 ? ValuePolicy.STOP_TABLE : ValuePolicy.NULL_AND_EVENT);
     }
 
+    /**
+     * Stops writing the table: from now on its changes are dropped, including after a restart (the pipeline keeps the
+     * table ERRORED with this message and hands it back through {@link #keepStopped}). A stopped table no longer
+     * holds back durability: PostgreSQL is told the other tables' progress, so the slot does not retain WAL (and fill
+     * the source's disk) for a table that may stay stopped for days. Skipping its changes is safe only because the
+     * one way out, a resync, drops its Snowflake tables and copies it again from a new snapshot.
+     */
     private void stopTable(TableSink t, String message) {
+        String full = message + " Until then its changes are not written and do not hold back the replication slot"
+                + " (the resync copies the table again, so nothing is missing afterwards): "
+                + resyncCommand(t.names.source());
+        t.stopReason = full;
         t.stopped = true;
-        events.event(Level.ERROR, t.names.source(), message);
-        log.error("{}", message);
+        events.event(Level.ERROR, t.names.source(), full);
+        log.error("{}", full);
         synchronized (lock) {
-            // A stopped table no longer holds back the slot; it is resynced as a whole.
             t.sent = null;
         }
+    }
+
+    private String resyncCommand(TableId table) {
+        return "etl-stream pipeline resync " + pipeline + " --table " + table;
     }
 
     // ---- channels ----------------------------------------------------------------------------------------------
@@ -422,8 +484,10 @@ public final class SnowflakeSink implements ChangeSink {
     /** Closes the channel of a table whose rows no longer matter (reset, stop): a failure is only logged. */
     private void closeChannel(TableSink t) {
         if (t.channel != null) {
+            SnowflakeStreamingIngestChannel ch = t.channel;
             try {
-                t.channel.close().get(2, TimeUnit.MINUTES);
+                // The SDK flushes the channel and waits until Snowflake committed every row: under the flush limit.
+                limiter.flush(() -> ch.close().get(2, TimeUnit.MINUTES));
             } catch (Exception e) {
                 log.warn("closing channel {}: {}", t.channel.getName(), e.toString());
             }
@@ -587,8 +651,11 @@ public final class SnowflakeSink implements ChangeSink {
 
     private void insert(TableSink t, List<Map<String, Object>> rows, OffsetToken token) {
         InsertValidationResponse r;
+        SnowflakeStreamingIngestChannel ch = t.channel;
+        String tokenText = token == null ? null : token.toString();
         try {
-            r = t.channel.insertRows(rows, token == null ? null : token.toString());
+            // A hand-off into the SDK (it validates and buffers the rows): bounded across all pipelines.
+            r = flush(() -> ch.insertRows(rows, tokenText));
         } catch (SFException e) {
             if (SnowpipeErrors.kind(e) != SnowpipeErrors.Kind.ROW_REFUSED) {
                 throw SnowpipeErrors.toSinkError(e, "inserting rows of " + t.names.source(), t.channel.getName());
@@ -607,6 +674,19 @@ public final class SnowflakeSink implements ChangeSink {
             if (token != null && (t.sent == null || token.compareTo(t.sent) > 0)) {
                 t.sent = token;
             }
+        }
+    }
+
+    private <T> T flush(java.util.concurrent.Callable<T> work) {
+        try {
+            return limiter.flush(work);
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting to hand rows to Snowflake", e);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
         }
     }
 
@@ -707,7 +787,7 @@ public final class SnowflakeSink implements ChangeSink {
 
     private void mergeSafely() {
         try {
-            mergeNow(false);
+            mergeTables(false, false);
         } catch (RuntimeException e) {
             log.warn("mirror merge failed (retrying at the next interval): {}", e.toString());
         }
@@ -719,11 +799,23 @@ public final class SnowflakeSink implements ChangeSink {
      * in history mode, where there is no mirror.
      */
     public void mergeNow(boolean all) {
+        mergeTables(all, true);
+    }
+
+    /**
+     * {@code waitForPermit} false (the shared scheduler): a table is skipped while every statement permit is taken, so
+     * the scheduler's threads are not parked on the limiter where commit polling needs them; it stays dirty and is
+     * merged at a later interval.
+     */
+    private void mergeTables(boolean all, boolean waitForPermit) {
         if (!options.mirrors()) {
             return;
         }
         for (TableSink t : tables.values()) {
             if (t.stopped || t.layout.keys().isEmpty() || (!all && !t.dirty && !t.truncatePending)) {
+                continue;
+            }
+            if (!waitForPermit && limiter.available() == 0) {
                 continue;
             }
             OffsetToken upTo;
@@ -745,6 +837,7 @@ public final class SnowflakeSink implements ChangeSink {
                 runSql(SnowflakeSql.merge(t.names, layout, toSqlMode(options.deleteMode()), t.mergeFrom));
                 if (upTo != null) {
                     t.mergeFrom = upTo.lsn();
+                    saveWatermark(t, upTo);
                 }
             } catch (RuntimeException e) {
                 t.dirty = true;
@@ -756,6 +849,15 @@ public final class SnowflakeSink implements ChangeSink {
                         + t.names.mirror().sql() + " failed: " + e.getMessage() + " (retried at the next interval).");
                 throw e;
             }
+        }
+    }
+
+    private void saveWatermark(TableSink t, OffsetToken upTo) {
+        try {
+            watermarks.save(t.names.source(), upTo);
+        } catch (RuntimeException e) {
+            // Only costs one catch-up merge after the next start.
+            log.warn("{}: cannot record the merge position {}: {}", t.names.source(), upTo, e.toString());
         }
     }
 
@@ -775,10 +877,42 @@ public final class SnowflakeSink implements ChangeSink {
 
     // ---- lifecycle ---------------------------------------------------------------------------------------------
 
-    /** Tables stopped because of a value or schema change the destination cannot take. */
+    /** Tables stopped because of a value or schema change the destination cannot take (in this run or before). */
     @Override
     public List<TableId> stoppedTables() {
-        return tables.entrySet().stream().filter(e -> e.getValue().stopped).map(Map.Entry::getKey).toList();
+        java.util.Set<TableId> out = new java.util.TreeSet<>(java.util.Comparator.comparing(TableId::toString));
+        tables.forEach((id, t) -> {
+            if (t.stopped) {
+                out.add(id);
+            }
+        });
+        for (TableId id : stoppedBefore.keySet()) {
+            if (!tables.containsKey(id)) {
+                out.add(id);
+            }
+        }
+        return List.copyOf(out);
+    }
+
+    @Override
+    public String stopReason(TableId table) {
+        TableSink t = tables.get(table);
+        if (t != null && t.stopped) {
+            return t.stopReason;
+        }
+        return stoppedBefore.get(table);
+    }
+
+    /**
+     * Keeps a table stopped that an earlier run stopped (the pipeline remembers it as ERRORED): none of its changes
+     * is written and it does not hold back durability (see {@link #stopTable}), until {@link #tableCopyStarting}
+     * announces the copy of its resync.
+     */
+    @Override
+    public void keepStopped(TableId table, String reason) {
+        String why = reason == null ? "stopped in an earlier run" : reason;
+        stoppedBefore.put(table, why);
+        events.event(Level.WARN, table, "Table " + table + " stays stopped: " + why);
     }
 
     /**
@@ -815,9 +949,7 @@ public final class SnowflakeSink implements ChangeSink {
             }
             advance();
         } finally {
-            if (scheduler != null) {
-                scheduler.shutdownNow();
-            }
+            cancelTimers();
             for (TableSink t : tables.values()) {
                 closeChannel(t);
             }
@@ -826,9 +958,15 @@ public final class SnowflakeSink implements ChangeSink {
 
     /** For tests: abandon this sink like a crashed process would, without draining or closing channels. */
     void abandon() {
-        if (scheduler != null) {
-            scheduler.shutdownNow();
+        cancelTimers();
+    }
+
+    /** Stops this sink's periodic tasks (interrupting one that is running); the shared scheduler goes on. */
+    private void cancelTimers() {
+        for (ScheduledFuture<?> f : timers) {
+            f.cancel(true);
         }
+        timers.clear();
     }
 
     private static void sleep(long ms) {

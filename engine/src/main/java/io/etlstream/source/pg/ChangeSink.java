@@ -41,6 +41,19 @@ public interface ChangeSink extends AutoCloseable {
         return java.util.List.of();
     }
 
+    /** Why the sink stopped {@code table} and what to do (null when it did not stop it). */
+    default String stopReason(TableId table) {
+        return null;
+    }
+
+    /**
+     * {@code table} was stopped in an earlier run (for {@code reason}) and has not been resynced: the sink keeps it
+     * stopped, writes none of its changes and does not wait for it before reporting durability, until
+     * {@link #tableCopyStarting} announces its new copy. Called before {@link #open}. The default does nothing.
+     */
+    default void keepStopped(TableId table, String reason) {
+    }
+
     /**
      * A copy of {@code schema}'s table starts, before its first snapshot row; its rows carry {@code consistentPoint} as
      * commit LSN. The copy holds exactly the transactions that committed before that point, so the stream's changes of

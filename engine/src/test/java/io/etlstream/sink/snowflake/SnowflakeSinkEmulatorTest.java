@@ -708,6 +708,70 @@ class SnowflakeSinkEmulatorTest {
         s.close();
     }
 
+    /**
+     * An idle pipeline spends no warehouse time, also right after a start: with the merge watermark persisted, a
+     * restart with nothing new runs no SQL statement after opening its tables (before, every table ran the TRUNCATE
+     * apply and a MERGE once per start). A TRUNCATE committed to history by a run that died before its merge is still
+     * applied by the next run, which sees the channel's committed token ahead of the watermark.
+     */
+    @Test
+    void anIdleRestartRunsNoStatementButATruncateCommittedBeforeACrashIsStillApplied(@org.junit.jupiter.api.io.TempDir
+            java.nio.file.Path dir) throws Exception {
+        TableSchema t = schema("idle_restart", 1, col(true, "id", 23, -1), col(false, "v", 25, -1));
+        MergeWatermarks marks = MergeWatermarks.inFile(dir.resolve("pi.merged")); // outlives each "process"
+        io.etlstream.sink.SinkOptions fast = io.etlstream.sink.SinkOptions.DEFAULT
+                .withMergeInterval(Duration.ofMillis(300));
+        List<Txn> rowsTxn = List.of(txn(0x6_0000_0000L, e -> e.rows(t, true, rows(row('I', TupleData.ofText("1", "a")),
+                row('I', TupleData.ofText("2", "b"))))));
+
+        // run 1: rows, merged on the interval, then a clean stop
+        RecordingDurability dur1 = new RecordingDurability();
+        SnowflakeSink s1 = destination().openSink("pi", fast, recorder, marks);
+        s1.open(dur1);
+        SinkFixture.replay(s1, alloc, List.of(initial(t)), rowsTxn, 0);
+        await("mirror merged", () -> count("SELECT COUNT(*) FROM IDLE_RESTART") == 2);
+        await("merge watermark at the commit", () -> OffsetToken.complete(0x6_0000_0000L).equals(marks.load(t.table())));
+        s1.close();
+
+        // run 2, a new process, nothing new at the source: opening the table runs its DDL, then no statement at all
+        RecordingDurability dur2 = new RecordingDurability();
+        SnowflakeSink s2 = destination().openSink("pi", fast, recorder, marks);
+        s2.open(dur2);
+        SinkFixture.replay(s2, alloc, List.of(initial(t)), rowsTxn, rowsTxn.get(0).endLsn());
+        long opened = emu.faults().requests(Endpoint.SQL_STATEMENTS);
+        Thread.sleep(3000); // ten merge intervals
+        long idle = emu.faults().requests(Endpoint.SQL_STATEMENTS) - opened;
+        System.out.printf("[idle-restart] SQL API statements in 3 s idle after a restart: %d%n", idle);
+        assertThat(idle).as("SQL API statements while idle after a restart").isZero();
+
+        // run 2 gets a TRUNCATE; the process dies after the marker committed, before any merge applied it
+        s2.close();
+        RecordingDurability dur3 = new RecordingDurability();
+        SnowflakeSink s3 = destination().openSink("pi", io.etlstream.sink.SinkOptions.DEFAULT
+                .withMergeInterval(Duration.ofHours(1)), recorder, marks);
+        s3.open(dur3);
+        List<Txn> truncate = List.of(txn(0x6_0000_1000L, e -> e.truncate(t.table())));
+        SinkFixture.replay(s3, alloc, List.of(initial(t)), truncate, 0);
+        await("marker durable", () -> dur3.durable.get() == truncate.get(0).endLsn());
+        s3.abandon();
+        assertThat(count("SELECT COUNT(*) FROM IDLE_RESTART")).as("not applied before the crash").isEqualTo(2);
+
+        // run 4: PostgreSQL was told the TRUNCATE is durable, so it is not replayed; the mirror is emptied anyway
+        RecordingDurability dur4 = new RecordingDurability();
+        SnowflakeSink s4 = destination().openSink("pi", fast, recorder, marks);
+        s4.open(dur4);
+        SinkFixture.replay(s4, alloc, List.of(initial(t)), truncate, truncate.get(0).endLsn());
+        await("truncate applied after the restart", () -> count("SELECT COUNT(*) FROM IDLE_RESTART") == 0);
+        await("merge watermark at the marker", () -> OffsetToken.partial(0x6_0000_1000L, 0)
+                .equals(marks.load(t.table())));
+        Thread.sleep(500); // the catch-up merge's MERGE statement returns
+        long caughtUp = emu.faults().requests(Endpoint.SQL_STATEMENTS);
+        Thread.sleep(2000);
+        assertThat(emu.faults().requests(Endpoint.SQL_STATEMENTS)).as("idle again after the catch-up")
+                .isEqualTo(caughtUp);
+        s4.close();
+    }
+
     @Test
     void historyModeLandsEveryChangeIncludingTruncateAndNeverCreatesOrMergesAMirror() throws Exception {
         TableSchema orders = schema("h_orders", 1, ORDERS.columns().toArray(RelationColumn[]::new));

@@ -1,0 +1,268 @@
+package io.etlstream.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.etlstream.catalog.Catalog;
+import io.etlstream.catalog.Destination;
+import io.etlstream.catalog.Source;
+import io.etlstream.catalog.TableSelection;
+import io.etlstream.emulator.EmulatorConfig;
+import io.etlstream.emulator.Faults.Endpoint;
+import io.etlstream.emulator.SnowflakeEmulator;
+import io.etlstream.emulator.SqlResult;
+import io.etlstream.home.EtlHome;
+import io.etlstream.metrics.EngineEvent;
+import io.etlstream.pipeline.control.StatusCodec;
+import io.etlstream.sink.FlushLimiter;
+import io.etlstream.sink.SinkOptions;
+import io.etlstream.sink.snowflake.SnowflakeDestination;
+import io.etlstream.sink.snowflake.SnowflakeSink;
+import io.etlstream.sink.snowflake.SnowpipeTuning;
+import io.etlstream.source.pg.ChangeSink;
+import io.etlstream.source.pg.Lsn;
+import io.etlstream.source.pg.PgConnector;
+import io.etlstream.source.pg.PgPassword;
+import io.etlstream.source.pg.PgSource;
+import io.etlstream.source.pg.PgSourceConfig;
+import io.etlstream.source.pg.SnapshotLedger;
+import io.etlstream.source.pg.SslMode;
+import io.etlstream.testkit.pg.PgDatabase;
+import io.etlstream.testkit.pg.PostgresExtension;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A table the sink stopped (a value over the column's limit, "stop" policy) stays stopped: through the automatic
+ * retry after a fenced channel and through an engine restart, with its reason in the catalog and the status, while
+ * the other table keeps streaming and the slot keeps advancing. Only its resync brings it back, complete. Real
+ * PostgreSQL, the pipeline actor on the H2 catalog, the real SDK against the emulator.
+ */
+@ExtendWith(PostgresExtension.class)
+class StoppedTableStaysStoppedTest {
+
+    static final Duration WAIT = Duration.ofSeconds(120);
+    static final String NAME = "stopkeep";
+    static SnowflakeEmulator emu;
+    static KeyPair key;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void start() throws Exception {
+        KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
+        g.initialize(2048);
+        key = g.generateKeyPair();
+        emu = SnowflakeEmulator.start(EmulatorConfig.inMemory().withUser("ETL", key.getPublic()));
+        emu.sql("CREATE DATABASE IF NOT EXISTS DB");
+        emu.sql("CREATE SCHEMA IF NOT EXISTS DB.STOPKEEP");
+    }
+
+    @AfterAll
+    static void stop() {
+        emu.close();
+    }
+
+    @Test
+    void aStoppedTableStaysStoppedAcrossARetryAndARestartUntilItsResync(PgDatabase db) throws Exception {
+        db.execute("CREATE TABLE kg (id int PRIMARY KEY, note text)",
+                // unconstrained numeric is NUMBER(38,9) in Snowflake: ten decimals do not fit without rounding
+                "CREATE TABLE kv (id int PRIMARY KEY, x numeric)",
+                "INSERT INTO kg VALUES (1, 'g1')", "INSERT INTO kv VALUES (1, 1.5)");
+        TableRef kg = TableRef.parse("public.kg");
+        TableRef kv = TableRef.parse("public.kv");
+        SnapshotLedger ledger = SnapshotLedger.inMemory(); // stands for the ledger file that outlives the process
+        AtomicReference<SnowflakeSink> sink = new AtomicReference<>();
+        AtomicInteger runs = new AtomicInteger();
+        ConcurrentLinkedQueue<String> sinkEvents = new ConcurrentLinkedQueue<>();
+        List<EngineEvent> events = new CopyOnWriteArrayList<>();
+        Destination d = Destination.draft("emu", null, emu.url().toString(), "ETL", "ACCOUNTADMIN", "DB", "STOPKEEP",
+                "k");
+        EtlHome home = new EtlHome(dir);
+        try (PgPassword pw = PgPassword.none();
+                SnowflakeDestination dest = SnowflakeDestination.open(d, key.getPrivate(), SnowpipeTuning.DEFAULT,
+                        new FlushLimiter(2))) {
+            PgConnector conn = new PgConnector(new PgSourceConfig(db.host(), db.port(), db.name(), "postgres",
+                    SslMode.DISABLE, null), pw);
+            PgSourceRuntime pg = new PgSourceRuntime(new PgSourceRuntime.Parts() {
+                @Override
+                public PgConnector connector(PipelineDefinition p) {
+                    return conn;
+                }
+
+                @Override
+                public ChangeSink sink(PipelineDefinition p) {
+                    SnowflakeSink s = dest.openSink(p.name(), SinkOptions.DEFAULT.withMergeInterval(
+                            Duration.ofHours(1)), (l, t, m) -> sinkEvents.add(l + " " + m));
+                    sink.set(s);
+                    return s;
+                }
+
+                @Override
+                public SnapshotLedger ledger(PipelineDefinition p) {
+                    return ledger;
+                }
+            }, PgSource.Options.defaults().withStatusInterval(Duration.ofSeconds(1))
+                    .withBackoff(Duration.ofMillis(200), Duration.ofSeconds(2)).withHeartbeatInterval(Duration.ZERO),
+                    Duration.ofMillis(100));
+            PipelineRuntime counting = (plan, listener) -> {
+                runs.incrementAndGet();
+                return pg.open(plan, listener);
+            };
+            long pipelineId;
+            try (Catalog catalog = Catalog.open(home)) {
+                catalog.sources().add(Source.draft("src", db.host(), db.port(), db.name(), "postgres"));
+                catalog.destinations().add(d);
+                new CatalogPipelineStore(catalog).create(new PipelineDefinition(NAME, "src", "emu", List.of(kg, kv),
+                        PipelineSettings.DEFAULTS, false));
+                pipelineId = catalog.pipelines().require(NAME).id();
+
+                // ---- first engine run: kv is stopped by a value over varchar(10); kg goes on ----
+                try (PipelineManager manager = manager(counting, catalog, events)) {
+                    manager.loadStored();
+                    send(manager, new PipelineCommand.Start());
+                    await(() -> phase(manager, kg) == TablePhase.STREAMING && phase(manager, kv) == TablePhase.STREAMING
+                            && state(manager) == PipelineState.STREAMING, "both tables streaming");
+                    db.execute("INSERT INTO kv VALUES (2, 1.0000000001)", "INSERT INTO kv VALUES (3, 3)",
+                            "INSERT INTO kg VALUES (2, 'g2')");
+                    await(() -> phase(manager, kv) == TablePhase.ERRORED, "kv stopped");
+                    // The stopped table does not hold the slot back: the confirmed position passes its changes.
+                    awaitCaughtUp(db, manager);
+                    TableStatus stopped = table(manager, kv);
+                    assertThat(stopped.error()).contains("Stopped table public.kv").contains("public.kv.x")
+                            .contains("etl-stream pipeline resync " + NAME + " --table public.kv");
+                    assertThat(catalog.tables().find(pipelineId, "public", "kv").orElseThrow())
+                            .extracting(TableSelection::phase, TableSelection::error)
+                            .containsExactly(io.etlstream.catalog.TablePhase.ERRORED, stopped.error());
+                    assertThat(events).anyMatch(e -> e.severity() == EngineEvent.Severity.ERROR
+                            && e.message().startsWith("table public.kv stopped")
+                            && e.message().contains("etl-stream pipeline resync " + NAME + " --table public.kv"));
+
+                    // A fenced channel: the pipeline retries on its own; kv must not come back with it.
+                    int before = runs.get();
+                    emu.faults().statusCode(Endpoint.REGISTER_BLOBS, 1, 20);
+                    db.execute("INSERT INTO kg VALUES (3, 'g3')");
+                    // more changes: the sink reports the invalidated channel when it is next handed one
+                    long end = System.nanoTime() + WAIT.toNanos();
+                    for (int id = 100; runs.get() == before && System.nanoTime() < end; id++) {
+                        db.execute("INSERT INTO kg VALUES (" + id + ", 'poke')");
+                        Thread.sleep(300);
+                    }
+                    await(() -> runs.get() > before && state(manager) == PipelineState.STREAMING, "retried");
+                    assertThat(events).anyMatch(e -> e.message().contains("was invalidated"));
+                    db.execute("INSERT INTO kv VALUES (4, 4)", "INSERT INTO kg VALUES (4, 'g4')");
+                    awaitCaughtUp(db, manager);
+                    assertThat(phase(manager, kv)).as("kv after the automatic retry").isEqualTo(TablePhase.ERRORED);
+                    assertThat(phase(manager, kg)).isEqualTo(TablePhase.STREAMING);
+                    assertThat(sink.get().stoppedTables()).containsExactly(new io.etlstream.batch.TableId("public", "kv"));
+                    manager.shutdown(Duration.ofSeconds(60));
+                }
+            }
+
+            // ---- the engine restarts: kv is still stopped, with its reason; kg streams ----
+            try (Catalog catalog = Catalog.open(home); PipelineManager manager = manager(counting, catalog, events)) {
+                manager.loadStored();
+                TableStatus loaded = table(manager, kv);
+                assertThat(loaded.phase()).isEqualTo(TablePhase.ERRORED);
+                assertThat(loaded.error()).contains("Stopped table public.kv");
+                Map<String, Object> json = StatusCodec.toMap(manager.status(NAME).orElseThrow());
+                assertThat(json.toString()).contains("suggested_action=etl-stream pipeline resync " + NAME
+                        + " --table public.kv");
+                send(manager, new PipelineCommand.Start());
+                await(() -> state(manager) == PipelineState.STREAMING, "streaming after the restart");
+                db.execute("INSERT INTO kv VALUES (5, 5)", "INSERT INTO kg VALUES (5, 'g5')");
+                awaitCaughtUp(db, manager);
+                assertThat(phase(manager, kv)).as("kv after the restart").isEqualTo(TablePhase.ERRORED);
+                assertThat(sfRows("SELECT ID FROM KV_HISTORY ORDER BY ID")).as("nothing written after the stop")
+                        .containsExactly("1");
+                assertThat(sfRows("SELECT ID FROM KG_HISTORY ORDER BY ID")).as("kg: every change once")
+                        .isEqualTo(db.queryColumn("SELECT id::text FROM kg ORDER BY kg.id"));
+                assertThat(sinkEvents).anyMatch(e -> e.startsWith("WARN Table public.kv stays stopped"));
+
+                // ---- the way out: fix the value, resync the table; its data is complete again ----
+                db.execute("UPDATE kv SET x = 2 WHERE id = 2");
+                send(manager, new PipelineCommand.ResyncTable(kv));
+                await(() -> phase(manager, kv) == TablePhase.STREAMING && sink.get().stoppedTables().isEmpty()
+                        && ledger.completed().size() == 2, "kv copied again");
+                db.execute("INSERT INTO kv VALUES (6, 6.25)", "DELETE FROM kv WHERE id = 3",
+                        "INSERT INTO kg VALUES (6, 'g6')");
+                awaitCaughtUp(db, manager);
+                sink.get().mergeNow(true);
+                assertThat(sfRows("SELECT ID, X FROM KV ORDER BY ID")).hasSize(5).isEqualTo(db.queryColumn(
+                        "SELECT concat_ws('|', id, to_char(x, 'FM999999990.000000000')) FROM kv ORDER BY id"));
+                assertThat(sfRows("SELECT ID, NOTE FROM KG ORDER BY ID")).isEqualTo(db.queryColumn(
+                        "SELECT concat_ws('|', id, note) FROM kg ORDER BY id"));
+                assertThat(table(manager, kv).error()).isNull();
+                send(manager, new PipelineCommand.Stop());
+                assertThat(catalog.tables().find(pipelineId, "public", "kv").orElseThrow())
+                        .extracting(TableSelection::phase, TableSelection::error)
+                        .containsExactly(io.etlstream.catalog.TablePhase.READY, null);
+            }
+            PgSource.removePipeline(conn, NAME);
+        }
+    }
+
+    private static PipelineManager manager(PipelineRuntime runtime, Catalog catalog, List<EngineEvent> events) {
+        return PipelineManager.builder(runtime).store(new CatalogPipelineStore(catalog)).events(events::add)
+                .backoff(new Backoff(Duration.ofMillis(200), Duration.ofSeconds(1), 0))
+                .stopTimeout(Duration.ofSeconds(60)).build();
+    }
+
+    private static PipelineStatus send(PipelineManager m, PipelineCommand c) throws Exception {
+        return m.send(NAME, c).get(90, TimeUnit.SECONDS);
+    }
+
+    private static PipelineState state(PipelineManager m) {
+        return m.status(NAME).orElseThrow().state();
+    }
+
+    private static TableStatus table(PipelineManager m, TableRef t) {
+        return m.status(NAME).orElseThrow().tables().stream().filter(s -> s.table().equals(t)).findFirst()
+                .orElseThrow();
+    }
+
+    private static TablePhase phase(PipelineManager m, TableRef t) {
+        return table(m, t).phase();
+    }
+
+    private static void await(BooleanSupplier c, String what) throws InterruptedException {
+        long end = System.nanoTime() + WAIT.toNanos();
+        while (!c.getAsBoolean()) {
+            if (System.nanoTime() > end) {
+                throw new AssertionError("timed out waiting for " + what);
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    private static void awaitCaughtUp(PgDatabase db, PipelineManager m) throws InterruptedException {
+        long target = Lsn.parse(db.queryOne("SELECT pg_logical_emit_message(true, 'etl-stream-test', 'caught up')"));
+        await(() -> Long.compareUnsigned(m.status(NAME).orElseThrow().lastCommittedLsn(), target) > 0,
+                "confirmed past " + Lsn.format(target));
+    }
+
+    private static List<String> sfRows(String sql) {
+        SqlResult r = emu.sql(sql, "DB", "STOPKEEP");
+        List<String> out = new ArrayList<>();
+        for (List<String> row : r.rows()) {
+            out.add(String.join("|", row.stream().map(v -> v == null ? "null" : v).toList()));
+        }
+        return out;
+    }
+}
