@@ -79,6 +79,8 @@ public final class SnowflakeSink implements ChangeSink {
     private long durableReported;
     private volatile Durability durability;
     private volatile RuntimeException backgroundFailure;
+    /** Rows in flight this long without Snowflake committing more of them: a WARN event (then INFO when it does). */
+    private volatile long stallWarnNanos = TimeUnit.SECONDS.toNanos(30);
     private final ScheduledExecutorService scheduler;
     /** This sink's periodic tasks on the shared scheduler; cancelled on close. */
     private final List<ScheduledFuture<?>> timers = new ArrayList<>();
@@ -124,6 +126,11 @@ public final class SnowflakeSink implements ChangeSink {
         /** The newest TRUNCATE marker sent; the mirror is emptied for it once history has committed it. */
         volatile OffsetToken truncateAt;
         volatile Long mergeFrom;
+        // commit-stall watch, guarded by lock
+        long waitingSince;
+        OffsetToken waitingAt;
+        long stalledSince;
+        boolean stallReported;
 
         TableSink(DestinationTables names, TableLayout layout) {
             this.names = names;
@@ -716,6 +723,52 @@ public final class SnowflakeSink implements ChangeSink {
                 log.warn("polling committed offset tokens failed (retrying): {}", e.toString());
             }
         }
+        checkStalls(System.nanoTime());
+    }
+
+    /**
+     * How long rows may wait for Snowflake's commit before an event says so (default 30 s). The SDK retries HTTP 5xx
+     * and "retry" answers on its own, silently: this is how a user learns that a destination is struggling.
+     */
+    public SnowflakeSink warnWhenCommitsStallFor(java.time.Duration d) {
+        stallWarnNanos = d.toNanos();
+        return this;
+    }
+
+    /** One WARN when a table's rows in flight stop being committed for the stall time, one INFO when they resume. */
+    private void checkStalls(long now) {
+        List<Map.Entry<TableId, String>> warnings = new ArrayList<>();
+        List<Map.Entry<TableId, String>> resumed = new ArrayList<>();
+        synchronized (lock) {
+            for (TableSink t : tables.values()) {
+                boolean waiting = !t.stopped && t.outstanding();
+                boolean progressed = t.waitingSince != 0 && !Objects.equals(t.waitingAt, t.committed);
+                if (t.stallReported && (!waiting || progressed)) {
+                    t.stallReported = false;
+                    resumed.add(Map.entry(t.names.source(), "Snowflake commits of " + t.names.source() + " resumed after "
+                            + TimeUnit.NANOSECONDS.toSeconds(now - t.stalledSince) + " s; nothing was lost."));
+                }
+                if (!waiting) {
+                    t.waitingSince = 0;
+                    continue;
+                }
+                if (t.waitingSince == 0 || progressed) {
+                    t.waitingSince = now;
+                    t.waitingAt = t.committed;
+                } else if (!t.stallReported && now - t.waitingSince >= stallWarnNanos) {
+                    t.stallReported = true;
+                    t.stalledSince = t.waitingSince;
+                    warnings.add(Map.entry(t.names.source(), "Snowflake has committed no new rows of " + t.names.source() + " for "
+                            + TimeUnit.NANOSECONDS.toSeconds(now - t.waitingSince) + " s (sent up to offset token "
+                            + t.sent + ", committed " + (t.committed == null ? "none" : t.committed) + "). The"
+                            + " Snowpipe Streaming SDK keeps retrying; nothing is lost, and PostgreSQL keeps the WAL"
+                            + " until the rows are committed. If this lasts, check the network and the Snowflake"
+                            + " account; the engine log has the SDK's errors."));
+                }
+            }
+        }
+        warnings.forEach(w -> events.event(Level.WARN, w.getKey(), w.getValue()));
+        resumed.forEach(r -> events.event(Level.INFO, r.getKey(), r.getValue()));
     }
 
     /** Reads the committed token of every channel with rows in flight, then reports what became durable. */

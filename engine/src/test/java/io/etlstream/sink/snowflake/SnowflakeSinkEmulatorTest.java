@@ -660,6 +660,34 @@ class SnowflakeSinkEmulatorTest {
     }
 
     @Test
+    void commitsHeldBackLongerThanTheStallTimeGiveAWarningAndThenAResumedEvent() throws Exception {
+        TableSchema a = schema("stall_a", 1, col(true, "id", 23, -1));
+        SnowflakeDestination d = destination();
+        RecordingDurability dur = new RecordingDurability();
+        SnowflakeSink s = sink(d, "pstall", dur).warnWhenCommitsStallFor(Duration.ofSeconds(3));
+        List<Txn> first = List.of(txn(0x5_0000_0000L, e -> e.rows(a, true, rows(row('I', TupleData.ofText("1"))))));
+        SinkFixture.replay(s, alloc, List.of(initial(a)), first, 0);
+        await("first durable", () -> dur.durable.get() == first.get(0).endLsn());
+        assertThat(events).as("a normal commit is no stall").noneMatch(e -> e.contains("has committed no new rows"));
+
+        // Snowflake holds the next blob registration back for 8 s (as a struggling service would, or the SDK's own
+        // retries of 5xx answers): the sink cannot see why, only that nothing gets committed.
+        emu.faults().delay(Endpoint.REGISTER_BLOBS, 1, Duration.ofSeconds(8));
+        List<Txn> second = List.of(txn(0x5_0000_1000L, e -> e.rows(a, true, rows(row('I', TupleData.ofText("2"))))));
+        SinkFixture.replay(s, alloc, List.of(), second, 0);
+        await("stall warning", () -> events.stream().anyMatch(e -> e.startsWith("WARN")
+                && e.contains("Snowflake has committed no new rows of public.stall_a for")));
+        assertThat(dur.durable.get()).isEqualTo(first.get(0).endLsn());
+        await("second durable", () -> dur.durable.get() == second.get(0).endLsn());
+        await("resumed", () -> events.stream().anyMatch(e -> e.startsWith("INFO")
+                && e.contains("Snowflake commits of public.stall_a resumed after")));
+        assertThat(events.stream().filter(e -> e.contains("has committed no new rows")).count()).as("one warning per stall")
+                .isEqualTo(1);
+        assertThat(count("SELECT COUNT(*) FROM STALL_A_HISTORY")).isEqualTo(2);
+        s.close();
+    }
+
+    @Test
     void postgresHearsOfATransactionOnlyAfterEveryChannelCommittedIt() throws Exception {
         TableSchema a = schema("dur_a", 1, col(true, "id", 23, -1));
         TableSchema b = schema("dur_b", 1, col(true, "id", 23, -1));
