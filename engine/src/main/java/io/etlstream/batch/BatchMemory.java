@@ -55,7 +55,7 @@ public final class BatchMemory implements AutoCloseable {
 
     /** How often an allocation had to wait for room: a measure of backpressure. */
     public long waits() {
-        return listener.waits;
+        return listener.waits.get();
     }
 
     @Override
@@ -67,7 +67,7 @@ public final class BatchMemory implements AutoCloseable {
         private final long limit;
         private final long maxWaitNanos;
         volatile BufferAllocator allocator;
-        volatile long waits;
+        final java.util.concurrent.atomic.AtomicLong waits = new java.util.concurrent.atomic.AtomicLong();
         final ThreadLocal<WhileWaiting> hooks = new ThreadLocal<>();
 
         Listener(long limit, Duration maxWait) {
@@ -86,7 +86,7 @@ public final class BatchMemory implements AutoCloseable {
                 throw new UserFacingException("a single change batch buffer of " + size + " bytes exceeds the batch"
                         + " memory limit of " + limit + " bytes; raise the memory limit or lower the batch size");
             }
-            waits++;
+            waits.incrementAndGet(); // snapshot workers and the reader wait at once
             WhileWaiting hook = hooks.get();
             long deadline = System.nanoTime() + maxWaitNanos;
             try {

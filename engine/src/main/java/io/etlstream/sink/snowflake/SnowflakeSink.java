@@ -129,7 +129,6 @@ public final class SnowflakeSink implements ChangeSink {
         // commit-stall watch, guarded by lock
         long waitingSince;
         OffsetToken waitingAt;
-        long stalledSince;
         boolean stallReported;
 
         TableSink(DestinationTables names, TableLayout layout) {
@@ -432,10 +431,11 @@ public final class SnowflakeSink implements ChangeSink {
      * one way out, a resync, drops its Snowflake tables and copies it again from a new snapshot.
      */
     private void stopTable(TableSink t, String message) {
-        String full = message + " Until then its changes are not written and do not hold back the replication slot"
-                + " (the resync copies the table again, so nothing is missing afterwards): "
-                + resyncCommand(t.names.source());
-        t.stopReason = full;
+        // The stored reason is what status and the console show; they add the resync command themselves.
+        String reason = message + " Until then its changes are not written and do not hold back the replication slot"
+                + " (the resync copies the table again, so nothing is missing afterwards).";
+        String full = reason + " " + resyncCommand(t.names.source());
+        t.stopReason = reason;
         t.stopped = true;
         events.event(Level.ERROR, t.names.source(), full);
         log.error("{}", full);
@@ -493,8 +493,9 @@ public final class SnowflakeSink implements ChangeSink {
         if (t.channel != null) {
             SnowflakeStreamingIngestChannel ch = t.channel;
             try {
-                // The SDK flushes the channel and waits until Snowflake committed every row: under the flush limit.
-                limiter.flush(() -> ch.close().get(2, TimeUnit.MINUTES));
+                // Handing the close (the SDK's flush of the channel) over is under the flush limit; waiting for
+                // Snowflake's commit is not, or one slow commit would hold a permit every pipeline needs.
+                limiter.flush(ch::close).get(2, TimeUnit.MINUTES);
             } catch (Exception e) {
                 log.warn("closing channel {}: {}", t.channel.getName(), e.toString());
             }
@@ -513,7 +514,7 @@ public final class SnowflakeSink implements ChangeSink {
         SnowflakeStreamingIngestChannel ch = t.channel;
         t.channel = null;
         try {
-            ch.close().get(2, TimeUnit.MINUTES);
+            flush(ch::close).get(2, TimeUnit.MINUTES); // the hand-off under the flush limit, as in closeChannel
         } catch (java.util.concurrent.ExecutionException e) {
             if (e.getCause() instanceof SFException sf) {
                 throw SnowpipeErrors.toSinkError(sf, "closing the channel of " + t.names.source(), ch.getName());
@@ -746,7 +747,7 @@ public final class SnowflakeSink implements ChangeSink {
                 if (t.stallReported && (!waiting || progressed)) {
                     t.stallReported = false;
                     resumed.add(Map.entry(t.names.source(), "Snowflake commits of " + t.names.source() + " resumed after "
-                            + TimeUnit.NANOSECONDS.toSeconds(now - t.stalledSince) + " s; nothing was lost."));
+                            + TimeUnit.NANOSECONDS.toSeconds(now - t.waitingSince) + " s; nothing was lost."));
                 }
                 if (!waiting) {
                     t.waitingSince = 0;
@@ -756,8 +757,7 @@ public final class SnowflakeSink implements ChangeSink {
                     t.waitingSince = now;
                     t.waitingAt = t.committed;
                 } else if (!t.stallReported && now - t.waitingSince >= stallWarnNanos) {
-                    t.stallReported = true;
-                    t.stalledSince = t.waitingSince;
+                    t.stallReported = true; // waitingSince stays put until commits resume
                     warnings.add(Map.entry(t.names.source(), "Snowflake has committed no new rows of " + t.names.source() + " for "
                             + TimeUnit.NANOSECONDS.toSeconds(now - t.waitingSince) + " s (sent up to offset token "
                             + t.sent + ", committed " + (t.committed == null ? "none" : t.committed) + "). The"

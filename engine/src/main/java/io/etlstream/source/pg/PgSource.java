@@ -401,7 +401,7 @@ public final class PgSource implements AutoCloseable {
             throw new SlotInvalidatedException(names.slot(), null);
         }
         SnapshotCopier copier = new SnapshotCopier(connector, alloc, options.batchLimits(),
-                options.snapshotConnections(), options.progress(), snapshotFormat);
+                options.snapshotConnections(), options.progress(), snapshotFormat, userArrays);
         if (slot.isEmpty()) {
             if (durable.get() > 0) {
                 throw new SlotMissingException("replication slot " + names.slot() + " disappeared while the pipeline"

@@ -63,7 +63,7 @@ final class SnapshotCopier {
     private final int connections;
     private final Consumer<SnapshotProgress> progress;
     private final Format format;
-    private final UserArrayTypes userArrays = new UserArrayTypes();
+    private final UserArrayTypes userArrays;
 
     SnapshotCopier(PgConnector connector, BufferAllocator allocator, BatchLimits limits, int connections,
             Consumer<SnapshotProgress> progress) {
@@ -72,6 +72,13 @@ final class SnapshotCopier {
 
     SnapshotCopier(PgConnector connector, BufferAllocator allocator, BatchLimits limits, int connections,
             Consumer<SnapshotProgress> progress, Format format) {
+        this(connector, allocator, limits, connections, progress, format, new UserArrayTypes());
+    }
+
+    /** {@code userArrays}: the source's own lookup, shared with its stream and kept across reconnects. */
+    SnapshotCopier(PgConnector connector, BufferAllocator allocator, BatchLimits limits, int connections,
+            Consumer<SnapshotProgress> progress, Format format, UserArrayTypes userArrays) {
+        this.userArrays = userArrays;
         this.format = format;
         this.connector = connector;
         this.allocator = allocator;
