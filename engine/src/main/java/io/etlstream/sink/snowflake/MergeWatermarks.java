@@ -6,7 +6,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -103,15 +102,7 @@ public interface MergeWatermarks {
             private void write() {
                 List<String> lines = new ArrayList<>();
                 cache.forEach((t, token) -> lines.add(t.schema() + "\t" + t.name() + "\t" + token));
-                try {
-                    Path dir = file.toAbsolutePath().getParent();
-                    Files.createDirectories(dir);
-                    Path tmp = Files.createTempFile(dir, "merged", ".tmp");
-                    Files.write(tmp, lines, StandardCharsets.UTF_8);
-                    Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
+                io.etlstream.home.AtomicFiles.writeLines(file, lines);
             }
         };
     }

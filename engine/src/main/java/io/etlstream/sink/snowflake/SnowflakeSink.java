@@ -686,13 +686,19 @@ public final class SnowflakeSink implements ChangeSink {
     }
 
     private <T> T flush(java.util.concurrent.Callable<T> work) {
+        return limited(work, true);
+    }
+
+    /** Runs {@code work} in the limiter's flush lane (SDK hand-offs) or its SQL lane, unchecking its exceptions. */
+    private <T> T limited(java.util.concurrent.Callable<T> work, boolean flushLane) {
         try {
-            return limiter.flush(work);
+            return flushLane ? limiter.flush(work) : limiter.run(work);
         } catch (RuntimeException e) {
             throw e;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while waiting to hand rows to Snowflake", e);
+            throw new IllegalStateException("interrupted while waiting for a Snowflake " + (flushLane ? "hand-off"
+                    : "statement"), e);
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
@@ -919,13 +925,7 @@ public final class SnowflakeSink implements ChangeSink {
     }
 
     private List<List<String>> runSql(String statement) {
-        try {
-            return limiter.run(() -> sql.run(statement));
-        } catch (RuntimeException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+        return limited(() -> sql.run(statement), false);
     }
 
     // ---- lifecycle ---------------------------------------------------------------------------------------------

@@ -6,7 +6,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -105,14 +104,7 @@ public interface SnapshotLedger {
             }
 
             private void write(List<String> lines) {
-                try {
-                    Files.createDirectories(file.toAbsolutePath().getParent());
-                    Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), "ledger", ".tmp");
-                    Files.write(tmp, lines, StandardCharsets.UTF_8);
-                    Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
+                io.etlstream.home.AtomicFiles.writeLines(file, lines);
             }
         };
     }
