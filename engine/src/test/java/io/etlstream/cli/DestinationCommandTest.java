@@ -7,7 +7,6 @@ import io.etlstream.emulator.SnowflakeEmulator;
 import io.etlstream.home.EtlHome;
 import io.etlstream.vault.Vault;
 import io.etlstream.vault.VaultPublicKey;
-import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -16,7 +15,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** {@code etl-stream destination ...} against the emulator, with the key taken from a real vault. */
 class DestinationCommandTest {
@@ -44,14 +42,7 @@ class DestinationCommandTest {
     int run(String... args) {
         out = new StringWriter();
         err = new StringWriter();
-        CommandLine cl = EtlStreamCommand.commandLine();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        String[] all = new String[args.length + 2];
-        all[0] = "--home";
-        all[1] = dir.resolve("home").toString();
-        System.arraycopy(args, 0, all, 2, args.length);
-        return cl.execute(all);
+        return CliRunner.run(dir.resolve("home"), out, err, args);
     }
 
     @Test

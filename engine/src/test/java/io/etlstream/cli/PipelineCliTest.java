@@ -23,7 +23,6 @@ import io.etlstream.source.pg.SslMode;
 import io.etlstream.source.pg.pgoutput.PgOutputFixtures;
 import io.etlstream.testkit.pg.PgDatabase;
 import io.etlstream.testkit.pg.PostgresExtension;
-import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -41,7 +40,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 @ExtendWith(PostgresExtension.class)
 class PipelineCliTest {
@@ -55,14 +53,7 @@ class PipelineCliTest {
     int run(String... args) {
         out = new StringWriter();
         err = new StringWriter();
-        CommandLine cl = EtlStreamCommand.commandLine();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        String[] all = new String[args.length + 2];
-        all[0] = "--home";
-        all[1] = dir.toString();
-        System.arraycopy(args, 0, all, 2, args.length);
-        return cl.execute(all);
+        return CliRunner.run(dir, out, err, args);
     }
 
     @SuppressWarnings("unchecked")

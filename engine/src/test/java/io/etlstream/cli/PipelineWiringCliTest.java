@@ -17,14 +17,12 @@ import io.etlstream.source.pg.SlotManager;
 import io.etlstream.source.pg.SslMode;
 import io.etlstream.testkit.pg.PgDatabase;
 import io.etlstream.testkit.pg.PostgresExtension;
-import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * {@code pipeline create --oversize}, the check that two selected tables do not share a Snowflake table (create and
@@ -42,14 +40,7 @@ class PipelineWiringCliTest {
     int run(String... args) {
         out = new StringWriter();
         err = new StringWriter();
-        CommandLine cl = EtlStreamCommand.commandLine();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        String[] all = new String[args.length + 2];
-        all[0] = "--home";
-        all[1] = dir.toString();
-        System.arraycopy(args, 0, all, 2, args.length);
-        return cl.execute(all);
+        return CliRunner.run(dir, out, err, args);
     }
 
     private void sourceAndDestination(String host, int port, String db) {

@@ -26,7 +26,6 @@ import io.etlstream.source.pg.SslMode;
 import io.etlstream.source.pg.pgoutput.PgOutputFixtures;
 import io.etlstream.testkit.pg.PgDatabase;
 import io.etlstream.testkit.pg.PostgresExtension;
-import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.List;
@@ -37,7 +36,6 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** {@code etl-stream pipeline resync NAME [--table schema.t]} with and without a running engine. */
 @ExtendWith(PostgresExtension.class)
@@ -52,14 +50,7 @@ class ResyncCliTest {
     int run(String... args) {
         out = new StringWriter();
         err = new StringWriter();
-        CommandLine cl = EtlStreamCommand.commandLine();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        String[] all = new String[args.length + 2];
-        all[0] = "--home";
-        all[1] = dir.toString();
-        System.arraycopy(args, 0, all, 2, args.length);
-        return cl.execute(all);
+        return CliRunner.run(dir, out, err, args);
     }
 
     private Map<String, TablePhase> phases(String pipeline) {
