@@ -406,9 +406,12 @@ public final class SnowflakeSink implements ChangeSink {
             if (options.mirrors()) {
                 runSql(SnowflakeSql.addColumn(t.names.qualifiedMirror(), c));
             }
+            // PostgreSQL fills existing rows from a DEFAULT without writing a change for them, so nothing arrives.
             events.event(Level.INFO, id, "Column " + c.sourceName() + " added at the source: added to "
                     + t.names.history().sql() + (options.mirrors() ? " and " + t.names.mirror().sql() : "")
-                    + " as " + c.type().ddl());
+                    + " as " + c.type().ddl() + ". Rows that existed before hold NULL in it until they change, even"
+                    + " if PostgreSQL filled them from a DEFAULT; resync the table if they must carry that value ("
+                    + resyncCommand(id) + ").");
         }
         for (DestColumn c : e.widened()) {
             runSql(SnowflakeSql.widenColumn(t.names.qualifiedHistory(), c));

@@ -621,7 +621,9 @@ class SnowflakeSinkEmulatorTest {
         assertThat(q("SELECT ID, D, EXTRA, N FROM EVO_HISTORY ORDER BY ID").rows()).containsExactly(
                 List.of("1", "gone soon", "null", "12345678.90").stream().map(v -> v.equals("null") ? null : v).toList(),
                 java.util.Arrays.asList("2", null, "7", "123456789012.34"));
-        assertThat(events).anyMatch(e -> e.contains("Column extra added")).anyMatch(e -> e.contains("Column n widened"))
+        assertThat(events).anyMatch(e -> e.contains("Column extra added") && e.contains("DEFAULT")
+                && e.contains("etl-stream pipeline resync pe --table public.evo"))
+                .anyMatch(e -> e.contains("Column n widened"))
                 .anyMatch(e -> e.startsWith("WARN") && e.contains("Column d was dropped"));
 
         // numeric -> text cannot be applied in place: that table stops, the other goes on and durability advances
