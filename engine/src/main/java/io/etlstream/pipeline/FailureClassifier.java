@@ -1,6 +1,7 @@
 package io.etlstream.pipeline;
 
 import io.etlstream.UserFacingException;
+import io.etlstream.source.pg.ReplicationStream.SlotMissingException;
 import java.io.IOException;
 import java.sql.SQLException;
 import java.time.Instant;
@@ -14,12 +15,22 @@ import java.util.Locale;
  */
 public final class FailureClassifier {
 
+    private static final String RESYNC = "resync the pipeline: etl-stream pipeline resync NAME (drops and recreates"
+            + " the slot, copies the tables again)";
+
     private FailureClassifier() {}
 
     public static PipelineError classify(Throwable failure, Instant at) {
         for (Throwable t = failure; t != null; t = t.getCause()) {
             if (t instanceof PipelineFailure pf) {
                 return new PipelineError(at, message(pf), pf.suggestedAction(), pf.permanent());
+            }
+        }
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            // Before the SQL and generic branches: found at start it has no SQLException inside, and "start the
+            // pipeline" (the generic advice) can never work for a lost slot.
+            if (t instanceof SlotMissingException slot) {
+                return new PipelineError(at, slot.getMessage(), RESYNC, true);
             }
         }
         for (Throwable t = failure; t != null; t = t.getCause()) {
@@ -67,8 +78,7 @@ public final class FailureClassifier {
         if (lower.contains("can no longer get changes from replication slot")
                 || lower.contains("has been invalidated") || lower.contains("wal_status = lost")) {
             return new PipelineError(at, "the replication slot was invalidated (PostgreSQL removed WAL it still needed): "
-                    + msg, "resync the pipeline: etl-stream pipeline resync NAME (drops and recreates the slot, copies the"
-                    + " tables again)", true);
+                    + msg, RESYNC, true);
         }
         if (lower.contains("publication") && lower.contains("does not exist")) {
             return new PipelineError(at, "the publication is missing: " + msg,

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.function.Consumer;
+import org.apache.arrow.vector.BaseVariableWidthVector;
 import org.apache.arrow.vector.BigIntVector;
 import org.apache.arrow.vector.BitVector;
 import org.apache.arrow.vector.DateDayVector;
@@ -191,9 +192,19 @@ public final class RowConverter {
             case VARIANT, ARRAY -> {
                 if (v instanceof ListVector list) {
                     Reader element = elementReader(list.getDataVector());
+                    FieldVector data = list.getDataVector();
                     yield row -> {
                         int start = list.getElementStartIndex(row);
                         int end = list.getElementEndIndex(row);
+                        if (data instanceof BaseVariableWidthVector text && end > start) {
+                            // The elements' text alone past Snowflake's limit: the SDK would refuse the whole row
+                            // (stopping the table whatever the policy), so the policy decides here.
+                            long bytes = (long) text.getStartOffset(end) - text.getStartOffset(start);
+                            if (bytes > SnowflakeType.MAX_VARCHAR_BYTES) {
+                                throw new ValueTooLarge("holds " + bytes + " bytes of element text, more than Snowflake's "
+                                        + SnowflakeType.MAX_VARCHAR_BYTES + "-byte limit for ARRAY/VARIANT");
+                            }
+                        }
                         List<Object> l = new ArrayList<>(end - start);
                         for (int k = start; k < end; k++) {
                             l.add(list.getDataVector().isNull(k) ? null : element.read(k));

@@ -300,6 +300,14 @@ public final class SnowflakeSink implements ChangeSink {
             return;
         }
         TableLayout wanted = TableLayout.initial(schema);
+        List<TableLayout.Incompatible> reserved = TableLayout.reservedNames(schema);
+        if (!reserved.isEmpty()) {
+            // Before any DDL: CREATE TABLE would clash with the sink's own columns, or DESCRIBE would hide the column.
+            TableSink t = new TableSink(names, wanted);
+            tables.put(schema.table(), t);
+            stopTable(t, stopMessage(schema.table(), reserved));
+            return;
+        }
         runSql(SnowflakeSql.createHistory(names, wanted));
         if (options.mirrors()) {
             runSql(SnowflakeSql.createMirror(names, wanted));
@@ -390,12 +398,7 @@ public final class SnowflakeSink implements ChangeSink {
     private void applyEvolution(TableSink t, TableLayout.Evolution e, boolean live) {
         TableId id = t.names.source();
         if (!e.incompatible().isEmpty()) {
-            StringBuilder why = new StringBuilder();
-            for (TableLayout.Incompatible i : e.incompatible()) {
-                why.append(why.length() == 0 ? "" : "; ").append(i.message());
-            }
-            stopTable(t, "Stopped table " + id + ": " + why + ". Resync the table (it is copied again into new"
-                    + " Snowflake tables); the other tables keep running.");
+            stopTable(t, stopMessage(id, e.incompatible()));
             return;
         }
         for (DestColumn c : e.added()) {
@@ -403,9 +406,12 @@ public final class SnowflakeSink implements ChangeSink {
             if (options.mirrors()) {
                 runSql(SnowflakeSql.addColumn(t.names.qualifiedMirror(), c));
             }
+            // PostgreSQL fills existing rows from a DEFAULT without writing a change for them, so nothing arrives.
             events.event(Level.INFO, id, "Column " + c.sourceName() + " added at the source: added to "
                     + t.names.history().sql() + (options.mirrors() ? " and " + t.names.mirror().sql() : "")
-                    + " as " + c.type().ddl());
+                    + " as " + c.type().ddl() + ". Rows that existed before hold NULL in it until they change, even"
+                    + " if PostgreSQL filled them from a DEFAULT; resync the table if they must carry that value ("
+                    + resyncCommand(id) + ").");
         }
         for (DestColumn c : e.widened()) {
             runSql(SnowflakeSql.widenColumn(t.names.qualifiedHistory(), c));
@@ -430,6 +436,15 @@ public final class SnowflakeSink implements ChangeSink {
      * the source's disk) for a table that may stay stopped for days. Skipping its changes is safe only because the
      * one way out, a resync, drops its Snowflake tables and copies it again from a new snapshot.
      */
+    private static String stopMessage(TableId id, List<TableLayout.Incompatible> incompatible) {
+        StringBuilder why = new StringBuilder();
+        for (TableLayout.Incompatible i : incompatible) {
+            why.append(why.length() == 0 ? "" : "; ").append(i.message());
+        }
+        return "Stopped table " + id + ": " + why + ". Resync the table (it is copied again into new Snowflake"
+                + " tables); the other tables keep running.";
+    }
+
     private void stopTable(TableSink t, String message) {
         // The stored reason is what status and the console show; they add the resync command themselves.
         String reason = message + " Until then its changes are not written and do not hold back the replication slot"

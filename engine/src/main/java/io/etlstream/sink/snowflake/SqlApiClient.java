@@ -119,7 +119,37 @@ public final class SqlApiClient {
                     + " RSA_PUBLIC_KEY_2) holds the key with fingerprint " + jwt.fingerprint()
                     + " (DESC USER shows RSA_PUBLIC_KEY_FP).");
         }
-        throw new SqlApiException(status, code, "Snowflake rejected the statement (" + detail + ").");
+        throw new SqlApiException(status, code, "Snowflake rejected " + summary(statement.sql()) + " (" + detail + ")."
+                + hint(code));
+    }
+
+    /** The statement's head, enough to tell which one failed (a MERGE's source query would drown the message). */
+    static String summary(String sql) {
+        String s = sql.strip();
+        for (String cut : new String[] {" (", " USING ", " WHERE ", " SET "}) {
+            int i = s.indexOf(cut);
+            if (i > 0) {
+                s = s.substring(0, i);
+            }
+        }
+        return s.length() > 120 ? s.substring(0, 117) + "..." : s;
+    }
+
+    /** What to do about the refusals a new destination meets first; empty for the others. */
+    private static String hint(String code) {
+        if (code == null) {
+            return "";
+        }
+        return switch (code) {
+            case "000606" -> " The statement needs a warehouse: add the destination with --warehouse W, or give its"
+                    + " user a default one in Snowflake (ALTER USER <user> SET DEFAULT_WAREHOUSE = W).";
+            case "002003" -> " Check that the destination's database and schema exist and that its role may use them"
+                    + " (GRANT USAGE ON DATABASE <db> TO ROLE <role>; GRANT USAGE, CREATE TABLE ON SCHEMA <db>.<schema> TO"
+                    + " ROLE <role>).";
+            case "003001" -> " The destination's role lacks a privilege: grant it the one named above (GRANT ... TO ROLE"
+                    + " <role>), then start the pipeline again.";
+            default -> "";
+        };
     }
 
     private static void putIfSet(ObjectNode body, String field, String value) {

@@ -1,6 +1,8 @@
 package io.etlstream.sink.snowflake;
 
 import io.etlstream.batch.TableSchema;
+import io.etlstream.source.pg.Sql;
+import io.etlstream.source.pg.TableNames;
 import io.etlstream.source.pg.pgoutput.PgOutputMessage.RelationColumn;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,12 +36,42 @@ public record TableLayout(List<DestColumn> columns) {
         return columns.stream().filter(DestColumn::key).toList();
     }
 
-    /** A type change the engine cannot apply in place. */
-    public record Incompatible(String column, SnowflakeType from, SnowflakeType to) {
-        public String message() {
-            return "column " + column + " changed from " + from.ddl() + " to " + to.ddl()
-                    + ", which Snowflake cannot convert in place";
+    /** Prefix of the sink's own columns ({@code _ETL_OP}, ...) and of the MERGE's aliases: no source column may take it. */
+    static final String RESERVED_PREFIX = "_ETL_";
+
+    /** A source change the engine cannot apply in place: the table stops until it is resynced. */
+    public record Incompatible(String column, String message) {
+        static Incompatible typeChange(String column, SnowflakeType from, SnowflakeType to) {
+            return new Incompatible(column, "column " + column + " changed from " + from.ddl() + " to " + to.ddl()
+                    + ", which Snowflake cannot convert in place");
         }
+    }
+
+    /**
+     * Source columns whose Snowflake name would start with {@code _ETL_}: the history table's own columns and the
+     * MERGE's aliases use those names, so such a column would clash with them (or be taken for one of them).
+     */
+    public static List<Incompatible> reservedNames(TableSchema schema) {
+        List<Incompatible> out = new ArrayList<>();
+        for (RelationColumn c : schema.columns()) {
+            if (isReserved(c.name())) {
+                out.add(reserved(schema, c.name()));
+            }
+        }
+        return out;
+    }
+
+    private static boolean isReserved(String sourceName) {
+        return SnowflakeName.fromPostgres(sourceName).resolved().startsWith(RESERVED_PREFIX);
+    }
+
+    private static Incompatible reserved(TableSchema schema, String column) {
+        String renamed = column.replaceFirst("^_+", "");
+        return new Incompatible(column, "column " + column + " would be named "
+                + SnowflakeName.fromPostgres(column).sql() + " in Snowflake, and names starting with " + RESERVED_PREFIX
+                + " are reserved for etl-stream's own columns. Rename it at the source (ALTER TABLE "
+                + TableNames.sql(schema.table()) + " RENAME COLUMN " + Sql.ident(column) + " TO "
+                + Sql.ident(renamed.isEmpty() ? "col" : renamed) + ";)");
     }
 
     /** The result of a source schema change: the next layout and the steps to take before the next row. */
@@ -57,10 +89,21 @@ public record TableLayout(List<DestColumn> columns) {
         List<DestColumn> dropped = new ArrayList<>();
         List<DestColumn> widened = new ArrayList<>();
         List<Incompatible> incompatible = new ArrayList<>();
+        boolean keyed = columns.stream().anyMatch(c -> c.key() && !c.droppedAtSource());
         for (RelationColumn c : after.columns()) {
             SnowflakeType t = TypeMapping.map(c.typeOid(), c.typeModifier());
             int i = indexOf(next, c.name());
             if (i < 0) {
+                if (isReserved(c.name())) {
+                    incompatible.add(reserved(after, c.name()));
+                    continue;
+                }
+                if (keyed && c.key()) {
+                    // Rows already in the mirror have no value in a new column: a MERGE on it matches none of them.
+                    incompatible.add(new Incompatible(c.name(), "the key now includes column " + c.name()
+                            + ", which is new (a renamed or replaced key column?): the rows already in Snowflake have"
+                            + " no value in it, so changes could no longer be matched to them"));
+                }
                 DestColumn d = new DestColumn(next.size() + 1, c.name(), SnowflakeName.fromPostgres(c.name()), t,
                         c.key(), false);
                 next.add(d);
@@ -83,7 +126,7 @@ public record TableLayout(List<DestColumn> columns) {
                         widened.add(w);
                     } else if (!old.type().widens(t)) {
                         // A narrowing the destination already holds (e.g. varchar(20) -> varchar(10)) needs nothing.
-                        incompatible.add(new Incompatible(c.name(), old.type(), t));
+                        incompatible.add(Incompatible.typeChange(c.name(), old.type(), t));
                     }
                 }
             }
@@ -94,6 +137,12 @@ public record TableLayout(List<DestColumn> columns) {
                 DestColumn x = d.dropped();
                 next.set(i, x);
                 dropped.add(x);
+                if (d.key()) {
+                    // Every later change would carry NULL in it and match no row of the mirror.
+                    incompatible.add(new Incompatible(d.sourceName(), "key column " + d.sourceName() + " was dropped"
+                            + " or renamed at the source: changes could no longer be matched to the rows already in"
+                            + " Snowflake"));
+                }
             }
         }
         return new Evolution(new TableLayout(next), added, dropped, widened, incompatible);

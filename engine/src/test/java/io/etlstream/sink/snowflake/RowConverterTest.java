@@ -213,4 +213,33 @@ class RowConverterTest {
     static DestColumn column(String name, SnowflakeType type) {
         return new DestColumn(1, name, SnowflakeName.fromPostgres(name), type, false, false);
     }
+
+    @Test
+    void anArrayOverSnowflakesSizeLimitFollowsThePolicyInsteadOfReachingTheSdk() {
+        byte[] mib = "a".repeat(1024 * 1024).getBytes(StandardCharsets.UTF_8);
+        byte[] ok = "ok".getBytes(StandardCharsets.UTF_8);
+        try (ListVector list = ListVector.empty("tags", alloc);
+                org.apache.arrow.memory.ArrowBuf big = alloc.buffer(mib.length);
+                org.apache.arrow.memory.ArrowBuf small = alloc.buffer(ok.length)) {
+            list.addOrGetVector(FieldType.nullable(ArrowType.Utf8.INSTANCE));
+            big.setBytes(0, mib);
+            small.setBytes(0, ok);
+            UnionListWriter w = list.getWriter();
+            w.setPosition(0);
+            w.startList();
+            w.writeVarChar(0, ok.length, small);
+            w.endList();
+            w.setPosition(1);
+            w.startList();
+            for (int i = 0; i < 17; i++) {
+                w.writeVarChar(0, mib.length, big);
+            }
+            w.endList();
+            list.setValueCount(2);
+            RowConverter.Reader r = RowConverter.reader(list, column("tags", SnowflakeType.of(SnowflakeType.Kind.ARRAY)));
+            assertThat(r.read(0)).isEqualTo(List.of("ok"));
+            assertThatThrownBy(() -> r.read(1)).isInstanceOf(RowConverter.ValueTooLarge.class)
+                    .hasMessageContaining(Long.toString(17L * mib.length)).hasMessageContaining("ARRAY");
+        }
+    }
 }

@@ -621,7 +621,9 @@ class SnowflakeSinkEmulatorTest {
         assertThat(q("SELECT ID, D, EXTRA, N FROM EVO_HISTORY ORDER BY ID").rows()).containsExactly(
                 List.of("1", "gone soon", "null", "12345678.90").stream().map(v -> v.equals("null") ? null : v).toList(),
                 java.util.Arrays.asList("2", null, "7", "123456789012.34"));
-        assertThat(events).anyMatch(e -> e.contains("Column extra added")).anyMatch(e -> e.contains("Column n widened"))
+        assertThat(events).anyMatch(e -> e.contains("Column extra added") && e.contains("DEFAULT")
+                && e.contains("etl-stream pipeline resync pe --table public.evo"))
+                .anyMatch(e -> e.contains("Column n widened"))
                 .anyMatch(e -> e.startsWith("WARN") && e.contains("Column d was dropped"));
 
         // numeric -> text cannot be applied in place: that table stops, the other goes on and durability advances
@@ -854,6 +856,53 @@ class SnowflakeSinkEmulatorTest {
         s.mergeNow(true);
         assertThat(count("SELECT COUNT(*) FROM M_ITEMS_HISTORY")).isEqualTo(3);
         assertThat(count("SELECT COUNT(*) FROM M_ITEMS")).isEqualTo(3);
+        s.close();
+    }
+
+    /**
+     * Snowflake names starting with _ETL_ belong to the sink's own columns: a source column that would take one stops
+     * its table with the rename to make (before: CREATE failed on a duplicate column, or a column the sink's DESCRIBE
+     * skipped was "added" again and ALTER TABLE failed on every start); the other tables keep running.
+     */
+    @Test
+    void aSourceColumnThatWouldTakeAReservedEtlNameStopsOnlyItsTable() throws Exception {
+        TableSchema clash = schema("res_clash", 1, col(true, "id", 23, -1), col(false, "_etl_note", 25, -1));
+        TableSchema meta = schema("res_meta", 1, col(true, "id", 23, -1), col(false, "_etl_op", 25, -1));
+        TableSchema fine = schema("res_fine", 1, col(true, "id", 23, -1), col(false, "v", 25, -1));
+        SnowflakeDestination d = destination();
+        RecordingDurability dur = new RecordingDurability();
+        SnowflakeSink s = sink(d, "pr", dur);
+        List<Txn> t1 = List.of(txn(0x7_1000_0000L, e -> {
+            e.rows(clash, true, rows(row('I', TupleData.ofText("1", "n"))));
+            e.rows(meta, true, rows(row('I', TupleData.ofText("1", "o"))));
+            e.rows(fine, true, rows(row('I', TupleData.ofText("1", "f"))));
+        }));
+        SinkFixture.replay(s, alloc, List.of(initial(clash), initial(meta), initial(fine)), t1, 0);
+        await("durable t1", () -> dur.durable.get() == t1.get(0).endLsn());
+        assertThat(s.stoppedTables()).containsExactlyInAnyOrder(clash.table(), meta.table());
+        assertThat(s.stopReason(clash.table())).contains("_etl_note").contains("_ETL_")
+                .contains("RENAME COLUMN \"_etl_note\"");
+        assertThat(s.stopReason(meta.table())).contains("_etl_op");
+        assertThat(count("SELECT COUNT(*) FROM RES_FINE_HISTORY")).isEqualTo(1);
+        s.close();
+    }
+
+    /** Dropping or renaming a key column leaves the mirror no key to merge on: the table stops for a resync. */
+    @Test
+    void aRenamedKeyColumnStopsTheTableInsteadOfDuplicatingMirrorRows() throws Exception {
+        TableSchema v1 = schema("rk", 1, col(true, "id", 23, -1), col(false, "v", 25, -1));
+        TableSchema v2 = schema("rk", 2, col(true, "order_id", 23, -1), col(false, "v", 25, -1));
+        SnowflakeDestination d = destination();
+        RecordingDurability dur = new RecordingDurability();
+        SnowflakeSink s = d.openSink("prk", io.etlstream.sink.SinkOptions.DEFAULT
+                .withMode(io.etlstream.catalog.PipelineMode.MIRROR).withMergeInterval(Duration.ofHours(1)), recorder);
+        s.open(dur);
+        List<Txn> t1 = List.of(txn(0x7_2000_0000L, e -> e.rows(v1, true, rows(row('I', TupleData.ofText("1", "a"))))));
+        SinkFixture.replay(s, alloc, List.of(initial(v1)), t1, 0);
+        await("durable t1", () -> dur.durable.get() == t1.get(0).endLsn());
+        s.accept(change(v1, v2));
+        assertThat(s.stoppedTables()).containsExactly(v2.table());
+        assertThat(s.stopReason(v2.table())).contains("key").contains("id").contains("order_id");
         s.close();
     }
 }

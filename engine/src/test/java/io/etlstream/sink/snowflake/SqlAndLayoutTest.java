@@ -90,4 +90,33 @@ class SqlAndLayoutTest {
         assertThat(bad.incompatible()).singleElement().satisfies(i -> assertThat(i.message())
                 .contains("amount").contains("NUMBER(14,2)").contains("VARCHAR"));
     }
+
+    @Test
+    void aDroppedRenamedOrNewKeyColumnIsIncompatible() {
+        TableLayout l1 = TableLayout.initial(V1);
+        TableSchema renamed = schema(2, col(true, "order_id", 20, -1), col(false, "note", 25, -1),
+                col(false, "amount", 1700, ((10 << 16) | 2) + 4), col(false, "doc", 3802, -1));
+        assertThat(l1.evolve(renamed).incompatible()).extracting(TableLayout.Incompatible::column)
+                .containsExactlyInAnyOrder("id", "order_id");
+        // a key over columns the mirror already holds is fine, and so is a key appearing on a table that had none
+        TableSchema wider = schema(2, col(true, "id", 20, -1), col(true, "note", 25, -1),
+                col(false, "amount", 1700, ((10 << 16) | 2) + 4), col(false, "doc", 3802, -1));
+        assertThat(l1.evolve(wider).incompatible()).isEmpty();
+        TableLayout noKey = TableLayout.initial(schema(1, col(false, "a", 23, -1)));
+        assertThat(noKey.evolve(schema(2, col(false, "a", 23, -1), col(true, "b", 23, -1))).incompatible()).isEmpty();
+    }
+
+    @Test
+    void sourceColumnsThatWouldTakeAnEtlNameAreRefusedWithTheRename() {
+        TableSchema s = schema(1, col(true, "id", 20, -1), col(false, "_etl_op", 25, -1), col(false, "_Etl_mixed", 25, -1),
+                col(false, "_ETL_X", 25, -1));
+        assertThat(TableLayout.reservedNames(s)).extracting(TableLayout.Incompatible::column)
+                .containsExactly("_etl_op", "_ETL_X");
+        assertThat(TableLayout.reservedNames(s).get(0).message()).contains("_ETL_OP")
+                .contains("ALTER TABLE \"public\".\"orders\" RENAME COLUMN \"_etl_op\" TO \"etl_op\"");
+        assertThat(TableLayout.initial(V1).evolve(schema(2, col(true, "id", 20, -1), col(false, "note", 25, -1),
+                col(false, "amount", 1700, ((10 << 16) | 2) + 4), col(false, "doc", 3802, -1),
+                col(false, "_etl_rn", 23, -1))).incompatible()).extracting(TableLayout.Incompatible::column)
+                .containsExactly("_etl_rn");
+    }
 }

@@ -79,9 +79,19 @@ class SqlApiClientTest {
             bodies.add(body);
             String answer;
             int status;
+            String statement = body.path("statement").asText();
             if (!ok) {
                 status = 401;
                 answer = "{\"code\":\"390144\",\"message\":\"JWT token is invalid.\"}";
+            } else if (statement.startsWith("MERGE")) {
+                // What Snowflake answers when neither the request nor the user's default names a warehouse.
+                status = 422;
+                answer = "{\"code\":\"000606\",\"sqlState\":\"57P03\",\"message\":\"No active warehouse selected in"
+                        + " the current session.  Select an active warehouse with the 'use warehouse' command.\\n\"}";
+            } else if (statement.startsWith("CREATE")) {
+                status = 422;
+                answer = "{\"code\":\"002003\",\"sqlState\":\"02000\",\"message\":\"SQL compilation error:\\nSchema"
+                        + " 'DB.MISSING' does not exist or not authorized.\"}";
             } else {
                 status = 200;
                 answer = "{\"resultSetMetaData\":{\"numRows\":1,\"rowType\":[{\"name\":\"1\",\"type\":\"fixed\"}]},"
@@ -127,5 +137,23 @@ class SqlApiClientTest {
                 })
                 .hasMessageContaining(jwt.fingerprint())
                 .hasMessageContaining("RSA_PUBLIC_KEY");
+    }
+
+    @Test
+    void aRefusedStatementIsNamedAndTheCommonCausesComeWithTheirFix() {
+        SqlApiClient client = new SqlApiClient(base(), new KeyPairJwt("acct", "etl", registered.getPrivate()));
+        assertThatThrownBy(() -> client.execute(SqlApiClient.Statement.of("MERGE INTO DB.S.ORDERS m USING (SELECT *"
+                + " FROM DB.S.ORDERS_HISTORY) s ON m.ID = s.ID WHEN MATCHED THEN DELETE")))
+                .isInstanceOfSatisfying(SqlApiException.class, e -> assertThat(e.code()).isEqualTo("000606"))
+                .hasMessageContaining("MERGE INTO DB.S.ORDERS")
+                .hasMessageNotContaining("ORDERS_HISTORY")
+                .hasMessageContaining("No active warehouse")
+                .hasMessageContaining("--warehouse")
+                .hasMessageContaining("DEFAULT_WAREHOUSE");
+        assertThatThrownBy(() -> client.execute(SqlApiClient.Statement.of("CREATE TABLE IF NOT EXISTS DB.MISSING.T_HISTORY"
+                + " (ID NUMBER(10,0))")))
+                .hasMessageContaining("CREATE TABLE IF NOT EXISTS DB.MISSING.T_HISTORY")
+                .hasMessageContaining("does not exist or not authorized")
+                .hasMessageContaining("GRANT USAGE");
     }
 }
