@@ -46,8 +46,8 @@ import org.slf4j.LoggerFactory;
  * interleaved with others, before the server knows whether they commit: their rows are buffered per transaction
  * as sealed Arrow batches off-heap (never as Java objects per row), each row tagged with the (sub)transaction id
  * the server gave it. {@code StreamAbort(xid, xid)} drops the whole transaction; {@code StreamAbort(xid, subxid)}
- * drops exactly the rows (truncate rows included) and schema/message items of that subtransaction; {@code StreamCommit} fills in
- * the commit LSN and time and hands the batches on.
+ * drops exactly the rows (truncate rows included) and schema/message items of that subtransaction;
+ * {@code StreamCommit} fills in the commit LSN and time and hands the batches on.
  *
  * <p>Buffered batches count against the allocator's limit ({@link BatchMemory}). When the batches buffered by open
  * streamed transactions exceed the {@link SpillDirectory}'s threshold, the largest transaction moves its sealed

@@ -13,9 +13,9 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Wraps a pipeline's sink to count what the PostgreSQL source hands it (rows and Arrow bytes, in total and per table;
- * TRUNCATE rows also on their own)
- * and to time durability: the age of the oldest committed transaction the sink has not yet made durable (lag in
- * seconds) and how long the last durable one took from hand-over to durable (batch latency).
+ * TRUNCATE rows also on their own) and to time durability: the age of the oldest committed transaction the sink has
+ * not yet made durable (lag in seconds) and how long the last durable one took from hand-over to durable (batch
+ * latency).
  */
 final class CountingSink implements ChangeSink {
 
@@ -62,9 +62,9 @@ final class CountingSink implements ChangeSink {
             // Read before handing over: the sink owns the batch and may close it at once.
             int n = b.rowCount();
             long size = b.byteSize();
-            int t0 = b.truncateCount();
-            if (t0 != 0) {
-                truncates.add(t0);
+            int truncated = b.truncateCount();
+            if (truncated != 0) {
+                truncates.add(truncated);
             }
             rows.add(n);
             bytes.add(size);
