@@ -4,6 +4,7 @@ import io.etlstream.source.pg.types.ColumnMapping;
 import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.IntVector;
 import org.apache.arrow.vector.TinyIntVector;
+import org.apache.arrow.vector.VarCharVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.complex.ListVector;
 
@@ -14,8 +15,24 @@ import org.apache.arrow.vector.complex.ListVector;
  */
 public final class ChangeBatch implements ChangeEvent, AutoCloseable {
 
-    /** utf8 "I", "U", "D" (insert, update, delete); snapshot rows are "I". */
+    /**
+     * utf8 "I", "U", "D" (insert, update, delete) or "T" (TRUNCATE: every row of the table at an earlier position is
+     * gone; the row's source columns are all null and it has no unchanged-TOAST marks); snapshot rows are "I". Read
+     * it with {@link #op(int)}.
+     */
     public static final String OP = "_op";
+    /** {@link #op(int)} of an inserted row (and of every snapshot row). */
+    public static final char INSERT = 'I';
+    /** {@link #op(int)} of an updated row. */
+    public static final char UPDATE = 'U';
+    /** {@link #op(int)} of a deleted row: the old key (or whole old row under REPLICA IDENTITY FULL). */
+    public static final char DELETE = 'D';
+    /**
+     * {@link #op(int)} of a TRUNCATE of the table, in its place among the transaction's rows (its {@link #SEQ}): rows
+     * before it are gone, rows after it remain. Source columns null. A TRUNCATE of several tables (a list, CASCADE,
+     * a partitioned root) gives one such row in each table's batch, each with its own seq.
+     */
+    public static final char TRUNCATE = 'T';
     /** int64: LSN of the commit record of the row's transaction (snapshot: the slot's consistent point). */
     public static final String COMMIT_LSN = "_commit_lsn";
     /** timestamp[us, UTC]: commit time of the row's transaction. */
@@ -97,6 +114,31 @@ public final class ChangeBatch implements ChangeEvent, AutoCloseable {
     public TinyIntVector specialValues(int column) {
         FieldVector v = root.getVector(schema.columns().get(column).name() + ColumnMapping.SPECIAL_SUFFIX);
         return v instanceof TinyIntVector t ? t : null;
+    }
+
+    /** The op of {@code row}: {@link #INSERT}, {@link #UPDATE}, {@link #DELETE} or {@link #TRUNCATE}. */
+    public char op(int row) {
+        VarCharVector v = (VarCharVector) root.getVector(schema.columnCount());
+        return (char) v.getDataBuffer().getByte(v.getStartOffset(row));
+    }
+
+    /** Number of {@link #TRUNCATE} rows in this batch (0 for nearly every batch; a scan of one byte per row). */
+    public int truncateCount() {
+        VarCharVector v = (VarCharVector) root.getVector(schema.columnCount());
+        int rows = rowCount();
+        if (rows == 0) {
+            return 0;
+        }
+        // every op is one ASCII byte, so the data buffer holds exactly one byte per row
+        var data = v.getDataBuffer();
+        long end = v.getEndOffset(rows - 1);
+        int n = 0;
+        for (long i = v.getStartOffset(0); i < end; i++) {
+            if (data.getByte(i) == TRUNCATE) {
+                n++;
+            }
+        }
+        return n;
     }
 
     /** True if {@code column} of {@code row} was not sent (unchanged TOAST): keep the destination's value. */

@@ -40,6 +40,7 @@ public final class ChangeBatchBuilder implements AutoCloseable {
     private static final byte[] OP_INSERT = {'I'};
     private static final byte[] OP_UPDATE = {'U'};
     private static final byte[] OP_DELETE = {'D'};
+    private static final byte[] OP_TRUNCATE = {ChangeBatch.TRUNCATE};
     /** Rough fixed cost of one row beyond its value bytes (validity bits, offsets, metadata columns). */
     private static final int ROW_OVERHEAD = 48;
 
@@ -155,6 +156,27 @@ public final class ChangeBatchBuilder implements AutoCloseable {
     /** A delete: the old key (other columns null) or, under REPLICA IDENTITY FULL, the whole old row. */
     public void appendDelete(TupleData oldRow, long commitLsn, long commitTimeMicros, int seq) {
         append(OP_DELETE, oldRow, null, commitLsn, commitTimeMicros, seq, 0);
+    }
+
+    /**
+     * A TRUNCATE of the table at this point of its transaction: a row with op "T" and every source column null. The
+     * rows appended before it (same transaction) stay in the batch: the destination orders by {@code _seq}.
+     */
+    public void appendTruncate(long commitLsn, long commitTimeMicros, int seq) {
+        appendTruncate(commitLsn, commitTimeMicros, seq, 0);
+    }
+
+    void appendTruncate(long lsn, long tsMicros, int seq, int xid) {
+        if (root == null) {
+            open();
+        }
+        writeSnapshotMeta();
+        int r = rows;
+        for (int c = 0; c < writers.length; c++) {
+            writers[c].writeNull(r);
+        }
+        writeMeta(OP_TRUNCATE, r, lsn, tsMicros, seq, xid);
+        approxBytes += ROW_OVERHEAD;
     }
 
     /**
@@ -314,10 +336,6 @@ public final class ChangeBatchBuilder implements AutoCloseable {
                         + schema.table() + "." + schema.columns().get(c).name());
             }
         }
-        opVector.setSafe(r, op);
-        lsnVector.setSafe(r, lsn);
-        tsVector.setSafe(r, tsMicros);
-        seqVector.setSafe(r, seq);
         if (unchanged != 0) {
             // Rows without marks are left unset: a fresh list slot is null, and startNewValue/setValueCount fill
             // the offsets of the skipped slots (ListVector.setNull per row cost a third of this method).
@@ -333,6 +351,16 @@ public final class ChangeBatchBuilder implements AutoCloseable {
             toastVector.endValue(r, k);
             bytes += 4L * k;
         }
+        writeMeta(op, r, lsn, tsMicros, seq, xid);
+        approxBytes += bytes;
+    }
+
+    /** The metadata columns of streamed row {@code r}, which then counts as appended. */
+    private void writeMeta(byte[] op, int r, long lsn, long tsMicros, int seq, int xid) {
+        opVector.setSafe(r, op);
+        lsnVector.setSafe(r, lsn);
+        tsVector.setSafe(r, tsMicros);
+        seqVector.setSafe(r, seq);
         if (xidVector != null) {
             xidVector.setSafe(r, xid);
         }
@@ -342,7 +370,6 @@ public final class ChangeBatchBuilder implements AutoCloseable {
         lastLsn = lsn;
         rows++;
         metaWritten = rows;
-        approxBytes += bytes;
     }
 
     private void open() {

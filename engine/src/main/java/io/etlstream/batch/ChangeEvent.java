@@ -1,5 +1,5 @@
 package io.etlstream.batch;
 
 /** What the transaction assembler hands to the source, in commit order. */
-public sealed interface ChangeEvent permits ChangeBatch, SchemaChange, TruncateEvent, Heartbeat, TransactionCommitted {
+public sealed interface ChangeEvent permits ChangeBatch, SchemaChange, Heartbeat, TransactionCommitted {
 }

@@ -38,16 +38,16 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Turns decoded pgoutput messages (in stream order) into {@link ChangeEvent}s in commit order: per transaction and
- * table, bounded {@link ChangeBatch}es, with {@link SchemaChange}, {@link TruncateEvent} and {@link Heartbeat} in
- * their place, then {@link TransactionCommitted}.
+ * table, bounded {@link ChangeBatch}es (a TRUNCATE is a {@link ChangeBatch#TRUNCATE} row in each truncated table's
+ * batch), with {@link SchemaChange} and {@link Heartbeat} in their place, then {@link TransactionCommitted}.
  *
  * <p>Non-streamed transactions arrive whole and already committed (Begin carries the commit LSN), so their batches
  * are handed on as soon as they fill. Streamed transactions (proto 2, {@code streaming on}) arrive in chunks,
  * interleaved with others, before the server knows whether they commit: their rows are buffered per transaction
  * as sealed Arrow batches off-heap (never as Java objects per row), each row tagged with the (sub)transaction id
  * the server gave it. {@code StreamAbort(xid, xid)} drops the whole transaction; {@code StreamAbort(xid, subxid)}
- * drops exactly the rows (and schema/truncate/message items) of that subtransaction; {@code StreamCommit} fills in
- * the commit LSN and time and hands the batches on.
+ * drops exactly the rows (truncate rows included) and schema/message items of that subtransaction;
+ * {@code StreamCommit} fills in the commit LSN and time and hands the batches on.
  *
  * <p>Buffered batches count against the allocator's limit ({@link BatchMemory}). When the batches buffered by open
  * streamed transactions exceed the {@link SpillDirectory}'s threshold, the largest transaction moves its sealed
@@ -162,11 +162,13 @@ public final class TransactionAssembler implements AutoCloseable {
         } else if (m instanceof TypeMessage t) {
             registry.recordType(t);
         } else if (m instanceof Truncate tr) {
+            // One T row per table, in its place among the table's rows. pgoutput lists every table the statement
+            // emptied (CASCADE's dependants included; a partitioned table published via its root as the root only).
+            // CASCADE and RESTART IDENTITY are not carried: the destination empties the table either way.
             Txn t = txnFor(tr.streamXid());
             for (int rel : tr.relationIds()) {
-                t.sealTable(rel);
+                t.builder(rel).appendTruncate(t.commitLsn, t.commitMicros, t.seq++, tr.streamXid());
             }
-            t.route(new TruncateItem(tr.streamXid(), tr, t.seq++));
         } else if (m instanceof LogicalMessage lm) {
             if (!lm.transactional()) {
                 consumer.accept(new Heartbeat(lm.lsn(), false, lm.prefix(), lm.content()));
@@ -328,9 +330,6 @@ public final class TransactionAssembler implements AutoCloseable {
     private record SchemaItem(int xid, TableSchema schema) implements Item {
     }
 
-    private record TruncateItem(int xid, Truncate truncate, int seq) implements Item {
-    }
-
     private record MessageItem(int xid, LogicalMessage message) implements Item {
     }
 
@@ -434,15 +433,7 @@ public final class TransactionAssembler implements AutoCloseable {
         }
 
         void emit(Item item) {
-            if (item instanceof TruncateItem ti) {
-                List<TableId> tables = new ArrayList<>();
-                for (int rel : ti.truncate().relationIds()) {
-                    TableSchema s = schemaFor(rel, true);
-                    tables.add(s.table());
-                }
-                consumer.accept(new TruncateEvent(tables, ti.truncate().cascade(), ti.truncate().restartIdentity(),
-                        commitLsn, ti.seq()));
-            } else if (item instanceof MessageItem mi) {
+            if (item instanceof MessageItem mi) {
                 LogicalMessage lm = mi.message();
                 consumer.accept(new Heartbeat(lm.lsn(), true, lm.prefix(), lm.content()));
             } else if (item instanceof SchemaItem si) {

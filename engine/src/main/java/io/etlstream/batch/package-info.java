@@ -1,6 +1,7 @@
 /**
  * Change batches: per-table Arrow record batches with change metadata, the builder that fills them under a bounded
- * allocator, the schema registry and the transaction assembler.
+ * allocator, the schema registry and the transaction assembler. Every row change, TRUNCATE included (op "T", one
+ * row per truncated table at its place in the transaction), travels in a {@link io.etlstream.batch.ChangeBatch}.
  *
  * <p>Large transactions: the server streams them (proto 2, {@code streaming on}) so it does not spill; the
  * {@link io.etlstream.batch.TransactionAssembler} buffers each streamed transaction as sealed Arrow batches

@@ -12,9 +12,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Wraps a pipeline's sink to count what the PostgreSQL source hands it (rows and Arrow bytes, in total and per table)
- * and to time durability: the age of the oldest committed transaction the sink has not yet made durable (lag in
- * seconds) and how long the last durable one took from hand-over to durable (batch latency).
+ * Wraps a pipeline's sink to count what the PostgreSQL source hands it (rows and Arrow bytes, in total and per table;
+ * TRUNCATE rows also on their own) and to time durability: the age of the oldest committed transaction the sink has
+ * not yet made durable (lag in seconds) and how long the last durable one took from hand-over to durable (batch
+ * latency).
  */
 final class CountingSink implements ChangeSink {
 
@@ -29,6 +30,7 @@ final class CountingSink implements ChangeSink {
     private final ChangeSink inner;
     private final LongAdder rows = new LongAdder();
     private final LongAdder bytes = new LongAdder();
+    private final LongAdder truncates = new LongAdder();
     private final Map<TableId, LongAdder[]> perTable = new ConcurrentHashMap<>();
     // Touched by the accept thread and the sink's durability thread; held only for a deque operation, never for I/O.
     private final ArrayDeque<Pending> pending = new ArrayDeque<>();
@@ -60,6 +62,10 @@ final class CountingSink implements ChangeSink {
             // Read before handing over: the sink owns the batch and may close it at once.
             int n = b.rowCount();
             long size = b.byteSize();
+            int truncated = b.truncateCount();
+            if (truncated != 0) {
+                truncates.add(truncated);
+            }
             rows.add(n);
             bytes.add(size);
             LongAdder[] t = perTable.computeIfAbsent(b.table(), k -> new LongAdder[] {new LongAdder(), new LongAdder()});
@@ -94,6 +100,11 @@ final class CountingSink implements ChangeSink {
 
     long bytes() {
         return bytes.sum();
+    }
+
+    /** TRUNCATE rows handed over (one per truncated table; they are counted in {@link #rows()} too). */
+    long truncates() {
+        return truncates.sum();
     }
 
     Map<TableId, Counts> perTable() {

@@ -100,7 +100,7 @@ class TransactionAssemblerTest {
         List<String> kinds = events.stream().map(e -> e.getClass().getSimpleName()).toList();
         assertThat(kinds).containsExactly("SchemaChange", "ChangeBatch", "TransactionCommitted",
                 "ChangeBatch", "TransactionCommitted",
-                "SchemaChange", "ChangeBatch", "TruncateEvent", "TransactionCommitted");
+                "SchemaChange", "ChangeBatch", "ChangeBatch", "TransactionCommitted");
         SchemaChange first = (SchemaChange) events.get(0);
         assertThat(first.initial()).isTrue();
         assertThat(first.table()).isEqualTo(new TableId("public", "fx_basic"));
@@ -136,12 +136,80 @@ class TransactionAssemblerTest {
         assertThat(text(changes, "mood", 1)).isNull();
         assertThat(text(changes, "mood", 2)).isEqualTo("sad");
 
-        TruncateEvent t = (TruncateEvent) events.get(7);
-        assertThat(t.tables()).containsExactlyInAnyOrder(new TableId("public", "fx_basic"),
-                new TableId("public", "fx_other"));
-        assertThat(t.cascade()).isTrue();
-        assertThat(t.restartIdentity()).isTrue();
-        assertThat(t.seq()).isEqualTo(1);
+        // INSERT INTO fx_other; TRUNCATE fx_basic, fx_other RESTART IDENTITY CASCADE: a T row in each table's batch,
+        // after fx_other's insert, each with its own seq, its source columns null.
+        TransactionCommitted c3 = (TransactionCommitted) events.get(8);
+        ChangeBatch other = (ChangeBatch) events.get(6);
+        ChangeBatch basic = (ChangeBatch) events.get(7);
+        if (other.table().name().equals("fx_basic")) {
+            ChangeBatch x = other;
+            other = basic;
+            basic = x;
+        }
+        assertThat(other.table()).isEqualTo(new TableId("public", "fx_other"));
+        assertThat(basic.table()).isEqualTo(new TableId("public", "fx_basic"));
+        assertThat(other.rowCount()).isEqualTo(2);
+        assertThat(List.of(other.op(0), other.op(1))).containsExactly(ChangeBatch.INSERT, ChangeBatch.TRUNCATE);
+        assertThat(text(other, ChangeBatch.OP, 1)).isEqualTo("T");
+        assertThat(other.truncateCount()).isEqualTo(1);
+        assertThat(basic.rowCount()).isEqualTo(1);
+        assertThat(basic.op(0)).isEqualTo(ChangeBatch.TRUNCATE);
+        assertThat(basic.root().getVector("id").isNull(0)).isTrue();
+        assertThat(basic.root().getVector("name").isNull(0)).isTrue();
+        assertThat(other.root().getVector("v").isNull(1)).isTrue();
+        assertThat(unchanged(basic, 0)).isEmpty();
+        assertThat(basic.endsTransaction()).isTrue();
+        assertThat(other.endsTransaction()).isTrue();
+        IntVector otherSeq = (IntVector) other.root().getVector(ChangeBatch.SEQ);
+        int basicSeq = ((IntVector) basic.root().getVector(ChangeBatch.SEQ)).get(0);
+        assertThat(otherSeq.get(0)).isZero();
+        assertThat(List.of(otherSeq.get(1), basicSeq)).containsExactlyInAnyOrder(1, 2);
+        assertThat(((BigIntVector) basic.root().getVector(ChangeBatch.COMMIT_LSN)).get(0)).isEqualTo(c3.commitLsn());
+        assertThat(basic.root().getVector(ChangeBatch.COMMIT_TS).getObject(0)).isNotNull();
+    }
+
+    /** INSERT; TRUNCATE; INSERT of one table in one transaction: one batch with ops I, T, I in seq order. */
+    @ParameterizedTest(name = "streamed={0}")
+    @ValueSource(booleans = {false, true})
+    void insertTruncateInsertInOneTransactionKeepsItsOrder(boolean streamed) {
+        Relation rel = new Relation(streamed ? 700 : 0, 42, "public", "t", 'd', List.of(
+                new RelationColumn(true, "id", PgType.INT4, -1), new RelationColumn(false, "v", PgType.TEXT, -1)));
+        Instant at = Instant.parse("2026-01-02T03:04:05Z");
+        long commitLsn = 0x5_0000_0100L;
+        try (TransactionAssembler a = new TransactionAssembler(allocator, BatchLimits.DEFAULT, events::add)) {
+            int x = streamed ? 700 : 0;
+            if (streamed) {
+                a.accept(new PgOutputMessage.StreamStart(700, true));
+            } else {
+                a.accept(new PgOutputMessage.Begin(commitLsn, at, 700));
+            }
+            a.accept(rel);
+            a.accept(new PgOutputMessage.Insert(x, 42, TupleData.ofText("1", "before")));
+            a.accept(new PgOutputMessage.Truncate(x, List.of(42), false, false));
+            a.accept(new PgOutputMessage.Insert(x, 42, TupleData.ofText("2", "after")));
+            if (streamed) {
+                a.accept(new PgOutputMessage.StreamStop());
+                a.accept(new PgOutputMessage.StreamCommit(700, 0, commitLsn, commitLsn + 0x30, at));
+            } else {
+                a.accept(new PgOutputMessage.Commit(0, commitLsn, commitLsn + 0x30, at));
+            }
+        }
+        List<ChangeBatch> bs = batches();
+        assertThat(bs).hasSize(1);
+        ChangeBatch b = bs.get(0);
+        assertThat(b.rowCount()).isEqualTo(3);
+        IntVector seq = (IntVector) b.root().getVector(ChangeBatch.SEQ);
+        BigIntVector lsn = (BigIntVector) b.root().getVector(ChangeBatch.COMMIT_LSN);
+        List<String> rows = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            rows.add(b.op(i) + " " + seq.get(i) + " " + b.root().getVector("id").getObject(i) + " "
+                    + text(b, "v", i) + " " + Long.toHexString(lsn.get(i)));
+        }
+        assertThat(rows).containsExactly("I 0 1 before 500000100", "T 1 null null 500000100",
+                "I 2 2 after 500000100");
+        assertThat(b.truncateCount()).isEqualTo(1);
+        assertThat(b.endsTransaction()).isTrue();
+        assertThat(events.get(events.size() - 1)).isInstanceOf(TransactionCommitted.class);
     }
 
     @ParameterizedTest(name = "PG {0}")

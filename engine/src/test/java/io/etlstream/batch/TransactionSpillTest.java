@@ -57,7 +57,8 @@ class TransactionSpillTest {
     /**
      * Two streamed transactions interleaved with a plain one: subtransactions rolled back before and after their rows
      * were spilled (one batch holds only rolled-back rows, others mix), a column added inside a subtransaction, a
-     * truncate, a transactional message, a whole streamed transaction aborted.
+     * truncate (as a T row; a second one in a rolled-back subtransaction), a transactional message, a whole streamed
+     * transaction aborted.
      */
     private List<String> run(SpillDirectory spill, List<Long> spilledBytesAfterEachStep) {
         List<String> out = new ArrayList<>();
@@ -110,6 +111,7 @@ class TransactionSpillTest {
                     TupleData.ofText("22", "sub503-moved", "3")));
             a.accept(new PgOutputMessage.LogicalMessage(503, true, 77, "app", "hello".getBytes()));
             a.accept(new PgOutputMessage.Insert(504, 42, TupleData.ofText("23", "sub504", "4")));
+            a.accept(new PgOutputMessage.Truncate(504, List.of(42), false, false)); // rolled back below
             a.accept(new PgOutputMessage.StreamStop());
             a.accept(new PgOutputMessage.StreamAbort(500, 504)); // still in memory (in the open builder)
             a.accept(new PgOutputMessage.StreamStart(500, false));
@@ -143,6 +145,14 @@ class TransactionSpillTest {
         assertThat(inMemory).isNotEmpty();
         assertThat(String.join("\n", inMemory)).contains("top15").doesNotContain("sub501").doesNotContain("aborted")
                 .doesNotContain("sub504").contains("sub502").contains("sub503-moved").contains("hello");
+        // The one TRUNCATE that committed is a T row (source columns null) between the rows before and after it;
+        // the one of the rolled-back subtransaction 504 is gone.
+        List<String> truncates = String.join("\n", inMemory).lines().filter(l -> l.contains("\tT\t")).toList();
+        assertThat(truncates).hasSize(1);
+        assertThat(truncates.get(0)).startsWith("null\tnull\tnull\tT\t200\t");
+        String all = String.join("\n", inMemory);
+        assertThat(all.indexOf("sub503-moved")).isLessThan(all.indexOf("\tT\t"));
+        assertThat(all.indexOf("\tT\t")).isLessThan(all.indexOf("after truncate"));
         assertThat(spilled).isEqualTo(inMemory);
         assertThat(dir.resolve("s")).as("closing removes the folder").doesNotExist();
     }

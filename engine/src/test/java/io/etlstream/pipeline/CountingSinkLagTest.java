@@ -14,7 +14,10 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
-/** Lag in seconds = age of the oldest commit the destination has not made durable; the sink sees every event. */
+/**
+ * Lag in seconds = age of the oldest commit the destination has not made durable; the sink sees every event; TRUNCATE
+ * rows are counted.
+ */
 class CountingSinkLagTest {
 
     /** Keeps what it is given and lets the test say when something became durable. */
@@ -86,5 +89,43 @@ class CountingSinkLagTest {
         assertThat(upstream).as("durability still reaches the source").containsExactly(110L, 210L);
         assertThat(inner.accepted).hasSize(2);
         assertThat(sink.rows()).isZero();
+    }
+
+    /** TRUNCATE rows are rows of their table's batch: counted as rows and, on their own, as truncates. */
+    @Test
+    void truncateRowsAreCountedAsRowsAndAsTruncates() throws Exception {
+        TableId id = new TableId("public", "t");
+        io.etlstream.batch.TableSchema schema = new io.etlstream.batch.TableSchema(id, 42, 'd', List.of(
+                new io.etlstream.source.pg.pgoutput.PgOutputMessage.RelationColumn(true, "id", 23, -1)), 1);
+        try (org.apache.arrow.memory.BufferAllocator alloc = new org.apache.arrow.memory.RootAllocator()) {
+            HeldSink inner = new HeldSink();
+            CountingSink sink = new CountingSink(inner);
+            io.etlstream.source.pg.NullSink nulls = new io.etlstream.source.pg.NullSink();
+            nulls.open(new ChangeSink.Durability() {
+                @Override
+                public void durable(long endLsn) {}
+
+                @Override
+                public void snapshotDurable(TableId table) {}
+            });
+            for (ChangeSink target : List.<ChangeSink>of(sink, nulls)) {
+                try (io.etlstream.batch.ChangeBatchBuilder b = new io.etlstream.batch.ChangeBatchBuilder(schema, alloc,
+                        io.etlstream.batch.BatchLimits.DEFAULT)) {
+                    b.appendInsert(io.etlstream.source.pg.pgoutput.TupleData.ofText("1"), 500, 0, 0);
+                    b.appendTruncate(500, 0, 1);
+                    b.appendInsert(io.etlstream.source.pg.pgoutput.TupleData.ofText("2"), 500, 0, 2);
+                    b.appendTruncate(500, 0, 3);
+                    target.accept(b.seal(true));
+                }
+            }
+            assertThat(sink.rows()).isEqualTo(4);
+            assertThat(sink.truncates()).isEqualTo(2);
+            assertThat(sink.perTable().get(id).rows()).isEqualTo(4);
+            assertThat(nulls.rows()).isEqualTo(4);
+            assertThat(nulls.truncates()).isEqualTo(2);
+            for (ChangeEvent e : inner.accepted) {
+                ((io.etlstream.batch.ChangeBatch) e).close();
+            }
+        }
     }
 }

@@ -69,8 +69,12 @@ public final class RowConverter {
         this.policy = policy;
     }
 
-    /** The converted rows of one batch and the position of its last row. */
-    public record Rows(List<Map<String, Object>> rows, long lastLsn, int lastSeq, int skipped) {}
+    /**
+     * The converted rows of one batch and the position of its last row; {@code lastTruncate}: the position of the
+     * newest TRUNCATE ("T") row among the converted ones, null if none.
+     */
+    public record Rows(List<Map<String, Object>> rows, long lastLsn, int lastSeq, int skipped,
+            OffsetToken lastTruncate) {}
 
     /**
      * Converts the rows of {@code batch} that are not covered by {@code skipUpTo} (already committed in the channel;
@@ -109,6 +113,7 @@ public final class RowConverter {
         long lastLsn = 0;
         int lastSeq = 0;
         int skipped = 0;
+        OffsetToken lastTruncate = null;
         for (int r = 0; r < n; r++) {
             long lsn = lsnV.get(r);
             int seq = seqV.get(r);
@@ -141,7 +146,12 @@ public final class RowConverter {
                     row.put(d.name().sdk(), value);
                 }
             }
-            row.put(SnowflakeSql.OP, new String(op.get(r), StandardCharsets.UTF_8));
+            byte[] opBytes = op.get(r);
+            if (opBytes.length == 1 && opBytes[0] == ChangeBatch.TRUNCATE) {
+                // a TRUNCATE row: every source column is null, so the history row is the marker the merge reads
+                lastTruncate = OffsetToken.partial(lsn, seq);
+            }
+            row.put(SnowflakeSql.OP, new String(opBytes, StandardCharsets.UTF_8));
             row.put(SnowflakeSql.LSN, Long.toUnsignedString(lsn));
             row.put(SnowflakeSql.SEQ, seq);
             if (!tsV.isNull(r)) {
@@ -162,7 +172,7 @@ public final class RowConverter {
             }
             out.add(row);
         }
-        return new Rows(out, lastLsn, lastSeq, skipped);
+        return new Rows(out, lastLsn, lastSeq, skipped, lastTruncate);
     }
 
     private Object refuse(DestColumn d, long lsn, int seq, String reason, Consumer<NulledValue> nulled) {

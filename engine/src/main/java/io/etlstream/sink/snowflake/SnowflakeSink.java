@@ -6,7 +6,6 @@ import io.etlstream.batch.SchemaChange;
 import io.etlstream.batch.TableId;
 import io.etlstream.batch.TableSchema;
 import io.etlstream.batch.TransactionCommitted;
-import io.etlstream.batch.TruncateEvent;
 import io.etlstream.catalog.DeleteMode;
 import io.etlstream.catalog.OversizePolicy;
 import io.etlstream.sink.FlushLimiter;
@@ -167,8 +166,6 @@ public final class SnowflakeSink implements ChangeSink {
             try (b) {
                 onBatch(b);
             }
-        } else if (event instanceof TruncateEvent te) {
-            onTruncate(te);
         } else if (event instanceof TransactionCommitted tc) {
             onCommitted(tc);
         }
@@ -630,6 +627,22 @@ public final class SnowflakeSink implements ChangeSink {
                     : OffsetToken.partial(rows.lastLsn(), rows.lastSeq());
         }
         insert(t, rows.rows(), token);
+        OffsetToken truncateAt = rows.lastTruncate();
+        if (truncateAt != null && !t.stopped) {
+            onTruncate(t, truncateAt);
+        }
+    }
+
+    /**
+     * A TRUNCATE row went into history with the batch: the merge empties the mirror up to it once history has
+     * committed it (the merge already ignores older history rows: they sort before the marker).
+     */
+    private void onTruncate(TableSink t, OffsetToken at) {
+        TableId id = t.names.source();
+        t.truncateAt = at;
+        t.truncatePending = options.mirrors();
+        events.event(Level.INFO, id, "TRUNCATE of " + id + " at " + at + ": marked in " + t.names.history().sql()
+                + (options.mirrors() ? "; the mirror is emptied at the next merge." : "."));
     }
 
     private static OffsetToken max(OffsetToken a, OffsetToken b) {
@@ -643,33 +656,6 @@ public final class SnowflakeSink implements ChangeSink {
             }
         }
         return true;
-    }
-
-    private void onTruncate(TruncateEvent te) {
-        for (TableId id : te.tables()) {
-            TableSink t = tables.get(id);
-            if (t == null || t.stopped) {
-                continue;
-            }
-            OffsetToken taken;
-            synchronized (lock) {
-                taken = max(t.committedAtOpen, t.sent);
-            }
-            if (taken != null && taken.covers(te.commitLsn(), te.seq())) {
-                continue;
-            }
-            Map<String, Object> row = new HashMap<>();
-            row.put(SnowflakeSql.OP, "T");
-            row.put(SnowflakeSql.LSN, Long.toUnsignedString(te.commitLsn()));
-            row.put(SnowflakeSql.SEQ, te.seq());
-            row.put(SnowflakeSql.SYNCED_AT, clock.instant().atOffset(ZoneOffset.UTC));
-            insert(t, List.of(row), OffsetToken.partial(te.commitLsn(), te.seq()));
-            t.truncateAt = OffsetToken.partial(te.commitLsn(), te.seq());
-            t.truncatePending = options.mirrors();
-            events.event(Level.INFO, id, "TRUNCATE of " + id + " at " + OffsetToken.partial(te.commitLsn(), te.seq())
-                    + ": marked in " + t.names.history().sql()
-                    + (options.mirrors() ? "; the mirror is emptied at the next merge." : "."));
-        }
     }
 
     private void insert(TableSink t, List<Map<String, Object>> rows, OffsetToken token) {

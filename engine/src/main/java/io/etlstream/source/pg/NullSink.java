@@ -11,6 +11,7 @@ public final class NullSink implements ChangeSink {
     private final AtomicLong rows = new AtomicLong();
     private final AtomicLong transactions = new AtomicLong();
     private final AtomicLong bytes = new AtomicLong();
+    private final AtomicLong truncates = new AtomicLong();
     private volatile long lastEndLsn;
     private Durability durability;
 
@@ -24,6 +25,10 @@ public final class NullSink implements ChangeSink {
         if (event instanceof ChangeBatch b) {
             try (b) {
                 rows.addAndGet(b.rowCount());
+                int t = b.truncateCount();
+                if (t != 0) {
+                    truncates.addAndGet(t);
+                }
                 bytes.addAndGet(b.byteSize());
             }
         } else if (event instanceof TransactionCommitted c) {
@@ -38,7 +43,12 @@ public final class NullSink implements ChangeSink {
         durability.snapshotDurable(table);
     }
 
-    /** Rows received (snapshot and stream). */
+    /** TRUNCATE rows received (one per truncated table; also counted in {@link #rows()}). */
+    public long truncates() {
+        return truncates.get();
+    }
+
+    /** Rows received (snapshot and stream, TRUNCATE rows included). */
     public long rows() {
         return rows.get();
     }

@@ -684,14 +684,6 @@ public final class PgSource implements AutoCloseable {
         if (e instanceof io.etlstream.batch.SchemaChange sc && !tables.contains(sc.table())) {
             return;
         }
-        if (e instanceof io.etlstream.batch.TruncateEvent te && !tables.containsAll(te.tables())) {
-            List<TableId> kept = te.tables().stream().filter(tables::contains).toList();
-            if (kept.isEmpty()) {
-                return;
-            }
-            e = new io.etlstream.batch.TruncateEvent(kept, te.cascade(), te.restartIdentity(), te.commitLsn(),
-                    te.seq());
-        }
         try {
             queue.put(e, keepAlive);
         } catch (Exception ex) {

@@ -6,7 +6,6 @@ import io.etlstream.batch.Heartbeat;
 import io.etlstream.batch.SchemaChange;
 import io.etlstream.batch.TableId;
 import io.etlstream.batch.TransactionCommitted;
-import io.etlstream.batch.TruncateEvent;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -28,8 +27,8 @@ import org.apache.arrow.vector.VectorSchemaRoot;
  * restarts (append mode); {@link #read(Path)} parses the file back.
  *
  * <p>Line format, tab-separated: {@code R lsn seq op schema table col=value...} for rows (values escaped, null as
- * {@code \N}), {@code C commitLsn endLsn} for commits, {@code T lsn seq schema.table...} for truncates, {@code S
- * schema table cols} for schema changes, {@code P schema table} when a table's snapshot is complete.
+ * {@code \N}; a TRUNCATE is a row with op {@code T} and every value null), {@code C commitLsn endLsn} for commits,
+ * {@code S schema table cols} for schema changes, {@code P schema table} when a table's snapshot is complete.
  */
 public final class RecordingSink implements ChangeSink {
 
@@ -72,12 +71,6 @@ public final class RecordingSink implements ChangeSink {
             pending.append("C\t").append(c.commitLsn()).append('\t').append(c.endLsn()).append('\n');
             flush();
             durability.durable(c.endLsn());
-        } else if (event instanceof TruncateEvent t) {
-            pending.append("T\t").append(t.commitLsn()).append('\t').append(t.seq());
-            for (TableId id : t.tables()) {
-                pending.append('\t').append(escape(id.schema())).append('.').append(escape(id.name()));
-            }
-            pending.append('\n');
         } else if (event instanceof SchemaChange s) {
             pending.append("S\t").append(escape(s.table().schema())).append('\t').append(escape(s.table().name()));
             s.after().columns().forEach(c -> pending.append('\t').append(escape(c.name())));

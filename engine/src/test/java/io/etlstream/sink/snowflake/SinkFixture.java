@@ -8,7 +8,6 @@ import io.etlstream.batch.SchemaChange;
 import io.etlstream.batch.TableId;
 import io.etlstream.batch.TableSchema;
 import io.etlstream.batch.TransactionCommitted;
-import io.etlstream.batch.TruncateEvent;
 import io.etlstream.source.pg.ChangeSink;
 import io.etlstream.source.pg.pgoutput.TupleData;
 import java.time.Instant;
@@ -41,7 +40,7 @@ final class SinkFixture {
             this.out = out;
         }
 
-        /** A batch of changes of one table: each row is {op, values...}. */
+        /** A batch of changes of one table: each row is {op, values...}; a TRUNCATE is {'T', null}. */
         void rows(TableSchema schema, boolean endsTransaction, List<Object[]> rows) {
             try (ChangeBatchBuilder b = new ChangeBatchBuilder(schema, alloc, BatchLimits.DEFAULT)) {
                 long micros = Instant.parse("2026-11-26T12:00:00Z").toEpochMilli() * 1000 + lsn;
@@ -52,6 +51,7 @@ final class SinkFixture {
                         case 'I' -> b.appendInsert(t, lsn, micros, seq++);
                         case 'U' -> b.appendUpdate(null, t, lsn, micros, seq++);
                         case 'D' -> b.appendDelete(t, lsn, micros, seq++);
+                        case 'T' -> b.appendTruncate(lsn, micros, seq++);
                         default -> throw new IllegalArgumentException("op " + op);
                     }
                 }
@@ -60,8 +60,9 @@ final class SinkFixture {
             }
         }
 
-        void truncate(TableId table) {
-            out.add(new TruncateEvent(List.of(table), false, false, lsn, seq++));
+        /** A TRUNCATE of the table as the transaction's last change of it: a batch holding one T row. */
+        void truncate(TableSchema schema) {
+            rows(schema, true, List.<Object[]>of(row('T', null)));
         }
 
         void schema(SchemaChange sc) {

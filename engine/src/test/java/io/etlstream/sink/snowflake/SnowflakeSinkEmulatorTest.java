@@ -28,6 +28,7 @@ import java.security.KeyPairGenerator;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -512,7 +513,7 @@ class SnowflakeSinkEmulatorTest {
         assertThat(count("SELECT COUNT(*) FROM TRUNC_RACE")).isEqualTo(2);
 
         emu.faults().delay(Endpoint.REGISTER_BLOBS, 3, Duration.ofSeconds(2)); // holds the marker's commit back
-        List<Txn> t2 = List.of(txn(0x4_0000_1000L, e -> e.truncate(tr.table())));
+        List<Txn> t2 = List.of(txn(0x4_0000_1000L, e -> e.truncate(tr)));
         SinkFixture.replay(s, alloc, List.of(), t2, 0);
         s.mergeNow(true); // the marker is not committed yet
         await("durable t2", () -> dur.durable.get() == t2.get(0).endLsn());
@@ -520,6 +521,57 @@ class SnowflakeSinkEmulatorTest {
         assertThat(count("SELECT COUNT(*) FROM TRUNC_RACE")).isZero();
         assertThat(count("SELECT COUNT(*) FROM TRUNC_RACE_HISTORY WHERE _ETL_OP = 'T'")).isEqualTo(1);
         s.close();
+    }
+
+    /**
+     * INSERT; TRUNCATE; INSERT in one transaction arrives as one batch with ops I, T, I: history keeps all three, the
+     * mirror ends with only the last row. The same again with a crash after history committed and before any merge:
+     * the next run (PostgreSQL does not resend the durable transaction) still leaves only that transaction's last row.
+     */
+    @Test
+    void insertTruncateInsertInOneTransactionLeavesOnlyTheLastRowAlsoAfterACrashBeforeTheMerge(
+            @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        TableSchema t = schema("iti", 1, col(true, "id", 23, -1), col(false, "v", 25, -1));
+        MergeWatermarks marks = MergeWatermarks.inFile(dir.resolve("piti.merged"));
+        io.etlstream.sink.SinkOptions hourly = io.etlstream.sink.SinkOptions.DEFAULT
+                .withMergeInterval(Duration.ofHours(1));
+        RecordingDurability dur = new RecordingDurability();
+        SnowflakeSink s = destination().openSink("piti", hourly, recorder, marks);
+        s.open(dur);
+        List<Txn> seed = List.of(txn(0x7_0000_0000L, e -> e.rows(t, true, rows(row('I', TupleData.ofText("1", "a")),
+                row('I', TupleData.ofText("2", "b"))))));
+        List<Txn> iti = List.of(txn(0x7_0000_1000L, e -> e.rows(t, true, rows(row('I', TupleData.ofText("3", "c")),
+                row('T', null), row('I', TupleData.ofText("4", "d"))))));
+        SinkFixture.replay(s, alloc, List.of(initial(t)), seed, 0);
+        await("seed durable", () -> dur.durable.get() == seed.get(0).endLsn());
+        s.mergeNow(true);
+        assertThat(count("SELECT COUNT(*) FROM ITI")).isEqualTo(2);
+        SinkFixture.replay(s, alloc, List.of(), iti, 0);
+        await("I,T,I durable", () -> dur.durable.get() == iti.get(0).endLsn());
+        s.mergeNow(false);
+        assertThat(q("SELECT ID, V FROM ITI ORDER BY ID").rows()).containsExactly(List.of("4", "d"));
+        assertThat(q("SELECT _ETL_OP, _ETL_SEQ, ID FROM ITI_HISTORY WHERE _ETL_LSN = " + 0x7_0000_1000L
+                + " ORDER BY _ETL_SEQ").rows()).containsExactly(List.of("I", "0", "3"), Arrays.asList("T", "1", null),
+                List.of("I", "2", "4"));
+        assertThat(events).anyMatch(e -> e.startsWith("INFO public.iti TRUNCATE of public.iti at "));
+
+        // the same in the next transaction, and the process dies once history has it, before any merge
+        List<Txn> again = List.of(txn(0x7_0000_2000L, e -> e.rows(t, true, rows(row('I', TupleData.ofText("5", "e")),
+                row('T', null), row('I', TupleData.ofText("6", "f")), row('U', TupleData.ofText("6", "g"))))));
+        SinkFixture.replay(s, alloc, List.of(), again, 0);
+        await("second I,T,I durable", () -> dur.durable.get() == again.get(0).endLsn());
+        s.abandon();
+        assertThat(count("SELECT COUNT(*) FROM ITI")).as("not merged before the crash").isEqualTo(1);
+
+        RecordingDurability dur2 = new RecordingDurability();
+        SnowflakeSink s2 = destination().openSink("piti", hourly, recorder, marks);
+        s2.open(dur2);
+        SinkFixture.replay(s2, alloc, List.of(initial(t)), again, again.get(0).endLsn());
+        s2.mergeNow(false); // the catch-up merge the channel's committed token (ahead of the watermark) asks for
+        assertThat(q("SELECT ID, V FROM ITI ORDER BY ID").rows()).containsExactly(List.of("6", "g"));
+        assertThat(count("SELECT COUNT(*) FROM ITI_HISTORY WHERE _ETL_OP = 'T'")).isEqualTo(2);
+        assertThat(marks.load(t.table())).isEqualTo(OffsetToken.complete(0x7_0000_2000L));
+        s2.close();
     }
 
     @Test
@@ -780,7 +832,7 @@ class SnowflakeSinkEmulatorTest {
         SnowflakeSink s3 = destination().openSink("pi", io.etlstream.sink.SinkOptions.DEFAULT
                 .withMergeInterval(Duration.ofHours(1)), recorder, marks);
         s3.open(dur3);
-        List<Txn> truncate = List.of(txn(0x6_0000_1000L, e -> e.truncate(t.table())));
+        List<Txn> truncate = List.of(txn(0x6_0000_1000L, e -> e.truncate(t)));
         SinkFixture.replay(s3, alloc, List.of(initial(t)), truncate, 0);
         await("marker durable", () -> dur3.durable.get() == truncate.get(0).endLsn());
         s3.abandon();
@@ -792,7 +844,7 @@ class SnowflakeSinkEmulatorTest {
         s4.open(dur4);
         SinkFixture.replay(s4, alloc, List.of(initial(t)), truncate, truncate.get(0).endLsn());
         await("truncate applied after the restart", () -> count("SELECT COUNT(*) FROM IDLE_RESTART") == 0);
-        await("merge watermark at the marker", () -> OffsetToken.partial(0x6_0000_1000L, 0)
+        await("merge watermark at the marker", () -> OffsetToken.complete(0x6_0000_1000L)
                 .equals(marks.load(t.table())));
         Thread.sleep(500); // the catch-up merge's MERGE statement returns
         long caughtUp = emu.faults().requests(Endpoint.SQL_STATEMENTS);
@@ -809,7 +861,7 @@ class SnowflakeSinkEmulatorTest {
         TreeMap<Long, String> model = new TreeMap<>();
         List<Txn> all = new ArrayList<>(script(orders, items, 0, 10, model));
         long tLsn = 0x2_0000_0000L;
-        all.add(new Txn(tLsn, tLsn + 40, List.of(e -> e.truncate(orders.table()))));
+        all.add(new Txn(tLsn, tLsn + 40, List.of(e -> e.truncate(orders))));
         SnowflakeDestination d = destination();
         RecordingDurability dur = new RecordingDurability();
         SnowflakeSink s = d.openSink("ph", io.etlstream.sink.SinkOptions.DEFAULT
