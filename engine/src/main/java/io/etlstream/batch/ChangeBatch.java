@@ -27,6 +27,12 @@ public final class ChangeBatch implements ChangeEvent, AutoCloseable {
      * keep the destination's current value. The value slot itself is null. Null list when there are none.
      */
     public static final String UNCHANGED_TOAST = "_unchanged_toast";
+    /**
+     * In {@link #UNCHANGED_TOAST} beside the column indexes: this update changed the row's key, so its unchanged
+     * columns keep the values of the old key's row, which is the delete just before it ({@link #SEQ} − 1). Only set
+     * when the update has unchanged columns.
+     */
+    public static final int KEY_CHANGED = -1;
     /** Number of metadata columns after the source columns. */
     public static final int METADATA_COLUMNS = 5;
 

@@ -269,10 +269,22 @@ public final class ChangeBatchBuilder implements AutoCloseable {
     }
 
     void append(char op, TupleData row, TupleData fallback, long lsn, long tsMicros, int seq, int xid) {
-        append(op == 'I' ? OP_INSERT : op == 'U' ? OP_UPDATE : OP_DELETE, row, fallback, lsn, tsMicros, seq, xid);
+        append(op, row, fallback, lsn, tsMicros, seq, xid, false);
+    }
+
+    /** {@code keyChanged}: an update that moved the row to a new key (marked {@link ChangeBatch#KEY_CHANGED}). */
+    void append(char op, TupleData row, TupleData fallback, long lsn, long tsMicros, int seq, int xid,
+            boolean keyChanged) {
+        append(op == 'I' ? OP_INSERT : op == 'U' ? OP_UPDATE : OP_DELETE, row, fallback, lsn, tsMicros, seq, xid,
+                keyChanged);
     }
 
     private void append(byte[] op, TupleData row, TupleData fallback, long lsn, long tsMicros, int seq, int xid) {
+        append(op, row, fallback, lsn, tsMicros, seq, xid, false);
+    }
+
+    private void append(byte[] op, TupleData row, TupleData fallback, long lsn, long tsMicros, int seq, int xid,
+            boolean keyChanged) {
         int n = schema.columnCount();
         if (row.columnCount() != n) {
             throw new IllegalStateException("row of " + schema.table() + " has " + row.columnCount()
@@ -324,6 +336,9 @@ public final class ChangeBatchBuilder implements AutoCloseable {
             int start = toastVector.startNewValue(r);
             IntVector cols = (IntVector) toastVector.getDataVector();
             int k = 0;
+            if (keyChanged) {
+                cols.setSafe(start + k++, ChangeBatch.KEY_CHANGED);
+            }
             for (int c = 0; c < n; c++) {
                 if (row.kind(c) == TupleData.UNCHANGED_TOAST
                         && (fallback == null || fallback.kind(c) == TupleData.UNCHANGED_TOAST)) {

@@ -893,10 +893,15 @@ public final class SnowflakeSink implements ChangeSink {
                         t.truncatePending = false;
                     }
                 }
-                runSql(SnowflakeSql.merge(t.names, layout, toSqlMode(options.deleteMode()), t.mergeFrom));
+                // Only whole transactions: a key change's delete is never folded in without its update (see merge).
+                Long toLsn = upTo == null ? null : upTo.isComplete() ? upTo.lsn() : upTo.lsn() - 1;
+                runSql(SnowflakeSql.merge(t.names, layout, toSqlMode(options.deleteMode()), t.mergeFrom, toLsn));
                 if (upTo != null) {
                     t.mergeFrom = upTo.lsn();
-                    saveWatermark(t, upTo);
+                    if (upTo.isComplete()) {
+                        // partial: its transaction's rows wait for the commit of its rest, which marks the table dirty
+                        saveWatermark(t, upTo);
+                    }
                 }
             } catch (RuntimeException e) {
                 t.dirty = true;
