@@ -28,9 +28,9 @@ public final class ChangeBatch implements ChangeEvent, AutoCloseable {
      */
     public static final String UNCHANGED_TOAST = "_unchanged_toast";
     /**
-     * In {@link #UNCHANGED_TOAST} beside the column indexes: this update changed the row's key, so its unchanged
-     * columns keep the values of the old key's row, which is the delete just before it ({@link #SEQ} − 1). Only set
-     * when the update has unchanged columns.
+     * In {@link #UNCHANGED_TOAST} beside the column indexes: the row is half of an update that changed the row's key.
+     * On its delete of the old key always; on its update (the next {@link #SEQ}) only when that has unchanged
+     * columns, which keep the values of the old key's row.
      */
     public static final int KEY_CHANGED = -1;
     /** Number of metadata columns after the source columns. */

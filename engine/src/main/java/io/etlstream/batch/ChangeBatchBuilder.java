@@ -272,7 +272,7 @@ public final class ChangeBatchBuilder implements AutoCloseable {
         append(op, row, fallback, lsn, tsMicros, seq, xid, false);
     }
 
-    /** {@code keyChanged}: an update that moved the row to a new key (marked {@link ChangeBatch#KEY_CHANGED}). */
+    /** {@code keyChanged}: a half of an update that moved the row to a new key (see {@link ChangeBatch#KEY_CHANGED}). */
     void append(char op, TupleData row, TupleData fallback, long lsn, long tsMicros, int seq, int xid,
             boolean keyChanged) {
         append(op == 'I' ? OP_INSERT : op == 'U' ? OP_UPDATE : OP_DELETE, row, fallback, lsn, tsMicros, seq, xid,
@@ -330,7 +330,7 @@ public final class ChangeBatchBuilder implements AutoCloseable {
         lsnVector.setSafe(r, lsn);
         tsVector.setSafe(r, tsMicros);
         seqVector.setSafe(r, seq);
-        if (unchanged != 0) {
+        if (unchanged != 0 || keyChanged && op == OP_DELETE) {
             // Rows without marks are left unset: a fresh list slot is null, and startNewValue/setValueCount fill
             // the offsets of the skipped slots (ListVector.setNull per row cost a third of this method).
             int start = toastVector.startNewValue(r);

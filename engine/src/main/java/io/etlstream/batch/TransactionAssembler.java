@@ -131,9 +131,9 @@ public final class TransactionAssembler implements AutoCloseable {
                 // The key changed: the row under the old key is gone. A delete of the old key first lets a
                 // destination keyed on it drop that row instead of keeping a stale copy.
                 t.builder(u.relationId()).append('D', u.oldTuple(), null, t.commitLsn, t.commitMicros, t.seq++,
-                        u.streamXid());
+                        u.streamXid(), true);
             }
-            // Marked as moved so a destination takes unchanged TOAST values from the old key's row (the D above).
+            // Both halves are marked, so a destination takes unchanged TOAST values from the old key's row.
             t.builder(u.relationId()).append('U', u.newTuple(), u.oldKind() == 'O' ? u.oldTuple() : null, t.commitLsn,
                     t.commitMicros, t.seq++, u.streamXid(), moved);
         } else if (m instanceof Delete d) {

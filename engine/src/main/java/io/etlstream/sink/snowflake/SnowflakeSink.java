@@ -893,15 +893,10 @@ public final class SnowflakeSink implements ChangeSink {
                         t.truncatePending = false;
                     }
                 }
-                // Only whole transactions: a key change's delete is never folded in without its update (see merge).
-                Long toLsn = upTo == null ? null : upTo.isComplete() ? upTo.lsn() : upTo.lsn() - 1;
-                runSql(SnowflakeSql.merge(t.names, layout, toSqlMode(options.deleteMode()), t.mergeFrom, toLsn));
+                runSql(SnowflakeSql.merge(t.names, layout, toSqlMode(options.deleteMode()), t.mergeFrom));
                 if (upTo != null) {
                     t.mergeFrom = upTo.lsn();
-                    if (upTo.isComplete()) {
-                        // partial: its transaction's rows wait for the commit of its rest, which marks the table dirty
-                        saveWatermark(t, upTo);
-                    }
+                    saveWatermark(t, upTo);
                 }
             } catch (RuntimeException e) {
                 t.dirty = true;

@@ -24,8 +24,9 @@ public final class SnowflakeSql {
     public static final String TOAST = "_ETL_TOAST";
     public static final String DELETED = "_ETL_DELETED";
     /**
-     * In {@code _ETL_TOAST} before the ordinals ({@code ,K,3,}): this update moved the row from another key, whose
-     * delete is the history row just before it; its unchanged columns keep the old key's values.
+     * In {@code _ETL_TOAST} before the ordinals ({@code ,K,3,}): the row is half of an update that changed the key:
+     * on the delete of the old key always, and on the update (the next row) when it has unchanged columns, which keep
+     * the old key's values.
      */
     public static final String TOAST_KEY_CHANGED = "K";
     /** A position (LSN, seq) as one number: LSN × 2^32 + seq; at most 30 digits, within NUMBER(38,0). */
@@ -116,29 +117,24 @@ public final class SnowflakeSql {
         };
     }
 
-    /** Folds history into the mirror with no upper bound; see {@link #merge(DestinationTables, TableLayout, DeleteMode, Long, Long)}. */
-    public static String merge(DestinationTables t, TableLayout layout, DeleteMode mode, Long fromLsn) {
-        return merge(t, layout, mode, fromLsn, null);
-    }
-
     /**
      * Folds history into the mirror: per key the newest change (by LSN, then seq) at or after {@code fromLsn}
-     * (null: from the mirror's newest position), at or below {@code toLsn} (null: no bound) and after the newest
-     * TRUNCATE marker, applied only if it is newer than the mirror's row. A column the newest change left unchanged
-     * (TOAST) takes the value the row had just before that change, never null or a placeholder: walking back over the
-     * key's earlier changes in the window to the newest one that carried the column; past an update that moved the row
-     * from another key ({@link #TOAST_KEY_CHANGED}) on to that key's changes before the move (its delete is the row just
-     * before the update); and, where the window holds nothing older, to the mirror's row of that key.
+     * (null: from the mirror's newest position) and after the newest TRUNCATE marker, applied only if it is newer than
+     * the mirror's row. A column the newest change left unchanged (TOAST) takes the value the row had just before that
+     * change, never null or a placeholder: walking back over the key's earlier changes in the window to the newest one
+     * that carried the column; past an update that moved the row from another key ({@link #TOAST_KEY_CHANGED}) on to
+     * that key's changes before the move (its delete is the history row just before the update); and, where the window
+     * holds nothing older, to the mirror's row of that key.
      *
-     * <p>Why this is exact: every walk step goes to the row's state just before the step's change, so it never crosses
+     * <p>Why this is exact: each walk step goes to the row's state just before the step's change, so it never crosses
      * an insert or a move into a previous life of a key (an insert carries every column; a move jumps to the old key).
-     * A row the mirror already holds at exactly that position is the state after it, so the walk stops there; this is
-     * what keeps a re-run exact after the mirror moved past the window's start (a crash before the watermark was
-     * saved). The sink bounds {@code toLsn} to whole transactions, so a move's delete is never folded in without its
-     * update. Steps within one key are window functions; only moves recurse, so the recursion depth is the number of
-     * moves in one chain within one window.
+     * A row the mirror holds at exactly a change's position is the state after that change, so the walk stops there;
+     * this keeps a re-run exact after the mirror moved past the window's start (a crash before the watermark was
+     * saved). A move's delete waits while its update is not yet visible (a transaction committed in parts), so the old
+     * key's row is never gone from the mirror before the new key took its values. Steps within one key are window
+     * functions; only moves recurse, so the recursion depth is the number of moves of one chain within one window.
      */
-    public static String merge(DestinationTables t, TableLayout layout, DeleteMode mode, Long fromLsn, Long toLsn) {
+    public static String merge(DestinationTables t, TableLayout layout, DeleteMode mode, Long fromLsn) {
         List<DestColumn> keys = layout.keys();
         if (keys.isEmpty()) {
             throw new IllegalArgumentException(t.source() + " has no key columns: the mirror cannot be merged");
@@ -245,12 +241,16 @@ public final class SnowflakeSql {
         insertCols.add(DELETED);
         insertVals.add("FALSE");
 
-        String window = " WHERE h." + LSN + " >= " + from
-                + (toLsn == null ? "" : " AND h." + LSN + " <= " + Long.toUnsignedString(toLsn)) + " AND h." + OP
+        // _ETL_W0: the window, each row with the position of the next one (a move's delete waits for its update)
+        String w0 = "SELECT h.*, LEAD(" + position("h") + ") OVER (ORDER BY h." + LSN + ", h." + SEQ
+                + ") AS _ETL_NP FROM " + t.qualifiedHistory() + " h WHERE h." + LSN + " >= " + from + " AND h." + OP
                 + " <> 'T' AND " + position("h") + " > " + lastTruncate(t);
-        StringBuilder source = new StringBuilder("WITH RECURSIVE _ETL_W1 AS (SELECT ").append(w1).append(" FROM ")
-                .append(t.qualifiedHistory()).append(" h LEFT JOIN ").append(t.qualifiedMirror()).append(" x ON ")
-                .append(mirrorOn).append(window).append("), _ETL_W2 AS (SELECT _ETL_W1.*, ").append(w2)
+        String waiting = "h." + OP + " = 'D' AND CONTAINS(" + marks + ", '," + TOAST_KEY_CHANGED
+                + ",') AND COALESCE(h._ETL_NP, -1) <> " + position("h") + " + 1";
+        StringBuilder source = new StringBuilder("WITH RECURSIVE _ETL_W0 AS (").append(w0).append("), _ETL_W1 AS (SELECT ")
+                .append(w1).append(" FROM _ETL_W0 h LEFT JOIN ").append(t.qualifiedMirror()).append(" x ON ")
+                .append(mirrorOn).append(" WHERE NOT (").append(waiting).append(")), _ETL_W2 AS (SELECT _ETL_W1.*, ")
+                .append(w2)
                 .append(" FROM _ETL_W1), _ETL_W3 AS (SELECT _ETL_W2.*, ").append(w3).append(" FROM _ETL_W2), _ETL_R (")
                 .append(rCols).append(") AS (SELECT ").append(anchor).append(" FROM _ETL_W3 WHERE _ETL_RN = 1 AND ")
                 .append(OP).append(" <> 'D' AND ").append(TOAST).append(" IS NOT NULL UNION ALL SELECT ").append(step)
