@@ -44,6 +44,12 @@ public final class ChangeBatch implements ChangeEvent, AutoCloseable {
      * keep the destination's current value. The value slot itself is null. Null list when there are none.
      */
     public static final String UNCHANGED_TOAST = "_unchanged_toast";
+    /**
+     * In {@link #UNCHANGED_TOAST} beside the column indexes: the row is half of an update that changed the row's key.
+     * On its delete of the old key always; on its update (the next {@link #SEQ}) only when that has unchanged
+     * columns, which keep the values of the old key's row.
+     */
+    public static final int KEY_CHANGED = -1;
     /** Number of metadata columns after the source columns. */
     public static final int METADATA_COLUMNS = 5;
 

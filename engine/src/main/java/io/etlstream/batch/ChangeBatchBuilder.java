@@ -291,10 +291,22 @@ public final class ChangeBatchBuilder implements AutoCloseable {
     }
 
     void append(char op, TupleData row, TupleData fallback, long lsn, long tsMicros, int seq, int xid) {
-        append(op == 'I' ? OP_INSERT : op == 'U' ? OP_UPDATE : OP_DELETE, row, fallback, lsn, tsMicros, seq, xid);
+        append(op, row, fallback, lsn, tsMicros, seq, xid, false);
+    }
+
+    /** {@code keyChanged}: a half of an update that moved the row to a new key (see {@link ChangeBatch#KEY_CHANGED}). */
+    void append(char op, TupleData row, TupleData fallback, long lsn, long tsMicros, int seq, int xid,
+            boolean keyChanged) {
+        append(op == 'I' ? OP_INSERT : op == 'U' ? OP_UPDATE : OP_DELETE, row, fallback, lsn, tsMicros, seq, xid,
+                keyChanged);
     }
 
     private void append(byte[] op, TupleData row, TupleData fallback, long lsn, long tsMicros, int seq, int xid) {
+        append(op, row, fallback, lsn, tsMicros, seq, xid, false);
+    }
+
+    private void append(byte[] op, TupleData row, TupleData fallback, long lsn, long tsMicros, int seq, int xid,
+            boolean keyChanged) {
         int n = schema.columnCount();
         if (row.columnCount() != n) {
             throw new IllegalStateException("row of " + schema.table() + " has " + row.columnCount()
@@ -336,12 +348,15 @@ public final class ChangeBatchBuilder implements AutoCloseable {
                         + schema.table() + "." + schema.columns().get(c).name());
             }
         }
-        if (unchanged != 0) {
+        if (unchanged != 0 || keyChanged && op == OP_DELETE) {
             // Rows without marks are left unset: a fresh list slot is null, and startNewValue/setValueCount fill
             // the offsets of the skipped slots (ListVector.setNull per row cost a third of this method).
             int start = toastVector.startNewValue(r);
             IntVector cols = (IntVector) toastVector.getDataVector();
             int k = 0;
+            if (keyChanged) {
+                cols.setSafe(start + k++, ChangeBatch.KEY_CHANGED);
+            }
             for (int c = 0; c < n; c++) {
                 if (row.kind(c) == TupleData.UNCHANGED_TOAST
                         && (fallback == null || fallback.kind(c) == TupleData.UNCHANGED_TOAST)) {

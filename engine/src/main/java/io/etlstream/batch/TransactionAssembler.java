@@ -125,15 +125,17 @@ public final class TransactionAssembler implements AutoCloseable {
                     i.streamXid());
         } else if (m instanceof Update u) {
             Txn t = txnFor(u.streamXid());
-            if (u.oldKind() == 'K' || u.oldKind() == 'O' && keyChanged(t.schemaFor(u.relationId(), true),
-                    u.oldTuple(), u.newTuple())) {
+            boolean moved = u.oldKind() == 'K' || u.oldKind() == 'O' && keyChanged(t.schemaFor(u.relationId(), true),
+                    u.oldTuple(), u.newTuple());
+            if (moved) {
                 // The key changed: the row under the old key is gone. A delete of the old key first lets a
                 // destination keyed on it drop that row instead of keeping a stale copy.
                 t.builder(u.relationId()).append('D', u.oldTuple(), null, t.commitLsn, t.commitMicros, t.seq++,
-                        u.streamXid());
+                        u.streamXid(), true);
             }
+            // Both halves are marked, so a destination takes unchanged TOAST values from the old key's row.
             t.builder(u.relationId()).append('U', u.newTuple(), u.oldKind() == 'O' ? u.oldTuple() : null, t.commitLsn,
-                    t.commitMicros, t.seq++, u.streamXid());
+                    t.commitMicros, t.seq++, u.streamXid(), moved);
         } else if (m instanceof Delete d) {
             Txn t = txnFor(d.streamXid());
             t.builder(d.relationId()).append('D', d.oldTuple(), null, t.commitLsn, t.commitMicros, t.seq++,

@@ -431,6 +431,28 @@ class TransactionAssemblerTest {
     }
 
     @Test
+    void bothHalvesOfAKeyChangeAreMarkedAndTheUpdateKeepsItsUnchangedColumns() {
+        TupleData newRow = new TupleData(new byte[] {TupleData.TEXT, TupleData.UNCHANGED_TOAST}, new int[] {0, 1},
+                new int[] {1, 0}, new byte[] {'2'});
+        try (TransactionAssembler a = new TransactionAssembler(allocator, BatchLimits.DEFAULT, events::add)) {
+            a.accept(new PgOutputMessage.Begin(100, T, 7));
+            a.accept(rel(0, 'd', col(true, "id", PgType.INT4), col(false, "big", PgType.TEXT)));
+            a.accept(new PgOutputMessage.Update(0, 42, 'K', TupleData.ofText("1", null), newRow));
+            a.accept(new PgOutputMessage.Update(0, 42, (char) 0, null, newRow)); // no key change: not marked
+            a.accept(new PgOutputMessage.Commit(0, 100, 150, T));
+        }
+        ChangeBatch batch = batches().get(0);
+        assertThat(batch.rowCount()).isEqualTo(3);
+        assertThat(text(batch, ChangeBatch.OP, 0)).isEqualTo("D");
+        assertThat(unchanged(batch, 0)).containsExactly(ChangeBatch.KEY_CHANGED);
+        assertThat(text(batch, ChangeBatch.OP, 1)).isEqualTo("U");
+        assertThat(unchanged(batch, 1)).containsExactly(ChangeBatch.KEY_CHANGED, 1);
+        assertThat(batch.isUnchangedToast(1, 1)).isTrue();
+        assertThat(batch.isUnchangedToast(1, 0)).isFalse();
+        assertThat(unchanged(batch, 2)).containsExactly(1);
+    }
+
+    @Test
     void anUnchangedToastKeyColumnIsNoKeyChange() {
         TableSchema s = new TableSchema(new TableId("public", "t"), 42, 'f', List.of(col(true, "id", PgType.TEXT),
                 col(false, "v", PgType.TEXT)), 1);

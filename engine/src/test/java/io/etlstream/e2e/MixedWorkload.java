@@ -18,7 +18,8 @@ import java.util.StringJoiner;
 /**
  * A deterministic mixed workload over five PostgreSQL tables that together hold every type the pipeline maps (scalars
  * with NaN/±Infinity, numeric NaN, text with escapes, bytea, uuid, dates and times with and without zone, interval,
- * json/jsonb, arrays, an enum, inet/cidr, a large out-of-line TOAST value that updates mostly leave unchanged), a
+ * json/jsonb, arrays, an enum, inet/cidr, a large out-of-line TOAST value that updates mostly leave unchanged, also
+ * when they change the row's key), a
  * REPLICA IDENTITY FULL table, a mixed-case quoted table name and a hash-partitioned table.
  *
  * <p>Every change the workload makes is counted per table and per kind in {@code etl_test_counts}, in the same
@@ -132,7 +133,8 @@ public final class MixedWorkload {
                             + " '{brace}', 'NULL']::e2e_tag[] END"),
                     new Col("big", "CASE WHEN R(8) % 10 = 0 THEN repeat(md5(@g::text || @s::text), (100 + R(8) % 400)::int)"
                             + " WHEN R(8) % 10 = 1 THEN NULL ELSE 'small ' || @g END", true)),
-                    false, 20),
+                    // key changes here move rows whose big value stays unchanged TOAST (REPLICA IDENTITY DEFAULT)
+                    true, 20),
             new Spec(MIXED_CASE, List.of(
                     col("\"Amount\"", "CASE R(1) % 17 WHEN 0 THEN NULL ELSE (R(1) % 100000000) / 100.0 - 300000 END"),
                     col("\"Note\"", "CASE R(2) % 7 WHEN 0 THEN NULL ELSE 'Note ' || R(2) || ' for ' || @g END"),
@@ -450,6 +452,11 @@ public final class MixedWorkload {
         String e = col.expr().replace("@s", "(" + salt + "::bigint)");
         e = e.replaceAll("R\\((\\d+)\\)", "((@g::bigint * (7919 + 104729 * $1) + " + salt + " * $1 + 17) % 1000003)");
         return e.replace("@g", row);
+    }
+
+    /** True if the workload changes primary keys of {@code t} (a key change: one update and one delete counted). */
+    static boolean changesKeys(TableId t) {
+        return SPECS.stream().anyMatch(s -> s.id().equals(t) && s.keyChanges());
     }
 
     /** For reports: the SQL of every table's columns. */

@@ -1028,8 +1028,40 @@ final class SqlEngine {
       return batches;
     }
 
+    /**
+     * Names the statement's WITH clauses define (also inside a subquery, as in MERGE ... USING (WITH ...)): in table
+     * position they name the CTE, not a table of the session's schema, as in Snowflake.
+     */
+    Set<String> cteNames() {
+      Set<String> names = new java.util.HashSet<>();
+      for (int i = p; i < toks.size(); i++) {
+        Token prev = i > 0 ? toks.get(i - 1) : null;
+        Token t = toks.get(i);
+        if (prev == null || !t.isIdent() || !(prev.is("WITH") || prev.is("RECURSIVE") || prev.is(","))) {
+          continue;
+        }
+        int j = i + 1;
+        if (j < toks.size() && toks.get(j).is("(")) {
+          int depth = 0;
+          for (; j < toks.size(); j++) {
+            if (toks.get(j).is("(")) {
+              depth++;
+            } else if (toks.get(j).is(")") && --depth == 0) {
+              break;
+            }
+          }
+          j++;
+        }
+        if (j + 1 < toks.size() && toks.get(j).is("AS") && toks.get(j + 1).is("(")) {
+          names.add(t.ident());
+        }
+      }
+      return names;
+    }
+
     /** Rewrites the statement into DuckDB SQL and collects the tables it names. */
     String rewrite(List<TableDef> referenced) {
+      Set<String> ctes = cteNames();
       StringBuilder out = new StringBuilder();
       // Per paren level: the function that opened it (for CAST ... AS type and EXTRACT ... FROM).
       List<String> parens = new ArrayList<>();
@@ -1075,6 +1107,11 @@ final class SqlEngine {
           fromList = u.equals("FROM") || u.equals("USING");
           fromDepth = parens.size();
           out.append(t.pre()).append(u);
+          continue;
+        }
+        if (t.isIdent() && expectTable && ctes.contains(t.ident()) && !peek().is(".")) {
+          out.append(t.pre()).append(Warehouse.q(t.ident()));
+          expectTable = false;
           continue;
         }
         if (t.isIdent() && expectTable && !(t.kind() == Kind.WORD && KEYWORDS.contains(u))) {

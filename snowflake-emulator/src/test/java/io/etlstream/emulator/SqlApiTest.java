@@ -191,6 +191,23 @@ class SqlApiTest {
   }
 
   @Test
+  void cteNamesResolveBeforeTablesAlsoRecursiveAndInsideAMergeSource() {
+    emu.sql("CREATE DATABASE IF NOT EXISTS CTEDB");
+    emu.sql("CREATE SCHEMA IF NOT EXISTS CTEDB.S");
+    emu.sql("CREATE OR REPLACE TABLE CTEDB.S.N (A NUMBER)");
+    emu.sql("INSERT INTO CTEDB.S.N VALUES (1)");
+    // N is a table of the schema too: inside the statement the CTE wins, as in Snowflake
+    assertThat(emu.sql("WITH RECURSIVE N (A) AS (SELECT 10 UNION ALL SELECT A + 1 FROM N WHERE A < 12),"
+        + " M AS (SELECT A * 2 AS B FROM N) SELECT B FROM M ORDER BY B", "CTEDB", "S").rows())
+        .containsExactly(List.of("20"), List.of("22"), List.of("24"));
+    emu.sql("MERGE INTO CTEDB.S.N t USING (WITH RECURSIVE R (A) AS (SELECT 1 UNION ALL SELECT A + 1 FROM R"
+        + " WHERE A < 3) SELECT A FROM R) s ON t.A = s.A WHEN NOT MATCHED THEN INSERT (A) VALUES (s.A)",
+        "CTEDB", "S");
+    assertThat(emu.sql("SELECT A FROM N ORDER BY A", "CTEDB", "S").rows())
+        .containsExactly(List.of("1"), List.of("2"), List.of("3"));
+  }
+
+  @Test
   void directSqlKeepsItsOwnUseContext() {
     emu.sql("CREATE DATABASE IF NOT EXISTS CTX");
     emu.sql("USE DATABASE ctx");

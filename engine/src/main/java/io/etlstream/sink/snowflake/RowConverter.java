@@ -165,7 +165,12 @@ public final class RowConverter {
                 if (end > start) {
                     StringBuilder sb = new StringBuilder(",");
                     for (int k = start; k < end; k++) {
-                        sb.append(ordinalOfSource[idx.get(k)]).append(',');
+                        int c = idx.get(k);
+                        if (c == ChangeBatch.KEY_CHANGED) {
+                            sb.append(SnowflakeSql.TOAST_KEY_CHANGED).append(',');
+                        } else {
+                            sb.append(ordinalOfSource[c]).append(',');
+                        }
                     }
                     row.put(SnowflakeSql.TOAST, sb.toString());
                 }

@@ -9,7 +9,8 @@ import java.util.StringJoiner;
  *
  * <p>History rows carry {@code _ETL_OP} (I, U, D, or T for a TRUNCATE marker row), the source position
  * {@code _ETL_LSN}/{@code _ETL_SEQ}, {@code _ETL_COMMIT_TS}, {@code _ETL_SYNCED_AT} and {@code _ETL_TOAST}: the
- * ordinals of the columns whose value is unchanged TOAST (not sent by PostgreSQL), as text {@code ,3,7,}. The mirror
+ * ordinals of the columns whose value is unchanged TOAST (not sent by PostgreSQL), as text {@code ,3,7,} ({@code ,K,3,7,}
+ * when the update also changed the row's key, see {@link #TOAST_KEY_CHANGED}). The mirror
  * keeps the position of the change that produced each row, which makes the MERGE idempotent: it only applies a
  * history row newer than the mirror's, so running it twice over the same history changes nothing.
  */
@@ -22,6 +23,12 @@ public final class SnowflakeSql {
     public static final String SYNCED_AT = "_ETL_SYNCED_AT";
     public static final String TOAST = "_ETL_TOAST";
     public static final String DELETED = "_ETL_DELETED";
+    /**
+     * In {@code _ETL_TOAST} before the ordinals ({@code ,K,3,}): the row is half of an update that changed the key:
+     * on the delete of the old key always, and on the update (the next row) when it has unchanged columns, which keep
+     * the old key's values.
+     */
+    public static final String TOAST_KEY_CHANGED = "K";
     /** A position (LSN, seq) as one number: LSN × 2^32 + seq; at most 30 digits, within NUMBER(38,0). */
     static final String POSITION_FACTOR = "4294967296";
 
@@ -113,51 +120,117 @@ public final class SnowflakeSql {
     /**
      * Folds history into the mirror: per key the newest change (by LSN, then seq) at or after {@code fromLsn}
      * (null: from the mirror's newest position) and after the newest TRUNCATE marker, applied only if it is newer than
-     * the mirror's row. A column left unchanged (TOAST) by the newest change takes its value from the newest change in
-     * the window that did carry it, and when no change in the window carried it, keeps the mirror's value: it is
-     * never overwritten by null. (FIRST_VALUE over rows ordered "carried first, newest first" picks that value while
-     * keeping real NULLs, which IGNORE NULLS would skip.)
+     * the mirror's row. A column the newest change left unchanged (TOAST) takes the value the row had just before that
+     * change, never null or a placeholder: walking back over the key's earlier changes in the window to the newest one
+     * that carried the column; past an update that moved the row from another key ({@link #TOAST_KEY_CHANGED}) on to
+     * that key's changes before the move (its delete is the history row just before the update); and, where the window
+     * holds nothing older, to the mirror's row of that key.
+     *
+     * <p>Why this is exact: each walk step goes to the row's state just before the step's change, so it never crosses
+     * an insert or a move into a previous life of a key (an insert carries every column; a move jumps to the old key).
+     * A row the mirror holds at exactly a change's position is the state after that change, so the walk stops there;
+     * this keeps a re-run exact after the mirror moved past the window's start (a crash before the watermark was
+     * saved). A move's delete waits while its update is not yet visible (a transaction committed in parts), so the old
+     * key's row is never gone from the mirror before the new key took its values. Steps within one key are window
+     * functions; only moves recurse, so the recursion depth is the number of moves of one chain within one window.
      */
     public static String merge(DestinationTables t, TableLayout layout, DeleteMode mode, Long fromLsn) {
         List<DestColumn> keys = layout.keys();
         if (keys.isEmpty()) {
             throw new IllegalArgumentException(t.source() + " has no key columns: the mirror cannot be merged");
         }
-        StringJoiner partition = new StringJoiner(", ");
+        StringJoiner hKeys = new StringJoiner(", ");
+        StringJoiner keyNames = new StringJoiner(", ");
+        StringJoiner mirrorOn = new StringJoiner(" AND ");
         StringJoiner on = new StringJoiner(" AND ");
         for (DestColumn k : keys) {
-            partition.add("h." + k.name().sql());
-            on.add("m." + k.name().sql() + " = s." + k.name().sql());
+            String n = k.name().sql();
+            hKeys.add("h." + n);
+            keyNames.add(n);
+            mirrorOn.add("x." + n + " = h." + n);
+            on.add("m." + n + " = s." + n);
         }
         String from = fromLsn == null
                 ? "(SELECT COALESCE(MAX(" + LSN + "), 0) FROM " + t.qualifiedMirror() + ")"
                 : Long.toUnsignedString(fromLsn);
         String newer = "(m." + LSN + " IS NULL OR s." + LSN + " > m." + LSN + " OR (s." + LSN + " = m." + LSN
                 + " AND s." + SEQ + " > m." + SEQ + "))";
-        String newestFirst = "h." + LSN + " DESC, h." + SEQ + " DESC";
+        String byPosition = " ORDER BY " + LSN + ", " + SEQ;
+        String marks = "COALESCE(h." + TOAST + ", '')";
 
+        // w1: the window's rows, whether the mirror holds exactly this row's state (_ETL_MP), whether it moved from
+        // another key (_ETL_F), and per unchanged-able column: the value the row stands for when a walk stops at it
+        // (_ETL_V), whether a walk stops at it (_ETL_S: carries the value, held by the mirror, or moved), whether it
+        // stops by moving on to the old key (_ETL_J), and the mirror's value (_ETL_M) for walks that run out of rows.
+        StringJoiner w1 = new StringJoiner(", ");
+        StringJoiner w2 = new StringJoiner(", ");
+        StringJoiner w3 = new StringJoiner(", ");
+        StringJoiner rCols = new StringJoiner(", ");
+        StringJoiner anchor = new StringJoiner(", ");
+        StringJoiner step = new StringJoiner(", ");
+        StringJoiner pending = new StringJoiner(" OR ");
+        StringJoiner done = new StringJoiner(" AND ");
         StringJoiner select = new StringJoiner(", ");
         StringJoiner set = new StringJoiner(", ");
         StringJoiner insertCols = new StringJoiner(", ");
         StringJoiner insertVals = new StringJoiner(", ");
+        w1.add(position("h") + " AS _ETL_P");
+        w1.add("CASE WHEN h." + OP + " = 'U' AND CONTAINS(" + marks + ", '," + TOAST_KEY_CHANGED
+                + ",') THEN 1 ELSE 0 END AS _ETL_F");
+        w1.add("CASE WHEN h." + OP + " <> 'D' AND " + position("x") + " = " + position("h")
+                + " THEN 1 ELSE 0 END AS _ETL_MP");
+        w1.add("ROW_NUMBER() OVER (PARTITION BY " + hKeys + " ORDER BY h." + LSN + " DESC, h." + SEQ
+                + " DESC) AS _ETL_RN");
+        String part = " OVER (PARTITION BY " + keyNames;
+        w2.add("SUM(_ETL_F)" + part + byPosition + " ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS _ETL_GF");
+        w3.add("CASE WHEN _ETL_GF = 0 THEN NULL ELSE FIRST_VALUE(_ETL_P)" + part + ", _ETL_GF" + byPosition
+                + ") - 1 END AS _ETL_JP");
+        rCols.add("_ETL_TP").add("_ETL_JP");
+        anchor.add("_ETL_P").add("_ETL_JP");
+        step.add("r._ETL_TP").add("x._ETL_JP");
         for (DestColumn c : layout.columns()) {
             String n = c.name().sql();
-            if (c.key() || !toastable(c.type())) {
-                select.add("h." + n);
-                set.add(n + " = s." + n);
-            } else {
-                String unchanged = "CASE WHEN CONTAINS(COALESCE(h." + TOAST + ", ''), '," + c.ordinal()
-                        + ",') THEN 1 ELSE 0 END";
-                select.add("FIRST_VALUE(h." + n + ") OVER (PARTITION BY " + partition + " ORDER BY " + unchanged + ", "
-                        + newestFirst + ") AS " + n);
-                select.add("MIN(" + unchanged + ") OVER (PARTITION BY " + partition + ") AS _ETL_U" + c.ordinal());
-                set.add(n + " = CASE WHEN s._ETL_U" + c.ordinal() + " = 1 THEN m." + n + " ELSE s." + n + " END");
-            }
+            w1.add("h." + n);
             insertCols.add(n);
             insertVals.add("s." + n);
+            if (c.key() || !toastable(c.type())) {
+                select.add("w." + n);
+                set.add(n + " = s." + n);
+                continue;
+            }
+            int o = c.ordinal();
+            String carried = "NOT CONTAINS(" + marks + ", '," + o + ",')";
+            w1.add("x." + n + " AS _ETL_M" + o);
+            w1.add("CASE WHEN " + position("x") + " = " + position("h") + " AND h." + OP + " <> 'D' THEN x." + n
+                    + " ELSE h." + n + " END AS _ETL_V" + o);
+            w1.add("CASE WHEN h." + OP + " <> 'D' AND (" + carried + " OR " + position("x") + " = " + position("h")
+                    + " OR (h." + OP + " = 'U' AND CONTAINS(" + marks + ", '," + TOAST_KEY_CHANGED
+                    + ",'))) THEN 1 ELSE 0 END AS _ETL_S" + o);
+            w1.add("CASE WHEN " + carried + " OR " + position("x") + " = " + position("h")
+                    + " THEN 0 ELSE 1 END AS _ETL_J" + o);
+            w2.add("SUM(_ETL_S" + o + ")" + part + byPosition
+                    + " ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS _ETL_G" + o);
+            String group = part + ", _ETL_G" + o + byPosition + ")";
+            w3.add("CASE WHEN _ETL_G" + o + " = 0 THEN _ETL_M" + o + " ELSE FIRST_VALUE(_ETL_V" + o + ")" + group
+                    + " END AS _ETL_L" + o);
+            w3.add("CASE WHEN _ETL_G" + o + " = 0 THEN 0 ELSE FIRST_VALUE(_ETL_J" + o + ")" + group
+                    + " END AS _ETL_LJ" + o);
+            rCols.add("_ETL_D" + o).add("_ETL_R" + o);
+            anchor.add("1 - _ETL_LJ" + o).add("_ETL_L" + o);
+            step.add("CASE WHEN r._ETL_D" + o + " = 1 THEN 1 ELSE 1 - x._ETL_LJ" + o + " END");
+            step.add("CASE WHEN r._ETL_D" + o + " = 1 THEN r._ETL_R" + o + " ELSE x._ETL_L" + o + " END");
+            pending.add("r._ETL_D" + o + " = 0");
+            done.add("_ETL_D" + o + " = 1");
+            select.add("CASE WHEN f._ETL_TP IS NULL THEN w." + n + " ELSE f._ETL_R" + o + " END AS " + n);
+            select.add("CASE WHEN f._ETL_TP IS NULL AND CONTAINS(COALESCE(w." + TOAST + ", ''), '," + o
+                    + ",') THEN 1 ELSE 0 END AS _ETL_U" + o);
+            set.add(n + " = CASE WHEN s._ETL_U" + o + " = 1 THEN m." + n + " ELSE s." + n + " END");
+        }
+        for (String meta : List.of(OP, LSN, SEQ, COMMIT_TS, SYNCED_AT, TOAST)) {
+            w1.add("h." + meta);
         }
         for (String meta : List.of(OP, LSN, SEQ, COMMIT_TS, SYNCED_AT)) {
-            select.add("h." + meta);
+            select.add("w." + meta);
         }
         for (String meta : List.of(LSN, SEQ, COMMIT_TS, SYNCED_AT)) {
             set.add(meta + " = s." + meta);
@@ -168,10 +241,24 @@ public final class SnowflakeSql {
         insertCols.add(DELETED);
         insertVals.add("FALSE");
 
-        String source = "SELECT * FROM (SELECT " + select + ", ROW_NUMBER() OVER (PARTITION BY " + partition
-                + " ORDER BY " + newestFirst + ") AS _ETL_RN FROM " + t.qualifiedHistory() + " h WHERE h." + LSN
-                + " >= " + from + " AND h." + OP + " <> 'T' AND " + position("h") + " > " + lastTruncate(t)
-                + ") r WHERE r._ETL_RN = 1";
+        // _ETL_W0: the window, each row with the position of the next one (a move's delete waits for its update)
+        String w0 = "SELECT h.*, LEAD(" + position("h") + ") OVER (ORDER BY h." + LSN + ", h." + SEQ
+                + ") AS _ETL_NP FROM " + t.qualifiedHistory() + " h WHERE h." + LSN + " >= " + from + " AND h." + OP
+                + " <> 'T' AND " + position("h") + " > " + lastTruncate(t);
+        String waiting = "h." + OP + " = 'D' AND CONTAINS(" + marks + ", '," + TOAST_KEY_CHANGED
+                + ",') AND COALESCE(h._ETL_NP, -1) <> " + position("h") + " + 1";
+        StringBuilder source = new StringBuilder("WITH RECURSIVE _ETL_W0 AS (").append(w0).append("), _ETL_W1 AS (SELECT ")
+                .append(w1).append(" FROM _ETL_W0 h LEFT JOIN ").append(t.qualifiedMirror()).append(" x ON ")
+                .append(mirrorOn).append(" WHERE NOT (").append(waiting).append(")), _ETL_W2 AS (SELECT _ETL_W1.*, ")
+                .append(w2)
+                .append(" FROM _ETL_W1), _ETL_W3 AS (SELECT _ETL_W2.*, ").append(w3).append(" FROM _ETL_W2), _ETL_R (")
+                .append(rCols).append(") AS (SELECT ").append(anchor).append(" FROM _ETL_W3 WHERE _ETL_RN = 1 AND ")
+                .append(OP).append(" <> 'D' AND ").append(TOAST).append(" IS NOT NULL UNION ALL SELECT ").append(step)
+                .append(" FROM _ETL_R r JOIN _ETL_W3 x ON x._ETL_P = r._ETL_JP AND x.").append(OP)
+                .append(" = 'D' WHERE ").append(pending.length() == 0 ? "1 = 0" : pending.toString())
+                .append(") SELECT ").append(select).append(" FROM _ETL_W3 w LEFT JOIN (SELECT * FROM _ETL_R")
+                .append(done.length() == 0 ? "" : " WHERE " + done).append(") f ON f._ETL_TP = w._ETL_P AND w.")
+                .append(TOAST).append(" IS NOT NULL WHERE w._ETL_RN = 1");
 
         StringBuilder sql = new StringBuilder();
         sql.append("MERGE INTO ").append(t.qualifiedMirror()).append(" m USING (").append(source).append(") s ON ")

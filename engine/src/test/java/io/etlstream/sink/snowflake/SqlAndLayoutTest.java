@@ -43,9 +43,13 @@ class SqlAndLayoutTest {
         String sql = SnowflakeSql.merge(T, TableLayout.initial(V1), DeleteMode.HARD, 0x100L);
         assertThat(sql).startsWith("MERGE INTO DB.S.ORDERS m USING (")
                 .contains("ROW_NUMBER() OVER (PARTITION BY h.ID ORDER BY h._ETL_LSN DESC, h._ETL_SEQ DESC)")
-                .contains("FIRST_VALUE(h.NOTE) OVER (PARTITION BY h.ID ORDER BY CASE WHEN CONTAINS(COALESCE(h._ETL_TOAST,"
-                        + " ''), ',2,') THEN 1 ELSE 0 END, h._ETL_LSN DESC, h._ETL_SEQ DESC) AS NOTE")
+                // the walk over earlier changes of the key: a stop per carried value, and moves from another key
+                .contains("SUM(_ETL_S2) OVER (PARTITION BY ID ORDER BY _ETL_LSN, _ETL_SEQ ROWS BETWEEN UNBOUNDED"
+                        + " PRECEDING AND CURRENT ROW) AS _ETL_G2")
+                .contains("CONTAINS(COALESCE(h._ETL_TOAST, ''), ',K,')")
+                .contains("WITH RECURSIVE")
                 .contains("h._ETL_LSN >= 256")
+                .contains("LEAD(h._ETL_LSN * 4294967296 + h._ETL_SEQ) OVER (ORDER BY h._ETL_LSN, h._ETL_SEQ)")
                 .contains("ON m.ID = s.ID")
                 .contains("NOTE = CASE WHEN s._ETL_U2 = 1 THEN m.NOTE ELSE s.NOTE END")
                 .contains("WHEN MATCHED AND s._ETL_OP = 'D' AND (m._ETL_LSN IS NULL OR s._ETL_LSN > m._ETL_LSN OR"
