@@ -179,6 +179,7 @@ public final class Doctor {
                 + " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
                 + " WHERE n.nspname = ? AND c.relname = ?";
         long oid;
+        boolean partitioned;
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setString(1, t.schema());
             ps.setString(2, t.name());
@@ -202,6 +203,7 @@ public final class Doctor {
                             + " cannot be replicated", "replicate the underlying table instead"));
                     return out;
                 }
+                partitioned = "p".equals(kind);
                 out.add(replicaIdentity(name, t, ident, pk, identIndex));
                 if (!select) {
                     out.add(DoctorCheck.error(name + " privilege", "user may not SELECT it (needed to copy it)",
@@ -222,8 +224,37 @@ public final class Doctor {
                 }
             }
         }
+        if (partitioned && version >= 130000) {
+            out.add(partitionTruncate(c, t, name, oid));
+        }
         out.addAll(columns(c, t, name, oid));
         return out;
+    }
+
+    /**
+     * Published through its root, a partitioned table's changes arrive under the root's name, but PostgreSQL does not
+     * send a TRUNCATE of one partition (only a TRUNCATE of the root or of the whole tree): the destination keeps rows
+     * the source no longer has.
+     */
+    private static DoctorCheck partitionTruncate(Connection c, TableId t, String name, long oid) throws SQLException {
+        String example = null;
+        try (PreparedStatement ps = c.prepareStatement("SELECT relid::regclass::text FROM pg_partition_tree(?::oid)"
+                + " WHERE level > 0 ORDER BY isleaf DESC, relid::regclass::text LIMIT 1")) {
+            ps.setLong(1, oid);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) {
+                    example = rs.getString(1);
+                }
+            }
+        }
+        String table = TableNames.sql(t);
+        return DoctorCheck.warning(name + " partition truncate", "TRUNCATE of a single partition"
+                + (example == null ? "" : " (e.g. TRUNCATE " + example + ")") + " is not replicated: PostgreSQL"
+                + " publishes this table through its root and sends no TRUNCATE for one partition, so its rows stay"
+                + " in Snowflake",
+                "truncate the parent instead (TRUNCATE " + table + "; reaches Snowflake), or after truncating a"
+                + " partition copy the table again: etl-stream pipeline resync <pipeline> --table '"
+                + table.replace("'", "'\\''") + "'");
     }
 
     private static DoctorCheck replicaIdentity(String name, TableId t, char ident, boolean pk, boolean identIndex) {

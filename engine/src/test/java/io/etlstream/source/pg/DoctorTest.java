@@ -30,6 +30,8 @@ class DoctorTest {
                 "CREATE TYPE app.pair AS (a int, b text)",
                 "CREATE TABLE app.\"Mixed Tåble\" (id bigint PRIMARY KEY, big numeric(50,2), cash money, p point,"
                         + " n numeric(12,2), tags text[], u numeric, moods app.mood[], pairs app.pair[], tz timetz)",
+                "CREATE TABLE app.events (id int, at date, PRIMARY KEY (id, at)) PARTITION BY RANGE (at)",
+                "CREATE TABLE app.events_2024 PARTITION OF app.events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')",
                 "INSERT INTO app.with_pk SELECT g, 'x' FROM generate_series(1, 1000) g",
                 "ANALYZE app.with_pk",
                 "GRANT USAGE ON SCHEMA app TO " + role,
@@ -37,7 +39,7 @@ class DoctorTest {
                 "SELECT pg_create_logical_replication_slot('etl_stream_doctor_" + db.major() + "', 'pgoutput')");
         try {
             DoctorReport report = doctor(db, role, "app.with_pk,app.no_key,app.nothing,app.full_ident,"
-                    + "app.\"Mixed Tåble\",app.missing");
+                    + "app.\"Mixed Tåble\",app.missing,app.events");
             String text = report.render();
             assertThat(report.find("connection").status()).isEqualTo(Status.OK);
             assertThat(report.find("server version").status())
@@ -84,6 +86,18 @@ class DoctorTest {
             assertThat(report.find(mixed + " column \"moods\"")).isNull();
             assertThat(report.find("table \"app\".\"with_pk\" types").status()).isEqualTo(Status.OK);
             assertThat(report.find("table \"app\".\"missing\"").status()).isEqualTo(Status.ERROR);
+            // Published through its root, a partition's own TRUNCATE is never sent: say so and what to do instead.
+            DoctorCheck trunc = report.find("table \"app\".\"events\" partition truncate");
+            if (db.major() >= 13) {
+                assertThat(trunc.status()).isEqualTo(Status.WARNING);
+                assertThat(trunc.detail()).contains("TRUNCATE of a single partition (e.g. TRUNCATE app.events_2024)")
+                        .contains("not replicated").contains("stay in Snowflake");
+                assertThat(trunc.fix()).contains("TRUNCATE \"app\".\"events\";")
+                        .contains("etl-stream pipeline resync <pipeline> --table '\"app\".\"events\"'");
+            } else {
+                assertThat(trunc).as("before 13 the partitions themselves are selected").isNull();
+            }
+            assertThat(report.find("table \"app\".\"with_pk\" partition truncate")).isNull();
             assertThat(report.find("slot etl_stream_doctor_" + db.major()).detail()).contains("behind").contains("inactive");
             assertThat(report.find("table \"app\".\"with_pk\" owner").status()).isEqualTo(Status.WARNING);
             assertThat(report.hasErrors()).isTrue();

@@ -10,6 +10,7 @@ import io.etlstream.batch.ChangeEvent;
 import io.etlstream.batch.SpillDirectory;
 import io.etlstream.batch.TableId;
 import io.etlstream.batch.TransactionCommitted;
+import io.etlstream.testkit.pg.AllPgVersions;
 import io.etlstream.testkit.pg.Pg;
 import io.etlstream.testkit.pg.PgDatabase;
 import io.etlstream.testkit.pg.PostgresExtension;
@@ -37,6 +38,8 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ArgumentsSource;
 
 /**
  * Transactions larger than the source's batch memory (16 MiB here): streamed ones (proto 2) spill to disk and are
@@ -174,14 +177,16 @@ class PgSourceSpillTest {
     }
 
     /**
-     * (a) + (d): one 500k-row streamed transaction under a 16 MiB limit, with wal_sender_timeout at 10 s and the sink
-     * stalling 12 s in the middle of the replay: every row once, in order, with its transaction's commit LSN; memory
-     * under the limit; the same walsender throughout; no spill file left.
+     * (a) + (d): one 1M-row streamed transaction (issue 3's acceptance size) under a 16 MiB limit, on every configured
+     * version, with wal_sender_timeout at 10 s and the sink stalling 12 s in the middle of the replay: every row once,
+     * in order, with its transaction's commit LSN; memory under the limit; the same walsender throughout; no spill
+     * file left. {@code -Detl.test.spill.rows=N} changes the size.
      */
-    @Test
+    @ParameterizedTest(name = "{0}")
+    @ArgumentsSource(AllPgVersions.class)
     void aStreamedTransactionLargerThanMemorySpillsAndArrivesWholeWhileTheWalsenderStaysAlive(PgDatabase db)
             throws Exception {
-        streamBig(db, Integer.getInteger("etl.test.spill.rows", 500_000), "spill_a");
+        streamBig(db, Integer.getInteger("etl.test.spill.rows", 1_000_000), "spill_a");
     }
 
     private void streamBig(PgDatabase db, int rows, String pipeline) throws Exception {
@@ -193,7 +198,7 @@ class PgSourceSpillTest {
         try (PgPassword pw = PgPassword.none()) {
             PgConnector conn = connector(db, pw);
             CollectingSink sink = new CollectingSink();
-            sink.pauseAt = 20; // of ~62 batches: mid-replay
+            sink.pauseAt = 20; // of ~125 batches for 1M rows: mid-replay
             sink.pauseMillis = 12_000; // beyond wal_sender_timeout: only status updates keep the walsender alive
             long t0;
             long lowerBound;

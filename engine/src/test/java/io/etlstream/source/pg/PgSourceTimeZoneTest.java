@@ -38,16 +38,17 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ArgumentsSource;
 
 /**
- * Date and time values arrive exact whatever the zones around them: the JVM runs in America/St_Johns (UTC-03:30,
- * daylight saving -02:30, so pgjdbc's session TimeZone has a half-hour offset and a DST change) and the database's
- * timezone is Asia/Kathmandu (+05:45). Checked on the snapshot (binary COPY through the source, and text COPY) and
- * on the stream (pgoutput text), with instants on both sides of St John's 2024 DST changes and before 1901 (local
- * mean time, an offset with seconds).
+ * Date and time values arrive exact whatever the zones around them, with the JVM and the database in two different
+ * zones off the whole hour: America/St_Johns (UTC-03:30, daylight saving -02:30) and Asia/Kathmandu (+05:45), each
+ * way round. pgjdbc makes the JVM's zone the session TimeZone, so the stream's text carries its offsets. Checked on
+ * the snapshot (binary COPY through the source, and text COPY) and on the stream (pgoutput text), with instants on
+ * both sides of St John's 2024 DST changes, at Kathmandu's 1986 offset change and before 1901 (local mean time, an
+ * offset with seconds).
  */
 class PgSourceTimeZoneTest {
 
-    static final String JVM_ZONE = "America/St_Johns";
-    static final String DB_ZONE = "Asia/Kathmandu";
+    static final String ST_JOHNS = "America/St_Johns";
+    static final String KATHMANDU = "Asia/Kathmandu";
 
     /** id, timestamptz, timestamp, date, time, timetz: every literal pins its own offset or has none to apply. */
     static final List<String> ROWS = List.of(
@@ -61,9 +62,8 @@ class PgSourceTimeZoneTest {
     TimeZone saved;
 
     @BeforeEach
-    void setJvmZone() {
+    void saveJvmZone() {
         saved = TimeZone.getDefault();
-        TimeZone.setDefault(TimeZone.getTimeZone(JVM_ZONE));
     }
 
     @AfterEach
@@ -92,19 +92,34 @@ class PgSourceTimeZoneTest {
 
     @ParameterizedTest(name = "{0}")
     @ArgumentsSource(AllPgVersions.class)
-    void snapshotAndStreamKeepExactValuesAcrossZonesAndDst(PgDatabase db) throws Exception {
-        db.execute("ALTER DATABASE \"" + db.name() + "\" SET timezone = '" + DB_ZONE + "'",
+    void jvmInStJohnsDatabaseInKathmandu(PgDatabase db) throws Exception {
+        // Two instants that St John's prints as the same local time, an hour apart, told apart only by the offset.
+        check(db, ST_JOHNS, KATHMANDU, Map.of(3, "2024-11-03 01:30:00-02:30", 4, "2024-11-03 01:30:00-03:30",
+                5, "1899-12-31 20:29:08-03:30:52"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ArgumentsSource(AllPgVersions.class)
+    void jvmInKathmanduDatabaseInStJohns(PgDatabase db) throws Exception {
+        check(db, KATHMANDU, ST_JOHNS, Map.of(4, "2024-11-03 10:45:00+05:45", 5, "1900-01-01 05:41:16+05:41:16",
+                6, "1986-01-01 00:15:00+05:45"));
+    }
+
+    /** Runs the copy and the stream with the JVM in {@code jvmZone}; {@code text} pins how that zone prints values. */
+    private void check(PgDatabase db, String jvmZone, String dbZone, Map<Integer, String> text) throws Exception {
+        TimeZone.setDefault(TimeZone.getTimeZone(jvmZone));
+        db.execute("ALTER DATABASE \"" + db.name() + "\" SET timezone = '" + dbZone + "'",
                 "CREATE TABLE tz (id int PRIMARY KEY, tstz timestamptz, ts timestamp, d date, tm time, ttz timetz)");
         for (String row : ROWS) {
             db.execute("INSERT INTO tz VALUES (" + row + ")");
         }
         // pgjdbc sends the JVM's zone as the session TimeZone, which overrides the database's setting.
-        assertThat(db.queryOne("SHOW timezone")).isEqualTo(JVM_ZONE);
+        assertThat(db.queryOne("SHOW timezone")).isEqualTo(jvmZone);
         assertThat(db.queryOne("SELECT array_to_string(setconfig, ',') FROM pg_db_role_setting s"
                 + " JOIN pg_database d ON d.oid = s.setdatabase WHERE d.datname = current_database()"))
-                .isEqualTo("TimeZone=" + DB_ZONE);
-        assertThat(db.queryOne("SELECT tstz::text FROM tz WHERE id = 4")).isEqualTo("2024-11-03 01:30:00-03:30");
-        assertThat(db.queryOne("SELECT tstz::text FROM tz WHERE id = 3")).isEqualTo("2024-11-03 01:30:00-02:30");
+                .isEqualTo("TimeZone=" + dbZone);
+        text.forEach((id, printed) -> assertThat(db.queryOne("SELECT tstz::text FROM tz WHERE id = " + id))
+                .isEqualTo(printed));
 
         TableId t = new TableId("public", "tz");
         Map<Integer, String> got = new ConcurrentHashMap<>();
