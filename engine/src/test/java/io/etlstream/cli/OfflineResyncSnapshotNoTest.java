@@ -6,6 +6,7 @@ import io.etlstream.catalog.Catalog;
 import io.etlstream.catalog.Destination;
 import io.etlstream.catalog.Source;
 import io.etlstream.emulator.EmulatorConfig;
+import io.etlstream.emulator.Faults;
 import io.etlstream.emulator.SnowflakeEmulator;
 import io.etlstream.home.EtlHome;
 import io.etlstream.pipeline.CatalogPipelineStore;
@@ -97,11 +98,15 @@ class OfflineResyncSnapshotNoTest {
                 Run run = new Run(dest, names, config, pw);
 
                 // First run: the tables are announced, no existing row is copied; a later insert streams.
+                long opens0 = emu.faults().requests(Faults.Endpoint.OPEN_CHANNEL);
+                long sql0 = emu.faults().requests(Faults.Endpoint.SQL_STATEMENTS);
                 run.once(m -> {
                     db.execute("INSERT INTO off_a VALUES (100, 'new')");
                     await(() -> count(emu, "OFF_A_HISTORY") == 1, "the later insert");
                 });
                 assertThat(count(emu, "OFF_B_HISTORY")).isZero();
+                long opens1 = emu.faults().requests(Faults.Endpoint.OPEN_CHANNEL);
+                long sql1 = emu.faults().requests(Faults.Endpoint.SQL_STATEMENTS);
 
                 // Recorded with no engine running; the next run copies the table's 31 rows (and only that table).
                 assertThat(cli("pipeline", "resync", "off", "--table", "public.off_a")).as(err.toString())
@@ -111,6 +116,13 @@ class OfflineResyncSnapshotNoTest {
                 assertThat(count(emu, "OFF_B_HISTORY")).isZero();
                 assertThat(emu.sql("SELECT COUNT(DISTINCT ID) FROM OFF_A_HISTORY", "DB", "OFF").rows())
                         .containsExactly(List.of("31"));
+                long opens2 = emu.faults().requests(Faults.Endpoint.OPEN_CHANNEL);
+                long sql2 = emu.faults().requests(Faults.Endpoint.SQL_STATEMENTS);
+                // The resynced table's destination is created once, by its copy (not first announced and then dropped
+                // and created again): as much DDL and as many channel opens as the first run spent on one of its two
+                // tables, plus the two DROPs. public.off_b is in the ledger, so this run touches it only on a change.
+                assertThat(opens2 - opens1).as("channel opens of the resync run").isEqualTo((opens1 - opens0) / 2);
+                assertThat(sql2 - sql1).as("SQL statements of the resync run").isEqualTo((sql1 - sql0) / 2 + 2);
 
                 // The whole pipeline: the slot is dropped now, every table copied on the next run.
                 assertThat(cli("pipeline", "resync", "off", "--no-password")).as(err.toString()).isEqualTo(0);
