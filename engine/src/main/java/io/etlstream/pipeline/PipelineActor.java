@@ -265,13 +265,7 @@ final class PipelineActor {
                     + (state.isRunning() ? "" : " when it next starts")));
             restartIfRunning(reply);
         } else if (command instanceof PipelineCommand.AddTable a) {
-            if (tables.containsKey(a.table())) {
-                throw new UserFacingException("pipeline " + name() + " already has table " + a.table());
-            }
-            List<TableRef> list = new ArrayList<>(definition.tables());
-            list.add(a.table());
-            PipelineDefinition.requireDistinctDestinations(list);
-            definition = definition.withTables(list);
+            definition = definition.withAddedTable(a.table());
             tables.put(a.table(), freshTable(a.table()));
             restartIfRunning(reply);
         } else if (command instanceof PipelineCommand.RemoveTable r) {
