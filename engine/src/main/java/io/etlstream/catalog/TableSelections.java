@@ -15,7 +15,7 @@ import java.util.Optional;
 public final class TableSelections {
 
     private static final String COLUMNS = "pipeline_id, schema_name, table_name, phase, snapshot_rows, snapshot_bytes, "
-            + "last_committed_lsn, error, updated_at";
+            + "last_committed_lsn, error, updated_at, copy_requested";
 
     private final CatalogDb db;
 
@@ -74,6 +74,14 @@ public final class TableSelections {
     /** Moves the table to ERRORED with the message the user will see. */
     public TableSelection markErrored(long pipelineId, String schemaName, String tableName, String error) {
         return move(pipelineId, schemaName, tableName, TablePhase.ERRORED, error == null ? "unknown error" : error);
+    }
+
+    /** Records whether a resync's copy of the table is still to be done (kept across engine restarts). */
+    public void setCopyRequested(long pipelineId, String schemaName, String tableName, boolean requested) {
+        Instant now = db.now();
+        db.inTransaction(c -> requireOne(CatalogDb.update(c, "UPDATE table_selection SET copy_requested = ?, "
+                        + "updated_at = ? WHERE pipeline_id = ? AND schema_name = ? AND table_name = ?",
+                requested, now, pipelineId, schemaName, tableName), schemaName, tableName));
     }
 
     /** Records snapshot progress (totals so far, not increments). */
@@ -144,6 +152,7 @@ public final class TableSelections {
     private static TableSelection map(ResultSet rs) throws SQLException {
         return new TableSelection(rs.getLong("pipeline_id"), rs.getString("schema_name"), rs.getString("table_name"),
                 TablePhase.valueOf(rs.getString("phase")), rs.getLong("snapshot_rows"), rs.getLong("snapshot_bytes"),
-                rs.getLong("last_committed_lsn"), rs.getString("error"), CatalogDb.instant(rs, "updated_at"));
+                rs.getLong("last_committed_lsn"), rs.getString("error"), CatalogDb.instant(rs, "updated_at"),
+                rs.getBoolean("copy_requested"));
     }
 }

@@ -311,9 +311,6 @@ final class PipelineCommands implements Callable<Integer> {
                 out.flush();
                 return 0;
             }
-            ReplicationNames names;
-            PgSourceConfig config;
-            String sourceName;
             Catalog opened;
             try {
                 opened = Catalog.open(home);
@@ -322,14 +319,13 @@ final class PipelineCommands implements Callable<Integer> {
                         + e.getMessage() + " Nothing was deleted. To delete through a running engine, pass --keep-slot"
                         + " (the slot and publication stay; the SQL to drop them is printed).", e);
             }
+            StoredSource stored;
             try (Catalog catalog = opened) {
-                Pipeline p = catalog.pipelines().require(name);
-                names = new ReplicationNames(p.slotName(), p.publicationName());
-                Source src = catalog.sources().find(p.sourceId()).orElseThrow(() -> new UserFacingException(
-                        "pipeline " + name + " has no source in the catalog; pass --keep-slot to delete it anyway"));
-                config = PgSourceConfig.of(src);
-                sourceName = src.name();
+                stored = StoredSource.of(catalog, name, "pass --keep-slot to delete it anyway");
             }
+            ReplicationNames names = stored.names();
+            PgSourceConfig config = stored.config();
+            String sourceName = stored.sourceName();
             try (PgPassword pw = SourceCommand.passwordFor(spec, config, sourceName, secrets, SecretInput.system())) {
                 PgConnector connector = new PgConnector(config, pw);
                 Optional<SlotInfo> slot;
@@ -444,18 +440,10 @@ final class PipelineCommands implements Callable<Integer> {
         }
 
         private PipelineStatus offlineWhole(EtlHome home, Map<String, Object> request) {
-            PgSourceConfig config;
-            String sourceName;
-            ReplicationNames names;
-            try (Catalog catalog = Catalog.open(home)) {
-                Pipeline p = catalog.pipelines().require(name);
-                Source src = catalog.sources().find(p.sourceId()).orElseThrow(() -> new UserFacingException(
-                        "pipeline " + name + " has no source in the catalog; recreate the pipeline"));
-                config = PgSourceConfig.of(src);
-                sourceName = src.name();
-                // The names the catalog stored (they carry the home's id), never ones derived from the name alone.
-                names = new ReplicationNames(p.slotName(), p.publicationName());
-            }
+            StoredSource stored = StoredSource.of(home, name, "recreate the pipeline");
+            PgSourceConfig config = stored.config();
+            String sourceName = stored.sourceName();
+            ReplicationNames names = stored.names();
             PipelineStatus s;
             try (PgPassword pw = SourceCommand.passwordFor(spec, config, sourceName, secrets, SecretInput.system())) {
                 PgConnector connector = new PgConnector(config, pw);
@@ -534,17 +522,10 @@ final class PipelineCommands implements Callable<Integer> {
             if (secrets == null) {
                 return later + " (pass --no-password, --pg-password-file or --password-file to drop it now)";
             }
-            ReplicationNames names;
-            PgSourceConfig config;
-            String sourceName;
-            try (Catalog catalog = Catalog.open(home)) {
-                Pipeline p = catalog.pipelines().require(name);
-                Source src = catalog.sources().find(p.sourceId()).orElseThrow(() -> new UserFacingException(
-                        "pipeline " + name + " has no source in the catalog"));
-                names = new ReplicationNames(p.slotName(), p.publicationName());
-                config = PgSourceConfig.of(src);
-                sourceName = src.name();
-            }
+            StoredSource stored = StoredSource.of(home, name, "recreate the pipeline");
+            ReplicationNames names = stored.names();
+            PgSourceConfig config = stored.config();
+            String sourceName = stored.sourceName();
             try (PgPassword pw = SourceCommand.passwordFor(spec, config, sourceName, secrets, SecretInput.system())) {
                 new SlotManager(new PgConnector(config, pw), names).removeTable(new TableId(ref.schema(), ref.name()));
                 return "dropped it from publication " + names.publication();
@@ -552,6 +533,28 @@ final class PipelineCommands implements Callable<Integer> {
                 return "could not drop it from publication " + names.publication() + " now (" + e.getMessage()
                         + "); " + later;
             }
+        }
+    }
+
+    /**
+     * A stored pipeline's slot and publication (the names the catalog stored, which carry the home's id, never ones
+     * derived from the pipeline's name) and how to reach its source: the one catalog look-up of the commands that
+     * work on the source with no engine running.
+     */
+    record StoredSource(ReplicationNames names, PgSourceConfig config, String sourceName) {
+
+        static StoredSource of(EtlHome home, String pipeline, String ifNoSource) {
+            try (Catalog catalog = Catalog.open(home)) {
+                return of(catalog, pipeline, ifNoSource);
+            }
+        }
+
+        static StoredSource of(Catalog catalog, String pipeline, String ifNoSource) {
+            Pipeline p = catalog.pipelines().require(pipeline);
+            Source src = catalog.sources().find(p.sourceId()).orElseThrow(() -> new UserFacingException(
+                    "pipeline " + pipeline + " has no source in the catalog; " + ifNoSource));
+            return new StoredSource(new ReplicationNames(p.slotName(), p.publicationName()), PgSourceConfig.of(src),
+                    src.name());
         }
     }
 }

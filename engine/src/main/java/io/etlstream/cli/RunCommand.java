@@ -34,6 +34,9 @@ final class RunCommand implements Callable<Integer> {
     @Mixin
     SinkTuningOptions sinkTuning = new SinkTuningOptions();
 
+    @Mixin
+    SourceMemoryOptions sourceMemory = new SourceMemoryOptions();
+
     @Option(names = "--metrics-port", defaultValue = "-1", paramLabel = "PORT",
             description = "Serve Prometheus text metrics at http://HOST:PORT/metrics (0 = any free port; default off).")
     int metricsPort;
@@ -63,6 +66,7 @@ final class RunCommand implements Callable<Integer> {
         // Settings are checked before the vault is unlocked, so a typo costs no password prompt.
         EngineHost.Settings settings = EngineHost.Settings.defaults().withMetrics(metricsPort, metricsBind)
                 .withSinkTuning(sinkTuning.tuning(), sinkTuning.limiter())
+                .withSourceMemory(sourceMemory.sourceMemory())
                 .withStopTimeout(PipelineSettings.parseInterval(stopTimeout))
                 .withWalInterval(PipelineSettings.parseInterval(walInterval))
                 .withRecordingDir(recordingDir);

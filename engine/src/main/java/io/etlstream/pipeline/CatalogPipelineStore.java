@@ -94,7 +94,9 @@ public final class CatalogPipelineStore implements PipelineStore {
         for (TableSelection t : selections) {
             TableRef ref = new TableRef(t.schemaName(), t.tableName());
             refs.add(ref);
-            tables.add(new TableStatus(ref, fromCatalog(t.phase(), p.snapshot()), t.snapshotRows(), 0, 0, 0, t.error()));
+            // A resync recorded for a table of a --snapshot no pipeline: it waits for its copy like any other.
+            tables.add(new TableStatus(ref, fromCatalog(t.phase(), p.snapshot() || t.copyRequested()), t.snapshotRows(),
+                    0, 0, 0, t.error()));
             lsn = Math.min(lsn, t.lastCommittedLsn());
         }
         PipelineSettings settings = new PipelineSettings(
@@ -130,6 +132,12 @@ public final class CatalogPipelineStore implements PipelineStore {
                 current = catalog.tables().add(row.id(), t.table().schema(), t.table().name());
             }
             moveTowards(row.id(), current, toCatalog(t.phase()), t.error());
+            // Without --snapshot, INIT means "stream only": a copy still to do (a resync) is recorded apart.
+            boolean copyRequested = !def.settings().snapshot()
+                    && (t.phase() == TablePhase.PENDING_SNAPSHOT || t.phase() == TablePhase.SNAPSHOTTING);
+            if (copyRequested != current.copyRequested()) {
+                catalog.tables().setCopyRequested(row.id(), t.table().schema(), t.table().name(), copyRequested);
+            }
             if (t.phase() == TablePhase.SNAPSHOTTING && t.snapshotRowsCopied() > current.snapshotRows()) {
                 catalog.tables().updateSnapshotProgress(row.id(), t.table().schema(), t.table().name(),
                         t.snapshotRowsCopied(), current.snapshotBytes());

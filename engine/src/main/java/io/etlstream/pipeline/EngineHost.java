@@ -40,33 +40,67 @@ public final class EngineHost implements AutoCloseable {
 
     /** What a host may choose; {@link #defaults()} is what {@code etl-stream run} does without options. */
     public record Settings(int metricsPort, String metricsBind, Duration stopTimeout, Duration walInterval,
-            Path recordingDir, SnowpipeTuning tuning, FlushLimiter flushLimiter) {
+            Path recordingDir, SnowpipeTuning tuning, FlushLimiter flushLimiter, SourceMemory sourceMemory) {
 
         public static Settings defaults() {
             return new Settings(-1, PrometheusServer.DEFAULT_BIND, Duration.ofSeconds(30), Duration.ofSeconds(10),
-                    null, SnowpipeTuning.DEFAULT, new FlushLimiter(FlushLimiter.DEFAULT_CONCURRENT_FLUSHES));
+                    null, SnowpipeTuning.DEFAULT, new FlushLimiter(FlushLimiter.DEFAULT_CONCURRENT_FLUSHES),
+                    SourceMemory.DEFAULT);
+        }
+
+        /** Each source's memory limit and the spilling of large streamed transactions. */
+        public Settings withSourceMemory(SourceMemory m) {
+            return new Settings(metricsPort, metricsBind, stopTimeout, walInterval, recordingDir, tuning, flushLimiter,
+                    m);
         }
 
         public Settings withMetrics(int port, String bind) {
-            return new Settings(port, bind, stopTimeout, walInterval, recordingDir, tuning, flushLimiter);
+            return new Settings(port, bind, stopTimeout, walInterval, recordingDir, tuning, flushLimiter, sourceMemory);
         }
 
         public Settings withStopTimeout(Duration d) {
-            return new Settings(metricsPort, metricsBind, d, walInterval, recordingDir, tuning, flushLimiter);
+            return new Settings(metricsPort, metricsBind, d, walInterval, recordingDir, tuning, flushLimiter,
+                    sourceMemory);
         }
 
         public Settings withWalInterval(Duration d) {
-            return new Settings(metricsPort, metricsBind, stopTimeout, d, recordingDir, tuning, flushLimiter);
+            return new Settings(metricsPort, metricsBind, stopTimeout, d, recordingDir, tuning, flushLimiter,
+                    sourceMemory);
         }
 
         /** Tests: every pipeline writes its changes to {@code dir/<pipeline>.rec} instead of its destination. */
         public Settings withRecordingDir(Path dir) {
-            return new Settings(metricsPort, metricsBind, stopTimeout, walInterval, dir, tuning, flushLimiter);
+            return new Settings(metricsPort, metricsBind, stopTimeout, walInterval, dir, tuning, flushLimiter,
+                    sourceMemory);
         }
 
         /** Snowpipe Streaming client settings and the bound on concurrent SQL API flushes across all pipelines. */
         public Settings withSinkTuning(SnowpipeTuning t, FlushLimiter limiter) {
-            return new Settings(metricsPort, metricsBind, stopTimeout, walInterval, recordingDir, t, limiter);
+            return new Settings(metricsPort, metricsBind, stopTimeout, walInterval, recordingDir, t, limiter,
+                    sourceMemory);
+        }
+    }
+
+    /**
+     * How much memory each pipeline's source may hold in change batches ({@code memoryLimitBytes}, 0 = the source's
+     * default of 512 MB), how much of it open streamed transactions may take before the largest spills to disk
+     * ({@code spillThresholdBytes}, 0 = a quarter of the limit) and where spill files go ({@code spillDirectory}, null =
+     * the home's {@code tmp/spill}).
+     */
+    public record SourceMemory(long memoryLimitBytes, long spillThresholdBytes, Path spillDirectory) {
+        public static final SourceMemory DEFAULT = new SourceMemory(0, 0, null);
+
+        public SourceMemory {
+            if (memoryLimitBytes < 0 || spillThresholdBytes < 0) {
+                throw new IllegalArgumentException("memory limit and spill threshold must not be negative");
+            }
+        }
+
+        /** {@code base} with these limits; spill files under {@code homeDir}'s {@code tmp/spill} unless a folder was given. */
+        public PgSource.Options applyTo(PgSource.Options base, Path homeDir) {
+            PgSource.Options o = memoryLimitBytes > 0 ? base.withMemoryLimit(memoryLimitBytes) : base;
+            return o.withSpillThreshold(spillThresholdBytes).withSpillDirectory(spillDirectory != null ? spillDirectory
+                    : homeDir.resolve("tmp").resolve("spill"));
         }
     }
 
@@ -141,8 +175,8 @@ public final class EngineHost implements AutoCloseable {
                 Pipeline row = catalog.get().pipelines().require(p.name());
                 return new ReplicationNames(row.slotName(), row.publicationName());
             }
-        }, PgSource.Options.defaults().withStopTimeout(settings.stopTimeout())
-                .withSpillDirectory(home.dir().resolve("tmp").resolve("spill")), Duration.ofMillis(250));
+        }, settings.sourceMemory().applyTo(PgSource.Options.defaults().withStopTimeout(settings.stopTimeout()),
+                home.dir()), Duration.ofMillis(250));
         Engine.Options options = Engine.Options.of(role, runtime).withMetricsPort(settings.metricsPort())
                 .withMetricsBind(settings.metricsBind())
                 .withSources(c -> new CatalogSources(c, config -> passwordFor(vault, config)), settings.walInterval())

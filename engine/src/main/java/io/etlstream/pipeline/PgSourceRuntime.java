@@ -166,19 +166,13 @@ public final class PgSourceRuntime implements PipelineRuntime {
                                 SnapshotProgressReporter.DEFAULT_INTERVAL)));
                 // --snapshot no: stream from the slot's creation without copying; a resync the user asked for copies.
                 source.copyExistingRows(def.settings().snapshot() || whole);
+                java.util.Set<TableRef> reported = new java.util.HashSet<>();
+                // Before the start too: the source then copies these tables instead of first announcing them.
+                handOverResyncs(source, ledger, reported, resyncing, stopped);
                 source.start();
                 boolean streaming = false;
-                java.util.Set<TableRef> reported = new java.util.HashSet<>();
                 while (!stop.await(pollInterval.toMillis(), TimeUnit.MILLISECONDS)) {
-                    for (TableRef t; (t = resyncs.poll()) != null; ) {
-                        TableId id = new TableId(t.schema(), t.name());
-                        ledger.forget(id);
-                        reported.add(t); // the table is watched again below until its new copy is durable
-                        resyncing.add(t);
-                        stopped.remove(t);
-                        listener.tableProgress(t, TablePhase.SNAPSHOTTING, 0, 0);
-                        source.resyncTable(id);
-                    }
+                    handOverResyncs(source, ledger, reported, resyncing, stopped);
                     PgSource.Status s = source.status();
                     Optional<Throwable> f = source.failure();
                     if (f.isPresent() || s.state() == SourceState.FAILED) {
@@ -266,6 +260,19 @@ public final class PgSourceRuntime implements PipelineRuntime {
                     listener.progress(confirmed, 0, 0, -1, -1, 0);
                 }
                 listener.stopped(confirmed);
+            }
+        }
+
+        private void handOverResyncs(PgSource source, SnapshotLedger ledger, java.util.Set<TableRef> reported,
+                java.util.Set<TableRef> resyncing, java.util.Set<TableRef> stopped) {
+            for (TableRef t; (t = resyncs.poll()) != null; ) {
+                TableId id = new TableId(t.schema(), t.name());
+                ledger.forget(id);
+                reported.add(t); // the table is watched again until its new copy is durable
+                resyncing.add(t);
+                stopped.remove(t);
+                listener.tableProgress(t, TablePhase.SNAPSHOTTING, 0, 0);
+                source.resyncTable(id);
             }
         }
 

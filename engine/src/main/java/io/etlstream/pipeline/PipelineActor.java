@@ -265,13 +265,7 @@ final class PipelineActor {
                     + (state.isRunning() ? "" : " when it next starts")));
             restartIfRunning(reply);
         } else if (command instanceof PipelineCommand.AddTable a) {
-            if (tables.containsKey(a.table())) {
-                throw new UserFacingException("pipeline " + name() + " already has table " + a.table());
-            }
-            List<TableRef> list = new ArrayList<>(definition.tables());
-            list.add(a.table());
-            PipelineDefinition.requireDistinctDestinations(list);
-            definition = definition.withTables(list);
+            definition = definition.withAddedTable(a.table());
             tables.put(a.table(), freshTable(a.table()));
             restartIfRunning(reply);
         } else if (command instanceof PipelineCommand.RemoveTable r) {
@@ -292,6 +286,14 @@ final class PipelineActor {
                     + " in Snowflake if they are no longer needed)"));
             restartIfRunning(reply);
         } else if (command instanceof PipelineCommand.UpdateSettings u) {
+            if (definition.settings().snapshot() && !u.settings().snapshot()) {
+                // No initial copy any more: only tables a resync asked for still wait for one.
+                for (TableStatus t : List.copyOf(tables.values())) {
+                    if (t.phase() == TablePhase.PENDING_SNAPSHOT && !resyncRequested.contains(t.table())) {
+                        tables.put(t.table(), t.withPhase(TablePhase.STREAMING_ONLY));
+                    }
+                }
+            }
             definition = definition.withSettings(u.settings());
             restartIfRunning(reply);
         } else {
@@ -362,6 +364,11 @@ final class PipelineActor {
                 // changes it dropped); only a resync, which copies it again, brings it back.
                 stopped.put(t.table(), t.error());
             }
+        }
+        if (!definition.settings().snapshot()) {
+            // Such a pipeline copies nothing by itself: a table waiting for a copy waits for a resync, also one
+            // recorded with no engine running (the catalog keeps it) or cut short by a stop.
+            resyncRequested.addAll(toCopy);
         }
         PipelineState target = toCopy.isEmpty() ? PipelineState.STREAMING : PipelineState.SNAPSHOTTING;
         move(target, null);
@@ -466,10 +473,15 @@ final class PipelineActor {
                 onRunner(p);
             }
         } else if (ev instanceof Streaming) {
-            resyncRequested.clear();
+            // Without --snapshot, a resync of some tables copies them while the stream runs: each stays copying until
+            // the runner reports its copy done. Every other copy is done before the stream starts.
+            Set<TableRef> stillCopying = !definition.settings().snapshot()
+                    && !resyncRequested.containsAll(tables.keySet()) ? Set.copyOf(resyncRequested) : Set.of();
+            resyncRequested.retainAll(stillCopying);
             for (TableStatus t : List.copyOf(tables.values())) {
                 if (t.phase() != TablePhase.STREAMING && t.phase() != TablePhase.STREAMING_ONLY
-                        && t.phase() != TablePhase.ERRORED) { // a stopped table waits for its resync
+                        && t.phase() != TablePhase.ERRORED // a stopped table waits for its resync
+                        && !stillCopying.contains(t.table())) {
                     tables.put(t.table(), t.withPhase(TablePhase.STREAMING));
                 }
             }

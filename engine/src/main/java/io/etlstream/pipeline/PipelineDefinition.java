@@ -44,6 +44,20 @@ public record PipelineDefinition(String name, String source, String destination,
                 .map(t -> new io.etlstream.batch.TableId(t.schema(), t.name())).toList());
     }
 
+    /**
+     * This pipeline with {@code table} added: the one place add-table (through a running engine or offline) checks
+     * that the table is new and that its Snowflake name clashes with no other table's.
+     */
+    public PipelineDefinition withAddedTable(TableRef table) {
+        if (tables.contains(table)) {
+            throw new UserFacingException("pipeline " + name + " already has table " + table);
+        }
+        List<TableRef> list = new java.util.ArrayList<>(tables);
+        list.add(table);
+        requireDistinctDestinations(list);
+        return withTables(list);
+    }
+
     public PipelineDefinition withTables(List<TableRef> t) {
         return new PipelineDefinition(name, source, destination, t, settings, enabled);
     }

@@ -262,7 +262,8 @@ class CatalogTest {
              ResultSet rs = c.createStatement().executeQuery(
                      "SELECT \"version\", \"success\" FROM \"flyway_schema_history\" WHERE \"version\" IS NOT NULL "
                              + "ORDER BY \"installed_rank\"")) {
-            for (String version : new String[] {"1", "2", "2.7"}) { // 2: home id and slot names, 2.7: pipeline.paused
+            for (String version : new String[] {"1", "2", "2.7", "2.8"}) {
+                // 2: home id and slot names, 2.7: pipeline.paused, 2.8: table_selection.copy_requested
                 assertThat(rs.next()).isTrue();
                 assertThat(rs.getString(1)).isEqualTo(version);
                 assertThat(rs.getBoolean(2)).isTrue();

@@ -352,10 +352,7 @@ public final class ControlApi {
         } else if (c instanceof PipelineCommand.ResyncPipeline) {
             tables.replaceAll(t -> new TableStatus(t.table(), TablePhase.PENDING_SNAPSHOT, 0, 0));
         } else if (c instanceof PipelineCommand.AddTable a) {
-            List<TableRef> refs = new ArrayList<>(d.tables());
-            refs.add(a.table());
-            PipelineDefinition.requireDistinctDestinations(refs);
-            d = d.withTables(refs);
+            d = d.withAddedTable(a.table());
             tables.add(new TableStatus(a.table(), d.settings().snapshot() ? TablePhase.PENDING_SNAPSHOT
                     : TablePhase.STREAMING_ONLY, 0, 0));
         } else if (c instanceof PipelineCommand.RemoveTable rt) {

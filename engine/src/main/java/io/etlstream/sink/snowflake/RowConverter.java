@@ -130,9 +130,9 @@ public final class RowConverter {
                 if (v.isNull(r)) {
                     TinyIntVector sv = specials.get(c);
                     if (sv != null && !sv.isNull(r)) {
-                        // NaN / ±infinity: no Snowflake NUMBER, DATE or TIMESTAMP holds them
-                        refuse(d, lsn, seq, "is " + SpecialValue.ofCode(sv.get(r)) + ", which " + d.type().ddl()
-                                + " cannot hold", nulled);
+                        // NaN / ±infinity / past year 294247: no Snowflake NUMBER, DATE or TIMESTAMP holds them
+                        refuse(d, lsn, seq, "is " + SpecialValue.ofCode(sv.get(r)).describe() + ", which "
+                                + d.type().ddl() + " cannot hold", nulled);
                     }
                     continue;
                 }

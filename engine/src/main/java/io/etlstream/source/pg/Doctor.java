@@ -311,8 +311,9 @@ public final class Doctor {
         for (String[] r : rows) {
             String col = Sql.ident(r[0]);
             String type = r[1];
-            int typmod = Integer.parseInt(r[3]);
-            int mapped = arrays.mappingOid(c, (int) Long.parseLong(r[2]));
+            UserArrayTypes.Mapping m = arrays.mapping(c, (int) Long.parseLong(r[2]));
+            int typmod = m.typmodFor(Integer.parseInt(r[3]));
+            int mapped = m.oid();
             TypeMapping.Mapped dest = TypeMapping.mapWithFinding(mapped, typmod);
             if (dest.finding().isPresent()) {
                 String fix = dest.betterSourceType().map(better -> "ALTER TABLE " + TableNames.sql(t) + " ALTER COLUMN "

@@ -20,6 +20,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
@@ -416,7 +417,9 @@ public final class PgSource implements AutoCloseable {
                     LOG.info("source {}: created slot at {} in {} ms ({} ms after the start); streaming {} table(s)"
                             + " from there without copying their rows", names.slot(), Lsn.format(snap.consistentPoint()),
                             (t2 - t1) / 1_000_000, (t2 - t0) / 1_000_000, tables.size());
-                    copier.announceWithoutRows(new ArrayList<>(tables), snap.consistentPoint(), queue);
+                    List<TableId> announced = new ArrayList<>(tables);
+                    announced.removeAll(queuedResyncs()); // their resync copies them (and creates their destination)
+                    copier.announceWithoutRows(announced, snap.consistentPoint(), queue);
                 } else {
                     LOG.info("source {}: created slot at {} in {} ms ({} ms after the start), copying {} table(s)",
                             names.slot(), Lsn.format(snap.consistentPoint()), (t2 - t1) / 1_000_000,
@@ -434,11 +437,26 @@ public final class PgSource implements AutoCloseable {
         return stream(slots, copier, version, alloc);
     }
 
+    /** Tables a queued resync will copy while the stream runs. */
+    private Set<TableId> queuedResyncs() {
+        Set<TableId> out = new HashSet<>();
+        for (CopyRequest r : copyRequests) {
+            if (r.resync()) {
+                out.add(r.table());
+            }
+        }
+        return out;
+    }
+
     private List<TableId> pendingTables() {
         Set<TableId> done = ledger.completed();
         List<TableId> pending = new ArrayList<>();
+        Set<TableId> resyncAsked = queuedResyncs();
         for (TableId t : tables) {
-            if (!done.contains(t) && !copiedThisRun.contains(t) && !backfilling.contains(t)) {
+            // A table whose resync is queued is copied by it: announcing it first would create its destination
+            // only for the resync to drop it again.
+            if (!done.contains(t) && !copiedThisRun.contains(t) && !backfilling.contains(t)
+                    && !resyncAsked.contains(t)) {
                 pending.add(t);
             }
         }

@@ -343,7 +343,10 @@ final class SnapshotCopier {
         }
     }
 
-    private TableWork plan(Connection c, TableId t, int version, long blockSize, List<Chunk> chunks) throws SQLException {
+    /** A table's identity and columns as pgoutput's Relation message has them, and each column's output function. */
+    private record Columns(long oid, String kind, TableSchema schema, List<String> outputFunctions) {}
+
+    private Columns columns(Connection c, TableId t, int version) throws SQLException {
         long oid;
         String kind;
         char ident;
@@ -382,7 +385,16 @@ final class SnapshotCopier {
             }
         }
         cols = userArrays.resolve(c, cols); // as the stream does with its Relation messages
-        TableSchema schema = new TableSchema(t, (int) oid, ident, cols, 0);
+        return new Columns(oid, kind, new TableSchema(t, (int) oid, ident, cols, 0), outputFunctions);
+    }
+
+    private TableWork plan(Connection c, TableId t, int version, long blockSize, List<Chunk> chunks) throws SQLException {
+        Columns columns = columns(c, t, version);
+        long oid = columns.oid();
+        String kind = columns.kind();
+        TableSchema schema = columns.schema();
+        List<RelationColumn> cols = schema.columns();
+        List<String> outputFunctions = columns.outputFunctions();
         boolean[] textColumns = new boolean[cols.size()];
         List<String> selected = new ArrayList<>();
         for (int i = 0; i < cols.size(); i++) {
@@ -479,17 +491,18 @@ final class SnapshotCopier {
      */
     void announceWithoutRows(List<TableId> tables, long consistentPoint, DeliveryQueue out) throws Exception {
         List<TableSchema> schemas = new ArrayList<>();
+        if (tables.isEmpty()) {
+            return;
+        }
         try (Connection c = connector.connect("snapshot-plan")) {
             int version;
-            long blockSize;
             try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
-                    "SELECT current_setting('server_version_num')::int, current_setting('block_size')::int")) {
+                    "SELECT current_setting('server_version_num')::int")) {
                 rs.next();
                 version = rs.getInt(1);
-                blockSize = rs.getInt(2);
             }
             for (TableId t : tables) {
-                schemas.add(plan(c, t, version, blockSize, new ArrayList<>()).schema);
+                schemas.add(columns(c, t, version).schema()); // the columns only: nothing is copied, so no chunks
             }
         } catch (SQLException e) {
             throw new UserFacingException("cannot read the columns of " + tables + ": " + e.getMessage(), e);

@@ -34,7 +34,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /**
  * Dates and timestamps at the ends of Snowflake's range (years 1 to 9999), through real PostgreSQL, PgSource,
  * SnowflakeSink, the real SDK and the emulator, in the copy and in the stream: they land unchanged. PostgreSQL values
- * Snowflake cannot hold (±infinity, years after 9999 or before 1) follow the pipeline's value policy, with an event.
+ * Snowflake cannot hold (±infinity, years after 9999 or before 1, timestamps up to PostgreSQL's last one in 294276 AD,
+ * past what Arrow's microseconds hold) follow the pipeline's value policy, with an event.
  */
 @ExtendWith(PostgresExtension.class)
 class ExtremeDatesTest {
@@ -46,6 +47,9 @@ class ExtremeDatesTest {
             + " (%d, '1500-06-15 12:00:00.123456', '1500-06-15 12:00:00.123456+00', '1500-06-15'),"
             + " (%d, '1969-12-31 23:59:59.5', '1969-12-31 23:59:59.5-07:30', '1969-12-31'),"
             + " (%d, '9999-12-31 23:59:59.999999', '9999-12-31 23:59:59.999999+00', '9999-12-31')";
+
+    /** PostgreSQL's last timestamp: past Arrow's microseconds since 1970 (294247-01-10 AD), copied and streamed. */
+    static final String LAST = "'294276-12-31 23:59:59.999999', '294276-12-31 23:59:59.999999+00', '294276-12-31'";
 
     @BeforeAll
     static void start() throws Exception {
@@ -80,7 +84,8 @@ class ExtremeDatesTest {
                 "INSERT INTO beyond VALUES (1, 'infinity', '-infinity', 'infinity'),"
                         + " (2, '10000-01-01 00:00:00', '10000-01-01 00:00:00+00', '10000-01-01'),"
                         + " (3, '0001-12-31 23:00:00 BC', '0001-12-31 23:00:00+00 BC', '0001-12-31 BC'),"
-                        + " (4, '2026-11-26 12:00:00', '2026-11-26 12:00:00+00', '2026-11-26')");
+                        + " (4, '2026-11-26 12:00:00', '2026-11-26 12:00:00+00', '2026-11-26'),"
+                        + " (5, " + LAST + ")");
         TableId edge = new TableId("public", "edge");
         TableId beyond = new TableId("public", "beyond");
         Destination d = Destination.draft("emu", null, emu.url().toString(), "ETL", "ACCOUNTADMIN", "DB", "X", "k");
@@ -103,7 +108,7 @@ class ExtremeDatesTest {
                 db.execute("INSERT INTO edge VALUES " + VALUES.formatted(11, 12, 13, 14),
                         "INSERT INTO beyond VALUES (11, '-infinity', 'infinity', '-infinity'),"
                                 + " (12, '200000-06-01 00:00:00', '200000-06-01 00:00:00+00',"
-                                + " '5874897-12-31')");
+                                + " '5874897-12-31'), (13, " + LAST + ")");
                 awaitCaughtUp(db, source);
                 sink.mergeNow(true);
                 assertThat(sink.stoppedTables()).isEmpty();
@@ -122,9 +127,12 @@ class ExtremeDatesTest {
 
         assertThat(sf("SELECT ID, TS, TSTZ, D FROM BEYOND ORDER BY ID")).containsExactly(
                 "1|null|null|null", "2|null|null|null", "3|null|null|null",
-                "4|1795694400.000000|1795694400.000000 1440|20783", "11|null|null|null", "12|null|null|null");
+                "4|1795694400.000000|1795694400.000000 1440|20783", "5|null|null|null", "11|null|null|null",
+                "12|null|null|null", "13|null|null|null");
         List<String> nulled = events.stream().filter(e -> e.contains("written as null")).toList();
-        assertThat(nulled).as("one event per value written as null: " + events).hasSize(15)
+        assertThat(nulled).as("one event per value written as null: " + events).hasSize(21)
+                .anyMatch(e -> e.contains("beyond.ts") && e.contains("after 294247-01-10 AD"))
+                .anyMatch(e -> e.contains("beyond.tstz") && e.contains("after 294247-01-10 AD"))
                 .anyMatch(e -> e.contains("beyond.ts") && e.toLowerCase(java.util.Locale.ROOT).contains("infinity"))
                 .anyMatch(e -> e.contains("beyond.d") && e.contains("10000-01-01"))
                 .anyMatch(e -> e.contains("beyond.tstz") && e.contains("years 1 to 9999"));

@@ -123,4 +123,65 @@ class PgSourceTypesTest {
         assertThat(snap.get("one")).isEqualTo("a,b");
         assertThat(snap.get("pairs")).as("composite elements stay text").isEqualTo("{\"(1,\\\"p,q\\\")\",NULL}");
     }
+
+    /**
+     * Columns of scalar domains arrive as their base type, typed and with the domain's modifier (numeric(10,2) stays
+     * exact), the same on both paths, also a domain over a domain; the doctor does not flag them as text.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ArgumentsSource(AllPgVersions.class)
+    void scalarDomainsArriveAsTheirBaseType(PgDatabase db) throws Exception {
+        db.execute("CREATE DOMAIN dm_money AS numeric(10,2)", "CREATE DOMAIN dm_flag AS bool",
+                "CREATE DOMAIN dm_ts AS timestamp", "CREATE DOMAIN dm_id AS uuid",
+                "CREATE DOMAIN dm_name AS varchar(20)", "CREATE DOMAIN dm_pos AS int CHECK (VALUE > 0)",
+                "CREATE DOMAIN dm_deep AS dm_pos", "CREATE DOMAIN dm_text AS text",
+                "CREATE TABLE udom (id int PRIMARY KEY, m dm_money, f dm_flag, ts dm_ts, u dm_id, nm dm_name,"
+                        + " p dm_pos, dd dm_deep, tx dm_text)",
+                "INSERT INTO udom VALUES (1, " + DOMAIN_VALUES + ")");
+        TableId t = new TableId("public", "udom");
+        Path rec = dir.resolve("domains.rec");
+        try (PgPassword pw = PgPassword.none()) {
+            PgConnector conn = connector(db, pw);
+            SnapshotLedger ledger = SnapshotLedger.inMemory();
+            try (RecordingSink sink = new RecordingSink(rec);
+                    PgSource source = SourceFixture.start(conn, "udomains", List.of(t), sink, ledger, fastOptions())) {
+                SourceFixture.await(() -> ledger.completed().contains(t), Duration.ofSeconds(60), source::toString);
+                db.execute("INSERT INTO udom VALUES (2, " + DOMAIN_VALUES + ")");
+                awaitCaughtUp(db, source, Duration.ofSeconds(60));
+            } finally {
+                PgSource.removePipeline(conn, "udomains");
+            }
+            DoctorReport report = new Doctor(connector(db, pw)).run(TableNames.parseList("public.udom"));
+            assertThat(report.find("table \"public\".\"udom\" types").status()).as(report.render())
+                    .isEqualTo(DoctorCheck.Status.OK);
+            assertThat(report.render()).doesNotContain("\"m\" dm_money").doesNotContain("\"p\" dm_pos");
+        }
+        List<RecordingSink.Row> rows = RecordingSink.read(rec);
+        assertThat(rows).hasSize(2);
+        Map<String, String> snap = new LinkedHashMap<>(rows.get(0).values());
+        Map<String, String> stream = new LinkedHashMap<>(rows.get(1).values());
+        assertThat(snap.remove("id")).isEqualTo("1");
+        assertThat(stream.remove("id")).isEqualTo("2");
+        assertThat(stream).as("stream vs snapshot").isEqualTo(snap);
+        // Typed values render as Java objects; text would be PostgreSQL's output ('t', a space before the time).
+        assertThat(snap.get("m")).isEqualTo("12.50");
+        assertThat(snap.get("f")).isEqualTo("true");
+        assertThat(snap.get("ts")).isEqualTo("2024-02-29T12:34:56.789012");
+        assertThat(snap.get("u")).isEqualTo("\\x123e4567e89b12d3a456426614174000");
+        assertThat(snap.get("nm")).isEqualTo("abc");
+        assertThat(snap.get("p")).isEqualTo("7");
+        assertThat(snap.get("dd")).isEqualTo("8");
+        assertThat(snap.get("tx")).isEqualTo("free text");
+        try (PgPassword pw = PgPassword.none(); java.sql.Connection c = connector(db, pw).connect("test")) {
+            UserArrayTypes types = new UserArrayTypes();
+            int money = Integer.parseInt(db.queryOne("SELECT 'dm_money'::regtype::oid"));
+            int deep = Integer.parseInt(db.queryOne("SELECT 'dm_deep'::regtype::oid"));
+            assertThat(types.mapping(c, money)).isEqualTo(new UserArrayTypes.Mapping(io.etlstream.source.pg.types.PgType.NUMERIC,
+                    Integer.parseInt(db.queryOne("SELECT typtypmod FROM pg_type WHERE typname = 'dm_money'"))));
+            assertThat(types.mapping(c, deep).oid()).isEqualTo(io.etlstream.source.pg.types.PgType.INT4);
+        }
+    }
+
+    static final String DOMAIN_VALUES = "12.5, true, '2024-02-29 12:34:56.789012', '123e4567-e89b-12d3-a456-426614174000',"
+            + " 'abc', 7, 8, 'free text'";
 }

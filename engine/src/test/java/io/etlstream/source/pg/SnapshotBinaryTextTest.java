@@ -75,7 +75,7 @@ class SnapshotBinaryTextTest {
                 assertThat(binary.get("rt#1")).contains("tstz=" + tstz + ",", "n=12345.678,", "ip=192.168.0.1/24,",
                         "c=ab   ,", "mood=ünï,", "by=[0, -1, 16],");
                 assertThat(binary.get("rt#3")).contains("n=null", "n__special=3", "d__special=1", "tstz__special=2");
-                assertThat(binary.get("Extra Types#1")).contains("ch=a", "dom=7", "domarr={x,\"y z\"}",
+                assertThat(binary.get("Extra Types#1")).contains("ch=a", "dom=7", "domarr=[\"x\",\"y z\"]",
                         "MiXed Col=Upper", "comp=(1,two)", "n38=1234567890123456789012345678.0123456789",
                         "n20=123456789012345678.90", "n18=0.123456789012345678", "n5=-12345.12345",
                         "d=" + java.time.LocalDate.of(5874897, 12, 31).toEpochDay() + ",", "bits=10110,");

@@ -571,7 +571,8 @@ public final class ColumnMapping {
                 return;
             }
             if (pgMicros > Long.MAX_VALUE - PgBinary.PG_EPOCH_MICROS) {
-                throw PgText.outOfRange("timestamp");
+                writeSpecial(i, SpecialValue.BEYOND_RANGE); // the sink's value policy decides, as for ±infinity
+                return;
             }
             tv.setSafe(i, pgMicros + PgBinary.PG_EPOCH_MICROS);
             clearSpecial(i);
@@ -588,7 +589,12 @@ public final class ColumnMapping {
                     return;
                 }
             }
-            writeValue(i, b, off, len);
+            try {
+                writeValue(i, b, off, len);
+            } catch (PgText.BeyondRange e) {
+                writeSpecial(i, SpecialValue.BEYOND_RANGE); // the sink's value policy decides, as for ±infinity
+                return;
+            }
             clearSpecial(i);
         }
 

@@ -360,9 +360,18 @@ public final class PgText {
         }
     }
 
-    static IllegalArgumentException outOfRange(String type) {
-        return new IllegalArgumentException("a " + type + " value after 294247-01-10 AD does not fit Arrow's"
-                + " microsecond timestamps; change the value or leave the table out of the publication");
+    static BeyondRange outOfRange(String type) {
+        return new BeyondRange("a " + type + " value after 294247-01-10 AD does not fit Arrow's microsecond"
+                + " timestamps; change the value or leave the table out of the publication");
+    }
+
+    /** A valid PostgreSQL timestamp after 294247-01-10 AD: Arrow's microseconds since 1970 cannot hold it. */
+    public static final class BeyondRange extends IllegalArgumentException {
+        private static final long serialVersionUID = 1L;
+
+        BeyondRange(String message) {
+            super(message);
+        }
     }
 
     /** "YYYY-MM-DD HH:MM:SS[.ffffff]+HH[:MM[:SS]][ BC]" → microseconds since the Unix epoch, UTC. */
