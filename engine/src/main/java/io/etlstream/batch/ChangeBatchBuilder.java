@@ -2,7 +2,9 @@ package io.etlstream.batch;
 
 import io.etlstream.source.pg.pgoutput.PgOutputMessage.RelationColumn;
 import io.etlstream.source.pg.pgoutput.TupleData;
+import io.etlstream.source.pg.types.BinaryRowWriter;
 import io.etlstream.source.pg.types.ColumnMapping;
+import io.etlstream.source.pg.types.CopyBinary;
 import io.etlstream.source.pg.types.ValueWriter;
 import java.util.ArrayList;
 import java.util.List;
@@ -55,6 +57,8 @@ public final class ChangeBatchBuilder implements AutoCloseable {
 
     private VectorSchemaRoot root;
     private ValueWriter[] writers;
+    private boolean[] binaryCopyText; // per column: arrives as text in the binary COPY rows of binaryCopyRows
+    private BinaryRowWriter direct; // for the open batch, made at its first binary COPY row
     private VarCharVector opVector;
     private BigIntVector lsnVector;
     private TimeStampMicroTZVector tsVector;
@@ -199,6 +203,9 @@ public final class ChangeBatchBuilder implements AutoCloseable {
             snapshotLsn = consistentPointLsn;
             snapshotMicros = snapshotTimeMicros;
         }
+        if (direct != null) {
+            direct.invalidate();
+        }
         int r = rows;
         long bytes = ROW_OVERHEAD;
         ValueWriter[] w = writers;
@@ -226,6 +233,53 @@ public final class ChangeBatchBuilder implements AutoCloseable {
         lastLsn = consistentPointLsn;
         rows++;
         approxBytes += bytes;
+    }
+
+    /**
+     * A reader that appends the rows of a binary COPY ({@link CopyBinary#parse(byte[], CopyBinary.RowReader)}) as
+     * snapshot rows, like {@link #appendSnapshotRow}, but straight from the message into the vectors' buffers.
+     * {@code textColumns[c]}: column c was selected as its output function's text. Readers made earlier must not be
+     * used after this call.
+     */
+    public CopyBinary.RowReader binaryCopyRows(boolean[] textColumns, long consistentPointLsn, long snapshotTimeMicros) {
+        if (textColumns.length != schema.columnCount()) {
+            throw new IllegalArgumentException("binary COPY of " + textColumns.length + " columns into " + schema.table()
+                    + " of " + schema.columnCount());
+        }
+        if (!java.util.Arrays.equals(textColumns, binaryCopyText)) {
+            binaryCopyText = textColumns.clone();
+            direct = null;
+        }
+        return (msg, p, end) -> appendBinaryCopyRow(msg, p, end, consistentPointLsn, snapshotTimeMicros);
+    }
+
+    private int appendBinaryCopyRow(byte[] msg, int p, int end, long consistentPointLsn, long snapshotTimeMicros) {
+        if (root == null) {
+            open();
+        } else if (metaWritten < rows && (consistentPointLsn != snapshotLsn || snapshotTimeMicros != snapshotMicros)) {
+            writeSnapshotMeta();
+        }
+        if (metaWritten == rows) {
+            snapshotLsn = consistentPointLsn;
+            snapshotMicros = snapshotTimeMicros;
+        }
+        int n = schema.columnCount();
+        if (direct == null) {
+            FieldVector[] vectors = new FieldVector[n];
+            for (int c = 0; c < n; c++) {
+                vectors[c] = root.getVector(c);
+            }
+            direct = new BinaryRowWriter(mappings, vectors, writers, binaryCopyText);
+        }
+        int start = p;
+        p = direct.writeRow(rows, msg, p, end);
+        if (rows == 0) {
+            firstLsn = consistentPointLsn;
+        }
+        lastLsn = consistentPointLsn;
+        rows++;
+        approxBytes += ROW_OVERHEAD + (p - start) - 4L * n; // the value bytes: the row less its field lengths
+        return p;
     }
 
     /**
@@ -316,6 +370,9 @@ public final class ChangeBatchBuilder implements AutoCloseable {
             open();
         }
         writeSnapshotMeta();
+        if (direct != null) {
+            direct.invalidate();
+        }
         int r = rows;
         int unchanged = 0;
         long bytes = ROW_OVERHEAD;
@@ -420,6 +477,7 @@ public final class ChangeBatchBuilder implements AutoCloseable {
         rows = 0;
         metaWritten = 0;
         approxBytes = 0;
+        direct = null;
     }
 
     /** Seals the open batch (null if no rows); the caller owns the result. The next append opens a new one. */
@@ -501,6 +559,7 @@ public final class ChangeBatchBuilder implements AutoCloseable {
         root = null;
         xidVector = null;
         writers = null;
+        direct = null;
         rows = 0;
         metaWritten = 0;
         approxBytes = 0;

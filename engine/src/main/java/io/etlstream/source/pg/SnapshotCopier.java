@@ -302,6 +302,8 @@ final class SnapshotCopier {
         long lsn = snapshot.consistentPoint();
         Consumer<TupleData> append = row -> builder.appendSnapshotRow(row, lsn, snapshotMicros);
         CopyBinary binary = format == Format.BINARY ? new CopyBinary(w.textColumns) : null;
+        CopyBinary.RowReader binaryRows = binary == null ? null : builder.binaryCopyRows(w.textColumns, lsn,
+                snapshotMicros);
         CopyOut copy = copyApi.copyOut(sql);
         try {
             byte[] msg;
@@ -309,7 +311,7 @@ final class SnapshotCopier {
             long bytes = 0;
             while ((msg = copy.readFromCopy()) != null) {
                 if (binary != null) {
-                    rows += binary.parse(msg, append);
+                    rows += binary.parse(msg, binaryRows);
                 } else {
                     int len = msg.length > 0 && msg[msg.length - 1] == '\n' ? msg.length - 1 : msg.length;
                     append.accept(CopyText.parseRow(msg, 0, len, columns));

@@ -334,6 +334,12 @@ class ResyncTableTest {
                 db.execute("INSERT INTO ka VALUES (102, 'during the crash')", "UPDATE kb SET v = 'new' WHERE id = 2");
             }
             s1.abandon();
+            // The copied batches handed over before the crash "reached Snowflake": the first client, still alive in
+            // this JVM, flushes them in the background. Without this wait a fast copy left that flush racing the next
+            // run's reset of kb (its blob, for the dropped table, was rejected and fenced the new channel), which a
+            // crashed process never does.
+            await(() -> handedRowsCommitted(schema, crashing.handedRows()), Duration.ofSeconds(60),
+                    () -> "the first client's " + crashing.handedRows() + " copied rows of kb in Snowflake");
             assertThat(ledger.completed()).as("kb's copy never became durable").containsExactly(ka);
             db.execute("INSERT INTO ka VALUES (103, 'while down')", "DELETE FROM kb WHERE id = 3");
 
@@ -388,6 +394,11 @@ class ResyncTableTest {
         private volatile boolean copying;
         private volatile int seen;
         private volatile boolean crashed;
+        private volatile long handedRows; // rows of the table's copy handed to the sink before the crash
+
+        long handedRows() {
+            return handedRows;
+        }
 
         CrashAfterCopyBatches(SnowflakeSink sink, TableId table, int batches) {
             this.sink = sink;
@@ -415,6 +426,9 @@ class ResyncTableTest {
                     b.close();
                 }
                 return;
+            }
+            if (copying && event instanceof io.etlstream.batch.ChangeBatch b && b.table().equals(table)) {
+                handedRows += b.rowCount();
             }
             if (copying && event instanceof io.etlstream.batch.ChangeBatch b && b.table().equals(table)
                     && ++seen == batches) {
@@ -472,6 +486,15 @@ class ResyncTableTest {
                 Duration.ofSeconds(120), () -> "caught up to " + Lsn.format(target) + ": " + source.status());
         if (source.failure().isPresent()) {
             throw new AssertionError("source failed", source.failure().get());
+        }
+    }
+
+    /** True once KB_HISTORY holds at least {@code rows} rows (false while the table does not exist). */
+    static boolean handedRowsCommitted(String schema, long rows) {
+        try {
+            return Long.parseLong(rows("SELECT COUNT(*) FROM KB_HISTORY", schema).get(0)[0]) >= rows;
+        } catch (RuntimeException notYet) {
+            return false;
         }
     }
 

@@ -25,7 +25,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The JVM side of the snapshot without PostgreSQL or the driver: binary COPY messages of the {@link SnapshotBench}
  * table (1M rows, 10 columns, one CopyData message per row as the server sends them, 12 ranges with header and
- * trailer) decoded by {@link CopyBinary} into {@link ChangeBatchBuilder} batches. Prints this thread's CPU seconds
+ * trailer) decoded by {@link CopyBinary} into {@link ChangeBatchBuilder} batches, by default as the snapshot does
+ * ({@link ChangeBatchBuilder#binaryCopyRows}), with {@code -Dbench.path=tuple} through tuples and value writers. Prints this thread's CPU seconds
  * per pass: the first pass of the JVM is cold (interpreter, C1, C2 compiling on the same cores), later ones warm.
  * {@code ./mvnw -B -o -pl engine -am test -Pbench -Dtest=SnapshotDecodeBench -Dsurefire.failIfNoSpecifiedTests=false}
  */
@@ -47,6 +48,9 @@ class SnapshotDecodeBench {
         List<List<byte[]>> ranges = messages();
         var threads = ManagementFactory.getThreadMXBean();
         int passes = Integer.getInteger("bench.passes", 4);
+        // -Dbench.path=tuple: the per-row tuple and ValueWriter path (the text COPY's) instead of the direct one
+        boolean tuples = "tuple".equals(System.getProperty("bench.path"));
+        System.out.println("[bench] path: " + (tuples ? "tuple + ValueWriter" : "direct (BinaryRowWriter)"));
         for (int pass = 0; pass < passes; pass++) {
             long cpu0 = threads.getCurrentThreadCpuTime();
             long t0 = System.nanoTime();
@@ -55,9 +59,15 @@ class SnapshotDecodeBench {
                     ChangeBatchBuilder builder = new ChangeBatchBuilder(schema, alloc, BatchLimits.DEFAULT)) {
                 builder.initialCapacity(BatchLimits.DEFAULT.maxRows());
                 for (List<byte[]> range : ranges) {
-                    CopyBinary parser = new CopyBinary(new boolean[cols.size()]);
+                    boolean[] text = new boolean[cols.size()];
+                    CopyBinary parser = new CopyBinary(text);
+                    CopyBinary.RowReader reader = tuples ? null : builder.binaryCopyRows(text, 42, 4242);
                     for (byte[] msg : range) {
-                        parser.parse(msg, row -> builder.appendSnapshotRow(row, 42, 4242));
+                        if (tuples) {
+                            parser.parse(msg, row -> builder.appendSnapshotRow(row, 42, 4242));
+                        } else {
+                            parser.parse(msg, reader);
+                        }
                         if (builder.isFull()) {
                             try (ChangeBatch b = builder.seal(false)) {
                                 rows += b.rowCount();

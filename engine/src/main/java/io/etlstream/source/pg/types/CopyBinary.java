@@ -40,35 +40,13 @@ public final class CopyBinary {
      * @throws IllegalArgumentException if the data is not binary COPY of this many columns
      */
     public int parse(byte[] msg, Consumer<TupleData> rows) {
-        int p = 0;
+        int p = header(msg);
         int end = msg.length;
-        if (!headerRead) {
-            if (end < SIGNATURE.length + 8) {
-                throw new IllegalArgumentException("binary COPY header missing");
-            }
-            for (int i = 0; i < SIGNATURE.length; i++) {
-                if (msg[i] != SIGNATURE[i]) {
-                    throw new IllegalArgumentException("not binary COPY data");
-                }
-            }
-            p = SIGNATURE.length + 4; // flags: bit 16 (OIDs) is never set for a column list
-            int extension = PgBinary.int32(msg, p);
-            p += 4 + extension;
-            headerRead = true;
-        }
         int n = 0;
         while (p < end) {
-            if (ended) {
-                throw new IllegalArgumentException("binary COPY data after its trailer");
-            }
-            int fields = PgBinary.int16(msg, p);
-            p += 2;
-            if (fields == -1) {
-                ended = true;
-                continue;
-            }
-            if (fields != columns) {
-                throw new IllegalArgumentException("COPY row has " + fields + " columns, expected " + columns);
+            p = fieldCount(msg, p);
+            if (p < 0) {
+                break; // the trailer, the message's last bytes
             }
             for (int c = 0; c < columns; c++) {
                 int len = PgBinary.int32(msg, p);
@@ -91,6 +69,73 @@ public final class CopyBinary {
             n++;
         }
         return n;
+    }
+
+    /** Reads the fields of one row: they start at {@code msg[p]}; returns the position after the row. */
+    @FunctionalInterface
+    public interface RowReader {
+        int read(byte[] msg, int p, int end);
+    }
+
+    /**
+     * As {@link #parse(byte[], Consumer)}, but hands each row's fields in place to {@code rows} (no tuple object):
+     * the reader must consume exactly the row's {@code columns} fields.
+     */
+    public int parse(byte[] msg, RowReader rows) {
+        int p = header(msg);
+        int end = msg.length;
+        int n = 0;
+        while (p < end) {
+            p = fieldCount(msg, p);
+            if (p < 0) {
+                break; // the trailer, the message's last bytes
+            }
+            p = rows.read(msg, p, end);
+            n++;
+        }
+        return n;
+    }
+
+    /** Checks the header on the first message; returns where the rows start. */
+    private int header(byte[] msg) {
+        if (headerRead) {
+            return 0;
+        }
+        if (msg.length < SIGNATURE.length + 8) {
+            throw new IllegalArgumentException("binary COPY header missing");
+        }
+        for (int i = 0; i < SIGNATURE.length; i++) {
+            if (msg[i] != SIGNATURE[i]) {
+                throw new IllegalArgumentException("not binary COPY data");
+            }
+        }
+        int p = SIGNATURE.length + 4; // flags: bit 16 (OIDs) is never set for a column list
+        int extension = PgBinary.int32(msg, p);
+        p += 4 + extension;
+        headerRead = true;
+        return p;
+    }
+
+    /**
+     * Reads a row's field count at {@code p}: returns the position of its first field, or -1 for the trailer (after
+     * which the message must end).
+     */
+    private int fieldCount(byte[] msg, int p) {
+        if (ended) {
+            throw new IllegalArgumentException("binary COPY data after its trailer");
+        }
+        int fields = PgBinary.int16(msg, p);
+        if (fields == -1) {
+            ended = true;
+            if (p + 2 != msg.length) {
+                throw new IllegalArgumentException("binary COPY data after its trailer");
+            }
+            return -1;
+        }
+        if (fields != columns) {
+            throw new IllegalArgumentException("COPY row has " + fields + " columns, expected " + columns);
+        }
+        return p + 2;
     }
 
     /** True once the trailer was read: the COPY sent all its rows. */
