@@ -83,6 +83,8 @@ public final class SnowflakeSink implements ChangeSink {
     private final ScheduledExecutorService scheduler;
     /** This sink's periodic tasks on the shared scheduler; cancelled on close. */
     private final List<ScheduledFuture<?>> timers = new ArrayList<>();
+    /** Tests: sees every SQL statement the sink sends, before it is sent. */
+    volatile java.util.function.Consumer<String> statementObserver = s -> { };
 
     /**
      * {@code watermarks}: where the pipeline's mirrors' merge positions outlive the process (see there);
@@ -981,9 +983,6 @@ public final class SnowflakeSink implements ChangeSink {
         statementObserver.accept(statement);
         return limited(() -> sql.run(statement), false);
     }
-
-    /** Tests: sees every statement the sink sends, before it is sent. */
-    volatile java.util.function.Consumer<String> statementObserver = s -> { };
 
     // ---- lifecycle ---------------------------------------------------------------------------------------------
 
