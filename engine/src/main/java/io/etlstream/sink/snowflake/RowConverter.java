@@ -71,10 +71,11 @@ public final class RowConverter {
 
     /**
      * The converted rows of one batch and the position of its last row; {@code lastTruncate}: the position of the
-     * newest TRUNCATE ("T") row among the converted ones, null if none.
+     * newest TRUNCATE ("T") row among the converted ones, null if none; {@code keyChanged}: some converted row is a
+     * half of an update that changed its key (flagged {@link SnowflakeSql#TOAST_KEY_CHANGED}).
      */
     public record Rows(List<Map<String, Object>> rows, long lastLsn, int lastSeq, int skipped,
-            OffsetToken lastTruncate) {}
+            OffsetToken lastTruncate, boolean keyChanged) {}
 
     /**
      * Converts the rows of {@code batch} that are not covered by {@code skipUpTo} (already committed in the channel;
@@ -114,6 +115,7 @@ public final class RowConverter {
         int lastSeq = 0;
         int skipped = 0;
         OffsetToken lastTruncate = null;
+        boolean keyChanged = false;
         for (int r = 0; r < n; r++) {
             long lsn = lsnV.get(r);
             int seq = seqV.get(r);
@@ -168,6 +170,7 @@ public final class RowConverter {
                         int c = idx.get(k);
                         if (c == ChangeBatch.KEY_CHANGED) {
                             sb.append(SnowflakeSql.TOAST_KEY_CHANGED).append(',');
+                            keyChanged = true;
                         } else {
                             sb.append(ordinalOfSource[c]).append(',');
                         }
@@ -177,7 +180,7 @@ public final class RowConverter {
             }
             out.add(row);
         }
-        return new Rows(out, lastLsn, lastSeq, skipped, lastTruncate);
+        return new Rows(out, lastLsn, lastSeq, skipped, lastTruncate, keyChanged);
     }
 
     private Object refuse(DestColumn d, long lsn, int seq, String reason, Consumer<NulledValue> nulled) {

@@ -83,6 +83,8 @@ public final class SnowflakeSink implements ChangeSink {
     private final ScheduledExecutorService scheduler;
     /** This sink's periodic tasks on the shared scheduler; cancelled on close. */
     private final List<ScheduledFuture<?>> timers = new ArrayList<>();
+    /** Tests: sees every SQL statement the sink sends, before it is sent. */
+    volatile java.util.function.Consumer<String> statementObserver = s -> { };
 
     /**
      * {@code watermarks}: where the pipeline's mirrors' merge positions outlive the process (see there);
@@ -125,6 +127,12 @@ public final class SnowflakeSink implements ChangeSink {
         /** The newest TRUNCATE marker sent; the mirror is emptied for it once history has committed it. */
         volatile OffsetToken truncateAt;
         volatile Long mergeFrom;
+        /**
+         * The highest commit LSN at which history may hold a half of a key change (null: none): a merge window from
+         * at or below it needs the recursive walk; every other window takes the plain MERGE. After the channel opens
+         * the rows an earlier run wrote are unknown, so everything it committed counts as possibly holding one.
+         */
+        volatile Long keyChangeLsn;
         // commit-stall watch, guarded by lock
         long waitingSince;
         OffsetToken waitingAt;
@@ -340,6 +348,7 @@ public final class SnowflakeSink implements ChangeSink {
         if (committed == null) {
             return; // nothing was ever committed into this history table: nothing to fold in
         }
+        t.keyChangeLsn = maxLsn(t.keyChangeLsn, committed.lsn());
         OffsetToken merged = watermarks.load(t.names.source());
         if (merged != null && committed.compareTo(merged) <= 0) {
             return;
@@ -626,6 +635,10 @@ public final class SnowflakeSink implements ChangeSink {
             token = b.endsTransaction() ? OffsetToken.complete(b.lastCommitLsn())
                     : OffsetToken.partial(rows.lastLsn(), rows.lastSeq());
         }
+        if (rows.keyChanged()) {
+            // before the rows go out: a merge that sees them in history must already know to walk
+            t.keyChangeLsn = maxLsn(t.keyChangeLsn, rows.lastLsn());
+        }
         insert(t, rows.rows(), token);
         OffsetToken truncateAt = rows.lastTruncate();
         if (truncateAt != null && !t.stopped) {
@@ -643,6 +656,10 @@ public final class SnowflakeSink implements ChangeSink {
         t.truncatePending = options.mirrors();
         events.event(Level.INFO, id, "TRUNCATE of " + id + " at " + at + ": marked in " + t.names.history().sql()
                 + (options.mirrors() ? "; the mirror is emptied at the next merge." : "."));
+    }
+
+    private static Long maxLsn(Long a, long b) {
+        return a == null || Long.compareUnsigned(b, a) > 0 ? b : a;
     }
 
     private static OffsetToken max(OffsetToken a, OffsetToken b) {
@@ -894,7 +911,7 @@ public final class SnowflakeSink implements ChangeSink {
                         t.truncatePending = false;
                     }
                 }
-                runSql(SnowflakeSql.merge(t.names, layout, toSqlMode(options.deleteMode()), t.mergeFrom));
+                merge(t, layout);
                 if (upTo != null) {
                     t.mergeFrom = upTo.lsn();
                     saveWatermark(t, upTo);
@@ -912,6 +929,43 @@ public final class SnowflakeSink implements ChangeSink {
         }
     }
 
+    /**
+     * Most flagged updates one MERGE may walk: Snowflake ends a recursive CTE after MAX_RECURSIONS (100 by default,
+     * changed only by Snowflake Support) iterations, and a walk recurses once per move it passes.
+     */
+    static final int MAX_MOVES_PER_MERGE = 90;
+
+    /**
+     * One table's merge from {@code t.mergeFrom}: the plain MERGE when the window cannot hold a key change; else one
+     * query for the flagged updates per transaction, and the walking MERGE over sub-windows of whole transactions in
+     * LSN order, each holding at most {@link #MAX_MOVES_PER_MERGE} of them. Each sub-window leaves the mirror as of its
+     * end (a move's delete and update share their transaction, so no held-back delete crosses a bound), which is where
+     * the next one's walks end; the last is unbounded, as a single merge would be. After each bounded sub-window
+     * {@code mergeFrom} moves above it, so a retry after a failure goes on from there: re-running an earlier
+     * sub-window alone over a mirror that is already past it could briefly bring back a row a later sub-window
+     * deleted (hard deletes leave no position behind). The watermark is saved only once the whole window is in.
+     */
+    private void merge(TableSink t, TableLayout layout) {
+        SnowflakeSql.DeleteMode mode = toSqlMode(options.deleteMode());
+        Long from = t.mergeFrom;
+        Long keyChange = t.keyChangeLsn;
+        if (keyChange == null || (from != null && Long.compareUnsigned(keyChange, from) < 0)) {
+            runSql(SnowflakeSql.mergeWithoutKeyChanges(t.names, layout, mode, from));
+            return;
+        }
+        List<long[]> perLsn = new ArrayList<>();
+        for (List<String> row : runSql(SnowflakeSql.keyChangesPerLsn(t.names, from))) {
+            perLsn.add(new long[] {Long.parseUnsignedLong(row.get(0)), Long.parseLong(row.get(1))});
+        }
+        for (long end : SnowflakeSql.subWindowEnds(perLsn, MAX_MOVES_PER_MERGE)) {
+            // a single transaction with more moves of one row than Snowflake's MAX_RECURSIONS still fails here
+            runSql(SnowflakeSql.merge(t.names, layout, mode, from, end));
+            from = end + 1;
+            t.mergeFrom = from;
+        }
+        runSql(SnowflakeSql.merge(t.names, layout, mode, from, null));
+    }
+
     private void saveWatermark(TableSink t, OffsetToken upTo) {
         try {
             watermarks.save(t.names.source(), upTo);
@@ -926,6 +980,7 @@ public final class SnowflakeSink implements ChangeSink {
     }
 
     private List<List<String>> runSql(String statement) {
+        statementObserver.accept(statement);
         return limited(() -> sql.run(statement), false);
     }
 

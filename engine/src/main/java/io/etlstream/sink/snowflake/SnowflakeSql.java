@@ -133,8 +133,22 @@ public final class SnowflakeSql {
      * saved). A move's delete waits while its update is not yet visible (a transaction committed in parts), so the old
      * key's row is never gone from the mirror before the new key took its values. Steps within one key are window
      * functions; only moves recurse, so the recursion depth is the number of moves of one chain within one window.
+     * Snowflake stops a recursive CTE at MAX_RECURSIONS (100 unless Support changes it): the sink splits a window with
+     * more moves into sub-windows ({@link #keyChangesPerLsn}, {@link #subWindowEnds}), and uses
+     * {@link #mergeWithoutKeyChanges} for the usual window that holds no key change at all.
      */
     public static String merge(DestinationTables t, TableLayout layout, DeleteMode mode, Long fromLsn) {
+        return merge(t, layout, mode, fromLsn, null);
+    }
+
+    /**
+     * {@link #merge(DestinationTables, TableLayout, DeleteMode, Long)} over the history rows at or below
+     * {@code toLsn} only (null: no bound): a sub-window of whole transactions (all rows of one share its commit LSN),
+     * so a move's delete and its update are always in the same one. Merging the sub-windows of a window in order
+     * gives the same mirror as merging the window at once, with fewer moves per statement (see
+     * {@link #keyChangesPerLsn}).
+     */
+    public static String merge(DestinationTables t, TableLayout layout, DeleteMode mode, Long fromLsn, Long toLsn) {
         List<DestColumn> keys = layout.keys();
         if (keys.isEmpty()) {
             throw new IllegalArgumentException(t.source() + " has no key columns: the mirror cannot be merged");
@@ -150,16 +164,11 @@ public final class SnowflakeSql {
             mirrorOn.add("x." + n + " = h." + n);
             on.add("m." + n + " = s." + n);
         }
-        String from = fromLsn == null
-                ? "(SELECT COALESCE(MAX(" + LSN + "), 0) FROM " + t.qualifiedMirror() + ")"
-                : Long.toUnsignedString(fromLsn);
-        String newer = "(m." + LSN + " IS NULL OR s." + LSN + " > m." + LSN + " OR (s." + LSN + " = m." + LSN
-                + " AND s." + SEQ + " > m." + SEQ + "))";
+        String from = fromPosition(t, fromLsn);
         String byPosition = " ORDER BY " + LSN + ", " + SEQ;
         String marks = "COALESCE(h." + TOAST + ", '')";
 
-        // w1: the window's rows, whether the mirror holds exactly this row's state (_ETL_MP), whether it moved from
-        // another key (_ETL_F), and per unchanged-able column: the value the row stands for when a walk stops at it
+        // w1: the window's rows, whether it moved from another key (_ETL_F), and per unchanged-able column: the value the row stands for when a walk stops at it
         // (_ETL_V), whether a walk stops at it (_ETL_S: carries the value, held by the mirror, or moved), whether it
         // stops by moving on to the old key (_ETL_J), and the mirror's value (_ETL_M) for walks that run out of rows.
         StringJoiner w1 = new StringJoiner(", ");
@@ -177,8 +186,6 @@ public final class SnowflakeSql {
         w1.add(position("h") + " AS _ETL_P");
         w1.add("CASE WHEN h." + OP + " = 'U' AND CONTAINS(" + marks + ", '," + TOAST_KEY_CHANGED
                 + ",') THEN 1 ELSE 0 END AS _ETL_F");
-        w1.add("CASE WHEN h." + OP + " <> 'D' AND " + position("x") + " = " + position("h")
-                + " THEN 1 ELSE 0 END AS _ETL_MP");
         w1.add("ROW_NUMBER() OVER (PARTITION BY " + hKeys + " ORDER BY h." + LSN + " DESC, h." + SEQ
                 + " DESC) AS _ETL_RN");
         String part = " OVER (PARTITION BY " + keyNames;
@@ -241,10 +248,11 @@ public final class SnowflakeSql {
         insertCols.add(DELETED);
         insertVals.add("FALSE");
 
-        // _ETL_W0: the window, each row with the position of the next one (a move's delete waits for its update)
-        String w0 = "SELECT h.*, LEAD(" + position("h") + ") OVER (ORDER BY h." + LSN + ", h." + SEQ
-                + ") AS _ETL_NP FROM " + t.qualifiedHistory() + " h WHERE h." + LSN + " >= " + from + " AND h." + OP
-                + " <> 'T' AND " + position("h") + " > " + lastTruncate(t);
+        // _ETL_W0: the window, each row with the position of the next one of its transaction (a move's delete waits
+        // for its update, which always follows it at seq + 1 with the same commit LSN): partitioned by LSN, so no
+        // serial sort of the whole window.
+        String w0 = "SELECT h.*, LEAD(" + position("h") + ") OVER (PARTITION BY h." + LSN + " ORDER BY h." + SEQ
+                + ") AS _ETL_NP FROM " + t.qualifiedHistory() + " h WHERE " + window(t, from, toLsn);
         String waiting = "h." + OP + " = 'D' AND CONTAINS(" + marks + ", '," + TOAST_KEY_CHANGED
                 + ",') AND COALESCE(h._ETL_NP, -1) <> " + position("h") + " + 1";
         StringBuilder source = new StringBuilder("WITH RECURSIVE _ETL_W0 AS (").append(w0).append("), _ETL_W1 AS (SELECT ")
@@ -260,6 +268,117 @@ public final class SnowflakeSql {
                 .append(done.length() == 0 ? "" : " WHERE " + done).append(") f ON f._ETL_TP = w._ETL_P AND w.")
                 .append(TOAST).append(" IS NOT NULL WHERE w._ETL_RN = 1");
 
+        return mergeInto(t, mode, source.toString(), on, set, insertCols, insertVals);
+    }
+
+    private static String fromPosition(DestinationTables t, Long fromLsn) {
+        return fromLsn == null
+                ? "(SELECT COALESCE(MAX(" + LSN + "), 0) FROM " + t.qualifiedMirror() + ")"
+                : Long.toUnsignedString(fromLsn);
+    }
+
+    /** The history rows a merge folds in: from {@code from}, up to {@code toLsn} (null: all), after the truncate. */
+    private static String window(DestinationTables t, String from, Long toLsn) {
+        return "h." + LSN + " >= " + from + (toLsn == null ? "" : " AND h." + LSN + " <= " + Long.toUnsignedString(toLsn))
+                + " AND h." + OP + " <> 'T' AND " + position("h") + " > " + lastTruncate(t);
+    }
+
+    /**
+     * The merge for a window that holds no half of a key change (no {@link #TOAST_KEY_CHANGED} row), which is nearly
+     * always: per key the newest change, and a column it left unchanged (TOAST) from the key's newest change in the
+     * window that carried it, else the mirror's. One pass of window functions partitioned by key, no recursion. Exact
+     * only without key changes: the row's earlier values then all lie in its own key's changes and mirror row (an
+     * insert carries every column, so the newest carrying change is never from an earlier life of the key).
+     */
+    public static String mergeWithoutKeyChanges(DestinationTables t, TableLayout layout, DeleteMode mode,
+            Long fromLsn) {
+        List<DestColumn> keys = layout.keys();
+        if (keys.isEmpty()) {
+            throw new IllegalArgumentException(t.source() + " has no key columns: the mirror cannot be merged");
+        }
+        StringJoiner partition = new StringJoiner(", ");
+        StringJoiner on = new StringJoiner(" AND ");
+        for (DestColumn k : keys) {
+            partition.add("h." + k.name().sql());
+            on.add("m." + k.name().sql() + " = s." + k.name().sql());
+        }
+        String newestFirst = "h." + LSN + " DESC, h." + SEQ + " DESC";
+        StringJoiner select = new StringJoiner(", ");
+        StringJoiner set = new StringJoiner(", ");
+        StringJoiner insertCols = new StringJoiner(", ");
+        StringJoiner insertVals = new StringJoiner(", ");
+        for (DestColumn c : layout.columns()) {
+            String n = c.name().sql();
+            if (c.key() || !toastable(c.type())) {
+                select.add("h." + n);
+                set.add(n + " = s." + n);
+            } else {
+                String unchanged = "CASE WHEN CONTAINS(COALESCE(h." + TOAST + ", ''), '," + c.ordinal()
+                        + ",') THEN 1 ELSE 0 END";
+                select.add("FIRST_VALUE(h." + n + ") OVER (PARTITION BY " + partition + " ORDER BY " + unchanged + ", "
+                        + newestFirst + ") AS " + n);
+                select.add("MIN(" + unchanged + ") OVER (PARTITION BY " + partition + ") AS _ETL_U" + c.ordinal());
+                set.add(n + " = CASE WHEN s._ETL_U" + c.ordinal() + " = 1 THEN m." + n + " ELSE s." + n + " END");
+            }
+            insertCols.add(n);
+            insertVals.add("s." + n);
+        }
+        for (String meta : List.of(OP, LSN, SEQ, COMMIT_TS, SYNCED_AT)) {
+            select.add("h." + meta);
+        }
+        for (String meta : List.of(LSN, SEQ, COMMIT_TS, SYNCED_AT)) {
+            set.add(meta + " = s." + meta);
+            insertCols.add(meta);
+            insertVals.add("s." + meta);
+        }
+        set.add(DELETED + " = FALSE");
+        insertCols.add(DELETED);
+        insertVals.add("FALSE");
+        String source = "SELECT * FROM (SELECT " + select + ", ROW_NUMBER() OVER (PARTITION BY " + partition
+                + " ORDER BY " + newestFirst + ") AS _ETL_RN FROM " + t.qualifiedHistory() + " h WHERE "
+                + window(t, fromPosition(t, fromLsn), null) + ") r WHERE r._ETL_RN = 1";
+        return mergeInto(t, mode, source, on, set, insertCols, insertVals);
+    }
+
+    /**
+     * Per commit LSN of the window from {@code fromLsn} (null: the mirror's newest position, as in {@link #merge}),
+     * the number of updates that moved a row from another key with unchanged columns: rows {@code (lsn, count)},
+     * ascending. Their sum bounds the recursion depth of a {@link #merge} over the window (a walk recurses once per
+     * such update it passes).
+     */
+    public static String keyChangesPerLsn(DestinationTables t, Long fromLsn) {
+        return "SELECT " + LSN + ", COUNT(*) FROM " + t.qualifiedHistory() + " WHERE " + LSN + " >= "
+                + fromPosition(t, fromLsn) + " AND " + OP + " = 'U' AND CONTAINS(COALESCE(" + TOAST + ", ''), ',"
+                + TOAST_KEY_CHANGED + ",') GROUP BY " + LSN + " ORDER BY " + LSN;
+    }
+
+    /**
+     * The upper bounds (commit LSNs) of the sub-windows that split a window so that each holds at most {@code max}
+     * counted updates; the window's last sub-window is unbounded and not listed. {@code perLsn}: {@code {lsn, count}}
+     * ascending by LSN, from {@link #keyChangesPerLsn}. A single transaction holding more than {@code max} gets a
+     * sub-window of its own and can still exceed it: a transaction is never split.
+     */
+    static List<Long> subWindowEnds(List<long[]> perLsn, int max) {
+        List<Long> ends = new java.util.ArrayList<>();
+        long inWindow = 0;
+        long previous = 0;
+        boolean any = false;
+        for (long[] lc : perLsn) {
+            if (any && inWindow + lc[1] > max) {
+                ends.add(previous);
+                inWindow = 0;
+            }
+            inWindow += lc[1];
+            previous = lc[0];
+            any = true;
+        }
+        return ends;
+    }
+
+    private static String mergeInto(DestinationTables t, DeleteMode mode, String source, StringJoiner on,
+            StringJoiner set, StringJoiner insertCols, StringJoiner insertVals) {
+        String newer = "(m." + LSN + " IS NULL OR s." + LSN + " > m." + LSN + " OR (s." + LSN + " = m." + LSN
+                + " AND s." + SEQ + " > m." + SEQ + "))";
         StringBuilder sql = new StringBuilder();
         sql.append("MERGE INTO ").append(t.qualifiedMirror()).append(" m USING (").append(source).append(") s ON ")
                 .append(on);

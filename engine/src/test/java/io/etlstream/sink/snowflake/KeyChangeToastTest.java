@@ -156,6 +156,87 @@ class KeyChangeToastTest {
         }
     }
 
+    /**
+     * The usual window holds no key change and takes the plain MERGE (no recursive walk, no extra query); a window
+     * with 150 moves of one row, one per transaction, is merged in sub-windows, so that no MERGE recurses more than
+     * Snowflake's MAX_RECURSIONS (100).
+     */
+    @Test
+    void manyMovesOfOneRowInOneWindowAreMergedInSubWindows(PgDatabase db) throws Exception {
+        String table = "kc_chain";
+        String schema = table.toUpperCase();
+        emu.sql("CREATE SCHEMA IF NOT EXISTS DB." + schema);
+        db.execute("CREATE TABLE " + table + " (id int PRIMARY KEY, note text, big text, big2 text)",
+                "ALTER TABLE " + table + " ALTER COLUMN big SET STORAGE EXTERNAL",
+                "ALTER TABLE " + table + " ALTER COLUMN big2 SET STORAGE EXTERNAL",
+                "INSERT INTO " + table + " SELECT g, 'n' || g, " + big("g") + ", " + big("g") + " FROM generate_series(1, 3) g");
+        TableId id = new TableId("public", table);
+        Destination d = Destination.draft("emu", null, emu.url().toString(), "ETL", "ACCOUNTADMIN", "DB", schema, "k");
+        String u = "UPDATE " + table + " SET ";
+        List<String> sent = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (PgPassword pw = PgPassword.none();
+                SnowflakeDestination dest = SnowflakeDestination.open(d, key.getPrivate(), SnowpipeTuning.DEFAULT,
+                        new FlushLimiter(2))) {
+            PgConnector conn = new PgConnector(new PgSourceConfig(db.host(), db.port(), db.name(), "postgres",
+                    SslMode.DISABLE, null), pw);
+            SnowflakeSink sink = dest.openSink(table, SinkOptions.DEFAULT.withMergeInterval(Duration.ofHours(1)),
+                    (l, t, m) -> { });
+            sink.statementObserver = sent::add;
+            SnapshotLedger ledger = SnapshotLedger.inMemory();
+            try (PgSource source = new PgSource(conn, table, List.of(id), sink, ledger,
+                    PgSource.Options.defaults().withStatusInterval(Duration.ofSeconds(1))
+                            .withBackoff(Duration.ofMillis(200), Duration.ofSeconds(2))
+                            .withHeartbeatInterval(Duration.ZERO))) {
+                source.start();
+                await(() -> ledger.completed().size() == 1 || source.failure().isPresent(), Duration.ofSeconds(90),
+                        source::toString);
+                awaitCaughtUp(db, source);
+                sink.mergeNow(true);
+                assertMirrorEqualsSource(db, table, schema, DeleteMode.HARD);
+
+                sent.clear();
+                db.execute(u + "note = 'x' WHERE id = 2", "DELETE FROM " + table + " WHERE id = 3");
+                awaitCaughtUp(db, source);
+                sink.mergeNow(true);
+                assertMirrorEqualsSource(db, table, schema, DeleteMode.HARD);
+                assertThat(merges(sent)).hasSize(1).allSatisfy(m -> assertThat(m).doesNotContain("WITH RECURSIVE"));
+                assertThat(sent).noneMatch(s -> s.contains("COUNT(*)"));
+
+                sent.clear();
+                String[] moves = new String[150];
+                for (int i = 0; i < moves.length; i++) {
+                    moves[i] = u + "id = " + (1001 + i) + " WHERE id = " + (i == 0 ? 1 : 1000 + i);
+                }
+                db.execute(moves);
+                awaitCaughtUp(db, source);
+                sink.mergeNow(true);
+                assertMirrorEqualsSource(db, table, schema, DeleteMode.HARD);
+                assertThat(sent).filteredOn(s -> s.contains("COUNT(*)")).hasSize(1);
+                List<String> split = merges(sent);
+                assertThat(split).as("150 moves, at most %d per MERGE", SnowflakeSink.MAX_MOVES_PER_MERGE).hasSize(2)
+                        .allSatisfy(m -> assertThat(m).contains("WITH RECURSIVE"));
+                assertThat(split.get(0)).contains("h._ETL_LSN <= ");
+                assertThat(split.get(1)).doesNotContain("h._ETL_LSN <= ");
+
+                // the window right after still starts at the last move's transaction; the one after that is plain
+                db.execute(u + "note = 'y' WHERE id = 1150");
+                awaitCaughtUp(db, source);
+                sink.mergeNow(true);
+                sent.clear();
+                db.execute(u + "note = 'z' WHERE id = 1150");
+                awaitCaughtUp(db, source);
+                sink.mergeNow(true);
+                assertMirrorEqualsSource(db, table, schema, DeleteMode.HARD);
+                assertThat(merges(sent)).hasSize(1).allSatisfy(m -> assertThat(m).doesNotContain("WITH RECURSIVE"));
+            }
+            sink.close();
+        }
+    }
+
+    private static List<String> merges(List<String> statements) {
+        return statements.stream().filter(s -> s.startsWith("MERGE INTO")).toList();
+    }
+
     private static void assertMirrorEqualsSource(PgDatabase db, String table, String schema, DeleteMode mode) {
         String live = mode == DeleteMode.SOFT ? " WHERE NOT COALESCE(_ETL_DELETED, FALSE)" : "";
         SqlResult r = emu.sql("SELECT ID, NOTE, BIG, BIG2 FROM " + schema.toUpperCase() + "." + table.toUpperCase()

@@ -49,7 +49,10 @@ class SqlAndLayoutTest {
                 .contains("CONTAINS(COALESCE(h._ETL_TOAST, ''), ',K,')")
                 .contains("WITH RECURSIVE")
                 .contains("h._ETL_LSN >= 256")
-                .contains("LEAD(h._ETL_LSN * 4294967296 + h._ETL_SEQ) OVER (ORDER BY h._ETL_LSN, h._ETL_SEQ)")
+                .contains("LEAD(h._ETL_LSN * 4294967296 + h._ETL_SEQ) OVER (PARTITION BY h._ETL_LSN ORDER BY"
+                        + " h._ETL_SEQ)")
+                .doesNotContain("_ETL_MP")
+                .doesNotContain("h._ETL_LSN <=")
                 .contains("ON m.ID = s.ID")
                 .contains("NOTE = CASE WHEN s._ETL_U2 = 1 THEN m.NOTE ELSE s.NOTE END")
                 .contains("WHEN MATCHED AND s._ETL_OP = 'D' AND (m._ETL_LSN IS NULL OR s._ETL_LSN > m._ETL_LSN OR"
@@ -61,6 +64,39 @@ class SqlAndLayoutTest {
                 .contains("h._ETL_LSN >= (SELECT COALESCE(MAX(_ETL_LSN), 0) FROM DB.S.ORDERS)");
         assertThat(SnowflakeSql.applyTruncate(T, DeleteMode.HARD)).startsWith("DELETE FROM DB.S.ORDERS m WHERE")
                 .contains("x._ETL_OP = 'T'");
+    }
+
+    @Test
+    void withoutKeyChangesTheMergeDoesNotWalk() {
+        String sql = SnowflakeSql.mergeWithoutKeyChanges(T, TableLayout.initial(V1), DeleteMode.HARD, 0x100L);
+        assertThat(sql).startsWith("MERGE INTO DB.S.ORDERS m USING (")
+                .doesNotContain("WITH RECURSIVE").doesNotContain("LEAD(").doesNotContain(",K,")
+                .contains("ROW_NUMBER() OVER (PARTITION BY h.ID ORDER BY h._ETL_LSN DESC, h._ETL_SEQ DESC)")
+                .contains("FIRST_VALUE(h.NOTE) OVER (PARTITION BY h.ID ORDER BY CASE WHEN"
+                        + " CONTAINS(COALESCE(h._ETL_TOAST, ''), ',2,') THEN 1 ELSE 0 END, h._ETL_LSN DESC,"
+                        + " h._ETL_SEQ DESC) AS NOTE")
+                .contains("h._ETL_LSN >= 256")
+                .contains("NOTE = CASE WHEN s._ETL_U2 = 1 THEN m.NOTE ELSE s.NOTE END")
+                .contains("WHEN NOT MATCHED AND s._ETL_OP <> 'D' THEN INSERT (ID, NOTE, AMOUNT, DOC, _ETL_LSN, _ETL_SEQ,"
+                        + " _ETL_COMMIT_TS, _ETL_SYNCED_AT, _ETL_DELETED)");
+        assertThat(SnowflakeSql.mergeWithoutKeyChanges(T, TableLayout.initial(V1), DeleteMode.SOFT, null))
+                .contains("THEN UPDATE SET _ETL_DELETED = TRUE").doesNotContain("THEN DELETE");
+    }
+
+    @Test
+    void aWindowWithManyMovesIsSplitIntoWholeTransactions() {
+        assertThat(SnowflakeSql.merge(T, TableLayout.initial(V1), DeleteMode.HARD, 0x100L, 0x300L))
+                .contains("h._ETL_LSN >= 256 AND h._ETL_LSN <= 768");
+        assertThat(SnowflakeSql.keyChangesPerLsn(T, 0x100L)).isEqualTo("SELECT _ETL_LSN, COUNT(*) FROM"
+                + " DB.S.ORDERS_HISTORY WHERE _ETL_LSN >= 256 AND _ETL_OP = 'U' AND CONTAINS(COALESCE(_ETL_TOAST, ''),"
+                + " ',K,') GROUP BY _ETL_LSN ORDER BY _ETL_LSN");
+        assertThat(SnowflakeSql.subWindowEnds(List.of(), 90)).isEmpty();
+        assertThat(SnowflakeSql.subWindowEnds(List.of(new long[] {10, 90}), 90)).isEmpty();
+        assertThat(SnowflakeSql.subWindowEnds(List.of(new long[] {10, 50}, new long[] {20, 40},
+                new long[] {30, 1}, new long[] {40, 89}, new long[] {50, 2}), 90)).containsExactly(20L, 40L);
+        // a transaction above the bound runs alone
+        assertThat(SnowflakeSql.subWindowEnds(List.of(new long[] {10, 5}, new long[] {20, 200},
+                new long[] {30, 1}), 90)).containsExactly(10L, 20L);
     }
 
     @Test
