@@ -175,6 +175,9 @@ public final class ChangeBatchBuilder implements AutoCloseable {
             open();
         }
         writeSnapshotMeta();
+        if (direct != null) {
+            direct.invalidate(); // the nulls below may grow the vectors the direct writer holds addresses of
+        }
         int r = rows;
         for (int c = 0; c < writers.length; c++) {
             writers[c].writeNull(r);
