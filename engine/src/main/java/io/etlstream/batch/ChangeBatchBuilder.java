@@ -356,8 +356,8 @@ public final class ChangeBatchBuilder implements AutoCloseable {
     /** {@code keyChanged}: a half of an update that moved the row to a new key (see {@link ChangeBatch#KEY_CHANGED}). */
     void append(char op, TupleData row, TupleData fallback, long lsn, long tsMicros, int seq, int xid,
             boolean keyChanged) {
-        append(op == ChangeBatch.INSERT ? OP_INSERT : op == ChangeBatch.UPDATE ? OP_UPDATE : OP_DELETE, row, fallback, lsn, tsMicros, seq, xid,
-                keyChanged);
+        byte[] code = op == ChangeBatch.INSERT ? OP_INSERT : op == ChangeBatch.UPDATE ? OP_UPDATE : OP_DELETE;
+        append(code, row, fallback, lsn, tsMicros, seq, xid, keyChanged);
     }
 
     private void append(byte[] op, TupleData row, TupleData fallback, long lsn, long tsMicros, int seq, int xid) {
