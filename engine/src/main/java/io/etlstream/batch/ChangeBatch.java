@@ -59,6 +59,7 @@ public final class ChangeBatch implements ChangeEvent, AutoCloseable {
     private final long lastCommitLsn;
     private final boolean endsTransaction;
     private final boolean fromCopy;
+    private int truncates; // TRUNCATE rows; -1 until counted (batches not sealed by a builder)
     private boolean closed;
 
     /** A batch of streamed changes; takes ownership of {@code root}. */
@@ -70,6 +71,12 @@ public final class ChangeBatch implements ChangeEvent, AutoCloseable {
     /** Takes ownership of {@code root}; {@code fromCopy}: rows of a table copy (see {@link #fromCopy()}). */
     public ChangeBatch(TableSchema schema, VectorSchemaRoot root, long firstCommitLsn, long lastCommitLsn,
             boolean endsTransaction, boolean fromCopy) {
+        this(schema, root, firstCommitLsn, lastCommitLsn, endsTransaction, fromCopy, -1);
+    }
+
+    /** {@code truncates}: the number of TRUNCATE rows when the builder knows it, else -1 (counted when asked). */
+    ChangeBatch(TableSchema schema, VectorSchemaRoot root, long firstCommitLsn, long lastCommitLsn,
+            boolean endsTransaction, boolean fromCopy, int truncates) {
         if (fromCopy && endsTransaction) {
             throw new IllegalArgumentException("rows of a table copy belong to no transaction");
         }
@@ -79,6 +86,7 @@ public final class ChangeBatch implements ChangeEvent, AutoCloseable {
         this.lastCommitLsn = lastCommitLsn;
         this.endsTransaction = endsTransaction;
         this.fromCopy = fromCopy;
+        this.truncates = truncates;
     }
 
     public TableId table() {
@@ -128,8 +136,19 @@ public final class ChangeBatch implements ChangeEvent, AutoCloseable {
         return (char) v.getDataBuffer().getByte(v.getStartOffset(row));
     }
 
-    /** Number of {@link #TRUNCATE} rows in this batch (0 for nearly every batch; a scan of one byte per row). */
+    /**
+     * Number of {@link #TRUNCATE} rows in this batch (0 for nearly every batch). Known without reading the rows for
+     * batches sealed by a {@link ChangeBatchBuilder}; others (read back from a spill file, or with an aborted
+     * subtransaction's rows taken out) scan their op column once.
+     */
     public int truncateCount() {
+        if (truncates < 0) {
+            truncates = countTruncates();
+        }
+        return truncates;
+    }
+
+    private int countTruncates() {
         VarCharVector v = (VarCharVector) root.getVector(schema.columnCount());
         int rows = rowCount();
         if (rows == 0) {

@@ -39,9 +39,9 @@ import org.apache.arrow.vector.types.pojo.Schema;
  */
 public final class ChangeBatchBuilder implements AutoCloseable {
 
-    private static final byte[] OP_INSERT = {'I'};
-    private static final byte[] OP_UPDATE = {'U'};
-    private static final byte[] OP_DELETE = {'D'};
+    private static final byte[] OP_INSERT = {ChangeBatch.INSERT};
+    private static final byte[] OP_UPDATE = {ChangeBatch.UPDATE};
+    private static final byte[] OP_DELETE = {ChangeBatch.DELETE};
     private static final byte[] OP_TRUNCATE = {ChangeBatch.TRUNCATE};
     /** Rough fixed cost of one row beyond its value bytes (validity bits, offsets, metadata columns). */
     private static final int ROW_OVERHEAD = 48;
@@ -71,6 +71,7 @@ public final class ChangeBatchBuilder implements AutoCloseable {
     private long snapshotLsn;
     private long snapshotMicros;
     private int rows;
+    private int truncates; // TRUNCATE rows of the open batch
     private long approxBytes;
     private long firstLsn;
     private long lastLsn;
@@ -175,11 +176,15 @@ public final class ChangeBatchBuilder implements AutoCloseable {
             open();
         }
         writeSnapshotMeta();
+        if (direct != null) {
+            direct.invalidate(); // the nulls below may grow the vectors the direct writer holds addresses of
+        }
         int r = rows;
         for (int c = 0; c < writers.length; c++) {
             writers[c].writeNull(r);
         }
         writeMeta(OP_TRUNCATE, r, lsn, tsMicros, seq, xid);
+        truncates++;
         approxBytes += ROW_OVERHEAD;
     }
 
@@ -351,8 +356,8 @@ public final class ChangeBatchBuilder implements AutoCloseable {
     /** {@code keyChanged}: a half of an update that moved the row to a new key (see {@link ChangeBatch#KEY_CHANGED}). */
     void append(char op, TupleData row, TupleData fallback, long lsn, long tsMicros, int seq, int xid,
             boolean keyChanged) {
-        append(op == 'I' ? OP_INSERT : op == 'U' ? OP_UPDATE : OP_DELETE, row, fallback, lsn, tsMicros, seq, xid,
-                keyChanged);
+        byte[] code = op == ChangeBatch.INSERT ? OP_INSERT : op == ChangeBatch.UPDATE ? OP_UPDATE : OP_DELETE;
+        append(code, row, fallback, lsn, tsMicros, seq, xid, keyChanged);
     }
 
     private void append(byte[] op, TupleData row, TupleData fallback, long lsn, long tsMicros, int seq, int xid) {
@@ -475,6 +480,7 @@ public final class ChangeBatchBuilder implements AutoCloseable {
             xidVector.allocateNew();
         }
         rows = 0;
+        truncates = 0;
         metaWritten = 0;
         approxBytes = 0;
         direct = null;
@@ -489,7 +495,7 @@ public final class ChangeBatchBuilder implements AutoCloseable {
         if (s.xids != null) {
             s.xids.close();
         }
-        return new ChangeBatch(schema, s.root, s.firstLsn, s.lastLsn, endsTransaction);
+        return new ChangeBatch(schema, s.root, s.firstLsn, s.lastLsn, endsTransaction, false, s.truncates);
     }
 
     /**
@@ -504,7 +510,7 @@ public final class ChangeBatchBuilder implements AutoCloseable {
         if (s.xids != null) {
             s.xids.close();
         }
-        return new ChangeBatch(schema, s.root, s.firstLsn, s.lastLsn, false, true);
+        return new ChangeBatch(schema, s.root, s.firstLsn, s.lastLsn, false, true, s.truncates);
     }
 
     /** A sealed batch still carrying its rows' xids (for streamed transactions). */
@@ -514,6 +520,7 @@ public final class ChangeBatchBuilder implements AutoCloseable {
         IntVector xids;
         final long firstLsn;
         final long lastLsn;
+        int truncates = -1; // TRUNCATE rows when known (as sealed); -1 once rows were taken out or read back
 
         Segment(TableSchema schema, VectorSchemaRoot root, IntVector xids, long firstLsn, long lastLsn) {
             this.schema = schema;
@@ -556,6 +563,8 @@ public final class ChangeBatchBuilder implements AutoCloseable {
             xidVector.setValueCount(rows);
         }
         Segment s = new Segment(schema, root, xidVector, firstLsn, lastLsn);
+        s.truncates = truncates;
+        truncates = 0;
         root = null;
         xidVector = null;
         writers = null;

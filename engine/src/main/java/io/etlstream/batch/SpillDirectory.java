@@ -51,6 +51,14 @@ public final class SpillDirectory implements AutoCloseable {
      * close it (a crash). {@code thresholdBytes}: buffered bytes of open transactions above which they spill.
      */
     public static SpillDirectory open(Path dir, long thresholdBytes) {
+        return open(dir, thresholdBytes, false);
+    }
+
+    /**
+     * As {@link #open(Path, long)}; {@code fromSpillDirOption}: {@code dir} lies in the folder named with
+     * {@code --spill-dir} (else in java.io.tmpdir), which the error names.
+     */
+    public static SpillDirectory open(Path dir, long thresholdBytes, boolean fromSpillDirOption) {
         if (thresholdBytes < 1) {
             throw new IllegalArgumentException("spill threshold must be positive: " + thresholdBytes);
         }
@@ -63,7 +71,10 @@ public final class SpillDirectory implements AutoCloseable {
             }
         } catch (IOException e) {
             throw new UserFacingException("cannot create the spill folder " + dir + " for large transactions ("
-                    + e.getMessage() + "): check that the engine home (or java.io.tmpdir) is writable", e);
+                    + e.getMessage() + "): check that " + dir.toAbsolutePath().getParent()
+                    + (fromSpillDirOption ? ", given with --spill-dir, is writable, or name another folder with"
+                            + " --spill-dir" : " (java.io.tmpdir) is writable, or name a writable folder with --spill-dir"),
+                    e);
         }
         SpillDirectory d = new SpillDirectory(dir, thresholdBytes);
         int removed = d.deleteSpillFiles();

@@ -455,9 +455,9 @@ public final class TransactionAssembler implements AutoCloseable {
             }
             if (buffered) {
                 fillCommit(s.root, s.schema.columnCount());
-                return new ChangeBatch(s.schema, s.root, commitLsn, commitLsn, endsTransaction);
+                return new ChangeBatch(s.schema, s.root, commitLsn, commitLsn, endsTransaction, false, s.truncates);
             }
-            return new ChangeBatch(s.schema, s.root, s.firstLsn, s.lastLsn, endsTransaction);
+            return new ChangeBatch(s.schema, s.root, s.firstLsn, s.lastLsn, endsTransaction, false, s.truncates);
         }
 
         private void fillCommit(VectorSchemaRoot root, int n) {

@@ -13,7 +13,7 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Wraps a pipeline's sink to count what the PostgreSQL source hands it (rows and Arrow bytes, in total and per table;
- * TRUNCATE rows also on their own) and to time durability: the age of the oldest committed transaction the sink has
+ * a TRUNCATE's marker row is no row of the table, it is counted on its own) and to time durability: the age of the oldest committed transaction the sink has
  * not yet made durable (lag in seconds) and how long the last durable one took from hand-over to durable (batch
  * latency).
  */
@@ -60,9 +60,9 @@ final class CountingSink implements ChangeSink {
     public void accept(ChangeEvent event) throws Exception {
         if (event instanceof ChangeBatch b) {
             // Read before handing over: the sink owns the batch and may close it at once.
-            int n = b.rowCount();
+            int truncated = b.truncateCount(); // known from the builder: no scan of the rows
+            int n = b.rowCount() - truncated;
             long size = b.byteSize();
-            int truncated = b.truncateCount();
             if (truncated != 0) {
                 truncates.add(truncated);
             }
@@ -94,6 +94,7 @@ final class CountingSink implements ChangeSink {
         }
     }
 
+    /** Rows of the tables handed over (snapshot and stream); TRUNCATE marker rows are not among them. */
     long rows() {
         return rows.sum();
     }
@@ -102,7 +103,7 @@ final class CountingSink implements ChangeSink {
         return bytes.sum();
     }
 
-    /** TRUNCATE rows handed over (one per truncated table; they are counted in {@link #rows()} too). */
+    /** TRUNCATE marker rows handed over (one per truncated table; not counted in {@link #rows()}). */
     long truncates() {
         return truncates.sum();
     }

@@ -116,7 +116,7 @@ public final class PgSourceRuntime implements PipelineRuntime {
             try {
                 ledger = parts.ledger(def);
                 connector = parts.connector(def);
-                boolean whole = !plan.tables().isEmpty() && plan.resyncTables().containsAll(plan.tables());
+                boolean whole = plan.resyncsWholePipeline();
                 if (whole) {
                     // The whole pipeline: a new slot (the way out of an invalidated or lost one), every table copied
                     // again on its snapshot; the sink resets each table's destination before its copy.

@@ -476,7 +476,7 @@ final class PipelineActor {
             // Without --snapshot, a resync of some tables copies them while the stream runs: each stays copying until
             // the runner reports its copy done. Every other copy is done before the stream starts.
             Set<TableRef> stillCopying = !definition.settings().snapshot()
-                    && !resyncRequested.containsAll(tables.keySet()) ? Set.copyOf(resyncRequested) : Set.of();
+                    && !RunPlan.resyncsWholePipeline(resyncRequested, tables.keySet()) ? Set.copyOf(resyncRequested) : Set.of();
             resyncRequested.retainAll(stillCopying);
             for (TableStatus t : List.copyOf(tables.values())) {
                 if (t.phase() != TablePhase.STREAMING && t.phase() != TablePhase.STREAMING_ONLY

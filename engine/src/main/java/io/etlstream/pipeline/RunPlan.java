@@ -1,5 +1,6 @@
 package io.etlstream.pipeline;
 
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -24,6 +25,16 @@ public record RunPlan(PipelineDefinition definition, List<TableRef> tables, Set<
     public RunPlan(PipelineDefinition definition, List<TableRef> tables, Set<TableRef> snapshotTables,
             Set<TableRef> resyncTables, long resumeLsn, int attempt) {
         this(definition, tables, snapshotTables, resyncTables, Map.of(), resumeLsn, attempt);
+    }
+
+    /** True if the resync covers every table: the whole pipeline starts over (a new slot, every table copied). */
+    public boolean resyncsWholePipeline() {
+        return resyncsWholePipeline(resyncTables, tables);
+    }
+
+    /** The one rule for {@link #resyncsWholePipeline()}: {@code resync} holds every one of (at least one) tables. */
+    static boolean resyncsWholePipeline(Collection<TableRef> resync, Collection<TableRef> tables) {
+        return !tables.isEmpty() && resync.containsAll(tables);
     }
 
     public RunPlan(PipelineDefinition definition, List<TableRef> tables, Set<TableRef> snapshotTables, long resumeLsn,

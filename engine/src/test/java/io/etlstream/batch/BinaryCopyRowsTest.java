@@ -86,6 +86,57 @@ class BinaryCopyRowsTest {
         }
     }
 
+    @Test
+    void truncateRowsBetweenDirectRowsKeepTheirValues() throws IOException {
+        List<byte[]> messages = messages(new Random(7), 400);
+        List<String> direct = withTruncates(messages, true);
+        List<String> tuple = withTruncates(messages, false);
+        assertThat(direct).containsExactlyElementsOf(tuple);
+        assertThat(direct.stream().filter(r -> r.contains("_op=T")).count()).isGreaterThan(50);
+        assertThat(direct.stream().filter(r -> r.contains("_op=I")).count()).isEqualTo(400);
+        assertThat(direct.get(1)).startsWith("id=0, b=");
+    }
+
+    /**
+     * The messages as snapshot rows (direct or by the tuple path) in one batch whose vectors start small, with
+     * TRUNCATE rows among them: a TRUNCATE that grows a vector must not leave the direct writer its old buffers.
+     */
+    private static List<String> withTruncates(List<byte[]> messages, boolean direct) {
+        List<String> out = new ArrayList<>();
+        Random place = new Random(3);
+        try (RootAllocator alloc = new RootAllocator();
+                ChangeBatchBuilder b = new ChangeBatchBuilder(SCHEMA, alloc, new BatchLimits(100_000, 1L << 30))) {
+            b.initialCapacity(16);
+            CopyBinary parser = new CopyBinary(TEXT_COLUMNS);
+            CopyBinary.RowReader reader = b.binaryCopyRows(TEXT_COLUMNS, 77, 88);
+            int seq = 0;
+            for (int i = 0; i < messages.size(); i++) {
+                if (direct) {
+                    parser.parse(messages.get(i), reader);
+                } else {
+                    new CopyBinary(TEXT_COLUMNS).parse(i == 0 ? messages.get(i) : withHeader(messages.get(i)),
+                            t -> b.appendSnapshotRow(t, 77, 88));
+                }
+                if (place.nextInt(4) == 0) {
+                    b.appendTruncate(99, 100, seq++);
+                }
+            }
+            try (ChangeBatch batch = b.seal(false)) {
+                var root = batch.root();
+                out.add("batch of " + batch.rowCount() + " rows");
+                for (int r = 0; r < root.getRowCount(); r++) {
+                    List<String> values = new ArrayList<>();
+                    for (FieldVector v : root.getFieldVectors()) {
+                        Object o = v.getObject(r);
+                        values.add(v.getName() + "=" + (o instanceof byte[] bytes2 ? Arrays.toString(bytes2) : o));
+                    }
+                    out.add(String.join(", ", values));
+                }
+            }
+        }
+        return out;
+    }
+
     private static int batchCount(List<String> rows) {
         return (int) rows.stream().filter(r -> r.startsWith("batch")).count();
     }

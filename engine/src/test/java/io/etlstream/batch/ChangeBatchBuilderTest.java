@@ -21,6 +21,32 @@ class ChangeBatchBuilderTest {
             List.of(new RelationColumn(true, "id", PgType.INT4, -1), new RelationColumn(false, "v", PgType.TEXT, -1)),
             1);
 
+    /** The builder's own count of TRUNCATE rows per batch agrees with a scan of the op column, batch after batch. */
+    @Test
+    void truncateCountOfASealedBatchIsTheBuildersAndMatchesItsOpColumn() {
+        try (RootAllocator alloc = new RootAllocator();
+                ChangeBatchBuilder b = new ChangeBatchBuilder(SCHEMA, alloc, BatchLimits.DEFAULT)) {
+            b.appendInsert(TupleData.ofText("1", "x"), 10, 0, 0);
+            b.appendTruncate(10, 0, 1);
+            b.appendUpdate(null, TupleData.ofText("1", "y"), 10, 0, 2);
+            b.appendTruncate(10, 0, 3);
+            b.appendDelete(TupleData.ofText("1", null), 10, 0, 4);
+            try (ChangeBatch batch = b.seal(true)) {
+                assertThat(batch.truncateCount()).isEqualTo(2);
+                assertThat(List.of(batch.op(0), batch.op(1), batch.op(2), batch.op(3), batch.op(4))).containsExactly(
+                        ChangeBatch.INSERT, ChangeBatch.TRUNCATE, ChangeBatch.UPDATE, ChangeBatch.TRUNCATE,
+                        ChangeBatch.DELETE);
+                // the same rows as a batch the builder did not seal: counted from the op column
+                ChangeBatch unknown = new ChangeBatch(SCHEMA, batch.root(), 10, 10, true);
+                assertThat(unknown.truncateCount()).isEqualTo(2);
+            }
+            b.appendInsert(TupleData.ofText("2", "x"), 11, 0, 0);
+            try (ChangeBatch batch = b.seal(true)) {
+                assertThat(batch.truncateCount()).isZero(); // the count starts again with each batch
+            }
+        }
+    }
+
     @Test
     void sealsAtTheRowBoundAndAtTheByteBound() {
         try (RootAllocator alloc = new RootAllocator();

@@ -1,6 +1,7 @@
 package io.etlstream.batch;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.etlstream.source.pg.pgoutput.PgOutputMessage;
 import io.etlstream.source.pg.pgoutput.PgOutputMessage.Relation;
@@ -206,5 +207,17 @@ class TransactionSpillTest {
         }
         assertThat(events).hasSize(1); // the initial SchemaChange
         assertThat(foreign).as("a folder with foreign files is left in place").exists();
+    }
+
+    /** A spill folder that cannot be made names its parent and the option that chose it. */
+    @Test
+    void aSpillFolderThatCannotBeMadeNamesTheFolderAndTheOption(@TempDir Path dir) throws Exception {
+        Path file = Files.writeString(dir.resolve("not-a-folder"), "x");
+        assertThatThrownBy(() -> SpillDirectory.open(file.resolve("slot"), 1, true))
+                .isInstanceOf(io.etlstream.UserFacingException.class)
+                .hasMessageContaining(file.toString() + ", given with --spill-dir, is writable")
+                .hasMessageNotContaining("engine home");
+        assertThatThrownBy(() -> SpillDirectory.open(file.resolve("slot"), 1, false))
+                .hasMessageContaining(file + " (java.io.tmpdir) is writable, or name a writable folder with --spill-dir");
     }
 }

@@ -91,9 +91,12 @@ class CountingSinkLagTest {
         assertThat(sink.rows()).isZero();
     }
 
-    /** TRUNCATE rows are rows of their table's batch: counted as rows and, on their own, as truncates. */
+    /**
+     * TRUNCATE marker rows are counted as truncates, not as rows of the table (the totals the user sees); the null
+     * sink of benchmarks counts every row of a batch.
+     */
     @Test
-    void truncateRowsAreCountedAsRowsAndAsTruncates() throws Exception {
+    void truncateRowsAreCountedAsTruncatesNotAsRows() throws Exception {
         TableId id = new TableId("public", "t");
         io.etlstream.batch.TableSchema schema = new io.etlstream.batch.TableSchema(id, 42, 'd', List.of(
                 new io.etlstream.source.pg.pgoutput.PgOutputMessage.RelationColumn(true, "id", 23, -1)), 1);
@@ -118,9 +121,9 @@ class CountingSinkLagTest {
                     target.accept(b.seal(true));
                 }
             }
-            assertThat(sink.rows()).isEqualTo(4);
+            assertThat(sink.rows()).isEqualTo(2);
             assertThat(sink.truncates()).isEqualTo(2);
-            assertThat(sink.perTable().get(id).rows()).isEqualTo(4);
+            assertThat(sink.perTable().get(id).rows()).isEqualTo(2);
             assertThat(nulls.rows()).isEqualTo(4);
             assertThat(nulls.truncates()).isEqualTo(2);
             for (ChangeEvent e : inner.accepted) {

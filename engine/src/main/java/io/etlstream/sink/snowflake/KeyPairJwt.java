@@ -65,6 +65,11 @@ public final class KeyPairJwt {
         return a.toUpperCase(Locale.ROOT);
     }
 
+    /** The Snowflake user the key logs in as (upper case, as in the claims). */
+    public String user() {
+        return user;
+    }
+
     /** {@code ACCOUNT.USER} */
     public String subject() {
         return account + "." + user;

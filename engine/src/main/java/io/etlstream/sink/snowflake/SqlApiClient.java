@@ -120,7 +120,7 @@ public final class SqlApiClient {
                     + " (DESC USER shows RSA_PUBLIC_KEY_FP).");
         }
         throw new SqlApiException(status, code, "Snowflake rejected " + summary(statement.sql()) + " (" + detail + ")."
-                + hint(code));
+                + hint(code, jwt.user()));
     }
 
     /** The statement's head, enough to tell which one failed (a MERGE's source query would drown the message). */
@@ -135,14 +135,22 @@ public final class SqlApiClient {
         return s.length() > 120 ? s.substring(0, 117) + "..." : s;
     }
 
-    /** What to do about the refusals a new destination meets first; empty for the others. */
-    private static String hint(String code) {
+    /**
+     * What to do about the refusals a new destination meets first; empty for the others. {@code user}: the user the
+     * client logs in as.
+     */
+    private static String hint(String code, String user) {
         if (code == null) {
             return "";
         }
         return switch (code) {
-            case "000606" -> " The statement needs a warehouse: add the destination with --warehouse W, or give its"
-                    + " user a default one in Snowflake (ALTER USER <user> SET DEFAULT_WAREHOUSE = W).";
+            // A destination cannot be edited, nor removed while pipelines use it: the user's default comes first.
+            case "000606" -> " The statement needs a warehouse: give the user a default one in Snowflake"
+                    + " (ALTER USER " + user + " SET DEFAULT_WAREHOUSE = <warehouse>; its role needs USAGE on it),"
+                    + " then start the pipeline again. To give the destination a warehouse of its own instead:"
+                    + " 'etl-stream pipeline delete' each pipeline that uses it, 'etl-stream destination remove' it,"
+                    + " 'etl-stream destination add ... --warehouse <warehouse>', then create the pipelines again"
+                    + " (they copy their tables again).";
             case "002003" -> " Check that the destination's database and schema exist and that its role may use them"
                     + " (GRANT USAGE ON DATABASE <db> TO ROLE <role>; GRANT USAGE, CREATE TABLE ON SCHEMA <db>.<schema> TO"
                     + " ROLE <role>).";

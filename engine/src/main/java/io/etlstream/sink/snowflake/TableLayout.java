@@ -66,12 +66,33 @@ public record TableLayout(List<DestColumn> columns) {
     }
 
     private static Incompatible reserved(TableSchema schema, String column) {
-        String renamed = column.replaceFirst("^_+", "");
         return new Incompatible(column, "column " + column + " would be named "
                 + SnowflakeName.fromPostgres(column).sql() + " in Snowflake, and names starting with " + RESERVED_PREFIX
                 + " are reserved for etl-stream's own columns. Rename it at the source (ALTER TABLE "
                 + TableNames.sql(schema.table()) + " RENAME COLUMN " + Sql.ident(column) + " TO "
-                + Sql.ident(renamed.isEmpty() ? "col" : renamed) + ";)");
+                + Sql.ident(freeName(schema, column)) + ";)");
+    }
+
+    /**
+     * The column's name without its leading underscores, with a suffix {@code _2}, {@code _3}... if the table already
+     * has a column of that name in PostgreSQL or in Snowflake: the suggested rename must not collide.
+     */
+    private static String freeName(TableSchema schema, String column) {
+        String base = column.replaceFirst("^_+", "");
+        if (base.isEmpty()) {
+            base = "col";
+        }
+        java.util.Set<String> taken = new java.util.HashSet<>();
+        for (RelationColumn c : schema.columns()) {
+            taken.add(c.name());
+            taken.add(SnowflakeName.fromPostgres(c.name()).resolved());
+        }
+        String name = base;
+        for (int k = 2; taken.contains(name) || taken.contains(SnowflakeName.fromPostgres(name).resolved())
+                || isReserved(name); k++) {
+            name = base + "_" + k;
+        }
+        return name;
     }
 
     /** The result of a source schema change: the next layout and the steps to take before the next row. */

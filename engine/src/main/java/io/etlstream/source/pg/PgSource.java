@@ -254,7 +254,8 @@ public final class PgSource implements AutoCloseable {
         // One folder per slot (the slot name carries the home id): what a crash left in it is deleted here.
         Path spillBase = options.spillDirectory() != null ? options.spillDirectory()
                 : Path.of(System.getProperty("java.io.tmpdir"), "etl-stream-spill-" + System.getProperty("user.name"));
-        spill = SpillDirectory.open(spillBase.resolve(names.slot()), options.spillThreshold());
+        spill = SpillDirectory.open(spillBase.resolve(names.slot()), options.spillThreshold(),
+                options.spillDirectory() != null);
         root = new RootAllocator();
         memory = BatchMemory.create(root, "source-" + names.slot(), options.memoryLimitBytes(), Duration.ofMinutes(10));
         sink.open(new ChangeSink.Durability() {

@@ -27,13 +27,19 @@ import org.apache.arrow.vector.VectorSchemaRoot;
  * restarts (append mode); {@link #read(Path)} parses the file back.
  *
  * <p>Line format, tab-separated: {@code R lsn seq op schema table col=value...} for rows (values escaped, null as
- * {@code \N}; a TRUNCATE is a row with op {@code T} and every value null), {@code C commitLsn endLsn} for commits,
+ * {@code \N}, unchanged TOAST as {@code \U}; a TRUNCATE is a row with op {@code T} and every value null; a last field
+ * {@code K} marks a half of an update that changed the row's key, {@link ChangeBatch#KEY_CHANGED}),
+ * {@code C commitLsn endLsn} for commits,
  * {@code S schema table cols} for schema changes, {@code P schema table} when a table's snapshot is complete.
  */
 public final class RecordingSink implements ChangeSink {
 
-    /** One parsed row line. */
-    public record Row(long lsn, int seq, String op, TableId table, Map<String, String> values) {}
+    /** One parsed row line; {@code keyChanged}: a half of an update that changed the row's key. */
+    public record Row(long lsn, int seq, String op, TableId table, Map<String, String> values, boolean keyChanged) {
+        public Row(long lsn, int seq, String op, TableId table, Map<String, String> values) {
+            this(lsn, seq, op, table, values, false);
+        }
+    }
 
     private final Path file;
     private final long delayPerBatchMillis;
@@ -109,6 +115,9 @@ public final class RecordingSink implements ChangeSink {
                     pending.append(value == null ? "\\N" : escape(render(value)));
                 }
             }
+            if (unchanged instanceof List<?> l && l.contains(ChangeBatch.KEY_CHANGED)) {
+                pending.append("\tK"); // no '=': a column field always has one
+            }
             pending.append('\n');
         }
     }
@@ -156,13 +165,18 @@ public final class RecordingSink implements ChangeSink {
                 }
                 String[] f = line.split("\t", -1);
                 Map<String, String> values = new LinkedHashMap<>();
+                boolean keyChanged = false;
                 for (int i = 6; i < f.length; i++) {
+                    if (f[i].equals("K")) {
+                        keyChanged = true;
+                        continue;
+                    }
                     int eq = f[i].indexOf('=');
                     String v = f[i].substring(eq + 1);
                     values.put(unescape(f[i].substring(0, eq)), "\\N".equals(v) ? null : unescape(v));
                 }
                 out.add(new Row(Long.parseLong(f[1]), Integer.parseInt(f[2]), f[3],
-                        new TableId(unescape(f[4]), unescape(f[5])), values));
+                        new TableId(unescape(f[4]), unescape(f[5])), values, keyChanged));
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -154,6 +154,11 @@ class SqlAndLayoutTest {
                 .containsExactly("_etl_op", "_ETL_X");
         assertThat(TableLayout.reservedNames(s).get(0).message()).contains("_ETL_OP")
                 .contains("ALTER TABLE \"public\".\"orders\" RENAME COLUMN \"_etl_op\" TO \"etl_op\"");
+        // the plain name is taken (in PostgreSQL, or in Snowflake's upper case): a suffix until it is free
+        TableSchema taken = schema(1, col(true, "id", 20, -1), col(false, "_etl_x", 25, -1), col(false, "etl_x", 25, -1),
+                col(false, "ETL_X_2", 25, -1));
+        assertThat(TableLayout.reservedNames(taken)).singleElement().extracting(TableLayout.Incompatible::message)
+                .asString().contains("RENAME COLUMN \"_etl_x\" TO \"etl_x_3\"");
         assertThat(TableLayout.initial(V1).evolve(schema(2, col(true, "id", 20, -1), col(false, "note", 25, -1),
                 col(false, "amount", 1700, ((10 << 16) | 2) + 4), col(false, "doc", 3802, -1),
                 col(false, "_etl_rn", 23, -1))).incompatible()).extracting(TableLayout.Incompatible::column)

@@ -148,8 +148,12 @@ class SqlApiClientTest {
                 .hasMessageContaining("MERGE INTO DB.S.ORDERS")
                 .hasMessageNotContaining("ORDERS_HISTORY")
                 .hasMessageContaining("No active warehouse")
-                .hasMessageContaining("--warehouse")
-                .hasMessageContaining("DEFAULT_WAREHOUSE");
+                .hasMessageContaining("ALTER USER ETL SET DEFAULT_WAREHOUSE = <warehouse>")
+                .hasMessageContaining("pipeline delete")
+                .hasMessageContaining("destination remove")
+                .hasMessageContaining("destination add ... --warehouse <warehouse>")
+                .satisfies(e -> assertThat(e.getMessage().indexOf("ALTER USER"))
+                        .isLessThan(e.getMessage().indexOf("--warehouse")));
         assertThatThrownBy(() -> client.execute(SqlApiClient.Statement.of("CREATE TABLE IF NOT EXISTS DB.MISSING.T_HISTORY"
                 + " (ID NUMBER(10,0))")))
                 .hasMessageContaining("CREATE TABLE IF NOT EXISTS DB.MISSING.T_HISTORY")

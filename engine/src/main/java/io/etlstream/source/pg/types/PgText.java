@@ -360,9 +360,9 @@ public final class PgText {
         }
     }
 
+    // Caught where values are written (they become SpecialValue.BEYOND_RANGE): no user reads this message.
     static BeyondRange outOfRange(String type) {
-        return new BeyondRange("a " + type + " value after 294247-01-10 AD does not fit Arrow's microsecond"
-                + " timestamps; change the value or leave the table out of the publication");
+        return new BeyondRange(type + " after 294247-01-10 AD");
     }
 
     /** A valid PostgreSQL timestamp after 294247-01-10 AD: Arrow's microseconds since 1970 cannot hold it. */
