@@ -239,14 +239,6 @@ public final class SnowflakeSql {
         for (String meta : List.of(OP, LSN, SEQ, COMMIT_TS, SYNCED_AT)) {
             select.add("w." + meta);
         }
-        for (String meta : List.of(LSN, SEQ, COMMIT_TS, SYNCED_AT)) {
-            set.add(meta + " = s." + meta);
-            insertCols.add(meta);
-            insertVals.add("s." + meta);
-        }
-        set.add(DELETED + " = FALSE");
-        insertCols.add(DELETED);
-        insertVals.add("FALSE");
 
         // _ETL_W0: the window, each row with the position of the next one of its transaction (a move's delete waits
         // for its update, which always follows it at seq + 1 with the same commit LSN): partitioned by LSN, so no
@@ -326,14 +318,6 @@ public final class SnowflakeSql {
         for (String meta : List.of(OP, LSN, SEQ, COMMIT_TS, SYNCED_AT)) {
             select.add("h." + meta);
         }
-        for (String meta : List.of(LSN, SEQ, COMMIT_TS, SYNCED_AT)) {
-            set.add(meta + " = s." + meta);
-            insertCols.add(meta);
-            insertVals.add("s." + meta);
-        }
-        set.add(DELETED + " = FALSE");
-        insertCols.add(DELETED);
-        insertVals.add("FALSE");
         String source = "SELECT * FROM (SELECT " + select + ", ROW_NUMBER() OVER (PARTITION BY " + partition
                 + " ORDER BY " + newestFirst + ") AS _ETL_RN FROM " + t.qualifiedHistory() + " h WHERE "
                 + window(t, fromPosition(t, fromLsn), null) + ") r WHERE r._ETL_RN = 1";
@@ -377,6 +361,15 @@ public final class SnowflakeSql {
 
     private static String mergeInto(DestinationTables t, DeleteMode mode, String source, StringJoiner on,
             StringJoiner set, StringJoiner insertCols, StringJoiner insertVals) {
+        // The mirror's own columns, after the source columns: the applied change's position and times, not deleted.
+        for (String meta : List.of(LSN, SEQ, COMMIT_TS, SYNCED_AT)) {
+            set.add(meta + " = s." + meta);
+            insertCols.add(meta);
+            insertVals.add("s." + meta);
+        }
+        set.add(DELETED + " = FALSE");
+        insertCols.add(DELETED);
+        insertVals.add("FALSE");
         String newer = "(m." + LSN + " IS NULL OR s." + LSN + " > m." + LSN + " OR (s." + LSN + " = m." + LSN
                 + " AND s." + SEQ + " > m." + SEQ + "))";
         StringBuilder sql = new StringBuilder();
