@@ -109,6 +109,19 @@ class ManySinksShareLimitsTest {
                     sinks.add(s);
                     s.open(durs.get(p));
                 }
+                // Both flush permits are held while the pipelines start, so their first hand-offs must wait and the
+                // bound is checked under real competition (left to chance, 20 pipelines on 2 cores once never met).
+                java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(2);
+                java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+                List<Future<?>> holders = new ArrayList<>();
+                for (int h = 0; h < 2; h++) {
+                    holders.add(drivers.submit(() -> limiter.flush(() -> {
+                        held.countDown();
+                        release.await();
+                        return null;
+                    })));
+                }
+                assertThat(held.await(30, TimeUnit.SECONDS)).as("the test holds both flush permits").isTrue();
                 List<Future<?>> runs = new ArrayList<>();
                 List<List<Txn>> work = new ArrayList<>();
                 for (int p = 0; p < PIPELINES; p++) {
@@ -119,6 +132,11 @@ class ManySinksShareLimitsTest {
                         SinkFixture.replay(sinks.get(pp), alloc, List.of(initial(schemas.get(pp))), t, 0);
                         return null;
                     }));
+                }
+                await(() -> limiter.flushesContended() > 0);
+                release.countDown();
+                for (Future<?> f : holders) {
+                    f.get(1, TimeUnit.MINUTES);
                 }
                 for (Future<?> f : runs) {
                     f.get(5, TimeUnit.MINUTES);
