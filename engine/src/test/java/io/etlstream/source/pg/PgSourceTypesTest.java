@@ -41,21 +41,7 @@ class PgSourceTypesTest {
                         + " ts timestamp, tstz timestamptz, iv interval, u uuid, j json, jb jsonb, ip inet, cd cidr,"
                         + " ai int[], at text[], tinf timestamp, nul text)",
                 "INSERT INTO ty VALUES (1, " + VALUES + ")");
-        TableId t = new TableId("public", "ty");
-        Path rec = dir.resolve("types.rec");
-        try (PgPassword pw = PgPassword.none()) {
-            PgConnector conn = connector(db, pw);
-            SnapshotLedger ledger = SnapshotLedger.inMemory();
-            try (RecordingSink sink = new RecordingSink(rec);
-                    PgSource source = SourceFixture.start(conn, "types", List.of(t), sink, ledger, fastOptions())) {
-                SourceFixture.await(() -> ledger.completed().contains(t), Duration.ofSeconds(60), source::toString);
-                db.execute("INSERT INTO ty VALUES (2, " + VALUES + ")");
-                awaitCaughtUp(db, source, Duration.ofSeconds(60));
-            } finally {
-                PgSource.removePipeline(conn, "types");
-            }
-        }
-        List<RecordingSink.Row> rows = RecordingSink.read(rec);
+        List<RecordingSink.Row> rows = copyThenStream(db, "ty", "types", VALUES);
         assertThat(rows).hasSize(2);
         Map<String, String> snap = new LinkedHashMap<>(rows.get(0).values());
         Map<String, String> stream = new LinkedHashMap<>(rows.get(1).values());
@@ -92,21 +78,7 @@ class PgSourceTypesTest {
                 "CREATE TABLE uta (id int PRIMARY KEY, moods ut_mood[], nums ut_posint[], words ut_word[],"
                         + " pairs ut_pair[], empty ut_mood[], nul ut_mood[], one ut_mood)",
                 "INSERT INTO uta VALUES (1, " + USER_ARRAYS + ")");
-        TableId t = new TableId("public", "uta");
-        Path rec = dir.resolve("user-arrays.rec");
-        try (PgPassword pw = PgPassword.none()) {
-            PgConnector conn = connector(db, pw);
-            SnapshotLedger ledger = SnapshotLedger.inMemory();
-            try (RecordingSink sink = new RecordingSink(rec);
-                    PgSource source = SourceFixture.start(conn, "uarrays", List.of(t), sink, ledger, fastOptions())) {
-                SourceFixture.await(() -> ledger.completed().contains(t), Duration.ofSeconds(60), source::toString);
-                db.execute("INSERT INTO uta VALUES (2, " + USER_ARRAYS + ")");
-                awaitCaughtUp(db, source, Duration.ofSeconds(60));
-            } finally {
-                PgSource.removePipeline(conn, "uarrays");
-            }
-        }
-        List<RecordingSink.Row> rows = RecordingSink.read(rec);
+        List<RecordingSink.Row> rows = copyThenStream(db, "uta", "uarrays", USER_ARRAYS);
         assertThat(rows).hasSize(2);
         Map<String, String> snap = new LinkedHashMap<>(rows.get(0).values());
         Map<String, String> stream = new LinkedHashMap<>(rows.get(1).values());
@@ -138,25 +110,13 @@ class PgSourceTypesTest {
                 "CREATE TABLE udom (id int PRIMARY KEY, m dm_money, f dm_flag, ts dm_ts, u dm_id, nm dm_name,"
                         + " p dm_pos, dd dm_deep, tx dm_text)",
                 "INSERT INTO udom VALUES (1, " + DOMAIN_VALUES + ")");
-        TableId t = new TableId("public", "udom");
-        Path rec = dir.resolve("domains.rec");
+        List<RecordingSink.Row> rows = copyThenStream(db, "udom", "udomains", DOMAIN_VALUES);
         try (PgPassword pw = PgPassword.none()) {
-            PgConnector conn = connector(db, pw);
-            SnapshotLedger ledger = SnapshotLedger.inMemory();
-            try (RecordingSink sink = new RecordingSink(rec);
-                    PgSource source = SourceFixture.start(conn, "udomains", List.of(t), sink, ledger, fastOptions())) {
-                SourceFixture.await(() -> ledger.completed().contains(t), Duration.ofSeconds(60), source::toString);
-                db.execute("INSERT INTO udom VALUES (2, " + DOMAIN_VALUES + ")");
-                awaitCaughtUp(db, source, Duration.ofSeconds(60));
-            } finally {
-                PgSource.removePipeline(conn, "udomains");
-            }
             DoctorReport report = new Doctor(connector(db, pw)).run(TableNames.parseList("public.udom"));
             assertThat(report.find("table \"public\".\"udom\" types").status()).as(report.render())
                     .isEqualTo(DoctorCheck.Status.OK);
             assertThat(report.render()).doesNotContain("\"m\" dm_money").doesNotContain("\"p\" dm_pos");
         }
-        List<RecordingSink.Row> rows = RecordingSink.read(rec);
         assertThat(rows).hasSize(2);
         Map<String, String> snap = new LinkedHashMap<>(rows.get(0).values());
         Map<String, String> stream = new LinkedHashMap<>(rows.get(1).values());
@@ -184,4 +144,27 @@ class PgSourceTypesTest {
 
     static final String DOMAIN_VALUES = "12.5, true, '2024-02-29 12:34:56.789012', '123e4567-e89b-12d3-a456-426614174000',"
             + " 'abc', 7, 8, 'free text'";
+
+    /**
+     * Copies {@code public.TABLE} (its row 1) through a source on slot {@code slot}, then streams row 2
+     * ({@code INSERT … VALUES (2, values)}); the rows the source handed over, copy first.
+     */
+    private List<RecordingSink.Row> copyThenStream(PgDatabase db, String table, String slot, String values)
+            throws Exception {
+        TableId t = new TableId("public", table);
+        Path rec = dir.resolve(slot + ".rec");
+        try (PgPassword pw = PgPassword.none()) {
+            PgConnector conn = connector(db, pw);
+            SnapshotLedger ledger = SnapshotLedger.inMemory();
+            try (RecordingSink sink = new RecordingSink(rec);
+                    PgSource source = SourceFixture.start(conn, slot, List.of(t), sink, ledger, fastOptions())) {
+                SourceFixture.await(() -> ledger.completed().contains(t), Duration.ofSeconds(60), source::toString);
+                db.execute("INSERT INTO " + table + " VALUES (2, " + values + ")");
+                awaitCaughtUp(db, source, Duration.ofSeconds(60));
+            } finally {
+                PgSource.removePipeline(conn, slot);
+            }
+        }
+        return RecordingSink.read(rec);
+    }
 }
