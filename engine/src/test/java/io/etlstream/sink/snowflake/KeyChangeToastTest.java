@@ -109,17 +109,7 @@ class KeyChangeToastTest {
                     SslMode.DISABLE, null), pw);
             SnowflakeSink sink = dest.openSink(table, SinkOptions.DEFAULT.withMergeInterval(Duration.ofHours(1))
                     .withDeleteMode(mode), (l, t, m) -> { });
-            SnapshotLedger ledger = SnapshotLedger.inMemory();
-            try (PgSource source = new PgSource(conn, table, List.of(id), sink, ledger,
-                    PgSource.Options.defaults().withStatusInterval(Duration.ofSeconds(1))
-                            .withBackoff(Duration.ofMillis(200), Duration.ofSeconds(2))
-                            .withHeartbeatInterval(Duration.ZERO))) {
-                source.start();
-                await(() -> ledger.completed().size() == 1 || source.failure().isPresent(), Duration.ofSeconds(90),
-                        source::toString);
-                awaitCaughtUp(db, source);
-                sink.mergeNow(true);
-                assertMirrorEqualsSource(db, table, schema, mode);
+            try (PgSource source = copied(db, conn, table, id, sink, schema, mode)) {
 
                 // one merge window
                 db.execute(u + "id = 101 WHERE id = 1", // alone; the old value only in the mirror
@@ -182,17 +172,7 @@ class KeyChangeToastTest {
             SnowflakeSink sink = dest.openSink(table, SinkOptions.DEFAULT.withMergeInterval(Duration.ofHours(1)),
                     (l, t, m) -> { });
             sink.statementObserver = sent::add;
-            SnapshotLedger ledger = SnapshotLedger.inMemory();
-            try (PgSource source = new PgSource(conn, table, List.of(id), sink, ledger,
-                    PgSource.Options.defaults().withStatusInterval(Duration.ofSeconds(1))
-                            .withBackoff(Duration.ofMillis(200), Duration.ofSeconds(2))
-                            .withHeartbeatInterval(Duration.ZERO))) {
-                source.start();
-                await(() -> ledger.completed().size() == 1 || source.failure().isPresent(), Duration.ofSeconds(90),
-                        source::toString);
-                awaitCaughtUp(db, source);
-                sink.mergeNow(true);
-                assertMirrorEqualsSource(db, table, schema, DeleteMode.HARD);
+            try (PgSource source = copied(db, conn, table, id, sink, schema, DeleteMode.HARD)) {
 
                 sent.clear();
                 db.execute(u + "note = 'x' WHERE id = 2", "DELETE FROM " + table + " WHERE id = 3");
@@ -251,6 +231,28 @@ class KeyChangeToastTest {
         for (int i = 0; i < pg.size(); i++) {
             String p = pg.get(i);
             assertThat(sf.get(i)).as("mirror row %d (id %s)", i, p.substring(0, p.indexOf('|'))).isEqualTo(p);
+        }
+    }
+
+    /** A started source whose copy of {@code table} is merged into the mirror, checked equal to the source. */
+    private PgSource copied(PgDatabase db, PgConnector conn, String table, TableId id, SnowflakeSink sink,
+            String schema, DeleteMode mode) throws Exception {
+        SnapshotLedger ledger = SnapshotLedger.inMemory();
+        PgSource source = new PgSource(conn, table, List.of(id), sink, ledger,
+                PgSource.Options.defaults().withStatusInterval(Duration.ofSeconds(1))
+                        .withBackoff(Duration.ofMillis(200), Duration.ofSeconds(2))
+                        .withHeartbeatInterval(Duration.ZERO));
+        try {
+            source.start();
+            await(() -> ledger.completed().size() == 1 || source.failure().isPresent(), Duration.ofSeconds(90),
+                    source::toString);
+            awaitCaughtUp(db, source);
+            sink.mergeNow(true);
+            assertMirrorEqualsSource(db, table, schema, mode);
+            return source;
+        } catch (Throwable e) {
+            source.close();
+            throw e;
         }
     }
 }
