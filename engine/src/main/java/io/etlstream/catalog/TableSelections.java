@@ -84,6 +84,50 @@ public final class TableSelections {
                 requested, now, pipelineId, schemaName, tableName), schemaName, tableName));
     }
 
+    /**
+     * The key columns (source names, in order) the table's destination was last merged on, as recorded by
+     * {@link #setKeyColumns}; empty when none was recorded (a pipeline from an earlier build, or a copy starting).
+     */
+    public Optional<List<String>> keyColumns(long pipelineId, String schemaName, String tableName) {
+        List<String> stored = db.read(c -> CatalogDb.list(c, "SELECT key_columns FROM table_selection WHERE "
+                + "pipeline_id = ? AND schema_name = ? AND table_name = ?", rs -> rs.getString(1), pipelineId,
+                schemaName, tableName));
+        return stored.isEmpty() || stored.get(0) == null ? Optional.empty() : Optional.of(decodeKey(stored.get(0)));
+    }
+
+    /**
+     * Records the key the table's destination is merged on from now on ({@code null}: forget it). False when the
+     * table is not selected (any more): there is nothing to remember it for.
+     */
+    public boolean setKeyColumns(long pipelineId, String schemaName, String tableName, List<String> keyColumns) {
+        Instant now = db.now();
+        String encoded = keyColumns == null ? null : encodeKey(keyColumns);
+        return db.inTransaction(c -> CatalogDb.update(c, "UPDATE table_selection SET key_columns = ?, updated_at = ? "
+                + "WHERE pipeline_id = ? AND schema_name = ? AND table_name = ?", encoded, now, pipelineId,
+                schemaName, tableName) == 1);
+    }
+
+    // A JSON array: PostgreSQL column names may hold any character but NUL, commas and quotes included.
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
+            new com.fasterxml.jackson.databind.ObjectMapper();
+
+    private static String encodeKey(List<String> key) {
+        try {
+            return JSON.writeValueAsString(List.copyOf(key));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("cannot encode key columns " + key, e);
+        }
+    }
+
+    private static List<String> decodeKey(String stored) {
+        try {
+            return List.of(JSON.readValue(stored, String[].class));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("the catalog's key_columns value " + stored + " is not a JSON array of"
+                    + " names", e);
+        }
+    }
+
     /** Records snapshot progress (totals so far, not increments). */
     public void updateSnapshotProgress(long pipelineId, String schemaName, String tableName, long rows, long bytes) {
         Instant now = db.now();

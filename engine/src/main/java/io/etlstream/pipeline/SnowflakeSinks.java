@@ -100,7 +100,8 @@ public final class SnowflakeSinks implements AutoCloseable {
             sink.publish(new EngineEvent(Instant.now(), kind, sev, pipeline, null,
                     (table == null ? "" : table + ": ") + message));
         };
-        return dest.openSink(pipeline, options, sinkEvents, watermarks.apply(pipeline));
+        return dest.openSink(pipeline, options, sinkEvents, watermarks.apply(pipeline),
+                new CatalogTableKeys(c, stored.id()));
     }
 
     private SnowflakeDestination destination(String name) {

@@ -192,6 +192,26 @@ class CatalogTest {
     }
 
     @Test
+    void aTablesKeyColumnsRoundTripWithAnyCharacterAndSurviveReopen() {
+        Pipeline p = catalog.pipelines().add(Pipeline.draft("p", addSource("s").id(), addDestination("d").id()));
+        TableSelections t = catalog.tables();
+        t.add(p.id(), "public", "orders");
+        assertThat(t.keyColumns(p.id(), "public", "orders")).as("never recorded").isEmpty();
+        List<String> odd = List.of("id", "a,b", "say \"hi\"", "[x]", "\\");
+        assertThat(t.setKeyColumns(p.id(), "public", "orders", odd)).isTrue();
+        catalog.close();
+        catalog = Catalog.open(home);
+        t = catalog.tables();
+        assertThat(t.keyColumns(p.id(), "public", "orders")).contains(odd);
+        assertThat(t.setKeyColumns(p.id(), "public", "orders", List.of())).isTrue();
+        assertThat(t.keyColumns(p.id(), "public", "orders")).as("recorded: no key").contains(List.of());
+        assertThat(t.setKeyColumns(p.id(), "public", "orders", null)).isTrue();
+        assertThat(t.keyColumns(p.id(), "public", "orders")).as("forgotten").isEmpty();
+        assertThat(t.setKeyColumns(p.id(), "public", "nope", List.of("id"))).as("not selected").isFalse();
+        assertThat(t.keyColumns(p.id(), "public", "nope")).isEmpty();
+    }
+
+    @Test
     void everyPhaseHasALegalWayBackToInitExceptInitItself() {
         for (TablePhase phase : TablePhase.values()) {
             assertThat(phase.canMoveTo(phase)).as("self-move of %s", phase).isFalse();
@@ -262,8 +282,9 @@ class CatalogTest {
              ResultSet rs = c.createStatement().executeQuery(
                      "SELECT \"version\", \"success\" FROM \"flyway_schema_history\" WHERE \"version\" IS NOT NULL "
                              + "ORDER BY \"installed_rank\"")) {
-            for (String version : new String[] {"1", "2", "2.7", "2.8"}) {
-                // 2: home id and slot names, 2.7: pipeline.paused, 2.8: table_selection.copy_requested
+            for (String version : new String[] {"1", "2", "2.7", "2.8", "2.9"}) {
+                // 2: home id and slot names, 2.7: pipeline.paused, 2.8: table_selection.copy_requested,
+                // 2.9: table_selection.key_columns
                 assertThat(rs.next()).isTrue();
                 assertThat(rs.getString(1)).isEqualTo(version);
                 assertThat(rs.getBoolean(2)).isTrue();

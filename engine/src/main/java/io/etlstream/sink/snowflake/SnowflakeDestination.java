@@ -89,7 +89,16 @@ public final class SnowflakeDestination implements ConnectedDestination {
 
     /** A sink whose mirrors' merge positions persist in {@code watermarks}, so an idle restart runs no MERGE. */
     public SnowflakeSink openSink(String pipeline, SinkOptions options, SinkEvents events, MergeWatermarks watermarks) {
-        return new SnowflakeSink(pipeline, client, sql, options, events, limiter, Clock.systemUTC(), watermarks,
+        return openSink(pipeline, options, events, watermarks, TableKeys.inMemory());
+    }
+
+    /**
+     * A sink that also remembers in {@code keys} the key each table is merged on, so a key changed while the engine
+     * was stopped stops the table on the next start (as a key changed while it runs does).
+     */
+    public SnowflakeSink openSink(String pipeline, SinkOptions options, SinkEvents events, MergeWatermarks watermarks,
+            TableKeys keys) {
+        return new SnowflakeSink(pipeline, client, sql, options, events, limiter, Clock.systemUTC(), watermarks, keys,
                 scheduler);
     }
 

@@ -61,6 +61,7 @@ public final class SnowflakeSink implements ChangeSink {
     private final FlushLimiter limiter;
     private final Clock clock;
     private final MergeWatermarks watermarks;
+    private final TableKeys keys;
 
     private final Map<TableId, TableSink> tables = new ConcurrentHashMap<>();
     /**
@@ -87,13 +88,15 @@ public final class SnowflakeSink implements ChangeSink {
     volatile java.util.function.Consumer<String> statementObserver = s -> { };
 
     /**
-     * {@code watermarks}: where the pipeline's mirrors' merge positions outlive the process (see there);
+     * {@code watermarks}: where the pipeline's mirrors' merge positions outlive the process (see there); {@code keys}:
+     * where the key each table is merged on outlives it;
      * {@code scheduler}: the engine-wide one shared by every sink ({@link io.etlstream.sink.SinkThreads}), not owned.
      */
     public SnowflakeSink(String pipeline, SnowflakeStreamingIngestClient client, SqlSession sql, SinkOptions options,
-            SinkEvents events, FlushLimiter limiter, Clock clock, MergeWatermarks watermarks,
+            SinkEvents events, FlushLimiter limiter, Clock clock, MergeWatermarks watermarks, TableKeys keys,
             ScheduledExecutorService scheduler) {
         this.watermarks = Objects.requireNonNull(watermarks, "watermarks");
+        this.keys = Objects.requireNonNull(keys, "keys");
         this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
         this.pipeline = Objects.requireNonNull(pipeline, "pipeline");
         this.client = Objects.requireNonNull(client, "client");
@@ -133,6 +136,8 @@ public final class SnowflakeSink implements ChangeSink {
          * the rows an earlier run wrote are unknown, so everything it committed counts as possibly holding one.
          */
         volatile Long keyChangeLsn;
+        /** The key last recorded in {@link #keys} for this table (null: none); owned by the accept thread. */
+        List<String> savedKeys;
         // commit-stall watch, guarded by lock
         long waitingSince;
         OffsetToken waitingAt;
@@ -256,6 +261,7 @@ public final class SnowflakeSink implements ChangeSink {
         }
         DestinationTables names = DestinationTables.of(table, sql.database(), sql.schema());
         watermarks.forget(table);
+        keys.forget(table);
         runSql(SnowflakeSql.dropTable(names.qualifiedHistory()));
         if (options.mirrors()) {
             runSql(SnowflakeSql.dropTable(names.qualifiedMirror()));
@@ -317,8 +323,10 @@ public final class SnowflakeSink implements ChangeSink {
         if (options.mirrors()) {
             runSql(SnowflakeSql.createMirror(names, wanted));
         }
-        TableLayout existing = describe(names, schema);
+        List<String> mergedOn = keys.load(schema.table());
+        TableLayout existing = describe(names, schema, mergedOn);
         TableSink t = new TableSink(names, existing);
+        t.savedKeys = mergedOn;
         tables.put(schema.table(), t);
         if (wanted.keys().isEmpty()) {
             warnNoKey(names);
@@ -367,11 +375,23 @@ public final class SnowflakeSink implements ChangeSink {
         }
     }
 
-    /** The history table's columns as Snowflake has them, in order, matched to the source's column names. */
-    private TableLayout describe(DestinationTables names, TableSchema schema) {
+    /**
+     * The history table's columns as Snowflake has them, in order, matched to the source's column names. Key flags come
+     * from {@code mergedOn}, the key the tables were last merged on, when it is known: then {@link TableLayout#evolve}
+     * to the source's schema sees a key changed while the engine was stopped exactly as it sees one while it runs (a
+     * former key column the source no longer has counts as present until then, so its loss is seen). Unknown (a
+     * pipeline from a build that did not record keys), the source's key is taken as the tables' own.
+     */
+    private TableLayout describe(DestinationTables names, TableSchema schema, List<String> mergedOn) {
         Map<String, RelationColumn> byResolved = new HashMap<>();
         for (RelationColumn c : schema.columns()) {
             byResolved.put(SnowflakeName.fromPostgres(c.name()).resolved(), c);
+        }
+        Map<String, String> keyByResolved = new HashMap<>();
+        if (mergedOn != null) {
+            for (String k : mergedOn) {
+                keyByResolved.put(SnowflakeName.fromPostgres(k).resolved(), k);
+            }
         }
         List<DestColumn> cols = new ArrayList<>();
         for (List<String> row : runSql("DESCRIBE TABLE " + names.qualifiedHistory())) {
@@ -380,10 +400,23 @@ public final class SnowflakeSink implements ChangeSink {
                 continue;
             }
             RelationColumn src = byResolved.get(name);
-            cols.add(new DestColumn(cols.size() + 1, src != null ? src.name() : name, SnowflakeName.of(name),
-                    SnowflakeType.parse(row.get(1)), src != null && src.key(), src == null));
+            String formerKey = keyByResolved.get(name);
+            boolean key = mergedOn != null ? formerKey != null : src != null && src.key();
+            String sourceName = src != null ? src.name() : formerKey != null ? formerKey : name;
+            cols.add(new DestColumn(cols.size() + 1, sourceName, SnowflakeName.of(name),
+                    SnowflakeType.parse(row.get(1)), key, src == null && formerKey == null));
         }
         return new TableLayout(cols);
+    }
+
+    /** Records the key the table is merged on from now on, if it differs from the one recorded. */
+    private void rememberKeys(TableSink t) {
+        List<String> now = t.layout.keys().stream().filter(c -> !c.droppedAtSource()).map(DestColumn::sourceName)
+                .toList();
+        if (!now.equals(t.savedKeys)) {
+            keys.save(t.names.source(), now);
+            t.savedKeys = now;
+        }
     }
 
     private void evolve(TableSink t, TableSchema after) {
@@ -431,6 +464,7 @@ public final class SnowflakeSink implements ChangeSink {
                     + " Snowflake and receives nulls from now on.");
         }
         t.layout = e.next();
+        rememberKeys(t);
         t.converter = new RowConverter(t.names, t.layout, options.oversize() == OversizePolicy.STOP
                 ? ValuePolicy.STOP_TABLE : ValuePolicy.NULL_AND_EVENT);
     }
