@@ -101,12 +101,16 @@ class SnowflakeSinksTest {
                     Destination d = c.destinations().add(Destination.draft("sf", null, emu.url().toString(), "U",
                             "ACCOUNTADMIN", "DB", "SC", "loader"));
                     c.pipelines().add(Pipeline.draft("ph", s.id(), d.id()).withMode(PipelineMode.HISTORY));
-                    c.pipelines().add(Pipeline.draft("pm", s.id(), d.id()).withMode(PipelineMode.MIRROR));
+                    long pm = c.pipelines().add(Pipeline.draft("pm", s.id(), d.id()).withMode(PipelineMode.MIRROR))
+                            .id();
+                    c.tables().add(pm, "public", "mirr_t");
                     try (SnowflakeSinks sinks = new SnowflakeSinks(() -> c, v, () -> null, new FlushLimiter(1),
                             SnowpipeTuning.DEFAULT)) {
                         openTable(sinks, "ph", "hist_t");
                         openTable(sinks, "pm", "mirr_t");
                     }
+                    // the engine's sinks record each table's key in the catalog, for the next start to compare
+                    assertThat(c.tables().keyColumns(pm, "public", "mirr_t")).contains(List.of("id"));
                 }
                 assertThat(emu.sql("SELECT COUNT(*) FROM HIST_T_HISTORY", "DB", "SC").rows().get(0).get(0))
                         .isEqualTo("0");
