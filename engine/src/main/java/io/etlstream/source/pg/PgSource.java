@@ -49,8 +49,8 @@ import org.slf4j.LoggerFactory;
  * the table's old changes from its new ones); the delivery thread is the only caller of the sink. They meet in a bounded {@link DeliveryQueue}.
  * While the reader waits for room it keeps sending status updates, so a slow sink never gets the walsender killed.
  * Room means a queue slot or batch memory ({@link BatchMemory#whileWaiting}). Streamed transactions that outgrow
- * {@link Options#spillThreshold()} are moved to owner-only files in a {@link SpillDirectory} per slot until they
- * commit, so a transaction of any size passes within the memory limit.
+ * {@link Options#spillThreshold()} are moved to owner-only files in this instance's own {@link SpillDirectory} until
+ * they commit, so a transaction of any size passes within the memory limit.
  * {@link #close()} stops and closes all of it; the sink itself belongs to the caller.
  */
 public final class PgSource implements AutoCloseable {
@@ -63,8 +63,9 @@ public final class PgSource implements AutoCloseable {
     /**
      * Tuning knobs; {@link #defaults()} suits most sources. {@code drainBudget}: how long a clean stop lets the sink
      * work through what was already read before the final confirmation ({@link #withStopTimeout}).
-     * {@code spillDirectory}: where streamed transactions that outgrow memory are spilled (a folder per source is made
-     * inside; null = an owner-only {@code etl-stream-spill-<user>} in {@code java.io.tmpdir});
+     * {@code spillDirectory}: where streamed transactions that outgrow memory are spilled (a folder per slot is made
+     * inside, and in it one per source instance; null = an owner-only {@code etl-stream-spill-<user>} in
+     * {@code java.io.tmpdir});
      * {@code spillThresholdBytes}: memory open streamed transactions may hold before the largest one spills (0 = a
      * quarter of {@code memoryLimitBytes}).
      */
@@ -266,10 +267,11 @@ public final class PgSource implements AutoCloseable {
         if (state != SourceState.NEW) {
             throw new IllegalStateException("a PgSource starts once");
         }
-        // One folder per slot (the slot name carries the home id): what a crash left in it is deleted here.
+        // A folder per slot (the slot name carries the home id) and in it one per source instance: a source still
+        // closing and its successor never delete each other's files. What a crashed instance left is deleted here.
         Path spillBase = options.spillDirectory() != null ? options.spillDirectory()
                 : Path.of(System.getProperty("java.io.tmpdir"), "etl-stream-spill-" + System.getProperty("user.name"));
-        spill = SpillDirectory.open(spillBase.resolve(names.slot()), options.spillThreshold(),
+        spill = SpillDirectory.openInstance(spillBase.resolve(names.slot()), options.spillThreshold(),
                 options.spillDirectory() != null);
         root = new RootAllocator();
         memory = BatchMemory.create(root, "source-" + names.slot(), options.memoryLimitBytes(), Duration.ofMinutes(10));
