@@ -58,7 +58,7 @@ public final class SpillDirectory implements AutoCloseable {
 
     private final Path dir;
     private final long thresholdBytes;
-    /** For an instance folder: the slot folder it lies in, its lock file and the channel holding the lock; else null. */
+    /** An instance folder's slot folder, lock file and the channel holding its lock; null for a plain folder. */
     private final Path slotDir;
     private final Path lockFile;
     private final FileChannel lock;
@@ -130,7 +130,8 @@ public final class SpillDirectory implements AutoCloseable {
             try {
                 createOwnerOnly(slot);
                 // The lock file comes before the folder and goes after it: a folder without one is a dead instance's.
-                channel = POSIX ? FileChannel.open(lockFile, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+                channel = POSIX ? FileChannel.open(lockFile,
+                        Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
                         PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))
                         : FileChannel.open(lockFile, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
                 FileLock held = channel.tryLock();
@@ -180,7 +181,8 @@ public final class SpillDirectory implements AutoCloseable {
 
     private static void createOwnerOnly(Path dir) throws IOException {
         if (POSIX) {
-            Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            Files.createDirectories(dir,
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
             Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
         } else {
             Files.createDirectories(dir);

@@ -2,7 +2,7 @@ package io.etlstream.batch;
 
 import java.nio.file.Path;
 
-/** A child JVM for {@link SpillDirectoryInstancesTest}: opens a spill instance with one spill file and waits to be killed. */
+/** Child JVM of {@link SpillDirectoryInstancesTest}: opens a spill instance with one file, then waits to be killed. */
 public final class SpillInstanceHolder {
     private SpillInstanceHolder() {}
 

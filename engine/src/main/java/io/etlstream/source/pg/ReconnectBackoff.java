@@ -28,13 +28,14 @@ public record ReconnectBackoff(Duration initial, Duration max, double jitter, Du
         return new ReconnectBackoff(newInitial, newMax, jitter, resetAfter);
     }
 
-    /** The longest wait after the {@code failures}-th failure in a row (1-based): {@code min(max, initial · 2^(n-1))}. */
+    /** The longest wait after the {@code failures}-th failure in a row (from 1): {@code min(max, initial·2^(n-1))}. */
     public Duration ceiling(int failures) {
         long initialNanos = initial.toNanos();
         long maxNanos = max.toNanos();
         int shift = Math.min(Math.max(failures - 1, 0), 62);
         // initial · 2^shift > max, checked without overflowing
-        return Duration.ofNanos(initialNanos > (maxNanos >> shift) ? maxNanos : Math.min(maxNanos, initialNanos << shift));
+        return Duration.ofNanos(initialNanos > (maxNanos >> shift) ? maxNanos
+                : Math.min(maxNanos, initialNanos << shift));
     }
 
     /** The wait after the {@code failures}-th failure in a row, with {@code random} in [0, 1) taking off the jitter. */

@@ -8,7 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The reconnect schedule without sleeping: doubling, the cap reached and held, jitter, reset after a healthy stream. */
+/** The reconnect schedule without sleeping: doubling, the cap reached and held, jitter, reset once healthy. */
 class ReconnectBackoffTest {
 
     private static final ReconnectBackoff NO_JITTER = new ReconnectBackoff(Duration.ofMillis(50),
@@ -50,7 +50,8 @@ class ReconnectBackoffTest {
     void jitterTakesOffAtMostItsShareAndNeverAddsToTheCeiling() {
         ReconnectBackoff b = new ReconnectBackoff(Duration.ofMillis(100), Duration.ofMillis(800), 0.25, Duration.ZERO);
         assertThat(b.delay(1, 0)).isEqualTo(Duration.ofMillis(100));
-        assertThat(b.delay(1, 0.999999)).isGreaterThan(Duration.ofMillis(75)).isLessThanOrEqualTo(Duration.ofMillis(100));
+        assertThat(b.delay(1, 0.999999)).isGreaterThan(Duration.ofMillis(75))
+                .isLessThanOrEqualTo(Duration.ofMillis(100));
         assertThat(b.delay(3, 0.5)).isEqualTo(Duration.ofMillis(350));
         assertThat(b.delay(9, 0.5)).isEqualTo(Duration.ofMillis(700));
         java.util.Random r = new java.util.Random(7);
