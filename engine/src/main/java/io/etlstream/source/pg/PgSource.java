@@ -19,6 +19,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -27,6 +28,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
@@ -47,8 +49,8 @@ import org.slf4j.LoggerFactory;
  * the table's old changes from its new ones); the delivery thread is the only caller of the sink. They meet in a bounded {@link DeliveryQueue}.
  * While the reader waits for room it keeps sending status updates, so a slow sink never gets the walsender killed.
  * Room means a queue slot or batch memory ({@link BatchMemory#whileWaiting}). Streamed transactions that outgrow
- * {@link Options#spillThreshold()} are moved to owner-only files in a {@link SpillDirectory} per slot until they
- * commit, so a transaction of any size passes within the memory limit.
+ * {@link Options#spillThreshold()} are moved to owner-only files in this instance's own {@link SpillDirectory} until
+ * they commit, so a transaction of any size passes within the memory limit.
  * {@link #close()} stops and closes all of it; the sink itself belongs to the caller.
  */
 public final class PgSource implements AutoCloseable {
@@ -61,25 +63,26 @@ public final class PgSource implements AutoCloseable {
     /**
      * Tuning knobs; {@link #defaults()} suits most sources. {@code drainBudget}: how long a clean stop lets the sink
      * work through what was already read before the final confirmation ({@link #withStopTimeout}).
-     * {@code spillDirectory}: where streamed transactions that outgrow memory are spilled (a folder per source is made
-     * inside; null = an owner-only {@code etl-stream-spill-<user>} in {@code java.io.tmpdir});
+     * {@code spillDirectory}: where streamed transactions that outgrow memory are spilled (a folder per slot is made
+     * inside, and in it one per source instance; null = an owner-only {@code etl-stream-spill-<user>} in
+     * {@code java.io.tmpdir});
      * {@code spillThresholdBytes}: memory open streamed transactions may hold before the largest one spills (0 = a
      * quarter of {@code memoryLimitBytes}).
      */
     public record Options(int snapshotConnections, int queueCapacity, BatchLimits batchLimits, long memoryLimitBytes,
-            Duration statusInterval, Duration heartbeatInterval, Duration initialBackoff, Duration maxBackoff,
+            Duration statusInterval, Duration heartbeatInterval, ReconnectBackoff backoff,
             Consumer<SnapshotProgress> progress, Duration drainBudget, Path spillDirectory, long spillThresholdBytes) {
 
         public static Options defaults() {
             return new Options(4, 16, BatchLimits.DEFAULT, 512L * 1024 * 1024, Duration.ofSeconds(5),
-                    Duration.ofSeconds(30), Duration.ofMillis(500), Duration.ofSeconds(30), p -> { },
+                    Duration.ofSeconds(30), ReconnectBackoff.DEFAULT, p -> { },
                     drainBudgetWithin(DEFAULT_STOP_TIMEOUT), null, 0);
         }
 
         /** Spill files go under {@code dir} (the engine home's {@code tmp/spill}); null = {@code java.io.tmpdir}. */
         public Options withSpillDirectory(Path dir) {
             return new Options(snapshotConnections, queueCapacity, batchLimits, memoryLimitBytes, statusInterval,
-                    heartbeatInterval, initialBackoff, maxBackoff, progress, drainBudget, dir, spillThresholdBytes);
+                    heartbeatInterval, backoff, progress, drainBudget, dir, spillThresholdBytes);
         }
 
         /** Memory open streamed transactions may hold before spilling; 0 = a quarter of the memory limit. */
@@ -88,7 +91,7 @@ public final class PgSource implements AutoCloseable {
                 throw new IllegalArgumentException("spill threshold must not be negative: " + bytes);
             }
             return new Options(snapshotConnections, queueCapacity, batchLimits, memoryLimitBytes, statusInterval,
-                    heartbeatInterval, initialBackoff, maxBackoff, progress, drainBudget, spillDirectory, bytes);
+                    heartbeatInterval, backoff, progress, drainBudget, spillDirectory, bytes);
         }
 
         /** The spill threshold in effect. */
@@ -110,7 +113,7 @@ public final class PgSource implements AutoCloseable {
                 throw new IllegalArgumentException("drain budget must not be negative: " + d);
             }
             return new Options(snapshotConnections, queueCapacity, batchLimits, memoryLimitBytes, statusInterval,
-                    heartbeatInterval, initialBackoff, maxBackoff, progress, d, spillDirectory, spillThresholdBytes);
+                    heartbeatInterval, backoff, progress, d, spillDirectory, spillThresholdBytes);
         }
 
         static Duration drainBudgetWithin(Duration stopTimeout) {
@@ -119,49 +122,59 @@ public final class PgSource implements AutoCloseable {
 
         public Options withSnapshotConnections(int n) {
             return new Options(n, queueCapacity, batchLimits, memoryLimitBytes, statusInterval, heartbeatInterval,
-                    initialBackoff, maxBackoff, progress, drainBudget, spillDirectory, spillThresholdBytes);
+                    backoff, progress, drainBudget, spillDirectory, spillThresholdBytes);
         }
 
         public Options withQueueCapacity(int n) {
             return new Options(snapshotConnections, n, batchLimits, memoryLimitBytes, statusInterval, heartbeatInterval,
-                    initialBackoff, maxBackoff, progress, drainBudget, spillDirectory, spillThresholdBytes);
+                    backoff, progress, drainBudget, spillDirectory, spillThresholdBytes);
         }
 
         public Options withBatchLimits(BatchLimits l) {
             return new Options(snapshotConnections, queueCapacity, l, memoryLimitBytes, statusInterval, heartbeatInterval,
-                    initialBackoff, maxBackoff, progress, drainBudget, spillDirectory, spillThresholdBytes);
+                    backoff, progress, drainBudget, spillDirectory, spillThresholdBytes);
         }
 
         public Options withMemoryLimit(long bytes) {
             return new Options(snapshotConnections, queueCapacity, batchLimits, bytes, statusInterval, heartbeatInterval,
-                    initialBackoff, maxBackoff, progress, drainBudget, spillDirectory, spillThresholdBytes);
+                    backoff, progress, drainBudget, spillDirectory, spillThresholdBytes);
         }
 
         public Options withStatusInterval(Duration d) {
             return new Options(snapshotConnections, queueCapacity, batchLimits, memoryLimitBytes, d, heartbeatInterval,
-                    initialBackoff, maxBackoff, progress, drainBudget, spillDirectory, spillThresholdBytes);
+                    backoff, progress, drainBudget, spillDirectory, spillThresholdBytes);
         }
 
         /** {@link Duration#ZERO} turns heartbeats off (automatic flush still keeps an idle slot current). */
         public Options withHeartbeatInterval(Duration d) {
             return new Options(snapshotConnections, queueCapacity, batchLimits, memoryLimitBytes, statusInterval, d,
-                    initialBackoff, maxBackoff, progress, drainBudget, spillDirectory, spillThresholdBytes);
+                    backoff, progress, drainBudget, spillDirectory, spillThresholdBytes);
         }
 
+        /** The reconnect backoff's first delay and cap; its jitter and reset period stay. */
         public Options withBackoff(Duration initial, Duration max) {
+            return withBackoff(backoff.withDelays(initial, max));
+        }
+
+        public Options withBackoff(ReconnectBackoff b) {
             return new Options(snapshotConnections, queueCapacity, batchLimits, memoryLimitBytes, statusInterval,
-                    heartbeatInterval, initial, max, progress, drainBudget, spillDirectory, spillThresholdBytes);
+                    heartbeatInterval, Objects.requireNonNull(b), progress, drainBudget, spillDirectory,
+                    spillThresholdBytes);
         }
 
         public Options withProgress(Consumer<SnapshotProgress> p) {
             return new Options(snapshotConnections, queueCapacity, batchLimits, memoryLimitBytes, statusInterval,
-                    heartbeatInterval, initialBackoff, maxBackoff, p, drainBudget, spillDirectory, spillThresholdBytes);
+                    heartbeatInterval, backoff, p, drainBudget, spillDirectory, spillThresholdBytes);
         }
     }
 
-    /** An immutable view of the source for monitors and the UI. */
+    /**
+     * An immutable view of the source for monitors and the UI. {@code reconnects}: failed connections since the start;
+     * {@code nextAttemptAt}: when the source tries PostgreSQL again while it is {@link SourceState#RECONNECTING}
+     * (null otherwise).
+     */
     public record Status(SourceState state, long receivedLsn, long confirmedLsn, long durableLsn, int reconnects,
-            int queued, String lastError) {
+            int queued, String lastError, Instant nextAttemptAt) {
     }
 
     private final PgConnector connector;
@@ -189,6 +202,9 @@ public final class PgSource implements AutoCloseable {
     private volatile long receivedLsn;
     private volatile long confirmedLsn;
     private volatile int reconnects;
+    private volatile Instant nextAttemptAt;
+    /** {@link System#nanoTime()} when the current connection started streaming; 0 = it has not. Reader thread only. */
+    private long streamingSince;
     private volatile String lastError;
     private volatile Throwable failure;
     private volatile ReplicationStream currentStream;
@@ -251,10 +267,11 @@ public final class PgSource implements AutoCloseable {
         if (state != SourceState.NEW) {
             throw new IllegalStateException("a PgSource starts once");
         }
-        // One folder per slot (the slot name carries the home id): what a crash left in it is deleted here.
+        // A folder per slot (the slot name carries the home id) and in it one per source instance: a source still
+        // closing and its successor never delete each other's files. What a crashed instance left is deleted here.
         Path spillBase = options.spillDirectory() != null ? options.spillDirectory()
                 : Path.of(System.getProperty("java.io.tmpdir"), "etl-stream-spill-" + System.getProperty("user.name"));
-        spill = SpillDirectory.open(spillBase.resolve(names.slot()), options.spillThreshold(),
+        spill = SpillDirectory.openInstance(spillBase.resolve(names.slot()), options.spillThreshold(),
                 options.spillDirectory() != null);
         root = new RootAllocator();
         memory = BatchMemory.create(root, "source-" + names.slot(), options.memoryLimitBytes(), Duration.ofMinutes(10));
@@ -304,7 +321,12 @@ public final class PgSource implements AutoCloseable {
     }
 
     public Status status() {
-        return new Status(state, receivedLsn, confirmedLsn, durable.get(), reconnects, queue.size(), lastError);
+        // The retry time before the state: it is written before RECONNECTING, so a RECONNECTING state read after it
+        // never comes with an unset one.
+        Instant next = nextAttemptAt;
+        SourceState current = state;
+        return new Status(current, receivedLsn, confirmedLsn, durable.get(), reconnects, queue.size(), lastError,
+                current == SourceState.RECONNECTING ? next : null);
     }
 
     /** Streamed transactions spilled to disk since the start, and spill files open now. */
@@ -351,15 +373,13 @@ public final class PgSource implements AutoCloseable {
     // ---------------------------------------------------------------- reader thread
 
     private void read() {
-        Duration backoff = options.initialBackoff();
+        ReconnectBackoff.Schedule backoff = options.backoff().schedule(ThreadLocalRandom.current()::nextDouble);
         BufferAllocator alloc = memory.allocator();
         try {
             while (running) {
                 try {
-                    boolean streamed = setUpAndStream(alloc);
-                    if (streamed) {
-                        backoff = options.initialBackoff();
-                    }
+                    streamingSince = 0;
+                    setUpAndStream(alloc);
                 } catch (SlotMissingException e) {
                     throw e;
                 } catch (Exception e) {
@@ -369,13 +389,16 @@ public final class PgSource implements AutoCloseable {
                     if (!isTransient(e)) {
                         throw e;
                     }
-                    reconnects++;
+                    long since = streamingSince;
+                    Duration delay = backoff.failed(since == 0 ? Duration.ZERO
+                            : Duration.ofNanos(System.nanoTime() - since));
                     lastError = message(e);
-                    LOG.warn("source {}: {}; retrying in {} ms", names.slot(), lastError, backoff.toMillis());
+                    nextAttemptAt = Instant.now().plus(delay);
+                    reconnects++;
+                    LOG.warn("source {}: {}; trying again in {} ms ({} failure(s) in a row)", names.slot(), lastError,
+                            delay.toMillis(), backoff.failures());
                     moveTo(SourceState.RECONNECTING);
-                    sleep(backoff);
-                    backoff = backoff.multipliedBy(2).compareTo(options.maxBackoff()) > 0 ? options.maxBackoff()
-                            : backoff.multipliedBy(2);
+                    sleep(delay);
                 }
             }
         } catch (Throwable e) {
@@ -385,8 +408,8 @@ public final class PgSource implements AutoCloseable {
         }
     }
 
-    /** One connection's worth of work; returns true if it streamed at least one message. */
-    private boolean setUpAndStream(BufferAllocator alloc) throws Exception {
+    /** One connection's worth of work: returns when the source stops, throws when the connection fails. */
+    private void setUpAndStream(BufferAllocator alloc) throws Exception {
         long t0 = System.nanoTime();
         moveTo(SourceState.STARTING);
         SlotManager slots = new SlotManager(connector, names);
@@ -435,7 +458,7 @@ public final class PgSource implements AutoCloseable {
         } else {
             backfill(slots, copier, pendingTables());
         }
-        return stream(slots, copier, version, alloc);
+        stream(slots, copier, version, alloc);
     }
 
     /** Tables a queued resync will copy while the stream runs. */
@@ -489,9 +512,8 @@ public final class PgSource implements AutoCloseable {
         }
     }
 
-    private boolean stream(SlotManager slots, SnapshotCopier copier, int version, BufferAllocator alloc) throws Exception {
+    private void stream(SlotManager slots, SnapshotCopier copier, int version, BufferAllocator alloc) throws Exception {
         ReplicationStream.Options streamOptions = ReplicationStream.Options.forServer(version, options.statusInterval());
-        boolean any = false;
         long start = durable.get();
         Connection heartbeatConnection = null;
         try (ReplicationStream s = ReplicationStream.open(connector, names.slot(), names.publication(), start,
@@ -512,6 +534,7 @@ public final class PgSource implements AutoCloseable {
             }); TransactionAssembler assembler = new TransactionAssembler(alloc, options.batchLimits(),
                     e -> put(e, keepAlive), schemas, spill)) {
                 moveTo(SourceState.STREAMING);
+                streamingSince = System.nanoTime();
                 long lastActivity = System.nanoTime();
                 boolean heartbeats = options.heartbeatInterval().toNanos() > 0 && version >= 140000;
                 while (running) {
@@ -529,7 +552,6 @@ public final class PgSource implements AutoCloseable {
                         }
                         continue;
                     }
-                    any = true;
                     lastActivity = System.nanoTime();
                     receivedLsn = s.lastReceiveLsn();
                     PgOutputMessage m = userArrays.resolve(decoder.decode(msg), connector);
@@ -558,7 +580,6 @@ public final class PgSource implements AutoCloseable {
                 }
             }
         }
-        return any;
     }
 
     /**
@@ -658,7 +679,7 @@ public final class PgSource implements AutoCloseable {
         if (isTransient(failed)) {
             LOG.warn("source {}: copying {} failed ({}); copying it again", names.slot(), table, message(failed));
             lastError = message(failed);
-            sleep(options.initialBackoff());
+            sleep(options.backoff().initial());
             copyRequests.add(new CopyRequest(table, true));
         } else {
             fail(failed);

@@ -78,6 +78,9 @@ class PgSourceSpillTest {
         volatile long pauseMillis;
         volatile long slowMillisAfterPause;
         volatile boolean paused;
+        /** While set, the next batch waits for it (the sink is stuck). */
+        volatile java.util.concurrent.CountDownLatch hold;
+        volatile boolean held;
         private int rowsOfOpenTxn;
         private Durability durability;
 
@@ -89,6 +92,11 @@ class PgSourceSpillTest {
         @Override
         public void accept(ChangeEvent e) throws InterruptedException {
             if (e instanceof ChangeBatch b) {
+                java.util.concurrent.CountDownLatch h = hold;
+                if (h != null) {
+                    held = true;
+                    h.await();
+                }
                 try (b) {
                     record(b);
                 }
@@ -392,6 +400,112 @@ class PgSourceSpillTest {
             } finally {
                 PgSource.removePipeline(conn, "spill_c");
             }
+        }
+    }
+
+    /**
+     * (e): a source that is still closing and its successor on the same slot (a restart whose stop overran) share the
+     * spill dir: each spills into a folder of its own, the successor's start and the closing one's clean-up leave the
+     * other's files alone, and each removes its own folder. The overlap is made certain by a sink that holds the
+     * closing source's delivery thread until the successor has spilled.
+     */
+    @Test
+    void aClosingSourceAndItsSuccessorNeverDeleteEachOthersSpillFiles(PgDatabase db) throws Exception {
+        int rows = 30_000;
+        createTable(db, "big_e");
+        TableId t = new TableId("public", "big_e");
+        // Spill at 256 kB so 30,000 rows spill; a short drain so the closing source lets the slot go while its sink
+        // is still held; a quick retry so the successor takes the slot soon after.
+        PgSource.Options opts = options().withSpillThreshold(256 * 1024).withStopTimeout(Duration.ofSeconds(1))
+                .withBackoff(Duration.ofMillis(50), Duration.ofMillis(400));
+        SnapshotLedger ledger = SnapshotLedger.inMemory(); // shared, as a pipeline's catalog ledger is
+        try (PgPassword pw = PgPassword.none()) {
+            PgConnector conn = connector(db, pw);
+            CollectingSink first = new CollectingSink();
+            CollectingSink second = new CollectingSink();
+            PgSource closing = SourceFixture.start(conn, "spill_e", List.of(t), first, ledger, opts);
+            PgSource successor = null;
+            Thread closer = null;
+            try (Connection t1 = db.connect(); Statement st1 = t1.createStatement(); Connection t2 = db.connect();
+                    Statement st2 = t2.createStatement()) {
+                SourceFixture.await(() -> closing.status().state() == SourceState.STREAMING, Duration.ofSeconds(30),
+                        closing::toString);
+                t1.setAutoCommit(false);
+                st1.execute(insert("big_e", 1, rows));
+                SourceFixture.await(() -> closing.spillStats().openFiles() == 1, Duration.ofSeconds(60),
+                        () -> "first source spilling T1: " + closing.spillStats());
+                List<Path> firstFiles = spillFiles(closing.spillDirectory());
+                assertThat(firstFiles).as("T1's spill file").hasSize(1);
+
+                // The successor starts (and waits for the slot) while the first source runs with a spilled file.
+                successor = SourceFixture.start(conn, "spill_e", List.of(t), second, ledger, opts);
+                PgSource next = successor;
+                assertThat(firstFiles).as("the successor's start left the running source's spill file").allMatch(
+                        Files::exists);
+                assertThat(successor.spillDirectory()).isNotEqualTo(closing.spillDirectory());
+                assertThat(successor.spillDirectory().getParent()).isEqualTo(closing.spillDirectory().getParent());
+
+                t2.setAutoCommit(false);
+                st2.execute(insert("big_e", rows + 1, 2 * rows)); // T2 stays open through the hand-over
+                SourceFixture.await(() -> closing.spillStats().openFiles() == 2, Duration.ofSeconds(60),
+                        () -> "first source spilling T2: " + closing.spillStats());
+                first.hold = new java.util.concurrent.CountDownLatch(1);
+                t1.commit();
+                SourceFixture.await(() -> first.held, Duration.ofSeconds(60), closing::toString);
+
+                // The first source closes: its reader lets the slot go after the drain budget; its delivery thread
+                // stays in the held sink, so its clean-up runs only when the hold ends.
+                closer = new Thread(closing::close, "closing-source");
+                closer.start();
+                SourceFixture.await(() -> next.status().state() == SourceState.STREAMING
+                        && next.spillStats().openFiles() == 1 && second.rows.size() >= rows, Duration.ofSeconds(60),
+                        () -> "successor streaming T1 and spilling T2: " + next.status() + " " + next.spillStats()
+                                + " rows " + second.rows.size());
+                List<Path> secondFiles = spillFiles(successor.spillDirectory());
+                assertThat(secondFiles).as("T2's spill file, the successor's").hasSize(1);
+                assertThat(closer.isAlive()).as("the first source is still closing").isTrue();
+
+                first.hold.countDown();
+                closer.join(60_000);
+                assertThat(closer.isAlive()).isFalse();
+                assertThat(secondFiles).as("the closing source's clean-up left the successor's spill file")
+                        .allMatch(Files::exists);
+                assertThat(closing.spillDirectory()).as("the closed source removed its own folder").doesNotExist();
+
+                t2.commit();
+                awaitCaughtUp(db, successor, Duration.ofSeconds(60));
+                assertThat(successor.spillStats().transactions()).as("T1 and T2 spilled in the successor")
+                        .isEqualTo(2);
+                Path successorDir = successor.spillDirectory();
+                PgSource done = successor;
+                successor = null;
+                done.close();
+                assertThat(successorDir).as("the successor removed its own folder").doesNotExist();
+            } finally {
+                if (closer == null) {
+                    closing.close();
+                } else {
+                    releaseHold(first);
+                    closer.join(60_000);
+                }
+                if (successor != null) {
+                    successor.close();
+                }
+                PgSource.removePipeline(conn, "spill_e");
+            }
+            List<Integer> ids = second.rows.stream().map(Row::id).toList();
+            List<Integer> expected = java.util.stream.IntStream.rangeClosed(1, 2 * rows).boxed().toList();
+            assertThat(ids).as("the successor delivered T1 then T2, every row once").isEqualTo(expected);
+            assertThat(second.badValues.get()).isZero();
+            assertThat(second.wrongCommitLsn.get()).isZero();
+        }
+        assertThat(spillFiles(spillRoot)).as("nothing left in the spill dir").isEmpty();
+    }
+
+    private static void releaseHold(CollectingSink sink) {
+        java.util.concurrent.CountDownLatch h = sink.hold;
+        if (h != null) {
+            h.countDown();
         }
     }
 
