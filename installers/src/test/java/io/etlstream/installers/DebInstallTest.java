@@ -47,7 +47,8 @@ class DebInstallTest {
             // Files of the package, as dpkg -S sees them (the menu entry and icons are no longer made by scripts).
             for (String file : List.of("/usr/share/applications/etl-stream.desktop",
                     "/usr/share/icons/hicolor/256x256/apps/etl-stream.png",
-                    "/usr/share/icons/hicolor/16x16/apps/etl-stream.png", "/opt/etl-stream/bin/etl-stream-cli",
+                    "/usr/share/icons/hicolor/16x16/apps/etl-stream.png", "/usr/share/doc/etl-stream/copyright",
+                    "/opt/etl-stream/bin/etl-stream-cli",
                     "/opt/etl-stream/lib/runtime/lib/server/libjvm.so")) {
                 Run owner = Run.of("dpkg", "-S", file);
                 assertThat(owner.exitCode()).as(owner.describe()).isZero();
@@ -55,6 +56,10 @@ class DebInstallTest {
                 assertThat(Path.of(file)).exists();
             }
             assertThat(Files.readSymbolicLink(CLI_LINK)).isEqualTo(OPT.resolve("bin/etl-stream-cli"));
+            // dpkg compares every installed file with the package's md5sums: nothing is missing or changed.
+            Run verify = Run.of("dpkg", "--verify", PACKAGE);
+            assertThat(verify.exitCode()).as(verify.describe()).isZero();
+            assertThat(verify.out()).as(verify.describe()).isBlank();
 
             Run version = Run.of(CLI_LINK, "--version");
             assertThat(version.exitCode()).as(version.describe()).isZero();

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
@@ -139,6 +140,29 @@ class DebPackageTest {
         }
         // The link's target is in the payload.
         assertThat(unpacked.resolve("root/opt/etl-stream/bin/etl-stream-cli")).isExecutable();
+    }
+
+    @Test
+    void copyrightWhereDebianLooksAndMd5sumsOfEveryFile() throws IOException {
+        Path root = unpacked.resolve("root");
+        assertThat(root.resolve("usr/share/doc/etl-stream/copyright")).content()
+                .contains("Copyright: etl-stream contributors");
+        Path md5sums = unpacked.resolve("control/md5sums");
+        List<String> lines = Files.readAllLines(md5sums);
+        assertThat(lines).anyMatch(l -> l.endsWith("  opt/etl-stream/bin/etl-stream-cli"))
+                .anyMatch(l -> l.endsWith("  opt/etl-stream/lib/runtime/lib/server/libjvm.so"))
+                .anyMatch(l -> l.endsWith("  " + DESKTOP))
+                .anyMatch(l -> l.endsWith("  " + iconPath(256)));
+        long files;
+        try (Stream<Path> s = Files.walk(root)) {
+            files = s.filter(p -> Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)).count();
+        }
+        assertThat(lines).as("one line per file of the payload").hasSize((int) files);
+        // dpkg wants names relative to the root, without "./" or "/".
+        assertThat(lines).allMatch(l -> l.matches("\\p{XDigit}{32}  [^./].*"));
+        Run check = Run.of(List.of("sh", "-c", "cd \"$1\" && md5sum --quiet -c \"$2\"", "sh", root.toString(),
+                md5sums.toString()), null, null, 120);
+        assertThat(check.exitCode()).as(check.describe()).isZero();
     }
 
     @Test
