@@ -34,6 +34,14 @@ class ConsoleOnXvfbTest {
 
     @Test
     void consoleOpensItsMainWindowAndStopsOnSigterm(@TempDir Path tmp) throws Exception {
+        assertConsoleOpensAndStops(AppImageTest.console(), tmp.resolve("home"), "console-xvfb.png");
+    }
+
+    /**
+     * Starts {@code launcher} (the image's or an installed one) on a new Xvfb display with a new home, waits for the
+     * drawn main window, then stops it with SIGTERM; skipped (with the reason) where Xvfb or xwininfo is missing.
+     */
+    static void assertConsoleOpensAndStops(Path launcher, Path home, String screenshot) throws Exception {
         assumeTrue(onPath("Xvfb") && onPath("xwininfo"), "Xvfb or xwininfo is not installed (apt-get install xvfb"
                 + " x11-utils): the console's window was not checked on this machine");
         Process xvfb = new ProcessBuilder("Xvfb", "-displayfd", "1", "-screen", "0", "1280x1024x24", "-nolisten",
@@ -44,8 +52,7 @@ class ConsoleOnXvfbTest {
                     .readLine();
             assertThat(number).as("Xvfb -displayfd printed its display number").isNotBlank();
             String display = ":" + number.strip();
-            ProcessBuilder pb = new ProcessBuilder(AppImageTest.console().toString(), "--home",
-                    tmp.resolve("home").toString());
+            ProcessBuilder pb = new ProcessBuilder(launcher.toString(), "--home", home.toString());
             pb.environment().put("DISPLAY", display);
             pb.environment().remove("WAYLAND_DISPLAY");
             console = pb.start();
@@ -70,7 +77,7 @@ class ConsoleOnXvfbTest {
             // JavaFX names the stage's window class after the Application class; linux/resources/etl-stream.desktop's
             // StartupWMClass must match it for docks to put the window under the menu entry's icon.
             assertThat(window.group(3)).isEqualTo("io.etlstream.app.EtlStreamApp");
-            assertRendered(display, deadline);
+            assertRendered(display, deadline, screenshot);
 
             console.destroy();
             assertThat(console.waitFor(90, TimeUnit.SECONDS)).as("console ended within 90 s of SIGTERM").isTrue();
@@ -89,14 +96,14 @@ class ConsoleOnXvfbTest {
      * Takes a picture of the virtual screen (kept in target/screenshots for a person to look at) until it shows more
      * than a blank window, when ImageMagick's import is there; the window is mapped before the scene is drawn.
      */
-    static void assertRendered(String display, long deadline) throws IOException, InterruptedException {
+    static void assertRendered(String display, long deadline, String screenshot) throws IOException, InterruptedException {
         if (!onPath("import")) {
             System.out.println("ImageMagick's import is not installed: the console's rendering was not checked");
             return;
         }
         Path dir = Path.of(System.getProperty("installers.screenshots", "target/screenshots"));
         Files.createDirectories(dir);
-        Path shot = dir.resolve("console-xvfb.png");
+        Path shot = dir.resolve(screenshot);
         int colours = 0;
         while (System.nanoTime() < deadline) {
             Thread.sleep(1_000);

@@ -2,23 +2,29 @@ package io.etlstream.installers;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
+import javax.imageio.ImageIO;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Checks the .deb the "installers" profile just built, without installing it: control data, file list, the desktop
- * entries and maintainer scripts, and that the unpacked payload's CLI starts.
+ * Checks the .deb the "installers" profile just built, without installing it: control data, file list, the menu
+ * entry and icons, the maintainer scripts, and that the unpacked payload's CLI works against a real PostgreSQL.
+ * {@link DebInstallTest} installs it for real.
  */
 class DebPackageTest {
 
     static final String VERSION = AppImageTest.VERSION;
     static final String PREFIX = "./opt/etl-stream/";
+    static final String DESKTOP = "usr/share/applications/etl-stream.desktop";
+    static final List<Integer> ICON_SIZES = List.of(16, 32, 48, 64, 128, 256);
 
     static Path deb;
     @TempDir
@@ -46,7 +52,13 @@ class DebPackageTest {
         assertThat(info.out()).contains("Package: etl-stream", "Version: " + VERSION + "-1", "Architecture: amd64",
                 "Maintainer: etl-stream <maintainers@etl-stream.invalid>");
         String depends = info.out().lines().filter(l -> l.strip().startsWith("Depends:")).findFirst().orElse("");
-        assertThat(depends).as(info.out()).contains("libgtk-3-0", "xdg-utils", "libc6");
+        assertThat(depends).as(info.out()).contains("libgtk-3-0", "libc6");
+        // Only jpackage's xdg-desktop-menu calls needed it; the menu entry is a packaged file now.
+        assertThat(depends).as(info.out()).doesNotContain("xdg-utils");
+    }
+
+    static String iconPath(int size) {
+        return "usr/share/icons/hicolor/" + size + "x" + size + "/apps/etl-stream.png";
     }
 
     @Test
@@ -54,8 +66,8 @@ class DebPackageTest {
         Run contents = Run.of("dpkg-deb", "--contents", deb.toString());
         assertThat(contents.exitCode()).as(contents.describe()).isZero();
         List<String> paths = contents.out().lines().map(l -> l.substring(l.indexOf("./"))).toList();
-        assertThat(paths).contains(PREFIX + "bin/etl-stream", PREFIX + "bin/etl-stream-cli",
-                PREFIX + "lib/etl-stream-etl-stream.desktop", PREFIX + "lib/etl-stream.png",
+        assertThat(paths).contains(PREFIX + "bin/etl-stream", PREFIX + "bin/etl-stream-cli", "./" + DESKTOP,
+                PREFIX + "lib/etl-stream.png",
                 PREFIX + "lib/app/etl-stream.cfg", PREFIX + "lib/app/etl-stream-cli.cfg",
                 PREFIX + "lib/app/etl-stream-app-" + VERSION + ".jar",
                 PREFIX + "lib/app/etl-stream-engine-" + VERSION + ".jar",
@@ -63,28 +75,52 @@ class DebPackageTest {
         List<String> jars = paths.stream().filter(p -> p.startsWith(PREFIX + "lib/app/") && p.endsWith(".jar"))
                 .map(p -> p.substring((PREFIX + "lib/app/").length())).toList();
         AppImageTest.assertNoTestEquipment(jars);
+        for (int size : ICON_SIZES) {
+            assertThat(paths).contains("./" + iconPath(size));
+        }
+        // jpackage's own desktop files are gone with --linux-shortcut; ours is the only one.
+        assertThat(paths).filteredOn(p -> p.endsWith(".desktop")).containsExactly("./" + DESKTOP);
         assertThat(contents.out().lines().filter(l -> l.contains(PREFIX + "bin/")))
                 .allMatch(l -> l.startsWith("-rwxr-xr-x root/root") || l.startsWith("drwxr-xr-x root/root"));
+        assertThat(contents.out().lines().filter(l -> l.contains("./usr/share/")))
+                .allMatch(l -> l.startsWith("-rw-r--r-- root/root") || l.startsWith("drwxr-xr-x root/root"));
+        assertThat(contents.out().lines()).allMatch(l -> l.contains(" root/root "), "every file owned by root");
     }
 
     @Test
     void menuEntryStartsTheConsoleWithTheProjectIcon() throws IOException {
-        Path lib = unpacked.resolve("root/opt/etl-stream/lib");
-        List<String> console = Files.readAllLines(lib.resolve("etl-stream-etl-stream.desktop"));
+        Path root = unpacked.resolve("root");
+        List<String> console = Files.readAllLines(root.resolve(DESKTOP));
         assertThat(console).contains("[Desktop Entry]", "Name=etl-stream", "Exec=/opt/etl-stream/bin/etl-stream",
-                "Icon=/opt/etl-stream/lib/etl-stream.png", "Terminal=false", "Type=Application",
-                "Categories=Development;Database;", "StartupWMClass=io.etlstream.app.EtlStreamApp");
+                "Icon=etl-stream", "Terminal=false", "Type=Application", "Categories=Development;Database;",
+                "StartupWMClass=io.etlstream.app.EtlStreamApp");
         assertThat(console).noneMatch(l -> l.startsWith("NoDisplay"));
-        // The CLI gets an entry from jpackage too; ours hides it from menus and runs it in a terminal.
-        List<String> cli = Files.readAllLines(lib.resolve("etl-stream-etl-stream-cli.desktop"));
-        assertThat(cli).contains("Exec=/opt/etl-stream/bin/etl-stream-cli", "NoDisplay=true", "Terminal=true");
+        assertThat(root.resolve("opt/etl-stream/bin/etl-stream")).isExecutable();
+        if (ConsoleOnXvfbTest.onPath("desktop-file-validate")) {
+            Run valid = Run.of("desktop-file-validate", root.resolve(DESKTOP).toString());
+            assertThat(valid.exitCode()).as(valid.describe()).isZero();
+            assertThat(valid.out() + valid.err()).as(valid.describe()).isBlank();
+        } else {
+            System.out.println("desktop-file-validate is not installed (apt-get install desktop-file-utils): "
+                    + DESKTOP + " was checked line by line only");
+        }
 
+        // Icon=etl-stream resolves through the hicolor theme: every size is the console's own window icon.
+        Path icons = Path.of(AppImageTest.required("installers.icon")).getParent();
+        for (int size : ICON_SIZES) {
+            Path shipped = root.resolve(iconPath(size));
+            assertThat(Files.mismatch(shipped, icons.resolve("etl-stream-" + size + ".png"))).as(shipped.toString())
+                    .isEqualTo(-1);
+            BufferedImage image = ImageIO.read(shipped.toFile());
+            assertThat(image.getWidth()).as(shipped.toString()).isEqualTo(size);
+            assertThat(image.getHeight()).as(shipped.toString()).isEqualTo(size);
+        }
         Path icon = Path.of(AppImageTest.required("installers.icon"));
-        assertThat(Files.mismatch(lib.resolve("etl-stream.png"), icon)).as("installed icon = " + icon).isEqualTo(-1);
+        assertThat(Files.mismatch(root.resolve("opt/etl-stream/lib/etl-stream.png"), icon)).isEqualTo(-1);
     }
 
     @Test
-    void maintainerScriptsRegisterTheMenuEntryAndLinkTheCliOntoPath() throws IOException {
+    void maintainerScriptsOnlyLinkTheCliOntoPath() throws IOException {
         Path postinst = unpacked.resolve("control/postinst");
         Path prerm = unpacked.resolve("control/prerm");
         for (Path script : List.of(postinst, prerm)) {
@@ -93,11 +129,40 @@ class DebPackageTest {
             assertThat(syntax.exitCode()).as(syntax.describe()).isZero();
         }
         assertThat(Files.readString(postinst)).contains(
-                "xdg-desktop-menu install /opt/etl-stream/lib/etl-stream-etl-stream.desktop",
                 "ln -s /opt/etl-stream/bin/etl-stream-cli /usr/bin/etl-stream-cli");
-        assertThat(Files.readString(prerm)).contains("xdg-desktop-menu uninstall", "rm -f /usr/bin/etl-stream-cli");
+        assertThat(Files.readString(prerm)).contains("rm -f /usr/bin/etl-stream-cli");
+        // xdg-desktop-menu exits 3 where /usr/share/desktop-directories is missing (a server), which failed
+        // configure and remove alike; dpkg's triggers handle the packaged menu entry and icons instead.
+        for (Path script : List.of(postinst, prerm, unpacked.resolve("control/preinst"),
+                unpacked.resolve("control/postrm"))) {
+            assertThat(Files.readAllLines(script)).as(script.toString())
+                    .noneMatch(l -> !l.strip().startsWith("#") && l.contains("xdg-"));
+        }
         // The link's target is in the payload.
         assertThat(unpacked.resolve("root/opt/etl-stream/bin/etl-stream-cli")).isExecutable();
+    }
+
+    @Test
+    void copyrightWhereDebianLooksAndMd5sumsOfEveryFile() throws IOException {
+        Path root = unpacked.resolve("root");
+        assertThat(root.resolve("usr/share/doc/etl-stream/copyright")).content()
+                .contains("Copyright: etl-stream contributors");
+        Path md5sums = unpacked.resolve("control/md5sums");
+        List<String> lines = Files.readAllLines(md5sums);
+        assertThat(lines).anyMatch(l -> l.endsWith("  opt/etl-stream/bin/etl-stream-cli"))
+                .anyMatch(l -> l.endsWith("  opt/etl-stream/lib/runtime/lib/server/libjvm.so"))
+                .anyMatch(l -> l.endsWith("  " + DESKTOP))
+                .anyMatch(l -> l.endsWith("  " + iconPath(256)));
+        long files;
+        try (Stream<Path> s = Files.walk(root)) {
+            files = s.filter(p -> Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)).count();
+        }
+        assertThat(lines).as("one line per file of the payload").hasSize((int) files);
+        // dpkg wants names relative to the root, without "./" or "/".
+        assertThat(lines).allMatch(l -> l.matches("\\p{XDigit}{32}  [^./].*"));
+        Run check = Run.of(List.of("sh", "-c", "cd \"$1\" && md5sum --quiet -c \"$2\"", "sh", root.toString(),
+                md5sums.toString()), null, null, 120);
+        assertThat(check.exitCode()).as(check.describe()).isZero();
     }
 
     @Test
@@ -106,5 +171,10 @@ class DebPackageTest {
         Run r = Run.of(cli, "--version");
         assertThat(r.exitCode()).as(r.describe()).isZero();
         assertThat(r.out().strip()).isEqualTo("etl-stream " + VERSION);
+    }
+
+    @Test
+    void unpackedPayloadRunsDoctorAgainstARealPostgres(@TempDir Path tmp) throws IOException {
+        CliOnPostgres.assertDoctorAndPipelineList(unpacked.resolve("root/opt/etl-stream/bin/etl-stream-cli"), tmp);
     }
 }
