@@ -94,6 +94,7 @@ public final class Catalog implements AutoCloseable {
 
     private static CatalogDb openDatabase(EtlHome home, Clock clock) {
         try {
+            home.createDir();
             Files.createDirectories(home.catalogDir());
         } catch (IOException e) {
             throw new UserFacingException("Cannot create the catalog folder " + home.catalogDir() + ": "

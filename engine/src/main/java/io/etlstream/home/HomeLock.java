@@ -73,7 +73,7 @@ public final class HomeLock implements AutoCloseable {
         }
         FileChannel channel = null;
         try {
-            Files.createDirectories(home.dir());
+            home.createDir();
             channel = FileChannel.open(home.lockFile(),
                     StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
             FileLock lock;

@@ -75,6 +75,7 @@ public final class Logging {
     static Path configure(EtlHome home, String fileName, Level stderrThreshold, FileSize maxFileSize) {
         Path logsDir = home.logsDir();
         try {
+            home.createDir();
             Files.createDirectories(logsDir);
         } catch (IOException e) {
             throw new UserFacingException("Cannot create the log folder " + logsDir + ": " + e.getMessage()

@@ -809,8 +809,8 @@ public final class Vault implements AutoCloseable {
 
     /** Temp file in the same folder, fsync, then ATOMIC_MOVE over the store; owner-only where POSIX allows. */
     private FileStamp writeAtomically(byte[] bytes) throws IOException {
-        Path dir = file.getParent();
-        Files.createDirectories(dir);
+        Path dir = file.toAbsolutePath().getParent();
+        io.etlstream.home.EtlHome.createPrivateDir(dir);
         Path tmp = Files.createTempFile(dir, file.getFileName() + ".", ".tmp", ownerOnly());
         boolean moved = false;
         try {
@@ -867,7 +867,7 @@ public final class Vault implements AutoCloseable {
     }
 
     private FileLock lockFile() throws IOException {
-        Files.createDirectories(file.getParent());
+        io.etlstream.home.EtlHome.createPrivateDir(file.toAbsolutePath().getParent());
         FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         try {
             FileLock lock = ch.lock();

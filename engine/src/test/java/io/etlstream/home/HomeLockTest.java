@@ -88,4 +88,33 @@ class HomeLockTest {
             assertThat(lock.role()).isEqualTo("console");
         }
     }
+
+    @Test
+    void aNewHomeIsReadableByItsOwnerOnlyAndAnExistingOneKeepsItsMode() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(
+                java.nio.file.FileSystems.getDefault().supportedFileAttributeViews().contains("posix"));
+        var ownerOnly = java.nio.file.attribute.PosixFilePermissions.fromString("rwx------");
+        // the engine, a CLI command opening the catalog, and a vault created before any of them each make a new home
+        EtlHome engine = new EtlHome(dir.resolve("a/engine-home"));
+        try (HomeLock lock = HomeLock.acquireEngine(engine, HomeLock.RUN)) {
+            assertThat(Files.getPosixFilePermissions(engine.dir())).isEqualTo(ownerOnly);
+        }
+        EtlHome cli = new EtlHome(dir.resolve("cli-home"));
+        Catalog.open(cli).close();
+        assertThat(Files.getPosixFilePermissions(cli.dir())).isEqualTo(ownerOnly);
+        Path vaultHome = dir.resolve("vault-home");
+        try (var vault = io.etlstream.vault.Vault.open(vaultHome.resolve("vault.p12"))) {
+            char[] pw = "correct horse battery".toCharArray();
+            vault.init(pw);
+        }
+        assertThat(Files.getPosixFilePermissions(vaultHome)).isEqualTo(ownerOnly);
+        // a folder the user made (say a shared mount point) keeps the mode they gave it
+        Path existing = Files.createDirectory(dir.resolve("existing"),
+                java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                        java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-x---")));
+        try (HomeLock lock = HomeLock.acquireEngine(new EtlHome(existing), HomeLock.RUN)) {
+            assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(existing)))
+                    .isEqualTo("rwxr-x---");
+        }
+    }
 }
