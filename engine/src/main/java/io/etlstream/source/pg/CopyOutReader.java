@@ -422,6 +422,11 @@ final class CopyOutReader {
         return idle && pos == end;
     }
 
+    /** Bytes of the read buffer now: back to its usual size once a larger message is read. */
+    int bufferCapacity() {
+        return buf.length;
+    }
+
     /** pgjdbc 42.7.10's internals this reader borrows; looked up once. */
     static final class Wire {
         private static final Field STREAM;
