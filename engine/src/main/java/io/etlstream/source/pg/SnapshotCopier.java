@@ -265,7 +265,9 @@ final class SnapshotCopier {
                     c.unwrap(BaseConnection.class).getQueryExecutor().abort();
                 }
             }
-            c.rollback();
+            if (clean) {
+                c.rollback(); // otherwise (bytes read past the last ReadyForQuery) the socket was dropped above
+            }
             finished[index] = System.nanoTime();
         } catch (SQLException e) {
             if (String.valueOf(e.getMessage()).contains("snapshot")) {
