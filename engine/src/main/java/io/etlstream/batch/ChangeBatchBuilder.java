@@ -4,7 +4,6 @@ import io.etlstream.source.pg.pgoutput.PgOutputMessage.RelationColumn;
 import io.etlstream.source.pg.pgoutput.TupleData;
 import io.etlstream.source.pg.types.BinaryRowWriter;
 import io.etlstream.source.pg.types.ColumnMapping;
-import io.etlstream.source.pg.types.CopyBinary;
 import io.etlstream.source.pg.types.ValueWriter;
 import java.util.ArrayList;
 import java.util.List;
@@ -57,19 +56,22 @@ public final class ChangeBatchBuilder implements AutoCloseable {
 
     private VectorSchemaRoot root;
     private ValueWriter[] writers;
-    private boolean[] binaryCopyText; // per column: arrives as text in the binary COPY rows of binaryCopyRows
+    private boolean[] binaryCopyText; // per column: arrives as text in the binary COPY rows (startBinaryCopy)
     private BinaryRowWriter direct; // for the open batch, made at its first binary COPY row
     private VarCharVector opVector;
     private BigIntVector lsnVector;
     private TimeStampMicroTZVector tsVector;
     private IntVector seqVector;
     private ListVector toastVector;
+    private boolean toastMarked; // the open batch has a row with _unchanged_toast entries
     private IntVector xidVector; // rows' (sub)transaction, only when tracking for streamed transactions
     private int initialCapacity = 256;
     private double[] densities; // per vector of the root: value bytes per row of the last sealed batch (0: unknown)
     private int metaWritten; // rows whose metadata columns are written; snapshot rows get theirs when sealed
     private long snapshotLsn;
     private long snapshotMicros;
+    private long copyLsn; // of the binary COPY rows, from startBinaryCopy
+    private long copyMicros;
     private int rows;
     private int truncates; // TRUNCATE rows of the open batch
     private long approxBytes;
@@ -241,12 +243,10 @@ public final class ChangeBatchBuilder implements AutoCloseable {
     }
 
     /**
-     * A reader that appends the rows of a binary COPY ({@link CopyBinary#parse(byte[], CopyBinary.RowReader)}) as
-     * snapshot rows, like {@link #appendSnapshotRow}, but straight from the message into the vectors' buffers.
-     * {@code textColumns[c]}: column c was selected as its output function's text. Readers made earlier must not be
-     * used after this call.
+     * Prepares {@link #appendBinaryCopyRow} for the rows of one binary COPY: {@code textColumns[c]} is true when
+     * column c was selected as its output function's text; the rows are snapshot rows as of the given point.
      */
-    public CopyBinary.RowReader binaryCopyRows(boolean[] textColumns, long consistentPointLsn, long snapshotTimeMicros) {
+    public void startBinaryCopy(boolean[] textColumns, long consistentPointLsn, long snapshotTimeMicros) {
         if (textColumns.length != schema.columnCount()) {
             throw new IllegalArgumentException("binary COPY of " + textColumns.length + " columns into " + schema.table()
                     + " of " + schema.columnCount());
@@ -255,36 +255,51 @@ public final class ChangeBatchBuilder implements AutoCloseable {
             binaryCopyText = textColumns.clone();
             direct = null;
         }
-        return (msg, p, end) -> appendBinaryCopyRow(msg, p, end, consistentPointLsn, snapshotTimeMicros);
+        copyLsn = consistentPointLsn;
+        copyMicros = snapshotTimeMicros;
     }
 
-    private int appendBinaryCopyRow(byte[] msg, int p, int end, long consistentPointLsn, long snapshotTimeMicros) {
+    /**
+     * Appends one row of a binary COPY (after {@link #startBinaryCopy}) as a snapshot row, like
+     * {@link #appendSnapshotRow}, but straight from the message into the vectors' buffers: its fields (after the
+     * field count) start at {@code msg[p]} and must end by {@code end}. Returns the position after the row.
+     */
+    public int appendBinaryCopyRow(byte[] msg, int p, int end) {
         if (root == null) {
             open();
-        } else if (metaWritten < rows && (consistentPointLsn != snapshotLsn || snapshotTimeMicros != snapshotMicros)) {
+        } else if (metaWritten < rows && (copyLsn != snapshotLsn || copyMicros != snapshotMicros)) {
             writeSnapshotMeta();
         }
         if (metaWritten == rows) {
-            snapshotLsn = consistentPointLsn;
-            snapshotMicros = snapshotTimeMicros;
+            snapshotLsn = copyLsn;
+            snapshotMicros = copyMicros;
         }
-        int n = schema.columnCount();
-        if (direct == null) {
-            FieldVector[] vectors = new FieldVector[n];
-            for (int c = 0; c < n; c++) {
-                vectors[c] = root.getVector(c);
-            }
-            direct = new BinaryRowWriter(mappings, vectors, writers, binaryCopyText);
+        BinaryRowWriter w = direct;
+        if (w == null) {
+            w = directWriter();
         }
         int start = p;
-        p = direct.writeRow(rows, msg, p, end);
+        p = w.writeRow(rows, msg, p, end);
         if (rows == 0) {
-            firstLsn = consistentPointLsn;
+            firstLsn = copyLsn;
         }
-        lastLsn = consistentPointLsn;
+        lastLsn = copyLsn;
         rows++;
-        approxBytes += ROW_OVERHEAD + (p - start) - 4L * n; // the value bytes: the row less its field lengths
+        approxBytes += ROW_OVERHEAD + (p - start) - 4L * mappings.size(); // the value bytes: less the field lengths
         return p;
+    }
+
+    private BinaryRowWriter directWriter() {
+        if (binaryCopyText == null) {
+            throw new IllegalStateException("appendBinaryCopyRow before startBinaryCopy");
+        }
+        int n = schema.columnCount();
+        FieldVector[] vectors = new FieldVector[n];
+        for (int c = 0; c < n; c++) {
+            vectors[c] = root.getVector(c);
+        }
+        direct = new BinaryRowWriter(mappings, vectors, writers, binaryCopyText);
+        return direct;
     }
 
     /**
@@ -413,6 +428,7 @@ public final class ChangeBatchBuilder implements AutoCloseable {
         if (unchanged != 0 || keyChanged && op == OP_DELETE) {
             // Rows without marks are left unset: a fresh list slot is null, and startNewValue/setValueCount fill
             // the offsets of the skipped slots (ListVector.setNull per row cost a third of this method).
+            toastMarked = true;
             int start = toastVector.startNewValue(r);
             IntVector cols = (IntVector) toastVector.getDataVector();
             int k = 0;
@@ -483,6 +499,7 @@ public final class ChangeBatchBuilder implements AutoCloseable {
         truncates = 0;
         metaWritten = 0;
         approxBytes = 0;
+        toastMarked = false;
         direct = null;
     }
 
@@ -548,6 +565,11 @@ public final class ChangeBatchBuilder implements AutoCloseable {
             return null;
         }
         writeSnapshotMeta();
+        if (!toastMarked) {
+            // Every row's list is null: the zeroed offsets are already right, so setRowCount need not walk the rows
+            // to fill them (that loop was a large share of a cold snapshot's JIT work).
+            toastVector.setLastSet(rows - 1);
+        }
         root.setRowCount(rows);
         List<FieldVector> vectors = root.getFieldVectors();
         if (densities == null) {

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.etlstream.source.pg.pgoutput.PgOutputMessage.RelationColumn;
-import io.etlstream.source.pg.types.CopyBinary;
+import io.etlstream.source.pg.pgoutput.TupleData;
 import io.etlstream.source.pg.types.PgType;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
@@ -20,8 +20,8 @@ import org.apache.arrow.vector.FieldVector;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@link ChangeBatchBuilder#binaryCopyRows} (binary COPY fields written straight into the vectors) gives exactly the
- * batches of the tuple path ({@link CopyBinary} tuples through {@link ChangeBatchBuilder#appendSnapshotRow}), value by
+ * {@link ChangeBatchBuilder#appendBinaryCopyRow} (binary COPY fields written straight into the vectors) gives exactly
+ * the batches of the tuple path (the same fields as tuples through {@link ChangeBatchBuilder#appendSnapshotRow}), value by
  * value, for every type it writes itself and those it hands to the column's writer: nulls, ±infinity, NaN, numerics
  * past a long, values long enough to grow the buffers, batches cut by rows and by bytes, and both paths mixed in
  * one batch.
@@ -80,8 +80,8 @@ class BinaryCopyRowsTest {
         byte[] cut = Arrays.copyOf(msg, msg.length - 5); // header, then the row less its last bytes
         try (RootAllocator alloc = new RootAllocator();
                 ChangeBatchBuilder b = new ChangeBatchBuilder(SCHEMA, alloc, BatchLimits.DEFAULT)) {
-            CopyBinary.RowReader reader = b.binaryCopyRows(TEXT_COLUMNS, 1, 2);
-            assertThatThrownBy(() -> new CopyBinary(TEXT_COLUMNS).parse(cut, reader))
+            b.startBinaryCopy(TEXT_COLUMNS, 1, 2);
+            assertThatThrownBy(() -> direct(b, cut, true))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("past the end");
         }
     }
@@ -107,15 +107,13 @@ class BinaryCopyRowsTest {
         try (RootAllocator alloc = new RootAllocator();
                 ChangeBatchBuilder b = new ChangeBatchBuilder(SCHEMA, alloc, new BatchLimits(100_000, 1L << 30))) {
             b.initialCapacity(16);
-            CopyBinary parser = new CopyBinary(TEXT_COLUMNS);
-            CopyBinary.RowReader reader = b.binaryCopyRows(TEXT_COLUMNS, 77, 88);
+            b.startBinaryCopy(TEXT_COLUMNS, 77, 88);
             int seq = 0;
             for (int i = 0; i < messages.size(); i++) {
                 if (direct) {
-                    parser.parse(messages.get(i), reader);
+                    direct(b, messages.get(i), i == 0);
                 } else {
-                    new CopyBinary(TEXT_COLUMNS).parse(i == 0 ? messages.get(i) : withHeader(messages.get(i)),
-                            t -> b.appendSnapshotRow(t, 77, 88));
+                    tuple(b, messages.get(i), i == 0);
                 }
                 if (place.nextInt(4) == 0) {
                     b.appendTruncate(99, 100, seq++);
@@ -150,21 +148,13 @@ class BinaryCopyRowsTest {
         try (RootAllocator alloc = new RootAllocator();
                 ChangeBatchBuilder b = new ChangeBatchBuilder(SCHEMA, alloc, limits)) {
             b.initialCapacity(16); // the first batch grows its vectors row by row
-            CopyBinary parser = new CopyBinary(TEXT_COLUMNS);
-            CopyBinary.RowReader direct = b.binaryCopyRows(TEXT_COLUMNS, 77, 88);
+            b.startBinaryCopy(TEXT_COLUMNS, 77, 88);
             int[] row = {0};
             for (byte[] msg : messages) {
                 if (every == 0 || every > 0 && row[0] % every == 0) {
-                    // a tuple parser of its own (same header state) for this one message
-                    CopyBinary tupleParser = new CopyBinary(TEXT_COLUMNS);
-                    if (row[0] == 0) {
-                        tupleParser.parse(msg, t -> b.appendSnapshotRow(t, 77, 88));
-                        parser.parse(Arrays.copyOf(msg, headerLength(msg)), direct); // consumes the header only
-                    } else {
-                        tupleParser.parse(withHeader(msg), t -> b.appendSnapshotRow(t, 77, 88));
-                    }
+                    tuple(b, msg, row[0] == 0);
                 } else {
-                    parser.parse(msg, direct);
+                    direct(b, msg, row[0] == 0);
                 }
                 row[0]++;
                 if (b.isFull()) {
@@ -198,15 +188,41 @@ class BinaryCopyRowsTest {
     private static final byte[] SIGNATURE = {'P', 'G', 'C', 'O', 'P', 'Y', '\n', (byte) 0xff, '\r', '\n', 0};
     private static final long PG_EPOCH_MICROS = 946_684_800_000_000L;
 
-    private static int headerLength(byte[] msg) {
-        return SIGNATURE.length + 8;
+    /** The row of one message (after the header on the first), straight into the vectors; the trailer adds none. */
+    private static void direct(ChangeBatchBuilder b, byte[] msg, boolean first) {
+        int p = first ? SIGNATURE.length + 8 : 0;
+        if (int16(msg, p) == -1) {
+            return;
+        }
+        assertThat(int16(msg, p)).isEqualTo(COLUMNS.size());
+        assertThat(b.appendBinaryCopyRow(msg, p + 2, msg.length)).isEqualTo(msg.length);
     }
 
-    private static byte[] withHeader(byte[] row) {
-        byte[] m = new byte[SIGNATURE.length + 8 + row.length];
-        System.arraycopy(SIGNATURE, 0, m, 0, SIGNATURE.length);
-        System.arraycopy(row, 0, m, SIGNATURE.length + 8, row.length);
-        return m;
+    /** The row of one message as a tuple of its fields (binary, or text for the text columns), by the tuple path. */
+    private static void tuple(ChangeBatchBuilder b, byte[] msg, boolean first) {
+        int p = first ? SIGNATURE.length + 8 : 0;
+        if (int16(msg, p) == -1) {
+            return;
+        }
+        p += 2;
+        int n = COLUMNS.size();
+        byte[] kinds = new byte[n];
+        int[] offsets = new int[n];
+        int[] lengths = new int[n];
+        for (int c = 0; c < n; c++) {
+            int len = java.nio.ByteBuffer.wrap(msg, p, 4).getInt();
+            p += 4;
+            kinds[c] = len < 0 ? TupleData.NULL : TEXT_COLUMNS[c] ? TupleData.TEXT : TupleData.BINARY;
+            offsets[c] = p;
+            lengths[c] = Math.max(0, len);
+            p += Math.max(0, len);
+        }
+        assertThat(p).isEqualTo(msg.length);
+        b.appendSnapshotRow(new TupleData(kinds, offsets, lengths, msg), 77, 88);
+    }
+
+    private static int int16(byte[] msg, int p) {
+        return (short) ((msg[p] << 8) | (msg[p + 1] & 0xff));
     }
 
     /** Binary COPY as the server sends it: the header with the first row, one row per message, the trailer last. */

@@ -7,10 +7,7 @@ import io.etlstream.batch.ChangeBatchBuilder;
 import io.etlstream.batch.TableId;
 import io.etlstream.batch.TableSchema;
 import io.etlstream.source.pg.pgoutput.PgOutputMessage.RelationColumn;
-import io.etlstream.source.pg.pgoutput.TupleData;
 import io.etlstream.source.pg.types.ColumnMapping;
-import io.etlstream.source.pg.types.CopyBinary;
-import io.etlstream.source.pg.types.CopyText;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -30,8 +27,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import org.apache.arrow.memory.BufferAllocator;
-import org.postgresql.PGConnection;
-import org.postgresql.copy.CopyOut;
+import org.postgresql.core.BaseConnection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -119,6 +115,7 @@ final class SnapshotCopier {
             return;
         }
         long t0 = System.nanoTime();
+        warmUpArrow();
         Map<TableId, TableWork> work = new HashMap<>(); // filled before {@code planned} opens, read-only after
         ConcurrentLinkedQueue<Chunk> chunks = new ConcurrentLinkedQueue<>();
         AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -188,6 +185,23 @@ final class SnapshotCopier {
         }
     }
 
+    private static final java.util.concurrent.atomic.AtomicBoolean ARROW_WARMED =
+            new java.util.concurrent.atomic.AtomicBoolean();
+
+    /**
+     * Initializes Arrow's Schema class on a background thread, once per JVM: its static initializer builds Jackson
+     * readers (about half a CPU second in a fresh JVM), and every worker's first batch waits for it. Started here it
+     * overlaps with the workers connecting and the tables being planned, which mostly wait for PostgreSQL.
+     */
+    private static void warmUpArrow() {
+        if (ARROW_WARMED.compareAndSet(false, true)) {
+            Thread t = new Thread(() -> new org.apache.arrow.vector.types.pojo.Schema(List.of()),
+                    "etl-stream-snapshot-warm-up");
+            t.setDaemon(true);
+            t.start();
+        }
+    }
+
     /**
      * Plans every table into {@code work} and {@code chunks}, then queues each table's {@link DeliveryQueue.SnapshotStart}
      * (the sink hears of each copy before its rows, so it can drop what an interrupted earlier copy left behind).
@@ -235,16 +249,25 @@ final class SnapshotCopier {
             }
             attached[index] = System.nanoTime();
             planned.await();
-            var copyApi = c.unwrap(PGConnection.class).getCopyAPI();
+            CopyOutReader reader = CopyOutReader.open(c, CopyOutReader.DEFAULT_BUFFER, allocator.getLimit());
             // One builder per table for all of this worker's chunks: it keeps the batch size and value widths it saw,
             // so later batches are allocated at their final size instead of growing (each growth copies a buffer).
             Map<TableId, ChangeBatchBuilder> builders = new HashMap<>();
+            boolean clean = false;
             try {
-                copyChunks(copyApi, chunks, work, snapshot, snapshotMicros, out, failure, builders);
+                copyChunks(reader, chunks, work, snapshot, snapshotMicros, out, failure, builders);
+                clean = reader.clean();
             } finally {
                 builders.values().forEach(ChangeBatchBuilder::close);
+                if (!clean) {
+                    // Mid-response (or past it) the protocol state is unknown to pgjdbc: drop the socket instead of
+                    // handing the connection back for a rollback; the server ends the transaction with the session.
+                    c.unwrap(BaseConnection.class).getQueryExecutor().abort();
+                }
             }
-            c.rollback();
+            if (clean) {
+                c.rollback(); // otherwise (bytes read past the last ReadyForQuery) the socket was dropped above
+            }
             finished[index] = System.nanoTime();
         } catch (SQLException e) {
             if (String.valueOf(e.getMessage()).contains("snapshot")) {
@@ -252,10 +275,12 @@ final class SnapshotCopier {
                         + " replication connection that exported it was closed; the copy restarts on a new snapshot", e);
             }
             throw new UserFacingException("copying a table failed: " + e.getMessage(), e);
+        } catch (java.io.IOException e) {
+            throw new UserFacingException("copying a table failed, the connection to PostgreSQL broke: " + e, e);
         }
     }
 
-    private void copyChunks(org.postgresql.copy.CopyManager copyApi, ConcurrentLinkedQueue<Chunk> chunks,
+    private void copyChunks(CopyOutReader reader, ConcurrentLinkedQueue<Chunk> chunks,
             Map<TableId, TableWork> work, ExportedSnapshot snapshot, long snapshotMicros, DeliveryQueue out,
             AtomicReference<Throwable> failure, Map<TableId, ChangeBatchBuilder> builders) throws Exception {
         Chunk ch;
@@ -275,7 +300,7 @@ final class SnapshotCopier {
                 builder.initialCapacity(firstBatchRows(w));
                 builders.put(ch.table(), builder);
             }
-            copyChunk(copyApi, sql, w, builder, snapshot, snapshotMicros, out);
+            copyChunk(reader, sql, w, builder, snapshot, snapshotMicros, out);
             if (w.chunksLeft.decrementAndGet() == 0) {
                 report(w, true, true);
                 out.put(new DeliveryQueue.SnapshotDone(ch.table()), null);
@@ -296,53 +321,23 @@ final class SnapshotCopier {
         return (int) Math.max(16, Math.min(Math.min(perChunk, limits.maxRows()), limits.maxBytes() / rowBytes));
     }
 
-    private void copyChunk(org.postgresql.copy.CopyManager copyApi, String sql, TableWork w, ChangeBatchBuilder builder,
+    private void copyChunk(CopyOutReader reader, String sql, TableWork w, ChangeBatchBuilder builder,
             ExportedSnapshot snapshot, long snapshotMicros, DeliveryQueue out) throws Exception {
-        int columns = w.schema.columnCount();
-        long lsn = snapshot.consistentPoint();
-        Consumer<TupleData> append = row -> builder.appendSnapshotRow(row, lsn, snapshotMicros);
-        CopyBinary binary = format == Format.BINARY ? new CopyBinary(w.textColumns) : null;
-        CopyBinary.RowReader binaryRows = binary == null ? null : builder.binaryCopyRows(w.textColumns, lsn,
-                snapshotMicros);
-        CopyOut copy = copyApi.copyOut(sql);
-        try {
-            byte[] msg;
-            long rows = 0;
-            long bytes = 0;
-            while ((msg = copy.readFromCopy()) != null) {
-                if (binary != null) {
-                    rows += binary.parse(msg, binaryRows);
-                } else {
-                    int len = msg.length > 0 && msg[msg.length - 1] == '\n' ? msg.length - 1 : msg.length;
-                    append.accept(CopyText.parseRow(msg, 0, len, columns));
-                    rows++;
-                }
-                bytes += msg.length;
-                if (builder.isFull()) {
-                    int batchRows = builder.rowCount();
-                    out.put(builder.sealCopy(), null);
-                    builder.initialCapacity(batchRows); // the next batch of this range is as big
-                    w.rows.addAndGet(rows);
-                    w.bytes.addAndGet(bytes);
-                    rows = 0;
-                    bytes = 0;
-                    report(w, false, false);
-                }
-            }
-            if (binary != null && !binary.ended()) {
-                throw new IllegalStateException("binary COPY ended without its trailer");
-            }
-            ChangeBatch last = builder.sealCopy();
-            if (last != null) {
-                out.put(last, null);
-            }
-            w.rows.addAndGet(rows);
-            w.bytes.addAndGet(bytes);
-        } finally {
-            if (copy.isActive()) {
-                copy.cancelCopy();
-            }
+        reader.start(sql, builder, format == Format.BINARY, w.textColumns, snapshot.consistentPoint(), snapshotMicros);
+        while (reader.next()) {
+            int batchRows = builder.rowCount();
+            out.put(builder.sealCopy(), null);
+            builder.initialCapacity(batchRows); // the next batch of this range is as big
+            w.rows.addAndGet(reader.takeRows());
+            w.bytes.addAndGet(reader.takeBytes());
+            report(w, false, false);
         }
+        ChangeBatch last = builder.sealCopy();
+        if (last != null) {
+            out.put(last, null);
+        }
+        w.rows.addAndGet(reader.takeRows());
+        w.bytes.addAndGet(reader.takeBytes());
     }
 
     /** A table's identity and columns as pgoutput's Relation message has them, and each column's output function. */

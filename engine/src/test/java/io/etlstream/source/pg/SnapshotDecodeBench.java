@@ -8,8 +8,8 @@ import io.etlstream.batch.ChangeBatchBuilder;
 import io.etlstream.batch.TableId;
 import io.etlstream.batch.TableSchema;
 import io.etlstream.source.pg.pgoutput.PgOutputMessage.RelationColumn;
-import io.etlstream.source.pg.types.CopyBinary;
 import io.etlstream.source.pg.types.PgType;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -23,10 +23,10 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * The JVM side of the snapshot without PostgreSQL or the driver: binary COPY messages of the {@link SnapshotBench}
- * table (1M rows, 10 columns, one CopyData message per row as the server sends them, 12 ranges with header and
- * trailer) decoded by {@link CopyBinary} into {@link ChangeBatchBuilder} batches, by default as the snapshot does
- * ({@link ChangeBatchBuilder#binaryCopyRows}), with {@code -Dbench.path=tuple} through tuples and value writers. Prints this thread's CPU seconds
+ * The JVM side of the snapshot without PostgreSQL or the driver: the server's responses to the binary COPYs of the
+ * {@link SnapshotBench} table (1M rows, 10 columns, one CopyData message per row as the server sends them, 12 ranges
+ * with header and trailer, CopyOutResponse to ReadyForQuery) read by {@link CopyOutReader} from memory into
+ * {@link ChangeBatchBuilder} batches, as the snapshot does. Prints this thread's CPU seconds
  * per pass: the first pass of the JVM is cold (interpreter, C1, C2 compiling on the same cores), later ones warm.
  * {@code ./mvnw -B -o -pl engine -am test -Pbench -Dtest=SnapshotDecodeBench -Dsurefire.failIfNoSpecifiedTests=false}
  */
@@ -37,7 +37,7 @@ class SnapshotDecodeBench {
     private static final int RANGES = 12;
 
     @Test
-    void decodeBinaryCopyIntoArrow() throws IOException {
+    void decodeBinaryCopyIntoArrow() throws Exception {
         List<RelationColumn> cols = List.of(new RelationColumn(true, "id", PgType.INT8, -1),
                 new RelationColumn(false, "a", PgType.INT4, -1), new RelationColumn(false, "b", PgType.INT8, -1),
                 new RelationColumn(false, "c", PgType.TEXT, -1), new RelationColumn(false, "d", PgType.TEXT, -1),
@@ -45,12 +45,10 @@ class SnapshotDecodeBench {
                 new RelationColumn(false, "f", PgType.TIMESTAMPTZ, -1), new RelationColumn(false, "g", PgType.BOOL, -1),
                 new RelationColumn(false, "h", PgType.FLOAT8, -1), new RelationColumn(false, "i", PgType.UUID, -1));
         TableSchema schema = new TableSchema(new TableId("public", "bench_t"), 1, 'd', cols, 0);
-        List<List<byte[]>> ranges = messages();
+        List<byte[]> ranges = responses();
         var threads = ManagementFactory.getThreadMXBean();
         int passes = Integer.getInteger("bench.passes", 4);
-        // -Dbench.path=tuple: the per-row tuple and ValueWriter path (the text COPY's) instead of the direct one
-        boolean tuples = "tuple".equals(System.getProperty("bench.path"));
-        System.out.println("[bench] path: " + (tuples ? "tuple + ValueWriter" : "direct (BinaryRowWriter)"));
+        boolean[] text = new boolean[cols.size()];
         for (int pass = 0; pass < passes; pass++) {
             long cpu0 = threads.getCurrentThreadCpuTime();
             long t0 = System.nanoTime();
@@ -58,23 +56,16 @@ class SnapshotDecodeBench {
             try (RootAllocator alloc = new RootAllocator();
                     ChangeBatchBuilder builder = new ChangeBatchBuilder(schema, alloc, BatchLimits.DEFAULT)) {
                 builder.initialCapacity(BatchLimits.DEFAULT.maxRows());
-                for (List<byte[]> range : ranges) {
-                    boolean[] text = new boolean[cols.size()];
-                    CopyBinary parser = new CopyBinary(text);
-                    CopyBinary.RowReader reader = tuples ? null : builder.binaryCopyRows(text, 42, 4242);
-                    for (byte[] msg : range) {
-                        if (tuples) {
-                            parser.parse(msg, row -> builder.appendSnapshotRow(row, 42, 4242));
-                        } else {
-                            parser.parse(msg, reader);
-                        }
-                        if (builder.isFull()) {
-                            try (ChangeBatch b = builder.seal(false)) {
-                                rows += b.rowCount();
-                            }
+                for (byte[] range : ranges) {
+                    CopyOutReader reader = new CopyOutReader(new ByteArrayInputStream(range),
+                            CopyOutReader.DEFAULT_BUFFER, Long.MAX_VALUE);
+                    reader.begin(builder, true, text, 42, 4242);
+                    while (reader.next()) {
+                        try (ChangeBatch b = builder.seal(false)) {
+                            rows += b.rowCount();
                         }
                     }
-                    assertThat(parser.ended()).isTrue();
+                    assertThat(reader.clean()).isTrue();
                     try (ChangeBatch b = builder.seal(false)) {
                         rows += b == null ? 0 : b.rowCount();
                     }
@@ -87,19 +78,32 @@ class SnapshotDecodeBench {
         }
     }
 
-    /** The rows as the server sends binary COPY: header with the first row, one row per message, trailer alone. */
-    private static List<List<byte[]>> messages() throws IOException {
-        List<List<byte[]>> ranges = new ArrayList<>();
+    /**
+     * Per range, the server's whole response: CopyOutResponse, one CopyData per row (the header with the first, the
+     * trailer alone), CopyDone, CommandComplete, ReadyForQuery.
+     */
+    private static List<byte[]> responses() throws IOException {
+        List<byte[]> ranges = new ArrayList<>();
         int per = ROWS / RANGES + 1;
         ByteArrayOutputStream buf = new ByteArrayOutputStream(256);
         DataOutputStream out = new DataOutputStream(buf);
-        List<byte[]> range = null;
+        ByteArrayOutputStream range = null;
+        int inRange = 0;
         for (int g = 1; g <= ROWS; g++) {
             if (range == null) {
-                range = new ArrayList<>();
+                range = new ByteArrayOutputStream(16 << 20);
+                DataOutputStream r = new DataOutputStream(range);
+                r.writeByte('H');
+                r.writeInt(4 + 1 + 2 + 2 * 10);
+                r.writeByte(1);
+                r.writeShort(10);
+                for (int c = 0; c < 10; c++) {
+                    r.writeShort(1);
+                }
                 out.write(new byte[] {'P', 'G', 'C', 'O', 'P', 'Y', '\n', (byte) 0xff, '\r', '\n', 0});
                 out.writeInt(0);
                 out.writeInt(0);
+                inRange = 0;
             }
             out.writeShort(10);
             long8(out, g);
@@ -140,17 +144,36 @@ class SnapshotDecodeBench {
             out.writeInt(16);
             out.writeLong(g * 0x9E3779B97F4A7C15L);
             out.writeLong(g);
-            range.add(buf.toByteArray());
-            buf.reset();
+            copyData(range, buf);
+            inRange++;
             if (g % per == 0 || g == ROWS) {
                 out.writeShort(-1);
-                range.add(buf.toByteArray());
-                buf.reset();
-                ranges.add(range);
+                copyData(range, buf);
+                DataOutputStream r = new DataOutputStream(range);
+                r.writeByte('c');
+                r.writeInt(4);
+                byte[] tag = ("COPY " + inRange).getBytes(StandardCharsets.US_ASCII);
+                r.writeByte('C');
+                r.writeInt(4 + tag.length + 1);
+                r.write(tag);
+                r.writeByte(0);
+                r.writeByte('Z');
+                r.writeInt(5);
+                r.writeByte('T');
+                ranges.add(range.toByteArray());
                 range = null;
             }
         }
         return ranges;
+    }
+
+    /** {@code payload} as one CopyData message, then empties it. */
+    private static void copyData(ByteArrayOutputStream to, ByteArrayOutputStream payload) throws IOException {
+        DataOutputStream d = new DataOutputStream(to);
+        d.writeByte('d');
+        d.writeInt(4 + payload.size());
+        payload.writeTo(to);
+        payload.reset();
     }
 
     private static void long8(DataOutputStream out, long v) throws IOException {

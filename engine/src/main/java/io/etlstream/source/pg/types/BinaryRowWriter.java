@@ -32,11 +32,11 @@ public final class BinaryRowWriter {
     private static final byte DECIMAL = 10;
 
     private final int columns;
+    private final List<ColumnMapping> mappings;
     private final byte[] kinds;
     private final ValueWriter[] writers;
     private final FieldVector[] vectors;
     private final int[] scales;
-    private final String[] typeNames;
     private final long[] validity;
     private final long[] data;
     private final long[] offsets;
@@ -51,18 +51,17 @@ public final class BinaryRowWriter {
     public BinaryRowWriter(List<ColumnMapping> mappings, FieldVector[] vectors, ValueWriter[] writers,
             boolean[] textColumns) {
         this.columns = mappings.size();
+        this.mappings = mappings;
         this.kinds = new byte[columns];
         this.vectors = vectors;
         this.writers = writers;
         this.scales = new int[columns];
-        this.typeNames = new String[columns];
         this.validity = new long[columns];
         this.data = new long[columns];
         this.offsets = new long[columns];
         this.dataCapacity = new long[columns];
         for (int c = 0; c < columns; c++) {
             ColumnMapping m = mappings.get(c);
-            typeNames[c] = PgType.name(m.typeOid());
             kinds[c] = textColumns[c] ? OTHER_TEXT : !m.readsBinary() ? OTHER_BINARY : kindOf(m, vectors[c]);
             if (kinds[c] == DECIMAL) {
                 scales[c] = ((org.apache.arrow.vector.DecimalVector) vectors[c]).getScale();
@@ -134,12 +133,16 @@ public final class BinaryRowWriter {
                     setValid(c, bitByte, bit);
                 }
                 case BITS4 -> {
-                    PgBinary.expectLength(typeNames[c], len, 4);
+                    if (len != 4) {
+                        throw badLength(c, len);
+                    }
                     MemoryUtil.putInt(data[c] + 4L * r, be32(msg, p));
                     setValid(c, bitByte, bit);
                 }
                 case BITS8 -> {
-                    PgBinary.expectLength(typeNames[c], len, 8);
+                    if (len != 8) {
+                        throw badLength(c, len);
+                    }
                     MemoryUtil.putLong(data[c] + 8L * r, be64(msg, p));
                     setValid(c, bitByte, bit);
                 }
@@ -202,6 +205,11 @@ public final class BinaryRowWriter {
             p += len;
         }
         return p;
+    }
+
+    /** The type's name only on this error path: a writer is made per batch, and the lookup is a large switch. */
+    private RuntimeException badLength(int c, int len) {
+        return new PgBinary.BadBinaryValueException(PgType.name(mappings.get(c).typeOid()), len);
     }
 
     private void writeNull(int c, byte kind, int r, int bitByte, byte bit) {

@@ -1,11 +1,8 @@
 package io.etlstream.source.pg.types;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.math.RoundingMode;
-import java.nio.ByteOrder;
 
 /**
  * Readers for PostgreSQL's binary send format ({@code COPY ... (FORMAT binary)}), giving exactly what
@@ -13,10 +10,6 @@ import java.nio.ByteOrder;
  * {@link SpecialValue}s for ±infinity and NaN.
  */
 public final class PgBinary {
-
-    private static final VarHandle SHORT = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.BIG_ENDIAN);
-    private static final VarHandle INT = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.BIG_ENDIAN);
-    private static final VarHandle LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
 
     /** Days from 1970-01-01 to PostgreSQL's epoch 2000-01-01. */
     public static final int PG_EPOCH_DAYS = 10_957;
@@ -48,16 +41,18 @@ public final class PgBinary {
         }
     }
 
+    // Plain shifts rather than a byte-array VarHandle: the first snapshot runs these in the interpreter, where a
+    // VarHandle call goes through several method-handle frames and makes the JIT compile their machinery too.
     public static short int16(byte[] b, int off) {
-        return (short) SHORT.get(b, off);
+        return (short) ((b[off] << 8) | (b[off + 1] & 0xff));
     }
 
     public static int int32(byte[] b, int off) {
-        return (int) INT.get(b, off);
+        return (b[off] << 24) | (b[off + 1] & 0xff) << 16 | (b[off + 2] & 0xff) << 8 | (b[off + 3] & 0xff);
     }
 
     public static long int64(byte[] b, int off) {
-        return (long) LONG.get(b, off);
+        return (long) int32(b, off) << 32 | (int32(b, off + 4) & 0xffffffffL);
     }
 
     static void expectLength(String type, int len, int expected) {
