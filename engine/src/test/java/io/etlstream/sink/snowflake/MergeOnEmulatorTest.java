@@ -17,7 +17,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class MergeOnEmulatorTest {
 
     @RegisterExtension
-    static final EmulatedSnowflake SF = EmulatedSnowflake.perClass("S");
+    static final EmulatedSnowflake SF = EmulatedSnowflake.sqlOnly("S");
 
     static TableSchema schema(String table) {
         return new TableSchema(new TableId("public", table), 1, 'd', List.of(new RelationColumn(true, "id", 20, -1),

@@ -4,6 +4,7 @@ import static io.etlstream.testkit.snowflake.EmulatedSnowflake.MANUAL_MERGES;
 import static io.etlstream.testkit.snowflake.EmulatedSnowflake.SOURCE_OPTIONS;
 import static io.etlstream.testkit.snowflake.EmulatedSnowflake.awaitCaughtUp;
 import static io.etlstream.testkit.snowflake.EmulatedSnowflake.awaitCopied;
+import static io.etlstream.testkit.snowflake.EmulatedSnowflake.closeTakenOver;
 import static io.etlstream.testkit.snowflake.EmulatedSnowflake.connector;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -129,11 +130,7 @@ class PgToSnowflakeTest {
                 }
                 s2.close();
             }
-            try {
-                d1.close();
-            } catch (Exception fenced) {
-                // the first client's channels were taken over; closing it may report that
-            }
+            closeTakenOver(d1); // the first client's channels were taken over by the second
             PgSource.removePipeline(conn, pipeline);
         }
         assertThat(sfRows("SELECT ID, BALANCE, NOTE FROM ACCT ORDER BY ID", schema))

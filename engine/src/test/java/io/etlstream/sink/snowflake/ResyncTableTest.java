@@ -4,6 +4,7 @@ import static io.etlstream.testkit.snowflake.EmulatedSnowflake.MANUAL_MERGES;
 import static io.etlstream.testkit.snowflake.EmulatedSnowflake.SOURCE_OPTIONS;
 import static io.etlstream.testkit.snowflake.EmulatedSnowflake.await;
 import static io.etlstream.testkit.snowflake.EmulatedSnowflake.awaitCopied;
+import static io.etlstream.testkit.snowflake.EmulatedSnowflake.closeTakenOver;
 import static io.etlstream.testkit.snowflake.EmulatedSnowflake.connector;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -322,11 +323,7 @@ class ResyncTableTest {
                 }
                 s2.close();
             }
-            try {
-                d1.close();
-            } catch (Exception fenced) {
-                // the first client's channels were taken over by the second
-            }
+            closeTakenOver(d1); // the first client's channels were taken over by the second
             PgSource.removePipeline(conn, pipeline);
         }
         assertThat(joined("SELECT ID, NOTE FROM KA ORDER BY ID", schema)).isEqualTo(db.queryColumn(

@@ -58,22 +58,29 @@ public final class EmulatedSnowflake implements BeforeAllCallback, AfterAllCallb
     // One RSA key per JVM: each emulator registers it again, and generating one per test class only costs time.
     private static KeyPair sharedKey;
 
+    private final boolean withUser;
     private final List<String> schemas;
     private SnowflakeEmulator emu;
     private KeyPair key;
 
-    private EmulatedSnowflake(String... schemas) {
+    private EmulatedSnowflake(boolean withUser, String... schemas) {
+        this.withUser = withUser;
         this.schemas = List.of(schemas);
     }
 
     /** Not started yet: register it with {@code @RegisterExtension} on a static field. */
     public static EmulatedSnowflake perClass(String... schemas) {
-        return new EmulatedSnowflake(schemas);
+        return new EmulatedSnowflake(true, schemas);
+    }
+
+    /** As {@link #perClass}, with no user and no key (none is generated): for tests that only run SQL. */
+    public static EmulatedSnowflake sqlOnly(String... schemas) {
+        return new EmulatedSnowflake(false, schemas);
     }
 
     /** Started now, with database {@value #DATABASE} and {@code schemas} in it; the caller closes it. */
     public static EmulatedSnowflake start(String... schemas) {
-        EmulatedSnowflake s = new EmulatedSnowflake(schemas);
+        EmulatedSnowflake s = new EmulatedSnowflake(true, schemas);
         s.startNow();
         return s;
     }
@@ -92,8 +99,12 @@ public final class EmulatedSnowflake implements BeforeAllCallback, AfterAllCallb
         if (emu != null) {
             throw new IllegalStateException("the emulator is already running");
         }
-        key = keyPair();
-        emu = SnowflakeEmulator.start(EmulatorConfig.inMemory().withUser(USER, key.getPublic()));
+        EmulatorConfig config = EmulatorConfig.inMemory();
+        if (withUser) {
+            key = keyPair();
+            config = config.withUser(USER, key.getPublic());
+        }
+        emu = SnowflakeEmulator.start(config);
         try {
             emu.sql("CREATE DATABASE IF NOT EXISTS " + DATABASE);
             schemas.forEach(this::createSchema);
@@ -143,6 +154,9 @@ public final class EmulatedSnowflake implements BeforeAllCallback, AfterAllCallb
     /** The private half of the key registered for {@value #USER}. */
     public PrivateKey privateKey() {
         emulator();
+        if (key == null) {
+            throw new IllegalStateException("this emulator has no user: use EmulatedSnowflake.perClass or start");
+        }
         return key.getPrivate();
     }
 
@@ -160,6 +174,18 @@ public final class EmulatedSnowflake implements BeforeAllCallback, AfterAllCallb
     public SnowflakeDestination open(String schema) {
         return SnowflakeDestination.open(destination(schema), privateKey(), SnowpipeTuning.DEFAULT,
                 new FlushLimiter(2));
+    }
+
+    /**
+     * Closes a client whose channels another client took over (a second run after a simulated crash): the SDK may
+     * report the fenced channels on close, which such a test expects.
+     */
+    public static void closeTakenOver(SnowflakeDestination fenced) {
+        try {
+            fenced.close();
+        } catch (Exception expected) {
+            // the test already asserted what matters; the takeover is the point
+        }
     }
 
     /** Runs {@code statement} as the sink's SQL API requests do: with the database and {@code schema} as context. */
