@@ -3,9 +3,7 @@ package io.etlstream.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.etlstream.catalog.Catalog;
-import io.etlstream.catalog.Destination;
 import io.etlstream.catalog.Source;
-import io.etlstream.emulator.EmulatorConfig;
 import io.etlstream.emulator.Faults;
 import io.etlstream.emulator.SnowflakeEmulator;
 import io.etlstream.home.EtlHome;
@@ -17,10 +15,8 @@ import io.etlstream.pipeline.PipelineManager;
 import io.etlstream.pipeline.PipelineState;
 import io.etlstream.pipeline.TablePhase;
 import io.etlstream.pipeline.TableStatus;
-import io.etlstream.sink.FlushLimiter;
 import io.etlstream.sink.SinkOptions;
 import io.etlstream.sink.snowflake.SnowflakeDestination;
-import io.etlstream.sink.snowflake.SnowpipeTuning;
 import io.etlstream.source.pg.ChangeSink;
 import io.etlstream.source.pg.PgConnector;
 import io.etlstream.source.pg.PgPassword;
@@ -32,10 +28,9 @@ import io.etlstream.source.pg.SnapshotLedger;
 import io.etlstream.source.pg.SslMode;
 import io.etlstream.testkit.pg.PgDatabase;
 import io.etlstream.testkit.pg.PostgresExtension;
+import io.etlstream.testkit.snowflake.EmulatedSnowflake;
 import java.io.StringWriter;
 import java.nio.file.Path;
-import java.security.KeyPair;
-import java.security.KeyPairGenerator;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -66,22 +61,16 @@ class OfflineResyncSnapshotNoTest {
 
     @Test
     void aRecordedResyncOfOneTableAndOfThePipelineCopiesTheRowsOnTheNextRun(PgDatabase db) throws Exception {
-        KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
-        g.initialize(2048);
-        KeyPair key = g.generateKeyPair();
         db.execute("CREATE TABLE off_a (id int PRIMARY KEY, note text)",
                 "CREATE TABLE off_b (id int PRIMARY KEY, note text)",
                 "INSERT INTO off_a SELECT g, 'old' FROM generate_series(1, 30) g",
                 "INSERT INTO off_b SELECT g, 'old' FROM generate_series(1, 20) g");
-        try (SnowflakeEmulator emu = SnowflakeEmulator.start(EmulatorConfig.inMemory().withUser("ETL",
-                key.getPublic()))) {
-            emu.sql("CREATE DATABASE IF NOT EXISTS DB");
-            emu.sql("CREATE SCHEMA IF NOT EXISTS DB.OFF");
+        try (EmulatedSnowflake sf = EmulatedSnowflake.start("OFF")) {
+            SnowflakeEmulator emu = sf.emulator();
             try (Catalog c = Catalog.open(new EtlHome(dir))) {
                 c.sources().add(Source.draft("real", db.host(), db.port(), db.name(), "postgres")
                         .withSsl(io.etlstream.catalog.SslMode.DISABLE, null));
-                c.destinations().add(Destination.draft("emu", null, emu.url().toString(), "ETL", "ACCOUNTADMIN", "DB",
-                        "OFF", "k"));
+                c.destinations().add(sf.destination("OFF"));
             }
             assertThat(cli("pipeline", "create", "off", "--source", "real", "--destination", "emu", "--tables",
                     "public.off_a,public.off_b", "--snapshot", "no")).as(err.toString()).isEqualTo(0);
@@ -90,9 +79,7 @@ class OfflineResyncSnapshotNoTest {
                 io.etlstream.catalog.Pipeline p = c.pipelines().require("off");
                 names = new ReplicationNames(p.slotName(), p.publicationName());
             }
-            try (PgPassword pw = PgPassword.none();
-                    SnowflakeDestination dest = SnowflakeDestination.open(destinationOf(emu), key.getPrivate(),
-                            SnowpipeTuning.DEFAULT, new FlushLimiter(2))) {
+            try (PgPassword pw = PgPassword.none(); SnowflakeDestination dest = sf.open("OFF")) {
                 PgSourceConfig config = new PgSourceConfig(db.host(), db.port(), db.name(), "postgres",
                         SslMode.DISABLE, null);
                 Run run = new Run(dest, names, config, pw);
@@ -135,10 +122,6 @@ class OfflineResyncSnapshotNoTest {
                 new SlotManager(new PgConnector(config, pw), names).dropAll();
             }
         }
-    }
-
-    private static Destination destinationOf(SnowflakeEmulator emu) {
-        return Destination.draft("emu", null, emu.url().toString(), "ETL", "ACCOUNTADMIN", "DB", "OFF", "k");
     }
 
     private static boolean phasesAre(PipelineManager m, TablePhase phase) {

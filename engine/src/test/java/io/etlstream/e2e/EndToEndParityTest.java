@@ -3,12 +3,10 @@ package io.etlstream.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.etlstream.batch.TableId;
-import io.etlstream.emulator.EmulatorConfig;
 import io.etlstream.emulator.SnowflakeEmulator;
 import io.etlstream.testkit.pg.PgDatabase;
 import io.etlstream.testkit.pg.PostgresExtension;
-import java.security.KeyPair;
-import java.security.KeyPairGenerator;
+import io.etlstream.testkit.snowflake.EmulatedSnowflake;
 import java.sql.Connection;
 import java.time.Duration;
 import java.util.List;
@@ -35,19 +33,16 @@ class EndToEndParityTest {
 
     @Test
     void snapshotAndMixedChangesArriveExactlyOnceAndTheMirrorsEqualTheSource(PgDatabase db) throws Exception {
-        KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
-        g.initialize(2048);
-        KeyPair key = g.generateKeyPair();
         long t0 = System.nanoTime();
-        try (SnowflakeEmulator emu = SnowflakeEmulator.start(EmulatorConfig.inMemory().withUser("ETL", key.getPublic()));
-                Connection pg = db.connect()) {
+        try (EmulatedSnowflake sf = EmulatedSnowflake.start(); Connection pg = db.connect()) {
+            SnowflakeEmulator emu = sf.emulator();
             MixedWorkload workload = new MixedWorkload(20261126);
             MixedWorkload.create(pg);
             workload.seed(pg, SEEDED);
             Duration merge = Duration.ofSeconds(2);
             long streamedAt;
             long caughtUpAt;
-            try (InProcessPipeline p = new InProcessPipeline(db, emu, key.getPrivate(), "e2eparity", "E2E", "PARITY",
+            try (InProcessPipeline p = new InProcessPipeline(db, emu, sf.privateKey(), "e2eparity", "E2E", "PARITY",
                     MixedWorkload.TABLES, merge)) {
                 p.start();
                 p.awaitSlot(Duration.ofSeconds(60));

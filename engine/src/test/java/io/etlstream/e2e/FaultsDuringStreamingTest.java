@@ -3,7 +3,6 @@ package io.etlstream.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.etlstream.batch.TableId;
-import io.etlstream.emulator.EmulatorConfig;
 import io.etlstream.emulator.Faults.Endpoint;
 import io.etlstream.emulator.SnowflakeEmulator;
 import io.etlstream.sink.snowflake.SnowflakeAccount;
@@ -11,8 +10,8 @@ import io.etlstream.sink.snowflake.SnowpipeClientFactory;
 import io.etlstream.sink.snowflake.SnowpipeTuning;
 import io.etlstream.testkit.pg.PgDatabase;
 import io.etlstream.testkit.pg.PostgresExtension;
-import java.security.KeyPair;
-import java.security.KeyPairGenerator;
+import io.etlstream.testkit.snowflake.EmulatedSnowflake;
+import java.security.PrivateKey;
 import java.sql.Connection;
 import java.time.Duration;
 import java.util.Map;
@@ -36,17 +35,14 @@ class FaultsDuringStreamingTest {
 
     @Test
     void http5xxStatus10AndFencingLoseNothingAndDuplicateNothing(PgDatabase db) throws Exception {
-        KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
-        g.initialize(2048);
-        KeyPair key = g.generateKeyPair();
         long t0 = System.nanoTime();
-        try (SnowflakeEmulator emu = SnowflakeEmulator.start(EmulatorConfig.inMemory().withUser("ETL", key.getPublic()));
-                Connection pg = db.connect()) {
+        try (EmulatedSnowflake sf = EmulatedSnowflake.start(); Connection pg = db.connect()) {
+            SnowflakeEmulator emu = sf.emulator();
             MixedWorkload workload = new MixedWorkload(7);
             MixedWorkload.create(pg);
             workload.seed(pg, 500);
             Duration merge = Duration.ofSeconds(2);
-            try (InProcessPipeline p = new InProcessPipeline(db, emu, key.getPrivate(), "e2efaults", "E2E", "FAULTS",
+            try (InProcessPipeline p = new InProcessPipeline(db, emu, sf.privateKey(), "e2efaults", "E2E", "FAULTS",
                     MixedWorkload.TABLES, merge)) {
                 p.start();
                 p.awaitSlot(Duration.ofSeconds(60));
@@ -88,7 +84,7 @@ class FaultsDuringStreamingTest {
 
                 // 4. a real takeover: another client opens the pipeline's channel for e2e_scalars (what a second
                 // engine on the same pipeline would do); the engine's next blob for it is fenced (20)
-                try (SnowflakeStreamingIngestClient other = otherClient(emu, key)) {
+                try (SnowflakeStreamingIngestClient other = otherClient(emu, sf.privateKey())) {
                     SnowflakeStreamingIngestChannel stolen = other.openChannel(OpenChannelRequest
                             .builder("e2efaults.public.e2e_scalars").setDBName("E2E").setSchemaName("FAULTS")
                             .setTableName("E2E_SCALARS_HISTORY")
@@ -130,8 +126,8 @@ class FaultsDuringStreamingTest {
     }
 
     /** A second client with the same key, through the engine's own factory (the key stays an object). */
-    private static SnowflakeStreamingIngestClient otherClient(SnowflakeEmulator emu, KeyPair key) {
+    private static SnowflakeStreamingIngestClient otherClient(SnowflakeEmulator emu, PrivateKey key) {
         return SnowpipeClientFactory.open("takeover", new SnowflakeAccount(emu.url(), "ETL", "ACCOUNTADMIN"),
-                key.getPrivate(), SnowpipeTuning.DEFAULT);
+                key, SnowpipeTuning.DEFAULT);
     }
 }

@@ -3,12 +3,10 @@ package io.etlstream.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.etlstream.batch.TableId;
-import io.etlstream.emulator.EmulatorConfig;
 import io.etlstream.emulator.SnowflakeEmulator;
 import io.etlstream.testkit.pg.PgDatabase;
 import io.etlstream.testkit.pg.PostgresExtension;
-import java.security.KeyPair;
-import java.security.KeyPairGenerator;
+import io.etlstream.testkit.snowflake.EmulatedSnowflake;
 import java.sql.Connection;
 import java.time.Duration;
 import java.util.List;
@@ -27,16 +25,13 @@ class ReconnectExactlyOnceTest {
 
     @Test
     void walsenderKilledMidStreamThreeTimesLeavesHistoryExactlyOnce(PgDatabase db) throws Exception {
-        KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
-        g.initialize(2048);
-        KeyPair key = g.generateKeyPair();
-        try (SnowflakeEmulator emu = SnowflakeEmulator.start(EmulatorConfig.inMemory().withUser("ETL", key.getPublic()));
-                Connection pg = db.connect()) {
+        try (EmulatedSnowflake sf = EmulatedSnowflake.start(); Connection pg = db.connect()) {
+            SnowflakeEmulator emu = sf.emulator();
             MixedWorkload workload = new MixedWorkload(4242);
             MixedWorkload.create(pg);
             workload.seed(pg, 500);
             Duration merge = Duration.ofSeconds(2);
-            try (InProcessPipeline p = new InProcessPipeline(db, emu, key.getPrivate(), "reconnect", "E2E", "RECONNECT",
+            try (InProcessPipeline p = new InProcessPipeline(db, emu, sf.privateKey(), "reconnect", "E2E", "RECONNECT",
                     MixedWorkload.TABLES, merge)) {
                 p.start();
                 p.awaitSlot(Duration.ofSeconds(60));

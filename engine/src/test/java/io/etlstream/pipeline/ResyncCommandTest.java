@@ -1,43 +1,31 @@
 package io.etlstream.pipeline;
 
+import static io.etlstream.testkit.snowflake.EmulatedSnowflake.SOURCE_OPTIONS;
+import static io.etlstream.testkit.snowflake.EmulatedSnowflake.caughtUpMark;
+import static io.etlstream.testkit.snowflake.EmulatedSnowflake.connector;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.etlstream.catalog.Destination;
-import io.etlstream.emulator.EmulatorConfig;
-import io.etlstream.emulator.SnowflakeEmulator;
-import io.etlstream.emulator.SqlResult;
 import io.etlstream.metrics.EngineEvent;
-import io.etlstream.sink.FlushLimiter;
-import io.etlstream.sink.SinkOptions;
 import io.etlstream.sink.snowflake.SnowflakeDestination;
-import io.etlstream.sink.snowflake.SnowflakeSink;
-import io.etlstream.sink.snowflake.SnowpipeTuning;
-import io.etlstream.source.pg.ChangeSink;
 import io.etlstream.source.pg.Lsn;
 import io.etlstream.source.pg.PgConnector;
 import io.etlstream.source.pg.PgPassword;
 import io.etlstream.source.pg.PgSource;
-import io.etlstream.source.pg.PgSourceConfig;
 import io.etlstream.source.pg.ReplicationNames;
 import io.etlstream.source.pg.SnapshotLedger;
-import io.etlstream.source.pg.SslMode;
 import io.etlstream.testkit.pg.PgDatabase;
 import io.etlstream.testkit.pg.PostgresExtension;
-import java.security.KeyPair;
-import java.security.KeyPairGenerator;
+import io.etlstream.testkit.snowflake.EmulatedSnowflake;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The resync commands through the pipeline actor and the PostgreSQL runtime, with the real Snowflake sink on the
@@ -49,23 +37,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class ResyncCommandTest {
 
     static final Duration WAIT = Duration.ofSeconds(120);
-    static SnowflakeEmulator emu;
-    static KeyPair key;
 
-    @BeforeAll
-    static void start() throws Exception {
-        KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
-        g.initialize(2048);
-        key = g.generateKeyPair();
-        emu = SnowflakeEmulator.start(EmulatorConfig.inMemory().withUser("ETL", key.getPublic()));
-        emu.sql("CREATE DATABASE IF NOT EXISTS DB");
-        emu.sql("CREATE SCHEMA IF NOT EXISTS DB.CMD");
-    }
-
-    @AfterAll
-    static void stop() {
-        emu.close();
-    }
+    @RegisterExtension
+    static final EmulatedSnowflake SF = EmulatedSnowflake.perClass("CMD");
 
     @Test
     void tableResyncRunsLiveAndAStoppedTableRunsAgainThenTheWholePipelineGetsANewSlot(PgDatabase db) throws Exception {
@@ -73,51 +47,20 @@ class ResyncCommandTest {
                 "CREATE TABLE pb (id int PRIMARY KEY, v int, note text)",
                 "INSERT INTO pa SELECT g, 'a' || g FROM generate_series(1, 300) g",
                 "INSERT INTO pb SELECT g, g, 'b' || g FROM generate_series(1, 2000) g");
-        Destination d = Destination.draft("emu", null, emu.url().toString(), "ETL", "ACCOUNTADMIN", "DB", "CMD", "k");
         SnapshotLedger ledger = SnapshotLedger.inMemory();
-        AtomicReference<SnowflakeSink> sink = new AtomicReference<>();
         AtomicInteger opened = new AtomicInteger();
         ConcurrentLinkedQueue<String> sinkEvents = new ConcurrentLinkedQueue<>();
         List<EngineEvent> events = new CopyOnWriteArrayList<>();
         ReplicationNames names = new ReplicationNames("etl_stream_h0me1d_cmdresync", "etl_stream_h0me1d_cmdresync");
         TableRef pa = TableRef.parse("public.pa");
         TableRef pb = TableRef.parse("public.pb");
-        try (PgPassword pw = PgPassword.none();
-                SnowflakeDestination dest = SnowflakeDestination.open(d, key.getPrivate(), SnowpipeTuning.DEFAULT,
-                        new FlushLimiter(2))) {
-            PgConnector conn = new PgConnector(new PgSourceConfig(db.host(), db.port(), db.name(), "postgres",
-                    SslMode.DISABLE, null), pw);
-            PgSourceRuntime pg = new PgSourceRuntime(new PgSourceRuntime.Parts() {
-                @Override
-                public PgConnector connector(PipelineDefinition p) {
-                    return conn;
-                }
-
-                @Override
-                public ChangeSink sink(PipelineDefinition p) {
-                    SnowflakeSink s = dest.openSink(p.name(), SinkOptions.DEFAULT.withMergeInterval(
-                            Duration.ofHours(1)), (l, t, m) -> sinkEvents.add(l + " " + m));
-                    sink.set(s);
-                    return s;
-                }
-
-                @Override
-                public SnapshotLedger ledger(PipelineDefinition p) {
-                    return ledger;
-                }
-
-                @Override
-                public ReplicationNames names(PipelineDefinition p) {
-                    return names; // as a catalog pipeline stores them: with a home id, not derived from the name
-                }
-
-                @Override
-                public io.etlstream.metrics.EventSink events() {
-                    return events::add;
-                }
-            }, PgSource.Options.defaults().withStatusInterval(Duration.ofSeconds(1))
-                    .withBackoff(Duration.ofMillis(200), Duration.ofSeconds(2)).withHeartbeatInterval(Duration.ZERO)
-                    .withSnapshotConnections(2), Duration.ofMillis(100));
+        try (PgPassword pw = PgPassword.none(); SnowflakeDestination dest = SF.open("CMD")) {
+            PgConnector conn = connector(db, pw);
+            // names: as a catalog pipeline stores them, with a home id, not derived from the name
+            EmulatorSinkParts parts = new EmulatorSinkParts(conn, dest, ledger,
+                    (l, t, m) -> sinkEvents.add(l + " " + m)).names(names).events(events::add);
+            PgSourceRuntime pg = new PgSourceRuntime(parts, SOURCE_OPTIONS.withSnapshotConnections(2),
+                    Duration.ofMillis(100));
             PipelineRuntime counting = (plan, listener) -> {
                 opened.incrementAndGet();
                 return pg.open(plan, listener);
@@ -139,14 +82,14 @@ class ResyncCommandTest {
 
                 PipelineStatus afterCommand = send(manager, new PipelineCommand.ResyncTable(pb));
                 assertThat(afterCommand.state()).isEqualTo(PipelineState.STREAMING);
-                await(() -> phase(manager, pb) == TablePhase.STREAMING && sink.get().stoppedTables().isEmpty()
+                await(() -> phase(manager, pb) == TablePhase.STREAMING && parts.lastSink().stoppedTables().isEmpty()
                         && ledger.completed().size() == 2, "pb copied again");
                 assertThat(opened.get()).as("a table resync does not restart the runner").isEqualTo(1);
                 assertThat(state(manager)).isEqualTo(PipelineState.STREAMING);
                 db.execute("INSERT INTO pb VALUES (3001, 'v3001', 'after resync')", "DELETE FROM pb WHERE id = 5",
                         "INSERT INTO pa VALUES (302, 'y')");
                 awaitCaughtUp(db, manager);
-                sink.get().mergeNow(true);
+                parts.lastSink().mergeNow(true);
                 assertEqual(db, "SELECT ID, V, NOTE FROM PB ORDER BY ID",
                         "SELECT concat_ws('|', id, v, note) FROM pb ORDER BY id");
                 assertEqual(db, "SELECT ID, NOTE FROM PA ORDER BY ID",
@@ -171,7 +114,7 @@ class ResyncCommandTest {
                 assertThat(slotCount(db, ReplicationNames.forPipeline("cmdresync").slot())).isEqualTo("0");
                 db.execute("INSERT INTO pa VALUES (303, 'z')");
                 awaitCaughtUp(db, manager);
-                sink.get().mergeNow(true);
+                parts.lastSink().mergeNow(true);
                 assertEqual(db, "SELECT ID, NOTE FROM PA ORDER BY ID",
                         "SELECT concat_ws('|', id, note) FROM pa ORDER BY id");
                 assertEqual(db, "SELECT ID, V, NOTE FROM PB ORDER BY ID",
@@ -204,28 +147,17 @@ class ResyncCommandTest {
     }
 
     private static void await(BooleanSupplier c, String what) throws InterruptedException {
-        long end = System.nanoTime() + WAIT.toNanos();
-        while (!c.getAsBoolean()) {
-            if (System.nanoTime() > end) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.sleep(50);
-        }
+        EmulatedSnowflake.await(c, WAIT, () -> "waiting for " + what);
     }
 
     private static void awaitCaughtUp(PgDatabase db, PipelineManager m) throws InterruptedException {
-        long target = Lsn.parse(db.queryOne("SELECT pg_logical_emit_message(true, 'etl-stream-test', 'caught up')"));
+        long target = caughtUpMark(db);
         await(() -> Long.compareUnsigned(m.status("cmdresync").orElseThrow().lastCommittedLsn(), target) > 0,
                 "confirmed past " + Lsn.format(target));
     }
 
     private static List<String> sfRows(String sql) {
-        SqlResult r = emu.sql(sql, "DB", "CMD");
-        List<String> out = new ArrayList<>();
-        for (List<String> row : r.rows()) {
-            out.add(String.join("|", row.stream().map(v -> v == null ? "null" : v).toList()));
-        }
-        return out;
+        return SF.joined(sql, "CMD");
     }
 
     private static void assertEqual(PgDatabase db, String snowflake, String postgres) {

@@ -1,27 +1,18 @@
 package io.etlstream.pipeline;
 
+import static io.etlstream.testkit.snowflake.EmulatedSnowflake.connector;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.etlstream.catalog.Destination;
-import io.etlstream.emulator.EmulatorConfig;
-import io.etlstream.emulator.SnowflakeEmulator;
-import io.etlstream.sink.FlushLimiter;
-import io.etlstream.sink.SinkOptions;
 import io.etlstream.sink.snowflake.SnowflakeDestination;
-import io.etlstream.sink.snowflake.SnowpipeTuning;
-import io.etlstream.source.pg.ChangeSink;
 import io.etlstream.source.pg.PgConnector;
 import io.etlstream.source.pg.PgPassword;
 import io.etlstream.source.pg.PgSource;
-import io.etlstream.source.pg.PgSourceConfig;
 import io.etlstream.source.pg.ReplicationNames;
 import io.etlstream.source.pg.SlotManager;
 import io.etlstream.source.pg.SnapshotLedger;
-import io.etlstream.source.pg.SslMode;
 import io.etlstream.testkit.pg.PgDatabase;
 import io.etlstream.testkit.pg.PostgresExtension;
-import java.security.KeyPair;
-import java.security.KeyPairGenerator;
+import io.etlstream.testkit.snowflake.EmulatedSnowflake;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -37,46 +28,15 @@ class SnapshotNoSnowflakeTest {
 
     @Test
     void theTablesAreCreatedEmptyAndOnlyLaterChangesArrive(PgDatabase db) throws Exception {
-        KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
-        g.initialize(2048);
-        KeyPair key = g.generateKeyPair();
         db.execute("CREATE TABLE sn_sf (id int PRIMARY KEY, note text)",
                 "INSERT INTO sn_sf SELECT g, 'old' FROM generate_series(1, 50) g");
         ReplicationNames names = new ReplicationNames("etl_stream_t2_snsf", "etl_stream_t2_snsf");
-        try (SnowflakeEmulator emu = SnowflakeEmulator.start(EmulatorConfig.inMemory().withUser("ETL",
-                key.getPublic()))) {
-            emu.sql("CREATE DATABASE IF NOT EXISTS DB");
-            emu.sql("CREATE SCHEMA IF NOT EXISTS DB.SN");
-            Destination d = Destination.draft("emu", null, emu.url().toString(), "ETL", "ACCOUNTADMIN", "DB", "SN",
-                    "k");
-            try (PgPassword pw = PgPassword.none();
-                    SnowflakeDestination dest = SnowflakeDestination.open(d, key.getPrivate(), SnowpipeTuning.DEFAULT,
-                            new FlushLimiter(2))) {
-                PgConnector conn = new PgConnector(new PgSourceConfig(db.host(), db.port(), db.name(), "postgres",
-                        SslMode.DISABLE, null), pw);
+        try (EmulatedSnowflake sf = EmulatedSnowflake.start("SN")) {
+            try (PgPassword pw = PgPassword.none(); SnowflakeDestination dest = sf.open("SN")) {
+                PgConnector conn = connector(db, pw);
                 SnapshotLedger ledger = SnapshotLedger.inMemory();
-                PgSourceRuntime pg = new PgSourceRuntime(new PgSourceRuntime.Parts() {
-                    @Override
-                    public PgConnector connector(PipelineDefinition p) {
-                        return conn;
-                    }
-
-                    @Override
-                    public ChangeSink sink(PipelineDefinition p) {
-                        return dest.openSink(p.name(), SinkOptions.DEFAULT.withMergeInterval(Duration.ofHours(1)),
-                                (l, t, m) -> { });
-                    }
-
-                    @Override
-                    public SnapshotLedger ledger(PipelineDefinition p) {
-                        return ledger;
-                    }
-
-                    @Override
-                    public ReplicationNames names(PipelineDefinition p) {
-                        return names;
-                    }
-                }, PgSource.Options.defaults().withStatusInterval(Duration.ofSeconds(1))
+                PgSourceRuntime pg = new PgSourceRuntime(new EmulatorSinkParts(conn, dest, ledger, (l, t, m) -> { })
+                        .names(names), PgSource.Options.defaults().withStatusInterval(Duration.ofSeconds(1))
                         .withHeartbeatInterval(Duration.ZERO), Duration.ofMillis(100));
                 try (PipelineManager manager = PipelineManager.builder(pg).stopTimeout(Duration.ofSeconds(60))
                         .build()) {
@@ -88,14 +48,14 @@ class SnapshotNoSnowflakeTest {
                             && manager.status("snsf").orElseThrow().state() == PipelineState.STREAMING,
                             "the table announced");
                     // Created before any change, and empty: the 50 existing rows are not copied.
-                    assertThat(emu.sql("SELECT COUNT(*) FROM SN_SF_HISTORY", "DB", "SN").rows())
+                    assertThat(sf.sql("SELECT COUNT(*) FROM SN_SF_HISTORY", "SN").rows())
                             .containsExactly(List.of("0"));
-                    assertThat(emu.sql("SELECT COUNT(*) FROM SN_SF", "DB", "SN").rows())
+                    assertThat(sf.sql("SELECT COUNT(*) FROM SN_SF", "SN").rows())
                             .containsExactly(List.of("0"));
                     db.execute("INSERT INTO sn_sf VALUES (100, 'new')", "UPDATE sn_sf SET note = 'changed' WHERE id = 7");
-                    PipelineWiringTest.await(() -> emu.sql("SELECT COUNT(*) FROM SN_SF_HISTORY", "DB", "SN").rows()
+                    PipelineWiringTest.await(() -> sf.sql("SELECT COUNT(*) FROM SN_SF_HISTORY", "SN").rows()
                             .equals(List.of(List.of("2"))), "the two later changes in history");
-                    assertThat(emu.sql("SELECT ID, _ETL_OP FROM SN_SF_HISTORY ORDER BY _ETL_LSN", "DB", "SN").rows())
+                    assertThat(sf.sql("SELECT ID, _ETL_OP FROM SN_SF_HISTORY ORDER BY _ETL_LSN", "SN").rows())
                             .containsExactly(List.of("100", "I"), List.of("7", "U"));
                     manager.send("snsf", new PipelineCommand.Stop()).get(90, TimeUnit.SECONDS);
                 }

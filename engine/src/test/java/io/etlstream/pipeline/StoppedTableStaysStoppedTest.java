@@ -1,50 +1,39 @@
 package io.etlstream.pipeline;
 
+import static io.etlstream.testkit.snowflake.EmulatedSnowflake.SOURCE_OPTIONS;
+import static io.etlstream.testkit.snowflake.EmulatedSnowflake.caughtUpMark;
+import static io.etlstream.testkit.snowflake.EmulatedSnowflake.connector;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.etlstream.catalog.Catalog;
 import io.etlstream.catalog.Destination;
 import io.etlstream.catalog.Source;
 import io.etlstream.catalog.TableSelection;
-import io.etlstream.emulator.EmulatorConfig;
 import io.etlstream.emulator.Faults.Endpoint;
-import io.etlstream.emulator.SnowflakeEmulator;
-import io.etlstream.emulator.SqlResult;
 import io.etlstream.home.EtlHome;
 import io.etlstream.metrics.EngineEvent;
 import io.etlstream.pipeline.control.StatusCodec;
-import io.etlstream.sink.FlushLimiter;
-import io.etlstream.sink.SinkOptions;
 import io.etlstream.sink.snowflake.SnowflakeDestination;
-import io.etlstream.sink.snowflake.SnowflakeSink;
-import io.etlstream.sink.snowflake.SnowpipeTuning;
-import io.etlstream.source.pg.ChangeSink;
 import io.etlstream.source.pg.Lsn;
 import io.etlstream.source.pg.PgConnector;
 import io.etlstream.source.pg.PgPassword;
 import io.etlstream.source.pg.PgSource;
-import io.etlstream.source.pg.PgSourceConfig;
 import io.etlstream.source.pg.SnapshotLedger;
-import io.etlstream.source.pg.SslMode;
 import io.etlstream.testkit.pg.PgDatabase;
 import io.etlstream.testkit.pg.PostgresExtension;
+import io.etlstream.testkit.snowflake.EmulatedSnowflake;
 import java.nio.file.Path;
-import java.security.KeyPair;
-import java.security.KeyPairGenerator;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -58,26 +47,12 @@ class StoppedTableStaysStoppedTest {
 
     static final Duration WAIT = Duration.ofSeconds(120);
     static final String NAME = "stopkeep";
-    static SnowflakeEmulator emu;
-    static KeyPair key;
+
+    @RegisterExtension
+    static final EmulatedSnowflake SF = EmulatedSnowflake.perClass("STOPKEEP");
 
     @TempDir
     Path dir;
-
-    @BeforeAll
-    static void start() throws Exception {
-        KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
-        g.initialize(2048);
-        key = g.generateKeyPair();
-        emu = SnowflakeEmulator.start(EmulatorConfig.inMemory().withUser("ETL", key.getPublic()));
-        emu.sql("CREATE DATABASE IF NOT EXISTS DB");
-        emu.sql("CREATE SCHEMA IF NOT EXISTS DB.STOPKEEP");
-    }
-
-    @AfterAll
-    static void stop() {
-        emu.close();
-    }
 
     @Test
     void aStoppedTableStaysStoppedAcrossARetryAndARestartUntilItsResync(PgDatabase db) throws Exception {
@@ -88,39 +63,16 @@ class StoppedTableStaysStoppedTest {
         TableRef kg = TableRef.parse("public.kg");
         TableRef kv = TableRef.parse("public.kv");
         SnapshotLedger ledger = SnapshotLedger.inMemory(); // stands for the ledger file that outlives the process
-        AtomicReference<SnowflakeSink> sink = new AtomicReference<>();
         AtomicInteger runs = new AtomicInteger();
         ConcurrentLinkedQueue<String> sinkEvents = new ConcurrentLinkedQueue<>();
         List<EngineEvent> events = new CopyOnWriteArrayList<>();
-        Destination d = Destination.draft("emu", null, emu.url().toString(), "ETL", "ACCOUNTADMIN", "DB", "STOPKEEP",
-                "k");
+        Destination d = SF.destination("STOPKEEP");
         EtlHome home = new EtlHome(dir);
-        try (PgPassword pw = PgPassword.none();
-                SnowflakeDestination dest = SnowflakeDestination.open(d, key.getPrivate(), SnowpipeTuning.DEFAULT,
-                        new FlushLimiter(2))) {
-            PgConnector conn = new PgConnector(new PgSourceConfig(db.host(), db.port(), db.name(), "postgres",
-                    SslMode.DISABLE, null), pw);
-            PgSourceRuntime pg = new PgSourceRuntime(new PgSourceRuntime.Parts() {
-                @Override
-                public PgConnector connector(PipelineDefinition p) {
-                    return conn;
-                }
-
-                @Override
-                public ChangeSink sink(PipelineDefinition p) {
-                    SnowflakeSink s = dest.openSink(p.name(), SinkOptions.DEFAULT.withMergeInterval(
-                            Duration.ofHours(1)), (l, t, m) -> sinkEvents.add(l + " " + m));
-                    sink.set(s);
-                    return s;
-                }
-
-                @Override
-                public SnapshotLedger ledger(PipelineDefinition p) {
-                    return ledger;
-                }
-            }, PgSource.Options.defaults().withStatusInterval(Duration.ofSeconds(1))
-                    .withBackoff(Duration.ofMillis(200), Duration.ofSeconds(2)).withHeartbeatInterval(Duration.ZERO),
-                    Duration.ofMillis(100));
+        try (PgPassword pw = PgPassword.none(); SnowflakeDestination dest = SF.open("STOPKEEP")) {
+            PgConnector conn = connector(db, pw);
+            EmulatorSinkParts parts = new EmulatorSinkParts(conn, dest, ledger,
+                    (l, t, m) -> sinkEvents.add(l + " " + m));
+            PgSourceRuntime pg = new PgSourceRuntime(parts, SOURCE_OPTIONS, Duration.ofMillis(100));
             PipelineRuntime counting = (plan, listener) -> {
                 runs.incrementAndGet();
                 return pg.open(plan, listener);
@@ -156,7 +108,7 @@ class StoppedTableStaysStoppedTest {
 
                     // A fenced channel: the pipeline retries on its own; kv must not come back with it.
                     int before = runs.get();
-                    emu.faults().statusCode(Endpoint.REGISTER_BLOBS, 1, 20);
+                    SF.faults().statusCode(Endpoint.REGISTER_BLOBS, 1, 20);
                     db.execute("INSERT INTO kg VALUES (3, 'g3')");
                     // more changes: the sink reports the invalidated channel when it is next handed one
                     long end = System.nanoTime() + WAIT.toNanos();
@@ -170,7 +122,7 @@ class StoppedTableStaysStoppedTest {
                     awaitCaughtUp(db, manager);
                     assertThat(phase(manager, kv)).as("kv after the automatic retry").isEqualTo(TablePhase.ERRORED);
                     assertThat(phase(manager, kg)).isEqualTo(TablePhase.STREAMING);
-                    assertThat(sink.get().stoppedTables()).containsExactly(new io.etlstream.batch.TableId("public", "kv"));
+                    assertThat(parts.lastSink().stoppedTables()).containsExactly(new io.etlstream.batch.TableId("public", "kv"));
                     manager.shutdown(Duration.ofSeconds(60));
                 }
             }
@@ -198,12 +150,12 @@ class StoppedTableStaysStoppedTest {
                 // ---- the way out: fix the value, resync the table; its data is complete again ----
                 db.execute("UPDATE kv SET x = 2 WHERE id = 2");
                 send(manager, new PipelineCommand.ResyncTable(kv));
-                await(() -> phase(manager, kv) == TablePhase.STREAMING && sink.get().stoppedTables().isEmpty()
+                await(() -> phase(manager, kv) == TablePhase.STREAMING && parts.lastSink().stoppedTables().isEmpty()
                         && ledger.completed().size() == 2, "kv copied again");
                 db.execute("INSERT INTO kv VALUES (6, 6.25)", "DELETE FROM kv WHERE id = 3",
                         "INSERT INTO kg VALUES (6, 'g6')");
                 awaitCaughtUp(db, manager);
-                sink.get().mergeNow(true);
+                parts.lastSink().mergeNow(true);
                 assertThat(sfRows("SELECT ID, X FROM KV ORDER BY ID")).hasSize(5).isEqualTo(db.queryColumn(
                         "SELECT concat_ws('|', id, to_char(x, 'FM999999990.000000000')) FROM kv ORDER BY id"));
                 assertThat(sfRows("SELECT ID, NOTE FROM KG ORDER BY ID")).isEqualTo(db.queryColumn(
@@ -242,27 +194,16 @@ class StoppedTableStaysStoppedTest {
     }
 
     private static void await(BooleanSupplier c, String what) throws InterruptedException {
-        long end = System.nanoTime() + WAIT.toNanos();
-        while (!c.getAsBoolean()) {
-            if (System.nanoTime() > end) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.sleep(50);
-        }
+        EmulatedSnowflake.await(c, WAIT, () -> "waiting for " + what);
     }
 
     private static void awaitCaughtUp(PgDatabase db, PipelineManager m) throws InterruptedException {
-        long target = Lsn.parse(db.queryOne("SELECT pg_logical_emit_message(true, 'etl-stream-test', 'caught up')"));
+        long target = caughtUpMark(db);
         await(() -> Long.compareUnsigned(m.status(NAME).orElseThrow().lastCommittedLsn(), target) > 0,
                 "confirmed past " + Lsn.format(target));
     }
 
     private static List<String> sfRows(String sql) {
-        SqlResult r = emu.sql(sql, "DB", "STOPKEEP");
-        List<String> out = new ArrayList<>();
-        for (List<String> row : r.rows()) {
-            out.add(String.join("|", row.stream().map(v -> v == null ? "null" : v).toList()));
-        }
-        return out;
+        return SF.joined(sql, "STOPKEEP");
     }
 }

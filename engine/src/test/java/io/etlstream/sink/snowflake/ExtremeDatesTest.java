@@ -1,35 +1,27 @@
 package io.etlstream.sink.snowflake;
 
-import static io.etlstream.sink.snowflake.PgToSnowflakeTest.await;
-import static io.etlstream.sink.snowflake.PgToSnowflakeTest.awaitCaughtUp;
+import static io.etlstream.testkit.snowflake.EmulatedSnowflake.MANUAL_MERGES;
+import static io.etlstream.testkit.snowflake.EmulatedSnowflake.SOURCE_OPTIONS;
+import static io.etlstream.testkit.snowflake.EmulatedSnowflake.awaitCaughtUp;
+import static io.etlstream.testkit.snowflake.EmulatedSnowflake.awaitCopied;
+import static io.etlstream.testkit.snowflake.EmulatedSnowflake.connector;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.etlstream.batch.TableId;
-import io.etlstream.catalog.Destination;
 import io.etlstream.catalog.OversizePolicy;
-import io.etlstream.emulator.EmulatorConfig;
-import io.etlstream.emulator.SnowflakeEmulator;
-import io.etlstream.emulator.SqlResult;
-import io.etlstream.sink.FlushLimiter;
-import io.etlstream.sink.SinkOptions;
 import io.etlstream.source.pg.PgConnector;
 import io.etlstream.source.pg.PgPassword;
 import io.etlstream.source.pg.PgSource;
-import io.etlstream.source.pg.PgSourceConfig;
 import io.etlstream.source.pg.SnapshotLedger;
-import io.etlstream.source.pg.SslMode;
 import io.etlstream.testkit.pg.PgDatabase;
 import io.etlstream.testkit.pg.PostgresExtension;
-import java.security.KeyPair;
-import java.security.KeyPairGenerator;
+import io.etlstream.testkit.snowflake.EmulatedSnowflake;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Dates and timestamps at the ends of Snowflake's range (years 1 to 9999), through real PostgreSQL, PgSource,
@@ -40,8 +32,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(PostgresExtension.class)
 class ExtremeDatesTest {
 
-    static SnowflakeEmulator emu;
-    static KeyPair key;
+    @RegisterExtension
+    static final EmulatedSnowflake SF = EmulatedSnowflake.perClass("X");
 
     static final String VALUES = "(%d, '0001-01-01 00:00:00', '0001-01-01 00:00:00+00', '0001-01-01'),"
             + " (%d, '1500-06-15 12:00:00.123456', '1500-06-15 12:00:00.123456+00', '1500-06-15'),"
@@ -51,28 +43,8 @@ class ExtremeDatesTest {
     /** PostgreSQL's last timestamp: past Arrow's microseconds since 1970 (294247-01-10 AD), copied and streamed. */
     static final String LAST = "'294276-12-31 23:59:59.999999', '294276-12-31 23:59:59.999999+00', '294276-12-31'";
 
-    @BeforeAll
-    static void start() throws Exception {
-        KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
-        g.initialize(2048);
-        key = g.generateKeyPair();
-        emu = SnowflakeEmulator.start(EmulatorConfig.inMemory().withUser("ETL", key.getPublic()));
-        emu.sql("CREATE DATABASE IF NOT EXISTS DB");
-        emu.sql("CREATE SCHEMA IF NOT EXISTS DB.X");
-    }
-
-    @AfterAll
-    static void stop() {
-        emu.close();
-    }
-
     static List<String> sf(String sql) {
-        SqlResult r = emu.sql(sql, "DB", "X");
-        List<String> out = new ArrayList<>();
-        for (List<String> row : r.rows()) {
-            out.add(String.join("|", row.stream().map(v -> v == null ? "null" : v).toList()));
-        }
-        return out;
+        return SF.joined(sql, "X");
     }
 
     @Test
@@ -88,23 +60,15 @@ class ExtremeDatesTest {
                         + " (5, " + LAST + ")");
         TableId edge = new TableId("public", "edge");
         TableId beyond = new TableId("public", "beyond");
-        Destination d = Destination.draft("emu", null, emu.url().toString(), "ETL", "ACCOUNTADMIN", "DB", "X", "k");
         ConcurrentLinkedQueue<String> events = new ConcurrentLinkedQueue<>();
-        try (PgPassword pw = PgPassword.none();
-                SnowflakeDestination dest = SnowflakeDestination.open(d, key.getPrivate(), SnowpipeTuning.DEFAULT,
-                        new FlushLimiter(2))) {
-            PgConnector conn = new PgConnector(new PgSourceConfig(db.host(), db.port(), db.name(), "postgres",
-                    SslMode.DISABLE, null), pw);
-            SnowflakeSink sink = dest.openSink("xd", SinkOptions.DEFAULT.withOversize(OversizePolicy.NULL_WITH_EVENT)
-                    .withMergeInterval(Duration.ofHours(1)), (l, t, m) -> events.add(l + " " + t + " " + m));
+        try (PgPassword pw = PgPassword.none(); SnowflakeDestination dest = SF.open("X")) {
+            PgConnector conn = connector(db, pw);
+            SnowflakeSink sink = dest.openSink("xd", MANUAL_MERGES.withOversize(OversizePolicy.NULL_WITH_EVENT),
+                    (l, t, m) -> events.add(l + " " + t + " " + m));
             SnapshotLedger ledger = SnapshotLedger.inMemory();
-            try (PgSource source = new PgSource(conn, "xd", List.of(edge, beyond), sink, ledger,
-                    PgSource.Options.defaults().withStatusInterval(Duration.ofSeconds(1))
-                            .withBackoff(Duration.ofMillis(200), Duration.ofSeconds(2))
-                            .withHeartbeatInterval(Duration.ZERO))) {
+            try (PgSource source = new PgSource(conn, "xd", List.of(edge, beyond), sink, ledger, SOURCE_OPTIONS)) {
                 source.start();
-                await(() -> ledger.completed().size() == 2 || source.failure().isPresent(), Duration.ofSeconds(120),
-                        source::toString);
+                awaitCopied(source, ledger, 2, Duration.ofSeconds(120));
                 db.execute("INSERT INTO edge VALUES " + VALUES.formatted(11, 12, 13, 14),
                         "INSERT INTO beyond VALUES (11, '-infinity', 'infinity', '-infinity'),"
                                 + " (12, '200000-06-01 00:00:00', '200000-06-01 00:00:00+00',"

@@ -1,36 +1,28 @@
 package io.etlstream.sink.snowflake;
 
-import static io.etlstream.sink.snowflake.PgToSnowflakeTest.await;
-import static io.etlstream.sink.snowflake.PgToSnowflakeTest.awaitCaughtUp;
+import static io.etlstream.testkit.snowflake.EmulatedSnowflake.MANUAL_MERGES;
+import static io.etlstream.testkit.snowflake.EmulatedSnowflake.SOURCE_OPTIONS;
+import static io.etlstream.testkit.snowflake.EmulatedSnowflake.awaitCaughtUp;
+import static io.etlstream.testkit.snowflake.EmulatedSnowflake.awaitCopied;
+import static io.etlstream.testkit.snowflake.EmulatedSnowflake.connector;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.etlstream.batch.TableId;
 import io.etlstream.batch.TableSchema;
 import io.etlstream.catalog.DeleteMode;
-import io.etlstream.catalog.Destination;
-import io.etlstream.emulator.EmulatorConfig;
-import io.etlstream.emulator.SnowflakeEmulator;
-import io.etlstream.emulator.SqlResult;
-import io.etlstream.sink.FlushLimiter;
-import io.etlstream.sink.SinkOptions;
 import io.etlstream.source.pg.PgConnector;
 import io.etlstream.source.pg.PgPassword;
 import io.etlstream.source.pg.PgSource;
-import io.etlstream.source.pg.PgSourceConfig;
 import io.etlstream.source.pg.SnapshotLedger;
-import io.etlstream.source.pg.SslMode;
 import io.etlstream.source.pg.pgoutput.PgOutputMessage.RelationColumn;
 import io.etlstream.testkit.pg.PgDatabase;
 import io.etlstream.testkit.pg.PostgresExtension;
-import java.security.KeyPair;
-import java.security.KeyPairGenerator;
+import io.etlstream.testkit.snowflake.EmulatedSnowflake;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * An UPDATE that changes the primary key of a row whose TOASTed columns it leaves alone: under REPLICA IDENTITY
@@ -41,22 +33,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(PostgresExtension.class)
 class KeyChangeToastTest {
 
-    static SnowflakeEmulator emu;
-    static KeyPair key;
-
-    @BeforeAll
-    static void start() throws Exception {
-        KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
-        g.initialize(2048);
-        key = g.generateKeyPair();
-        emu = SnowflakeEmulator.start(EmulatorConfig.inMemory().withUser("ETL", key.getPublic()));
-        emu.sql("CREATE DATABASE IF NOT EXISTS DB");
-    }
-
-    @AfterAll
-    static void stop() {
-        emu.close();
-    }
+    @RegisterExtension
+    static final EmulatedSnowflake SF = EmulatedSnowflake.perClass();
 
     @Test
     void defaultIdentityHardDeletes(PgDatabase db) throws Exception {
@@ -90,7 +68,7 @@ class KeyChangeToastTest {
 
     private void run(PgDatabase db, String table, DeleteMode mode, boolean full) throws Exception {
         String schema = table.toUpperCase();
-        emu.sql("CREATE SCHEMA IF NOT EXISTS DB." + schema);
+        SF.createSchema(schema);
         db.execute("CREATE TABLE " + table + " (id int PRIMARY KEY, note text, big text, big2 text)",
                 "ALTER TABLE " + table + " ALTER COLUMN big SET STORAGE EXTERNAL",
                 "ALTER TABLE " + table + " ALTER COLUMN big2 SET STORAGE EXTERNAL",
@@ -100,14 +78,10 @@ class KeyChangeToastTest {
                 + " AS c FROM %s', reltoastrelid::regclass), false, true, '')))[1]::text FROM pg_class WHERE relname = '"
                 + table + "'")).as("values stored out of line in the TOAST table").isEqualTo("16");
         TableId id = new TableId("public", table);
-        Destination d = Destination.draft("emu", null, emu.url().toString(), "ETL", "ACCOUNTADMIN", "DB", schema, "k");
         String u = "UPDATE " + table + " SET ";
-        try (PgPassword pw = PgPassword.none();
-                SnowflakeDestination dest = SnowflakeDestination.open(d, key.getPrivate(), SnowpipeTuning.DEFAULT,
-                        new FlushLimiter(2))) {
-            PgConnector conn = new PgConnector(new PgSourceConfig(db.host(), db.port(), db.name(), "postgres",
-                    SslMode.DISABLE, null), pw);
-            SnowflakeSink sink = dest.openSink(table, SinkOptions.DEFAULT.withMergeInterval(Duration.ofHours(1))
+        try (PgPassword pw = PgPassword.none(); SnowflakeDestination dest = SF.open(schema)) {
+            PgConnector conn = connector(db, pw);
+            SnowflakeSink sink = dest.openSink(table, MANUAL_MERGES
                     .withDeleteMode(mode), (l, t, m) -> { });
             try (PgSource source = copied(db, conn, table, id, sink, schema, mode)) {
 
@@ -133,13 +107,13 @@ class KeyChangeToastTest {
                 sink.mergeNow(true);
                 assertMirrorEqualsSource(db, table, schema, mode);
                 // a merge that runs again over the same history (a crash before its watermark was saved)
-                emu.sql(SnowflakeSql.merge(DestinationTables.of(id, "DB", schema),
+                SF.sql(SnowflakeSql.merge(DestinationTables.of(id, "DB", schema),
                         TableLayout.initial(new TableSchema(id, 1, full ? 'f' : 'd', List.of(
                                 new RelationColumn(true, "id", 23, -1), new RelationColumn(false, "note", 25, -1),
                                 new RelationColumn(false, "big", 25, -1), new RelationColumn(false, "big2", 25, -1)),
                                 1)),
                         mode == DeleteMode.SOFT ? SnowflakeSql.DeleteMode.SOFT : SnowflakeSql.DeleteMode.HARD, 0L),
-                        "DB", schema);
+                        schema);
                 assertMirrorEqualsSource(db, table, schema, mode);
             }
             sink.close();
@@ -155,21 +129,17 @@ class KeyChangeToastTest {
     void manyMovesOfOneRowInOneWindowAreMergedInSubWindows(PgDatabase db) throws Exception {
         String table = "kc_chain";
         String schema = table.toUpperCase();
-        emu.sql("CREATE SCHEMA IF NOT EXISTS DB." + schema);
+        SF.createSchema(schema);
         db.execute("CREATE TABLE " + table + " (id int PRIMARY KEY, note text, big text, big2 text)",
                 "ALTER TABLE " + table + " ALTER COLUMN big SET STORAGE EXTERNAL",
                 "ALTER TABLE " + table + " ALTER COLUMN big2 SET STORAGE EXTERNAL",
                 "INSERT INTO " + table + " SELECT g, 'n' || g, " + big("g") + ", " + big("g") + " FROM generate_series(1, 3) g");
         TableId id = new TableId("public", table);
-        Destination d = Destination.draft("emu", null, emu.url().toString(), "ETL", "ACCOUNTADMIN", "DB", schema, "k");
         String u = "UPDATE " + table + " SET ";
         List<String> sent = new java.util.concurrent.CopyOnWriteArrayList<>();
-        try (PgPassword pw = PgPassword.none();
-                SnowflakeDestination dest = SnowflakeDestination.open(d, key.getPrivate(), SnowpipeTuning.DEFAULT,
-                        new FlushLimiter(2))) {
-            PgConnector conn = new PgConnector(new PgSourceConfig(db.host(), db.port(), db.name(), "postgres",
-                    SslMode.DISABLE, null), pw);
-            SnowflakeSink sink = dest.openSink(table, SinkOptions.DEFAULT.withMergeInterval(Duration.ofHours(1)),
+        try (PgPassword pw = PgPassword.none(); SnowflakeDestination dest = SF.open(schema)) {
+            PgConnector conn = connector(db, pw);
+            SnowflakeSink sink = dest.openSink(table, MANUAL_MERGES,
                     (l, t, m) -> { });
             sink.statementObserver = sent::add;
             try (PgSource source = copied(db, conn, table, id, sink, schema, DeleteMode.HARD)) {
@@ -219,12 +189,8 @@ class KeyChangeToastTest {
 
     private static void assertMirrorEqualsSource(PgDatabase db, String table, String schema, DeleteMode mode) {
         String live = mode == DeleteMode.SOFT ? " WHERE NOT COALESCE(_ETL_DELETED, FALSE)" : "";
-        SqlResult r = emu.sql("SELECT ID, NOTE, BIG, BIG2 FROM " + schema.toUpperCase() + "." + table.toUpperCase()
-                + live + " ORDER BY ID", "DB", schema);
-        List<String> sf = new ArrayList<>();
-        for (List<String> row : r.rows()) {
-            sf.add(String.join("|", row.stream().map(v -> v == null ? "null" : v).toList()));
-        }
+        List<String> sf = SF.joined("SELECT ID, NOTE, BIG, BIG2 FROM " + schema.toUpperCase() + "."
+                + table.toUpperCase() + live + " ORDER BY ID", schema);
         List<String> pg = db.queryColumn("SELECT concat_ws('|', id, coalesce(note, 'null'), coalesce(big, 'null'),"
                 + " coalesce(big2, 'null')) FROM " + table + " ORDER BY id");
         assertThat(sf).hasSameSizeAs(pg);
@@ -238,14 +204,10 @@ class KeyChangeToastTest {
     private PgSource copied(PgDatabase db, PgConnector conn, String table, TableId id, SnowflakeSink sink,
             String schema, DeleteMode mode) throws Exception {
         SnapshotLedger ledger = SnapshotLedger.inMemory();
-        PgSource source = new PgSource(conn, table, List.of(id), sink, ledger,
-                PgSource.Options.defaults().withStatusInterval(Duration.ofSeconds(1))
-                        .withBackoff(Duration.ofMillis(200), Duration.ofSeconds(2))
-                        .withHeartbeatInterval(Duration.ZERO));
+        PgSource source = new PgSource(conn, table, List.of(id), sink, ledger, SOURCE_OPTIONS);
         try {
             source.start();
-            await(() -> ledger.completed().size() == 1 || source.failure().isPresent(), Duration.ofSeconds(90),
-                    source::toString);
+            awaitCopied(source, ledger, 1, Duration.ofSeconds(90));
             awaitCaughtUp(db, source);
             sink.mergeNow(true);
             assertMirrorEqualsSource(db, table, schema, mode);

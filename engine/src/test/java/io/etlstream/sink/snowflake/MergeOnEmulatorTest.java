@@ -4,33 +4,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.etlstream.batch.TableId;
 import io.etlstream.batch.TableSchema;
-import io.etlstream.emulator.EmulatorConfig;
-import io.etlstream.emulator.SnowflakeEmulator;
 import io.etlstream.emulator.SqlResult;
 import io.etlstream.sink.snowflake.SnowflakeSql.DeleteMode;
 import io.etlstream.source.pg.pgoutput.PgOutputMessage.RelationColumn;
+import io.etlstream.testkit.snowflake.EmulatedSnowflake;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The generated DDL and MERGE, run by the emulator's SQL engine. */
 class MergeOnEmulatorTest {
 
-    static SnowflakeEmulator emu;
-
-    @BeforeAll
-    static void start() {
-        emu = SnowflakeEmulator.start(EmulatorConfig.inMemory());
-        emu.sql("CREATE DATABASE IF NOT EXISTS DB");
-        emu.sql("CREATE SCHEMA IF NOT EXISTS DB.S");
-    }
-
-    @AfterAll
-    static void stop() {
-        emu.close();
-    }
+    @RegisterExtension
+    static final EmulatedSnowflake SF = EmulatedSnowflake.sqlOnly("S");
 
     static TableSchema schema(String table) {
         return new TableSchema(new TableId("public", table), 1, 'd', List.of(new RelationColumn(true, "id", 20, -1),
@@ -39,7 +26,7 @@ class MergeOnEmulatorTest {
 
     /** As the sink's SQL API requests do: with the destination's database and schema as session context. */
     static SqlResult sql(String statement) {
-        return emu.sql(statement, "DB", "S");
+        return SF.sql(statement, "S");
     }
 
     static String hist(DestinationTables t, long id, String note, String big, String op, long lsn, int seq, String toast) {

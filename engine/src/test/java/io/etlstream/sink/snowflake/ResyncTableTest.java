@@ -1,25 +1,22 @@
 package io.etlstream.sink.snowflake;
 
+import static io.etlstream.testkit.snowflake.EmulatedSnowflake.MANUAL_MERGES;
+import static io.etlstream.testkit.snowflake.EmulatedSnowflake.SOURCE_OPTIONS;
+import static io.etlstream.testkit.snowflake.EmulatedSnowflake.await;
+import static io.etlstream.testkit.snowflake.EmulatedSnowflake.awaitCopied;
+import static io.etlstream.testkit.snowflake.EmulatedSnowflake.closeTakenOver;
+import static io.etlstream.testkit.snowflake.EmulatedSnowflake.connector;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.etlstream.batch.TableId;
-import io.etlstream.catalog.Destination;
-import io.etlstream.emulator.EmulatorConfig;
-import io.etlstream.emulator.SnowflakeEmulator;
-import io.etlstream.emulator.SqlResult;
-import io.etlstream.sink.FlushLimiter;
-import io.etlstream.sink.SinkOptions;
 import io.etlstream.source.pg.Lsn;
 import io.etlstream.source.pg.PgConnector;
 import io.etlstream.source.pg.PgPassword;
 import io.etlstream.source.pg.PgSource;
-import io.etlstream.source.pg.PgSourceConfig;
 import io.etlstream.source.pg.SnapshotLedger;
-import io.etlstream.source.pg.SslMode;
 import io.etlstream.testkit.pg.PgDatabase;
 import io.etlstream.testkit.pg.PostgresExtension;
-import java.security.KeyPair;
-import java.security.KeyPairGenerator;
+import io.etlstream.testkit.snowflake.EmulatedSnowflake;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
@@ -34,14 +31,11 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.BooleanSupplier;
-import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Per-table resync end to end: real PostgreSQL → PgSource → SnowflakeSink → real SDK → emulator. One table is copied
@@ -50,31 +44,15 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(PostgresExtension.class)
 class ResyncTableTest {
 
-    static SnowflakeEmulator emu;
-    static KeyPair key;
+    @RegisterExtension
+    static final EmulatedSnowflake SF = EmulatedSnowflake.perClass();
 
-    @BeforeAll
-    static void start() throws Exception {
-        KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
-        g.initialize(2048);
-        key = g.generateKeyPair();
-        emu = SnowflakeEmulator.start(EmulatorConfig.inMemory().withUser("ETL", key.getPublic()));
-        emu.sql("CREATE DATABASE IF NOT EXISTS DB");
-    }
-
-    @AfterAll
-    static void stop() {
-        emu.close();
-    }
-
-    static final PgSource.Options OPTIONS = PgSource.Options.defaults().withStatusInterval(Duration.ofSeconds(1))
-            .withBackoff(Duration.ofMillis(200), Duration.ofSeconds(2)).withHeartbeatInterval(Duration.ZERO)
-            .withSnapshotConnections(2);
+    static final PgSource.Options OPTIONS = SOURCE_OPTIONS.withSnapshotConnections(2);
 
     @Test
     void oneTableIsCopiedAgainWhileAnotherKeepsStreamingWithoutGapOrDuplicate(PgDatabase db) throws Exception {
         String schema = "RESYNC_LIVE";
-        emu.sql("CREATE SCHEMA IF NOT EXISTS DB." + schema);
+        SF.createSchema(schema);
         db.execute("CREATE TABLE ra (id int PRIMARY KEY, n int NOT NULL, note text)",
                 "CREATE TABLE rb (id int PRIMARY KEY, v text, amount numeric(12,2))",
                 "INSERT INTO ra SELECT g, 0, 'a' || g FROM generate_series(1, 200) g",
@@ -89,16 +67,13 @@ class ResyncTableTest {
         AtomicReference<Throwable> writerFailure = new AtomicReference<>();
         long durableAtResync;
         List<Long> durableDuringCopy = new ArrayList<>();
-        try (PgPassword pw = PgPassword.none();
-                SnowflakeDestination dest = SnowflakeDestination.open(destination(schema), key.getPrivate(),
-                        SnowpipeTuning.DEFAULT, new FlushLimiter(2))) {
+        try (PgPassword pw = PgPassword.none(); SnowflakeDestination dest = SF.open(schema)) {
             PgConnector conn = connector(db, pw);
-            SnowflakeSink sink = dest.openSink(pipeline, SinkOptions.DEFAULT.withMergeInterval(Duration.ofHours(1)),
+            SnowflakeSink sink = dest.openSink(pipeline, MANUAL_MERGES,
                     (l, t, m) -> events.add(l + " " + m));
             try (PgSource source = new PgSource(conn, pipeline, List.of(ra, rb), sink, ledger, OPTIONS)) {
                 source.start();
-                await(() -> ledger.completed().size() == 2 || source.failure().isPresent(), Duration.ofSeconds(120),
-                        source::toString);
+                awaitCopied(source, ledger, 2, Duration.ofSeconds(120));
                 // Table A gets a transaction every few ms for the whole test; each also changes B.
                 Thread writer = new Thread(() -> {
                     try (Connection c = db.connect(); Statement st = c.createStatement()) {
@@ -200,7 +175,7 @@ class ResyncTableTest {
     @Test
     void aTableStoppedForAnIncompatibleSchemaChangeRunsAgainAfterItsResync(PgDatabase db) throws Exception {
         String schema = "RESYNC_STOPPED";
-        emu.sql("CREATE SCHEMA IF NOT EXISTS DB." + schema);
+        SF.createSchema(schema);
         db.execute("CREATE TABLE sa (id int PRIMARY KEY, note text)",
                 "CREATE TABLE sc (id int PRIMARY KEY, v int, note text)",
                 "INSERT INTO sa SELECT g, 'a' || g FROM generate_series(1, 100) g",
@@ -210,16 +185,13 @@ class ResyncTableTest {
         ConcurrentLinkedQueue<String> events = new ConcurrentLinkedQueue<>();
         SnapshotLedger ledger = SnapshotLedger.inMemory();
         String pipeline = "resyncstopped";
-        try (PgPassword pw = PgPassword.none();
-                SnowflakeDestination dest = SnowflakeDestination.open(destination(schema), key.getPrivate(),
-                        SnowpipeTuning.DEFAULT, new FlushLimiter(2))) {
+        try (PgPassword pw = PgPassword.none(); SnowflakeDestination dest = SF.open(schema)) {
             PgConnector conn = connector(db, pw);
-            SnowflakeSink sink = dest.openSink(pipeline, SinkOptions.DEFAULT.withMergeInterval(Duration.ofHours(1)),
+            SnowflakeSink sink = dest.openSink(pipeline, MANUAL_MERGES,
                     (l, t, m) -> events.add(l + " " + m));
             try (PgSource source = new PgSource(conn, pipeline, List.of(sa, sc), sink, ledger, OPTIONS)) {
                 source.start();
-                await(() -> ledger.completed().size() == 2 || source.failure().isPresent(), Duration.ofSeconds(90),
-                        source::toString);
+                awaitCopied(source, ledger, 2, Duration.ofSeconds(90));
                 // int -> text is no widening: the sink stops sc; sa goes on.
                 db.execute("ALTER TABLE sc ALTER COLUMN v TYPE text USING 'v' || v",
                         "UPDATE sc SET note = 'after alter' WHERE id <= 10",
@@ -242,7 +214,7 @@ class ResyncTableTest {
             PgSource.removePipeline(conn, pipeline);
         }
         assertThat(events).anyMatch(e -> e.startsWith("INFO Resync of stopped table public.sc: it runs again."));
-        assertThat(emu.sql("DESCRIBE TABLE SC", "DB", schema).rows()).anyMatch(r -> r.get(0).equals("V")
+        assertThat(SF.sql("DESCRIBE TABLE SC", schema).rows()).anyMatch(r -> r.get(0).equals("V")
                 && r.get(1).startsWith("VARCHAR"));
         assertThat(joined("SELECT ID, V, NOTE FROM SC ORDER BY ID", schema)).isEqualTo(db.queryColumn(
                 "SELECT concat_ws('|', id, v, note) FROM sc ORDER BY id"));
@@ -255,7 +227,7 @@ class ResyncTableTest {
     void aTableStoppedForAValueItCannotHoldRunsAgainAfterTheValueIsFixedAndTheTableResynced(PgDatabase db)
             throws Exception {
         String schema = "RESYNC_OVERSIZE";
-        emu.sql("CREATE SCHEMA IF NOT EXISTS DB." + schema);
+        SF.createSchema(schema);
         // unconstrained numeric is NUMBER(38,9): ten decimals do not fit without rounding (policy: stop the table)
         db.execute("CREATE TABLE oa (id int PRIMARY KEY, note text)", "CREATE TABLE ov (id int PRIMARY KEY, x numeric)",
                 "INSERT INTO oa SELECT g, 'a' || g FROM generate_series(1, 50) g",
@@ -265,16 +237,13 @@ class ResyncTableTest {
         ConcurrentLinkedQueue<String> events = new ConcurrentLinkedQueue<>();
         SnapshotLedger ledger = SnapshotLedger.inMemory();
         String pipeline = "resyncoversize";
-        try (PgPassword pw = PgPassword.none();
-                SnowflakeDestination dest = SnowflakeDestination.open(destination(schema), key.getPrivate(),
-                        SnowpipeTuning.DEFAULT, new FlushLimiter(2))) {
+        try (PgPassword pw = PgPassword.none(); SnowflakeDestination dest = SF.open(schema)) {
             PgConnector conn = connector(db, pw);
-            SnowflakeSink sink = dest.openSink(pipeline, SinkOptions.DEFAULT.withMergeInterval(Duration.ofHours(1)),
+            SnowflakeSink sink = dest.openSink(pipeline, MANUAL_MERGES,
                     (l, t, m) -> events.add(l + " " + m));
             try (PgSource source = new PgSource(conn, pipeline, List.of(oa, ov), sink, ledger, OPTIONS)) {
                 source.start();
-                await(() -> ledger.completed().size() == 2 || source.failure().isPresent(), Duration.ofSeconds(90),
-                        source::toString);
+                awaitCopied(source, ledger, 2, Duration.ofSeconds(90));
                 db.execute("INSERT INTO ov VALUES (51, 1.0000000001)", "INSERT INTO ov VALUES (52, 2)",
                         "INSERT INTO oa VALUES (51, 'while ov is stopped')");
                 awaitCaughtUp(db, source);
@@ -303,7 +272,7 @@ class ResyncTableTest {
     @Test
     void aCrashDuringTheCopyCopiesTheTableAgainAtTheNextStartWithoutTouchingTheOthers(PgDatabase db) throws Exception {
         String schema = "RESYNC_CRASH";
-        emu.sql("CREATE SCHEMA IF NOT EXISTS DB." + schema);
+        SF.createSchema(schema);
         db.execute("CREATE TABLE ka (id int PRIMARY KEY, note text)",
                 "CREATE TABLE kb (id int PRIMARY KEY, v text)",
                 "INSERT INTO ka SELECT g, 'a' || g FROM generate_series(1, 100) g",
@@ -316,15 +285,13 @@ class ResyncTableTest {
         try (PgPassword pw = PgPassword.none()) {
             PgConnector conn = connector(db, pw);
             // run 1: copy, stream, then resync kb and "crash" after a few of its copied batches reached Snowflake
-            SnowflakeDestination d1 = SnowflakeDestination.open(destination(schema), key.getPrivate(),
-                    SnowpipeTuning.DEFAULT, new FlushLimiter(2));
-            SnowflakeSink s1 = d1.openSink(pipeline, SinkOptions.DEFAULT.withMergeInterval(Duration.ofHours(1)),
+            SnowflakeDestination d1 = SF.open(schema);
+            SnowflakeSink s1 = d1.openSink(pipeline, MANUAL_MERGES,
                     (l, t, m) -> events.add(l + " " + m));
             CrashAfterCopyBatches crashing = new CrashAfterCopyBatches(s1, kb, 3);
             try (PgSource source = new PgSource(conn, pipeline, List.of(ka, kb), crashing, ledger, OPTIONS)) {
                 source.start();
-                await(() -> ledger.completed().size() == 2 || source.failure().isPresent(), Duration.ofSeconds(90),
-                        source::toString);
+                awaitCopied(source, ledger, 2, Duration.ofSeconds(90));
                 db.execute("INSERT INTO ka VALUES (101, 'before resync')", "UPDATE kb SET v = 'old' WHERE id = 1");
                 awaitCaughtUp(db, source);
                 ledger.forget(kb);
@@ -344,25 +311,19 @@ class ResyncTableTest {
             db.execute("INSERT INTO ka VALUES (103, 'while down')", "DELETE FROM kb WHERE id = 3");
 
             // run 2: a new process: kb is reset and copied again, ka resumes where Snowflake has it
-            try (SnowflakeDestination d2 = SnowflakeDestination.open(destination(schema), key.getPrivate(),
-                    SnowpipeTuning.DEFAULT, new FlushLimiter(2))) {
-                SnowflakeSink s2 = d2.openSink(pipeline, SinkOptions.DEFAULT.withMergeInterval(Duration.ofHours(1)),
+            try (SnowflakeDestination d2 = SF.open(schema)) {
+                SnowflakeSink s2 = d2.openSink(pipeline, MANUAL_MERGES,
                         (l, t, m) -> events.add(l + " " + m));
                 try (PgSource source = new PgSource(conn, pipeline, List.of(ka, kb), s2, ledger, OPTIONS)) {
                     source.start();
-                    await(() -> ledger.completed().size() == 2 || source.failure().isPresent(),
-                            Duration.ofSeconds(90), source::toString);
+                    awaitCopied(source, ledger, 2, Duration.ofSeconds(90));
                     db.execute("INSERT INTO kb VALUES (30000, 'after restart')");
                     awaitCaughtUp(db, source);
                     s2.mergeNow(true);
                 }
                 s2.close();
             }
-            try {
-                d1.close();
-            } catch (Exception fenced) {
-                // the first client's channels were taken over by the second
-            }
+            closeTakenOver(d1); // the first client's channels were taken over by the second
             PgSource.removePipeline(conn, pipeline);
         }
         assertThat(joined("SELECT ID, NOTE FROM KA ORDER BY ID", schema)).isEqualTo(db.queryColumn(
@@ -461,32 +422,9 @@ class ResyncTableTest {
 
     // ---- helpers -----------------------------------------------------------------------------------------------
 
-    static Destination destination(String schema) {
-        return Destination.draft("emu", null, emu.url().toString(), "ETL", "ACCOUNTADMIN", "DB", schema, "k");
-    }
-
-    static PgConnector connector(PgDatabase db, PgPassword pw) {
-        return new PgConnector(new PgSourceConfig(db.host(), db.port(), db.name(), "postgres", SslMode.DISABLE, null),
-                pw);
-    }
-
-    static void await(BooleanSupplier c, Duration timeout, Supplier<String> what) throws InterruptedException {
-        long end = System.nanoTime() + timeout.toNanos();
-        while (!c.getAsBoolean()) {
-            if (System.nanoTime() > end) {
-                throw new AssertionError("timed out: " + what.get());
-            }
-            Thread.sleep(50);
-        }
-    }
-
+    /** With 120 s, as this class always waited: its tests copy while a writer keeps the source busy. */
     static void awaitCaughtUp(PgDatabase db, PgSource source) throws InterruptedException {
-        long target = Lsn.parse(db.queryOne("SELECT pg_logical_emit_message(true, 'etl-stream-test', 'caught up')"));
-        await(() -> Long.compareUnsigned(source.status().durableLsn(), target) > 0 || source.failure().isPresent(),
-                Duration.ofSeconds(120), () -> "caught up to " + Lsn.format(target) + ": " + source.status());
-        if (source.failure().isPresent()) {
-            throw new AssertionError("source failed", source.failure().get());
-        }
+        EmulatedSnowflake.awaitCaughtUp(db, source, Duration.ofSeconds(120));
     }
 
     /** True once KB_HISTORY holds at least {@code rows} rows (false while the table does not exist). */
@@ -499,16 +437,11 @@ class ResyncTableTest {
     }
 
     static List<String[]> rows(String sql, String schema) {
-        SqlResult r = emu.sql(sql, "DB", schema);
-        List<String[]> out = new ArrayList<>();
-        for (List<String> row : r.rows()) {
-            out.add(row.stream().map(v -> v == null ? "null" : v).toArray(String[]::new));
-        }
-        return out;
+        return SF.rows(sql, schema);
     }
 
     static List<String> joined(String sql, String schema) {
-        return rows(sql, schema).stream().map(r -> String.join("|", r)).toList();
+        return SF.joined(sql, schema);
     }
 
     static long distinctPositions(List<String[]> history, int lsnColumn) {

@@ -10,12 +10,8 @@ import io.etlstream.batch.SchemaChange;
 import io.etlstream.batch.TableId;
 import io.etlstream.batch.TableSchema;
 import io.etlstream.batch.TransactionAssembler;
-import io.etlstream.catalog.Destination;
-import io.etlstream.emulator.EmulatorConfig;
 import io.etlstream.emulator.Faults.Endpoint;
-import io.etlstream.emulator.SnowflakeEmulator;
 import io.etlstream.emulator.SqlResult;
-import io.etlstream.sink.FlushLimiter;
 import io.etlstream.sink.SinkEvents;
 import io.etlstream.sink.snowflake.SinkFixture.RecordingDurability;
 import io.etlstream.sink.snowflake.SinkFixture.Txn;
@@ -23,8 +19,7 @@ import io.etlstream.source.pg.pgoutput.PgOutputMessage;
 import io.etlstream.source.pg.pgoutput.PgOutputMessage.Relation;
 import io.etlstream.source.pg.pgoutput.PgOutputMessage.RelationColumn;
 import io.etlstream.source.pg.pgoutput.TupleData;
-import java.security.KeyPair;
-import java.security.KeyPairGenerator;
+import io.etlstream.testkit.snowflake.EmulatedSnowflake;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -37,39 +32,24 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The sink with the real Snowpipe Streaming SDK and SQL API against the emulator. */
 class SnowflakeSinkEmulatorTest {
 
-    static SnowflakeEmulator emu;
-    static KeyPair key;
+    @RegisterExtension
+    static final EmulatedSnowflake SF = EmulatedSnowflake.perClass("S");
+
     final BufferAllocator alloc = new RootAllocator();
     final List<AutoCloseable> closeMe = new ArrayList<>();
     final ConcurrentLinkedQueue<String> events = new ConcurrentLinkedQueue<>();
     final SinkEvents recorder = (level, table, message) -> events.add(level + " " + table + " " + message);
 
-    @BeforeAll
-    static void start() throws Exception {
-        KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
-        g.initialize(2048);
-        key = g.generateKeyPair();
-        emu = SnowflakeEmulator.start(EmulatorConfig.inMemory().withUser("ETL", key.getPublic()));
-        emu.sql("CREATE DATABASE IF NOT EXISTS DB");
-        emu.sql("CREATE SCHEMA IF NOT EXISTS DB.S");
-    }
-
-    @AfterAll
-    static void stop() {
-        emu.close();
-    }
-
     @AfterEach
     void cleanUp() throws Exception {
-        emu.faults().clear();
+        SF.faults().clear();
         for (int i = closeMe.size() - 1; i >= 0; i--) {
             try {
                 closeMe.get(i).close();
@@ -81,16 +61,13 @@ class SnowflakeSinkEmulatorTest {
     }
 
     SnowflakeDestination destination() {
-        Destination d = Destination.draft("emu", null, emu.url().toString(), "ETL", "ACCOUNTADMIN", "DB", "S", "k");
-        SnowflakeDestination dest = SnowflakeDestination.open(d, key.getPrivate(), SnowpipeTuning.DEFAULT,
-                new FlushLimiter(2));
+        SnowflakeDestination dest = SF.open("S");
         closeMe.add(dest);
         return dest;
     }
 
     SnowflakeSink sink(SnowflakeDestination dest, String pipeline, RecordingDurability dur) throws Exception {
-        SnowflakeSink s = dest.openSink(pipeline, io.etlstream.sink.SinkOptions.DEFAULT.withMergeInterval(Duration.ofHours(1)),
-                recorder);
+        SnowflakeSink s = dest.openSink(pipeline, EmulatedSnowflake.MANUAL_MERGES, recorder);
         s.open(dur);
         return s;
     }
@@ -120,7 +97,7 @@ class SnowflakeSinkEmulatorTest {
     }
 
     static SqlResult q(String sql) {
-        return emu.sql(sql, "DB", "S");
+        return SF.sql(sql, "S");
     }
 
     static long count(String sql) {
@@ -383,9 +360,9 @@ class SnowflakeSinkEmulatorTest {
     void aChannelOpenAnsweredWithStatus20IsRetriedAndTheRestartLosesNothing() throws Exception {
         TableSchema t = schema("open_fenced", 1, col(true, "id", 20, -1), col(false, "note", 25, -1));
         SnowflakeSink s1 = sink(destination(), "pof", new RecordingDurability());
-        emu.faults().statusCode(Endpoint.OPEN_CHANNEL, 1, 20);
+        SF.faults().statusCode(Endpoint.OPEN_CHANNEL, 1, 20);
         Throwable thrown = org.assertj.core.api.Assertions.catchThrowable(() -> s1.accept(initial(t)));
-        assertThat(emu.faults().fired(Endpoint.OPEN_CHANNEL)).isEqualTo(1);
+        assertThat(SF.faults().fired(Endpoint.OPEN_CHANNEL)).isEqualTo(1);
         assertThat(thrown).isInstanceOf(ChannelInvalidatedException.class).hasMessageContaining("nothing is lost");
         assertThat(io.etlstream.pipeline.FailureClassifier.classify(
                 new IllegalStateException("the destination failed", thrown), java.time.Instant.now()).permanent())
@@ -411,12 +388,12 @@ class SnowflakeSinkEmulatorTest {
         TableSchema t = schema("open_stolen", 1, col(true, "id", 20, -1), col(false, "note", 25, -1));
         SnowflakeSink s1 = sink(destination(), "pos", new RecordingDurability());
         SnowflakeSink other = sink(destination(), "pos", new RecordingDurability());
-        long before = emu.faults().fired(Endpoint.CHANNEL_STATUS);
-        emu.faults().delay(Endpoint.CHANNEL_STATUS, 1, Duration.ofSeconds(4));
+        long before = SF.faults().fired(Endpoint.CHANNEL_STATUS);
+        SF.faults().delay(Endpoint.CHANNEL_STATUS, 1, Duration.ofSeconds(4));
         java.util.concurrent.CompletableFuture<Throwable> opening = java.util.concurrent.CompletableFuture.supplyAsync(
                 () -> org.assertj.core.api.Assertions.catchThrowable(() -> s1.accept(initial(t))));
         // s1 has opened its channel and waits for the committed token: now the other sink takes the channel over
-        await("s1 reading its committed token", () -> emu.faults().fired(Endpoint.CHANNEL_STATUS) == before + 1);
+        await("s1 reading its committed token", () -> SF.faults().fired(Endpoint.CHANNEL_STATUS) == before + 1);
         other.accept(initial(t));
         Throwable thrown = opening.get(60, java.util.concurrent.TimeUnit.SECONDS);
         assertThat(thrown).isInstanceOf(ChannelInvalidatedException.class).hasMessageContaining("nothing is lost");
@@ -430,7 +407,7 @@ class SnowflakeSinkEmulatorTest {
         TableSchema items = schema("f_items", 1, col(true, "id", 23, -1), col(false, "v", 25, -1));
         TreeMap<Long, String> model = new TreeMap<>();
         List<Txn> all = script(orders, items, 0, 20, model);
-        emu.faults().httpStatus(Endpoint.REGISTER_BLOBS, 2, 503).statusCode(Endpoint.REGISTER_BLOBS, 2, 10)
+        SF.faults().httpStatus(Endpoint.REGISTER_BLOBS, 2, 503).statusCode(Endpoint.REGISTER_BLOBS, 2, 10)
                 .httpStatus(Endpoint.CHANNEL_STATUS, 1, 500);
         SnowflakeDestination d = destination();
         RecordingDurability dur = new RecordingDurability();
@@ -438,7 +415,7 @@ class SnowflakeSinkEmulatorTest {
         SinkFixture.replay(s, alloc, List.of(initial(orders), initial(items)), all, 0);
         long last = all.get(all.size() - 1).endLsn();
         await("durable " + last, () -> dur.durable.get() == last);
-        assertThat(emu.faults().fired(Endpoint.REGISTER_BLOBS)).isEqualTo(4);
+        assertThat(SF.faults().fired(Endpoint.REGISTER_BLOBS)).isEqualTo(4);
         long expected = 20 * 5 + 19 * 2;
         assertThat(count("SELECT COUNT(*) FROM F_ORDERS_HISTORY")).isEqualTo(expected);
         assertThat(count("SELECT COUNT(DISTINCT _ETL_LSN * 4294967296 + _ETL_SEQ) FROM F_ORDERS_HISTORY"))
@@ -459,7 +436,7 @@ class SnowflakeSinkEmulatorTest {
         SinkFixture.replay(s1, alloc, schemas, all.subList(0, 10), 0);
         await("first durable", () -> dur1.durable.get() == all.get(9).endLsn());
 
-        emu.faults().statusCode(Endpoint.REGISTER_BLOBS, 1, 20);
+        SF.faults().statusCode(Endpoint.REGISTER_BLOBS, 1, 20);
         assertThatThrownBy(() -> {
             SinkFixture.replay(s1, alloc, List.of(), all.subList(10, 30), dur1.durable.get());
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
@@ -512,7 +489,7 @@ class SnowflakeSinkEmulatorTest {
         s.mergeNow(true);
         assertThat(count("SELECT COUNT(*) FROM TRUNC_RACE")).isEqualTo(2);
 
-        emu.faults().delay(Endpoint.REGISTER_BLOBS, 3, Duration.ofSeconds(2)); // holds the marker's commit back
+        SF.faults().delay(Endpoint.REGISTER_BLOBS, 3, Duration.ofSeconds(2)); // holds the marker's commit back
         List<Txn> t2 = List.of(txn(0x4_0000_1000L, e -> e.truncate(tr)));
         SinkFixture.replay(s, alloc, List.of(), t2, 0);
         s.mergeNow(true); // the marker is not committed yet
@@ -726,7 +703,7 @@ class SnowflakeSinkEmulatorTest {
 
         // Snowflake holds the next blob registration back for 8 s (as a struggling service would, or the SDK's own
         // retries of 5xx answers): the sink cannot see why, only that nothing gets committed.
-        emu.faults().delay(Endpoint.REGISTER_BLOBS, 1, Duration.ofSeconds(8));
+        SF.faults().delay(Endpoint.REGISTER_BLOBS, 1, Duration.ofSeconds(8));
         List<Txn> second = List.of(txn(0x5_0000_1000L, e -> e.rows(a, true, rows(row('I', TupleData.ofText("2"))))));
         SinkFixture.replay(s, alloc, List.of(), second, 0);
         await("stall warning", () -> events.stream().anyMatch(e -> e.startsWith("WARN")
@@ -756,7 +733,7 @@ class SnowflakeSinkEmulatorTest {
         await("first durable", () -> dur.durable.get() == first.get(0).endLsn());
 
         // the next blob registrations are held for 3 s: nothing may be reported durable meanwhile
-        emu.faults().delay(Endpoint.REGISTER_BLOBS, 5, Duration.ofSeconds(3));
+        SF.faults().delay(Endpoint.REGISTER_BLOBS, 5, Duration.ofSeconds(3));
         List<Txn> second = List.of(txn(0x4_0000_1000L, e -> e.rows(b, true, rows(row('I', TupleData.ofText("2"))))));
         SinkFixture.replay(s, alloc, List.of(), second, 0);
         Thread.sleep(1500);
@@ -781,9 +758,9 @@ class SnowflakeSinkEmulatorTest {
         SinkFixture.replay(s, alloc, List.of(initial(t)), txns, 0);
         await("mirror merged", () -> count("SELECT COUNT(*) FROM INTERVAL_T") == 2);
         Thread.sleep(1500); // let a merge that was already running finish
-        long statements = emu.faults().requests(Endpoint.SQL_STATEMENTS);
+        long statements = SF.faults().requests(Endpoint.SQL_STATEMENTS);
         Thread.sleep(3500);
-        assertThat(emu.faults().requests(Endpoint.SQL_STATEMENTS)).as("no MERGE while idle").isEqualTo(statements);
+        assertThat(SF.faults().requests(Endpoint.SQL_STATEMENTS)).as("no MERGE while idle").isEqualTo(statements);
         List<Txn> more = List.of(txn(0x5_0000_1000L, e -> e.rows(t, true, rows(row('D', TupleData.ofText("1", null))))));
         SinkFixture.replay(s, alloc, List.of(), more, 0);
         await("delete merged", () -> count("SELECT COUNT(*) FROM INTERVAL_T") == 1);
@@ -820,9 +797,9 @@ class SnowflakeSinkEmulatorTest {
         SnowflakeSink s2 = destination().openSink("pi", fast, recorder, marks);
         s2.open(dur2);
         SinkFixture.replay(s2, alloc, List.of(initial(t)), rowsTxn, rowsTxn.get(0).endLsn());
-        long opened = emu.faults().requests(Endpoint.SQL_STATEMENTS);
+        long opened = SF.faults().requests(Endpoint.SQL_STATEMENTS);
         Thread.sleep(3000); // ten merge intervals
-        long idle = emu.faults().requests(Endpoint.SQL_STATEMENTS) - opened;
+        long idle = SF.faults().requests(Endpoint.SQL_STATEMENTS) - opened;
         System.out.printf("[idle-restart] SQL API statements in 3 s idle after a restart: %d%n", idle);
         assertThat(idle).as("SQL API statements while idle after a restart").isZero();
 
@@ -847,9 +824,9 @@ class SnowflakeSinkEmulatorTest {
         await("merge watermark at the marker", () -> OffsetToken.complete(0x6_0000_1000L)
                 .equals(marks.load(t.table())));
         Thread.sleep(500); // the catch-up merge's MERGE statement returns
-        long caughtUp = emu.faults().requests(Endpoint.SQL_STATEMENTS);
+        long caughtUp = SF.faults().requests(Endpoint.SQL_STATEMENTS);
         Thread.sleep(2000);
-        assertThat(emu.faults().requests(Endpoint.SQL_STATEMENTS)).as("idle again after the catch-up")
+        assertThat(SF.faults().requests(Endpoint.SQL_STATEMENTS)).as("idle again after the catch-up")
                 .isEqualTo(caughtUp);
         s4.close();
     }
