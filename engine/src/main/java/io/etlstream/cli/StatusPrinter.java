@@ -28,7 +28,7 @@ final class StatusPrinter {
         }
         Listing.of(list)
                 .column("name", PipelineStatus::name)
-                .column("state", s -> s.state().label())
+                .column("state", s -> s.state().label() + (s.sourceReconnect() == null ? "" : " (reconnecting)"))
                 .column("enabled", PipelineStatus::enabled)
                 .column("source", PipelineStatus::source)
                 .column("destination", PipelineStatus::destination)
@@ -61,6 +61,11 @@ final class StatusPrinter {
             out.printf(Locale.ROOT, "lag          %s, %.1f s%n", bytes(s.lagBytes()), Math.max(0, s.lagSeconds()));
         }
         out.printf(Locale.ROOT, "throughput   %.0f rows/s, %s/s%n", s.rowsPerSecond(), bytes((long) s.bytesPerSecond()));
+        if (s.sourceReconnect() != null) {
+            var r = s.sourceReconnect();
+            out.printf("source       reconnecting since %s, %d failed attempt(s)%s: %s%n", r.since(), r.attempt(),
+                    r.nextAttemptAt() == null ? "" : ", next attempt " + r.nextAttemptAt(), r.lastError());
+        }
         if (s.nextAttemptAt() != null) {
             out.printf("next attempt %s (attempt %d)%n", s.nextAttemptAt(), s.attempt() + 1);
         }

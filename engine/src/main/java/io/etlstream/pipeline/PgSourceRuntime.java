@@ -171,6 +171,7 @@ public final class PgSourceRuntime implements PipelineRuntime {
                 handOverResyncs(source, ledger, reported, resyncing, stopped);
                 source.start();
                 boolean streaming = false;
+                SourceWatch watch = new SourceWatch();
                 while (!stop.await(pollInterval.toMillis(), TimeUnit.MILLISECONDS)) {
                     handOverResyncs(source, ledger, reported, resyncing, stopped);
                     PgSource.Status s = source.status();
@@ -180,6 +181,7 @@ public final class PgSourceRuntime implements PipelineRuntime {
                                 null));
                         break;
                     }
+                    watch.look(s);
                     if (!streaming && s.state() == SourceState.STREAMING) {
                         streaming = true;
                         listener.streaming();
@@ -260,6 +262,35 @@ public final class PgSourceRuntime implements PipelineRuntime {
                     listener.progress(confirmed, 0, 0, -1, -1, 0);
                 }
                 listener.stopped(confirmed);
+            }
+        }
+
+        /**
+         * Turns the source's own reconnects into pipeline reports: reconnecting (with the attempts since the loss)
+         * on every look until the source streams or copies again, then reconnected once. A loss and recovery both
+         * between two looks is still reported, from the source's reconnect count.
+         */
+        private final class SourceWatch {
+            private int reconnectsBefore;
+            private boolean reconnecting;
+
+            void look(PgSource.Status s) {
+                int lost = s.reconnects() - reconnectsBefore;
+                boolean connected = s.state() == SourceState.STREAMING || s.state() == SourceState.SNAPSHOT;
+                if (connected) {
+                    if (lost > 0 && !reconnecting) {
+                        listener.sourceReconnecting(lost, s.lastError(), null);
+                        reconnecting = true;
+                    }
+                    if (reconnecting) {
+                        listener.sourceReconnected();
+                        reconnecting = false;
+                    }
+                    reconnectsBefore = s.reconnects();
+                } else if (lost > 0) {
+                    reconnecting = true;
+                    listener.sourceReconnecting(lost, s.lastError(), s.nextAttemptAt());
+                }
             }
         }
 

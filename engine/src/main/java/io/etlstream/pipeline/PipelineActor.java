@@ -49,6 +49,10 @@ final class PipelineActor {
 
     private record Failed(Throwable cause) {}
 
+    private record Reconnecting(int attempt, String error, Instant next) {}
+
+    private record Reconnected() {}
+
     private record Stopped(long lsn) {}
 
     private record RetryDue(int token) {}
@@ -78,6 +82,8 @@ final class PipelineActor {
     private final List<CompletableFuture<PipelineStatus>> afterStopReplies = new ArrayList<>();
     private final ArrayDeque<Envelope> deferred = new ArrayDeque<>();
     private final Set<TableRef> resyncRequested = new java.util.TreeSet<>();
+    /** Non-null while the runner's source reconnects by itself. */
+    private SourceReconnect sourceReconnect;
     private int attempt;
     private int retryToken;
     private Instant nextAttemptAt;
@@ -499,7 +505,24 @@ final class PipelineActor {
             lagSeconds = p.lagSeconds();
             latencyMs = p.latencyMs();
             attempt = 0;
+        } else if (ev instanceof Reconnecting r) {
+            if (sourceReconnect == null) {
+                // One event per loss, not per attempt: the status carries the attempts.
+                events.publish(event(EngineEvent.Kind.WARNING, EngineEvent.Severity.WARNING,
+                        "source connection lost (" + r.error() + "); reconnecting"
+                                + (r.next() == null ? "" : ", next attempt at " + r.next())));
+            }
+            sourceReconnect = new SourceReconnect(r.attempt(), r.error(), r.next(),
+                    sourceReconnect == null ? clock.instant() : sourceReconnect.since());
+        } else if (ev instanceof Reconnected) {
+            if (sourceReconnect != null) {
+                events.publish(event(EngineEvent.Kind.INFO, EngineEvent.Severity.INFO,
+                        "source connection is back after " + sourceReconnect.attempt() + " failed attempt(s) over "
+                                + Duration.between(sourceReconnect.since(), clock.instant()).toSeconds() + " s"));
+                sourceReconnect = null;
+            }
         } else if (ev instanceof Failed f) {
+            sourceReconnect = null;
             runner = null;
             generation++;
             if (state == PipelineState.STOPPING) {
@@ -509,6 +532,7 @@ final class PipelineActor {
                 onFailure(f.cause());
             }
         } else if (ev instanceof Stopped s) {
+            sourceReconnect = null;
             runner = null;
             generation++;
             committedLsn = Math.max(committedLsn, s.lsn());
@@ -617,7 +641,8 @@ final class PipelineActor {
         dirty = false;
         status = new PipelineStatus(definition.name(), definition.source(), definition.destination(), state,
                 definition.enabled(), definition.settings(), List.copyOf(tables.values()), committedLsn, lagBytes, lagSeconds, rowsPerSecond,
-                bytesPerSecond, latencyMs, rowsTotal, bytesTotal, attempt, nextAttemptAt, lastError, since, ++version);
+                bytesPerSecond, latencyMs, rowsTotal, bytesTotal, attempt, nextAttemptAt, lastError, since, ++version,
+                sourceReconnect);
     }
 
     /**
@@ -672,6 +697,16 @@ final class PipelineActor {
         public void progress(long lsn, long rows, long bytes, long lagB, double lagS, double latency) {
             progress.set(new Progress(lsn, rows, bytes, lagB, lagS, latency));
             countersChanged();
+        }
+
+        @Override
+        public void sourceReconnecting(int attempt, String lastError, Instant nextAttemptAt) {
+            mailbox.post(new FromRunner(gen, new Reconnecting(attempt, lastError, nextAttemptAt)));
+        }
+
+        @Override
+        public void sourceReconnected() {
+            mailbox.post(new FromRunner(gen, new Reconnected()));
         }
 
         @Override

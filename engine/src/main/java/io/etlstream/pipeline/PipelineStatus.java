@@ -11,14 +11,25 @@ import java.util.List;
  * @param lastCommittedLsn the LSN confirmed to PostgreSQL (0 when none yet)
  * @param nextAttemptAt when a {@link PipelineState#RETRYING} pipeline tries again, else null
  * @param lastError the most recent failure, null when none
+ * @param sourceReconnect set while the source is reconnecting to PostgreSQL on its own, else null
  */
 public record PipelineStatus(String name, String source, String destination, PipelineState state, boolean enabled,
         PipelineSettings settings, List<TableStatus> tables, long lastCommittedLsn, long lagBytes, double lagSeconds, double rowsPerSecond,
         double bytesPerSecond, double batchLatencyMillis, long rowsTotal, long bytesTotal, int attempt,
-        Instant nextAttemptAt, PipelineError lastError, Instant since, long version) {
+        Instant nextAttemptAt, PipelineError lastError, Instant since, long version, SourceReconnect sourceReconnect) {
 
     public PipelineStatus {
         tables = List.copyOf(tables);
+    }
+
+    /** A status whose source is not reconnecting. */
+    public PipelineStatus(String name, String source, String destination, PipelineState state, boolean enabled,
+            PipelineSettings settings, List<TableStatus> tables, long lastCommittedLsn, long lagBytes,
+            double lagSeconds, double rowsPerSecond, double bytesPerSecond, double batchLatencyMillis, long rowsTotal,
+            long bytesTotal, int attempt, Instant nextAttemptAt, PipelineError lastError, Instant since, long version) {
+        this(name, source, destination, state, enabled, settings, tables, lastCommittedLsn, lagBytes, lagSeconds,
+                rowsPerSecond, bytesPerSecond, batchLatencyMillis, rowsTotal, bytesTotal, attempt, nextAttemptAt,
+                lastError, since, version, null);
     }
 
     /** The LSN in PostgreSQL's {@code X/Y} notation. */

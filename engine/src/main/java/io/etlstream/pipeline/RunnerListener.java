@@ -35,6 +35,17 @@ public interface RunnerListener {
     default void tableStreamed(TableRef table, long rowsTotal, long bytesTotal) {
     }
 
+    /**
+     * The source lost its connection and is trying again by itself (reported on every look while it is);
+     * {@code nextAttemptAt} null while an attempt is under way.
+     */
+    default void sourceReconnecting(int attempt, String lastError, java.time.Instant nextAttemptAt) {
+    }
+
+    /** The source is connected again after {@link #sourceReconnecting}. */
+    default void sourceReconnected() {
+    }
+
     /** The runner hit an error and has already released its resources; it will not call {@link #stopped}. */
     void failed(Throwable cause);
 

@@ -4,6 +4,7 @@ import io.etlstream.pipeline.PipelineError;
 import io.etlstream.pipeline.PipelineSettings;
 import io.etlstream.pipeline.PipelineState;
 import io.etlstream.pipeline.PipelineStatus;
+import io.etlstream.pipeline.SourceReconnect;
 import io.etlstream.pipeline.TablePhase;
 import io.etlstream.pipeline.TableRef;
 import io.etlstream.pipeline.TableStatus;
@@ -78,6 +79,17 @@ public final class StatusCodec {
         }
         m.put("since", s.since().toString());
         m.put("version", s.version());
+        SourceReconnect r = s.sourceReconnect();
+        if (r != null) {
+            Map<String, Object> rm = new LinkedHashMap<>();
+            rm.put("attempt", r.attempt());
+            rm.put("last_error", r.lastError());
+            rm.put("next_attempt_at", r.nextAttemptAt() == null ? null : r.nextAttemptAt().toString());
+            rm.put("since", r.since().toString());
+            m.put("source_reconnecting", rm);
+        } else {
+            m.put("source_reconnecting", null);
+        }
         return m;
     }
 
@@ -101,6 +113,13 @@ public final class StatusCodec {
         PipelineError error = e == null ? null : new PipelineError(Instant.parse(str(e, "at")), str(e, "cause"),
                 str(e, "suggested_action"), (Boolean) e.get("permanent"));
         String next = (String) m.get("next_attempt_at");
+        Map<String, Object> rm = (Map<String, Object>) m.get("source_reconnecting");
+        SourceReconnect reconnect = null;
+        if (rm != null) {
+            String rn = (String) rm.get("next_attempt_at");
+            reconnect = new SourceReconnect(num(rm, "attempt").intValue(), str(rm, "last_error"),
+                    rn == null ? null : Instant.parse(rn), Instant.parse(str(rm, "since")));
+        }
         return new PipelineStatus(str(m, "name"), str(m, "source"), str(m, "destination"),
                 PipelineState.valueOf(str(m, "state").toUpperCase(Locale.ROOT)), (Boolean) m.get("enabled"), settings,
                 tables, PipelineStatus.parseLsn(str(m, "last_committed_lsn")), num(m, "lag_bytes").longValue(),
@@ -108,7 +127,7 @@ public final class StatusCodec {
                 num(m, "bytes_per_second").doubleValue(), num(m, "batch_latency_ms").doubleValue(),
                 num(m, "rows_total").longValue(), num(m, "bytes_total").longValue(), num(m, "attempt").intValue(),
                 next == null ? null : Instant.parse(next), error, Instant.parse(str(m, "since")),
-                num(m, "version").longValue());
+                num(m, "version").longValue(), reconnect);
     }
 
     private static String str(Map<String, Object> m, String k) {

@@ -1,6 +1,9 @@
 package io.etlstream.source.pg;
 
 import io.etlstream.UserFacingException;
+import java.io.EOFException;
+import java.io.IOException;
+import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -8,8 +11,15 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.postgresql.PGConnection;
+import org.postgresql.core.BaseConnection;
+import org.postgresql.core.PGStream;
+import org.postgresql.core.QueryExecutorBase;
 import org.postgresql.replication.LogSequenceNumber;
 import org.postgresql.replication.PGReplicationStream;
+import org.postgresql.util.PSQLException;
+import org.postgresql.util.PSQLState;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One pgoutput stream from the pipeline's slot over its own replication connection.
@@ -39,10 +49,18 @@ public final class ReplicationStream implements AutoCloseable {
     private long lastKeepAlive = System.nanoTime();
     private long lastForcedConfirm;
     private static final long CONFIRM_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    /** How often an idle stream checks its socket for end-of-stream: a dead server shows within about this. */
+    static final long EOF_PROBE_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
+    private static final Logger LOG = LoggerFactory.getLogger(ReplicationStream.class);
+    private static volatile boolean probeUnavailableLogged;
+    /** pgjdbc's wire stream under the replication connection; null if this pgjdbc does not expose it. */
+    private final PGStream wire;
+    private long nextEofProbe = System.nanoTime() + EOF_PROBE_NANOS;
 
     private ReplicationStream(Connection connection, PGReplicationStream stream, long startLsn, Duration statusInterval) {
         this.connection = connection;
         this.stream = stream;
+        this.wire = wireOf(connection);
         this.confirmed = startLsn;
         this.keepAliveNanos = Math.max(TimeUnit.MILLISECONDS.toNanos(200), statusInterval.toNanos() / 2);
     }
@@ -92,7 +110,12 @@ public final class ReplicationStream implements AutoCloseable {
             if (b != null) {
                 return b;
             }
-            long left = deadline - System.nanoTime();
+            long now = System.nanoTime();
+            if (now - nextEofProbe >= 0) {
+                nextEofProbe = now + EOF_PROBE_NANOS;
+                failIfEndOfStream();
+            }
+            long left = deadline - now;
             if (left <= 0 || giveUp.getAsBoolean()) {
                 return null;
             }
@@ -103,6 +126,69 @@ public final class ReplicationStream implements AutoCloseable {
                 return null;
             }
         }
+    }
+
+    /**
+     * pgjdbc's {@code readPending} takes end-of-stream for "no message yet" (its non-blocking read cannot tell them
+     * apart), so a closed connection would only show when the next status update fails to send: up to two status
+     * intervals later. This peeks one byte with a 1 ms socket timeout instead: a timeout means the connection is
+     * open and idle, end-of-stream or a reset means it is gone. A byte that did arrive stays in pgjdbc's buffer for
+     * the next {@code readPending}.
+     */
+    private void failIfEndOfStream() throws SQLException {
+        if (wire == null || stream.isClosed()) {
+            return;
+        }
+        int saved;
+        try {
+            saved = wire.getNetworkTimeout();
+        } catch (IOException e) {
+            throw lost(e);
+        }
+        try {
+            wire.setNetworkTimeout(1);
+            wire.peekChar();
+        } catch (SocketTimeoutException idle) {
+            // open, nothing to read yet
+        } catch (EOFException e) {
+            throw lost(e);
+        } catch (IOException e) {
+            throw lost(e);
+        } finally {
+            try {
+                wire.setNetworkTimeout(saved);
+            } catch (IOException ignored) {
+                // the socket is gone: the failure above (or the next read) reports it
+            }
+        }
+    }
+
+    private static PSQLException lost(IOException e) {
+        String why = e instanceof EOFException ? "the server closed the replication connection"
+                : "the replication connection failed (" + e.getMessage() + ")";
+        return new PSQLException(why, PSQLState.CONNECTION_FAILURE, e);
+    }
+
+    /**
+     * pgjdbc has no public way to the wire stream of a connection; its query executor holds it in a protected field.
+     * Without it (another pgjdbc) the stream still works, only a dead server shows later.
+     */
+    private static PGStream wireOf(Connection c) {
+        try {
+            var executor = c.unwrap(BaseConnection.class).getQueryExecutor();
+            if (executor instanceof QueryExecutorBase) {
+                var f = QueryExecutorBase.class.getDeclaredField("pgStream");
+                f.setAccessible(true);
+                return (PGStream) f.get(executor);
+            }
+        } catch (ReflectiveOperationException | SQLException | RuntimeException e) {
+            if (!probeUnavailableLogged) {
+                probeUnavailableLogged = true;
+                LOG.warn("cannot reach pgjdbc's connection stream ({}): a closed replication connection will only be"
+                        + " noticed at the next status update", e.toString());
+            }
+        }
+        return null;
     }
 
     /** WAL position of the start of the last message received. */

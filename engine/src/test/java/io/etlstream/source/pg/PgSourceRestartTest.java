@@ -76,8 +76,8 @@ class PgSourceRestartTest {
                 sampler.start();
                 try {
                     db.cluster().stop();
-                    // The source notices a server gone only when a status update fails to go out (pgjdbc reads an
-                    // end of stream as "no message yet"): up to two status intervals. The two seconds count from then.
+                    // The source notices the server gone within about a quarter second (its end-of-stream probe,
+                    // see PgSourceDeadConnectionTest); the two seconds count from then.
                     SourceFixture.await(() -> source.status().reconnects() > 0, Duration.ofSeconds(20),
                             source::toString);
                     Thread.sleep(2000);

@@ -49,6 +49,13 @@ final class TcpProxy implements AutoCloseable {
         return List.copyOf(arrivals);
     }
 
+    /** Closes every forwarded connection (both ends get a FIN), as a dead server would; new ones are still accepted. */
+    void cutAll() {
+        for (Socket s : List.copyOf(open)) {
+            closeQuietly(s);
+        }
+    }
+
     private void acceptLoop() {
         while (!server.isClosed()) {
             Socket client;

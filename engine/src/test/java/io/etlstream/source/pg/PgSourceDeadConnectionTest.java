@@ -1,0 +1,85 @@
+package io.etlstream.source.pg;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.etlstream.batch.TableId;
+import io.etlstream.testkit.pg.PgDatabase;
+import io.etlstream.testkit.pg.PostgresExtension;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * A replication connection that ends shows at once, not at the next status update: with a 10 s status interval the
+ * source is RECONNECTING within 3 s of the cut. An idle healthy stream is not taken for a dead one.
+ */
+@ExtendWith(PostgresExtension.class)
+class PgSourceDeadConnectionTest {
+
+    private static final Duration STATUS = Duration.ofSeconds(10);
+
+    private static PgSource.Options options() {
+        return SourceFixture.fastOptions().withStatusInterval(STATUS)
+                .withBackoff(Duration.ofMillis(200), Duration.ofSeconds(1));
+    }
+
+    @Test
+    void aCutConnectionIsNoticedWithinThreeSecondsAndTheSourceStreamsAgain(PgDatabase db) throws Exception {
+        db.execute("CREATE TABLE dc (id int PRIMARY KEY)");
+        TableId t = new TableId("public", "dc");
+        try (PgPassword pw = PgPassword.none(); TcpProxy proxy = new TcpProxy(db.host(), db.port())) {
+            PgConnector conn = new PgConnector(new PgSourceConfig(proxy.host(), proxy.port(), db.name(), "postgres",
+                    SslMode.DISABLE, null), pw);
+            try (PgSource source = SourceFixture.start(conn, "deadconn", List.of(t), new NullSink(),
+                    SnapshotLedger.inMemory(), options())) {
+                SourceFixture.await(() -> source.status().state() == SourceState.STREAMING, Duration.ofSeconds(30),
+                        source::toString);
+                db.execute("INSERT INTO dc SELECT generate_series(1, 10)");
+                SourceFixture.awaitCaughtUp(db, source, Duration.ofSeconds(30));
+                // Just after a status update went out, so the next one (10 s on) cannot be what notices the cut.
+                Thread.sleep(500);
+                long cut = System.nanoTime();
+                proxy.cutAll();
+                SourceFixture.await(() -> source.status().reconnects() > 0, Duration.ofSeconds(9), source::toString);
+                long noticedMs = (System.nanoTime() - cut) / 1_000_000;
+                System.out.println("dead replication connection noticed after " + noticedMs + " ms");
+                assertThat(noticedMs).as("time from the cut to RECONNECTING (status interval %s)", STATUS)
+                        .isLessThan(3000);
+                assertThat(source.status().lastError()).contains("closed the replication connection");
+                SourceFixture.await(() -> source.status().state() == SourceState.STREAMING, Duration.ofSeconds(30),
+                        source::toString);
+                db.execute("INSERT INTO dc SELECT generate_series(11, 20)");
+                SourceFixture.awaitCaughtUp(db, source, Duration.ofSeconds(30));
+            } finally {
+                PgSource.removePipeline(SourceFixture.connector(db, pw), "deadconn");
+            }
+        }
+    }
+
+    @Test
+    void anIdleHealthyStreamIsNotTakenForDeadOver15s(PgDatabase db) throws Exception {
+        db.execute("CREATE TABLE idle_dc (id int PRIMARY KEY)");
+        TableId t = new TableId("public", "idle_dc");
+        try (PgPassword pw = PgPassword.none()) {
+            try (PgSource source = SourceFixture.start(SourceFixture.connector(db, pw), "idledc", List.of(t),
+                    new NullSink(), SnapshotLedger.inMemory(), options())) {
+                SourceFixture.await(() -> source.status().state() == SourceState.STREAMING, Duration.ofSeconds(30),
+                        source::toString);
+                long end = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+                while (System.nanoTime() < end) {
+                    PgSource.Status s = source.status();
+                    assertThat(s.state()).as(s.toString()).isEqualTo(SourceState.STREAMING);
+                    assertThat(s.reconnects()).as(s.toString()).isZero();
+                    Thread.sleep(100);
+                }
+                // still a working stream, not only a state that did not change
+                db.execute("INSERT INTO idle_dc VALUES (1)");
+                SourceFixture.awaitCaughtUp(db, source, Duration.ofSeconds(30));
+                assertThat(source.status().reconnects()).isZero();
+            } finally {
+                PgSource.removePipeline(SourceFixture.connector(db, pw), "idledc");
+            }
+        }
+    }
+}
