@@ -126,19 +126,30 @@ public record TableLayout(List<DestColumn> columns) {
                             + " no value in it, so changes could no longer be matched to them"));
                 }
                 DestColumn d = new DestColumn(next.size() + 1, c.name(), SnowflakeName.fromPostgres(c.name()), t,
-                        c.key(), false);
+                        c.key(), false, true);
                 next.add(d);
                 added.add(d);
             } else {
                 DestColumn old = next.get(i);
+                boolean wasKey = old.key() && !old.droppedAtSource();
                 if (old.droppedAtSource()) {
                     // Dropped then added again under the same name: the old column comes back to life if compatible.
-                    old = new DestColumn(old.ordinal(), old.sourceName(), old.name(), old.type(), c.key(), false);
+                    // Its old rows keep the dropped column's values, newer rows got none: as good as a new column.
+                    old = new DestColumn(old.ordinal(), old.sourceName(), old.name(), old.type(), c.key(), false,
+                            true);
                     next.set(i, old);
                 }
                 if (old.key() != c.key()) {
-                    old = new DestColumn(old.ordinal(), old.sourceName(), old.name(), old.type(), c.key(), false);
+                    old = new DestColumn(old.ordinal(), old.sourceName(), old.name(), old.type(), c.key(), false,
+                            old.addedAfterCopy());
                     next.set(i, old);
+                }
+                if (keyed && c.key() && !wasKey && old.addedAfterCopy()) {
+                    // The mirror's rows from before the column came hold NULL (or a dropped column's value) in it:
+                    // a MERGE on it matches none of them. A column held since the copy is filled in every row.
+                    incompatible.add(new Incompatible(c.name(), "the key now includes column " + c.name()
+                            + ", which was added after the table was copied: the rows Snowflake got before it have no"
+                            + " value in it, so changes could no longer be matched to them"));
                 }
                 if (!old.type().equals(t)) {
                     if (t.widens(old.type())) {
@@ -165,6 +176,18 @@ public record TableLayout(List<DestColumn> columns) {
                             + " Snowflake"));
                 }
             }
+        }
+        if (keyed && after.replicaIdentity() == 'f' && after.columns().stream().noneMatch(RelationColumn::key)) {
+            // Under FULL the source flags the primary key it reads from the catalog now, which may be newer than
+            // this message (a key column renamed or added further on in the stream): no key flag then means "key
+            // unknown" as well as "primary key dropped". Taking it as keyless would forget the key the mirror is
+            // merged on and hide the later change; either way the mirror can no longer be kept on a known key.
+            List<String> key = columns.stream().filter(c -> c.key() && !c.droppedAtSource())
+                    .map(DestColumn::sourceName).toList();
+            incompatible.add(new Incompatible(key.get(0), "the table (REPLICA IDENTITY FULL) no"
+                    + " longer shows its key " + String.join(", ", key) + " in the"
+                    + " stream: its primary key was dropped, or changed further on in the stream (a key column"
+                    + " renamed or replaced), so changes could no longer be matched to the rows in Snowflake"));
         }
         return new Evolution(new TableLayout(next), added, dropped, widened, incompatible);
     }

@@ -147,6 +147,61 @@ class SqlAndLayoutTest {
     }
 
     @Test
+    void aKeyMovedOntoAColumnAddedAfterTheCopyIsIncompatible() {
+        TableLayout l1 = TableLayout.initial(V1);
+        TableSchema added = schema(2, col(true, "id", 20, -1), col(false, "note", 25, -1),
+                col(false, "amount", 1700, ((10 << 16) | 2) + 4), col(false, "doc", 3802, -1),
+                col(false, "code", 23, -1));
+        TableLayout l2 = l1.evolve(added).next();
+        assertThat(l2.column("code").orElseThrow().addedAfterCopy()).isTrue();
+        assertThat(l2.column("note").orElseThrow().addedAfterCopy()).isFalse();
+        // rows copied before code came hold NULL in it in the mirror: a MERGE on (id, code) cannot match them
+        TableSchema onCode = schema(3, col(true, "id", 20, -1), col(false, "note", 25, -1),
+                col(false, "amount", 1700, ((10 << 16) | 2) + 4), col(false, "doc", 3802, -1),
+                col(true, "code", 23, -1));
+        assertThat(l2.evolve(onCode).incompatible()).singleElement().satisfies(i -> {
+            assertThat(i.column()).isEqualTo("code");
+            assertThat(i.message()).contains("added after the table was copied");
+        });
+        // a column held since the copy is still fine as a key member after another column came
+        TableSchema onNote = schema(3, col(true, "id", 20, -1), col(true, "note", 25, -1),
+                col(false, "amount", 1700, ((10 << 16) | 2) + 4), col(false, "doc", 3802, -1),
+                col(false, "code", 23, -1));
+        assertThat(l2.evolve(onNote).incompatible()).isEmpty();
+        // dropped and added again: old mirror rows keep the dropped column's values, so it counts as new
+        TableSchema noNote = schema(2, col(true, "id", 20, -1), col(false, "amount", 1700, ((10 << 16) | 2) + 4),
+                col(false, "doc", 3802, -1));
+        TableSchema noteBackAsKey = schema(3, col(true, "id", 20, -1), col(false, "amount", 1700, ((10 << 16) | 2) + 4),
+                col(false, "doc", 3802, -1), col(true, "note", 25, -1));
+        assertThat(l1.evolve(noNote).next().evolve(noteBackAsKey).incompatible())
+                .extracting(TableLayout.Incompatible::column).containsExactly("note");
+        // a table that had no key may take one on such a column: its mirror was never kept
+        TableLayout noKey = TableLayout.initial(schema(1, col(false, "a", 23, -1)));
+        TableLayout noKey2 = noKey.evolve(schema(2, col(false, "a", 23, -1), col(false, "b", 23, -1))).next();
+        assertThat(noKey2.evolve(schema(3, col(false, "a", 23, -1), col(true, "b", 23, -1))).incompatible()).isEmpty();
+    }
+
+    @Test
+    void aFullIdentityTableSeenWithoutItsKeyIsIncompatibleNotKeyless() {
+        TableLayout l1 = TableLayout.initial(new TableSchema(ID, 42, 'f', V1.columns(), 1));
+        // the source could not match the catalog's primary key to this message's columns (renamed further on)
+        TableSchema unknownKey = new TableSchema(ID, 42, 'f', List.of(col(false, "id", 20, -1),
+                col(false, "note", 25, -1), col(false, "amount", 1700, ((10 << 16) | 2) + 4),
+                col(false, "doc", 3802, -1)), 2);
+        assertThat(l1.evolve(unknownKey).incompatible()).singleElement().satisfies(i -> {
+            assertThat(i.column()).isEqualTo("id");
+            assertThat(i.message()).contains("REPLICA IDENTITY FULL").contains("no longer shows its key id");
+        });
+        // under DEFAULT identity pgoutput's flags are the identity itself: a table without one is keyless
+        TableSchema keyless = new TableSchema(ID, 42, 'd', unknownKey.columns(), 2);
+        assertThat(l1.evolve(keyless).incompatible()).isEmpty();
+        assertThat(l1.evolve(keyless).next().keys()).isEmpty();
+        // a FULL table that never had a key stays keyless without complaint
+        TableLayout none = TableLayout.initial(unknownKey);
+        assertThat(none.evolve(unknownKey).incompatible()).isEmpty();
+    }
+
+    @Test
     void sourceColumnsThatWouldTakeAnEtlNameAreRefusedWithTheRename() {
         TableSchema s = schema(1, col(true, "id", 20, -1), col(false, "_etl_op", 25, -1), col(false, "_Etl_mixed", 25, -1),
                 col(false, "_ETL_X", 25, -1));

@@ -1,0 +1,273 @@
+package io.etlstream.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.etlstream.batch.TableId;
+import io.etlstream.catalog.Catalog;
+import io.etlstream.catalog.Destination;
+import io.etlstream.catalog.Source;
+import io.etlstream.emulator.EmulatorConfig;
+import io.etlstream.emulator.SnowflakeEmulator;
+import io.etlstream.emulator.SqlResult;
+import io.etlstream.home.EtlHome;
+import io.etlstream.metrics.EngineEvent;
+import io.etlstream.pipeline.control.StatusCodec;
+import io.etlstream.sink.FlushLimiter;
+import io.etlstream.sink.SinkOptions;
+import io.etlstream.sink.snowflake.MergeWatermarks;
+import io.etlstream.sink.snowflake.SnowflakeDestination;
+import io.etlstream.sink.snowflake.SnowflakeSink;
+import io.etlstream.sink.snowflake.SnowpipeTuning;
+import io.etlstream.source.pg.ChangeSink;
+import io.etlstream.source.pg.Lsn;
+import io.etlstream.source.pg.PgConnector;
+import io.etlstream.source.pg.PgPassword;
+import io.etlstream.source.pg.PgSource;
+import io.etlstream.source.pg.PgSourceConfig;
+import io.etlstream.source.pg.SnapshotLedger;
+import io.etlstream.source.pg.SslMode;
+import io.etlstream.testkit.pg.PgDatabase;
+import io.etlstream.testkit.pg.PostgresExtension;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Two ways a key change used to slip past the rule that it stops its table: a key moved onto a column added after the
+ * table's copy (the mirror's older rows hold NULL in it; PostgreSQL sends no change for a DEFAULT fill), and a
+ * REPLICA IDENTITY FULL table whose first Relation message after a start predates a key column's rename, so the
+ * source (which reads the primary key from the catalog as of now) flags no key: that reset the recorded key and the
+ * rename then went unseen. Both now stop their table with the resync action; a resync brings it back on the new key.
+ * Real PostgreSQL, the pipeline actor on the H2 catalog, the real SDK against the emulator. Set-up copied in small
+ * from {@code KeyChangedWhileStoppedTest} (kept self-contained on purpose).
+ */
+@ExtendWith(PostgresExtension.class)
+class KeyGapsTest {
+
+    static final Duration WAIT = Duration.ofSeconds(90);
+    static final String NAME = "keygaps";
+    static SnowflakeEmulator emu;
+    static KeyPair key;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void start() throws Exception {
+        KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
+        g.initialize(2048);
+        key = g.generateKeyPair();
+        emu = SnowflakeEmulator.start(EmulatorConfig.inMemory().withUser("ETL", key.getPublic()));
+        emu.sql("CREATE DATABASE IF NOT EXISTS DB");
+        emu.sql("CREATE SCHEMA IF NOT EXISTS DB.KEYGAPS");
+    }
+
+    @AfterAll
+    static void stop() {
+        emu.close();
+    }
+
+    @Test
+    void aKeyOnALaterColumnAndAFullTableSeenKeylessStopTheirTable(PgDatabase db) throws Exception {
+        db.execute("CREATE TABLE ak (id int PRIMARY KEY, v text)",
+                "CREATE TABLE fk (id int PRIMARY KEY, v text)", "ALTER TABLE fk REPLICA IDENTITY FULL",
+                "CREATE TABLE other (id int PRIMARY KEY, note text)",
+                "INSERT INTO ak VALUES (1, 'a1'), (2, 'a2')", "INSERT INTO fk VALUES (1, 'f1'), (2, 'f2')",
+                "INSERT INTO other VALUES (1, 'o1')");
+        List<TableRef> all = List.of(TableRef.parse("public.ak"), TableRef.parse("public.fk"),
+                TableRef.parse("public.other"));
+        TableRef ak = all.get(0);
+        TableRef fk = all.get(1);
+        TableRef other = all.get(2);
+        SnapshotLedger ledger = SnapshotLedger.inMemory(); // stands for the ledger file that outlives the process
+        AtomicReference<SnowflakeSink> sink = new AtomicReference<>();
+        AtomicReference<Catalog> open = new AtomicReference<>();
+        List<EngineEvent> events = new CopyOnWriteArrayList<>();
+        Destination d = Destination.draft("emu", null, emu.url().toString(), "ETL", "ACCOUNTADMIN", "DB", "KEYGAPS",
+                "k");
+        EtlHome home = new EtlHome(dir);
+        try (PgPassword pw = PgPassword.none();
+                SnowflakeDestination dest = SnowflakeDestination.open(d, key.getPrivate(), SnowpipeTuning.DEFAULT,
+                        new FlushLimiter(2))) {
+            PgConnector conn = new PgConnector(new PgSourceConfig(db.host(), db.port(), db.name(), "postgres",
+                    SslMode.DISABLE, null), pw);
+            PgSourceRuntime pg = new PgSourceRuntime(new PgSourceRuntime.Parts() {
+                @Override
+                public PgConnector connector(PipelineDefinition p) {
+                    return conn;
+                }
+
+                @Override
+                public ChangeSink sink(PipelineDefinition p) {
+                    Catalog c = open.get();
+                    SnowflakeSink s = dest.openSink(p.name(), SinkOptions.DEFAULT.withMergeInterval(
+                            Duration.ofHours(1)), (l, t, m) -> { }, MergeWatermarks.inMemory(),
+                            new CatalogTableKeys(c, c.pipelines().require(p.name()).id()));
+                    sink.set(s);
+                    return s;
+                }
+
+                @Override
+                public SnapshotLedger ledger(PipelineDefinition p) {
+                    return ledger;
+                }
+            }, PgSource.Options.defaults().withStatusInterval(Duration.ofSeconds(1))
+                    .withBackoff(Duration.ofMillis(200), Duration.ofSeconds(2)).withHeartbeatInterval(Duration.ZERO),
+                    Duration.ofMillis(100));
+            long pipelineId;
+
+            // ---- first run: a key moved onto a column added after the copy stops ak while the engine runs ----
+            try (Catalog catalog = Catalog.open(home)) {
+                open.set(catalog);
+                catalog.sources().add(Source.draft("src", db.host(), db.port(), db.name(), "postgres"));
+                catalog.destinations().add(d);
+                new CatalogPipelineStore(catalog).create(new PipelineDefinition(NAME, "src", "emu", all,
+                        PipelineSettings.DEFAULTS, false));
+                pipelineId = catalog.pipelines().require(NAME).id();
+                try (PipelineManager manager = manager(pg, catalog, events)) {
+                    manager.loadStored();
+                    send(manager, new PipelineCommand.Start());
+                    await(() -> all.stream().allMatch(t -> phase(manager, t) == TablePhase.STREAMING)
+                            && state(manager) == PipelineState.STREAMING, "every table streaming");
+                    // code is filled from its DEFAULT without a change: the mirror's rows 1 and 2 hold NULL in it
+                    db.execute("ALTER TABLE ak ADD COLUMN code int NOT NULL DEFAULT 7",
+                            "INSERT INTO ak VALUES (3, 'a3', 8)");
+                    awaitCaughtUp(db, manager);
+                    assertThat(phase(manager, ak)).as("a column added is no key change").isEqualTo(TablePhase.STREAMING);
+                    sink.get().mergeNow(true);
+                    assertThat(sfRows("SELECT ID, V, CODE FROM AK ORDER BY ID"))
+                            .containsExactly("1|a1|null", "2|a2|null", "3|a3|8");
+                    db.execute("ALTER TABLE ak DROP CONSTRAINT ak_pkey", "ALTER TABLE ak ADD PRIMARY KEY (id, code)",
+                            "UPDATE ak SET v = 'a1b' WHERE id = 1", "INSERT INTO other VALUES (2, 'o2')");
+                    await(() -> phase(manager, ak) == TablePhase.ERRORED, "ak stopped");
+                    assertThat(table(manager, ak).error()).contains("Stopped table public.ak")
+                            .contains("the key now includes column code, which was added after the table was copied");
+                    assertThat(events).anyMatch(e -> e.severity() == EngineEvent.Severity.ERROR
+                            && e.message().contains("etl-stream pipeline resync " + NAME + " --table public.ak"));
+                    awaitCaughtUp(db, manager);
+                    sink.get().mergeNow(true);
+                    // before the fix, the update of row 1 arrived as (1, 7) and merged as a fourth row
+                    assertThat(sfRows("SELECT ID, V, CODE FROM AK ORDER BY ID")).as("nothing merged on (id, code)")
+                            .containsExactly("1|a1|null", "2|a2|null", "3|a3|8");
+                    assertThat(keyOf(catalog, pipelineId, ak)).contains(List.of("id"));
+                    assertThat(keyOf(catalog, pipelineId, fk)).contains(List.of("id"));
+                    send(manager, new PipelineCommand.Stop());
+                    manager.shutdown(Duration.ofSeconds(60));
+                }
+            }
+
+            // ---- while stopped: a change to fk under its old key column, then the key column's rename ----
+            db.execute("INSERT INTO fk VALUES (3, 'f3')", "ALTER TABLE fk RENAME COLUMN id TO fk_id",
+                    "INSERT INTO fk VALUES (4, 'f4')", "UPDATE fk SET v = 'f1b' WHERE fk_id = 1");
+
+            // ---- second run: fk's first Relation shows no key (the catalog's key fk_id is not among its columns);
+            // that no longer passes for keyless, so fk stops instead of merging on a forgotten key ----
+            try (Catalog catalog = Catalog.open(home); PipelineManager manager = manager(pg, catalog, events)) {
+                open.set(catalog);
+                manager.loadStored();
+                send(manager, new PipelineCommand.Start());
+                await(() -> phase(manager, fk) == TablePhase.ERRORED, "fk stopped");
+                assertThat(table(manager, fk).error()).contains("Stopped table public.fk")
+                        .contains("REPLICA IDENTITY FULL").contains("no longer shows its key id");
+                db.execute("INSERT INTO other VALUES (3, 'o3')");
+                awaitCaughtUp(db, manager);
+                assertThat(phase(manager, other)).isEqualTo(TablePhase.STREAMING);
+                assertThat(phase(manager, ak)).as("still stopped from the first run").isEqualTo(TablePhase.ERRORED);
+                assertThat(keyOf(catalog, pipelineId, fk)).as("the key Snowflake was merged on stays recorded")
+                        .contains(List.of("id"));
+                sink.get().mergeNow(true);
+                assertThat(sfRows("SELECT ID, V FROM FK ORDER BY ID")).containsExactly("1|f1", "2|f2");
+
+                // ---- the way out: a resync brings both back on their new keys ----
+                for (TableRef t : List.of(ak, fk)) {
+                    send(manager, new PipelineCommand.ResyncTable(t));
+                    await(() -> phase(manager, t) == TablePhase.STREAMING && !sink.get().stoppedTables()
+                            .contains(id(t)) && ledger.completed().contains(id(t)), t + " copied again");
+                }
+                db.execute("UPDATE ak SET v = 'a2b' WHERE id = 2 AND code = 7", "DELETE FROM ak WHERE id = 3",
+                        "UPDATE fk SET v = 'f2b' WHERE fk_id = 2", "DELETE FROM fk WHERE fk_id = 3");
+                awaitCaughtUp(db, manager);
+                sink.get().mergeNow(true);
+                assertThat(sfRows("SELECT ID, CODE, V FROM AK ORDER BY ID")).isEqualTo(db.queryColumn(
+                        "SELECT concat_ws('|', id, code, v) FROM ak ORDER BY id"));
+                assertThat(sfRows("SELECT FK_ID, V FROM FK ORDER BY FK_ID")).isEqualTo(db.queryColumn(
+                        "SELECT concat_ws('|', fk_id, v) FROM fk ORDER BY fk_id"));
+                assertThat(keyOf(catalog, pipelineId, ak)).contains(List.of("id", "code"));
+                assertThat(keyOf(catalog, pipelineId, fk)).contains(List.of("fk_id"));
+                send(manager, new PipelineCommand.Stop());
+                manager.shutdown(Duration.ofSeconds(60));
+            }
+            PgSource.removePipeline(conn, NAME);
+        }
+    }
+
+    private static Optional<List<String>> keyOf(Catalog catalog, long pipelineId, TableRef t) {
+        return catalog.tables().keyColumns(pipelineId, t.schema(), t.name());
+    }
+
+    private static TableId id(TableRef t) {
+        return new TableId(t.schema(), t.name());
+    }
+
+    private static PipelineManager manager(PipelineRuntime runtime, Catalog catalog, List<EngineEvent> events) {
+        return PipelineManager.builder(runtime).store(new CatalogPipelineStore(catalog)).events(events::add)
+                .backoff(new Backoff(Duration.ofMillis(200), Duration.ofSeconds(1), 0))
+                .stopTimeout(Duration.ofSeconds(60)).build();
+    }
+
+    private static PipelineStatus send(PipelineManager m, PipelineCommand c) throws Exception {
+        return m.send(NAME, c).get(90, TimeUnit.SECONDS);
+    }
+
+    private static PipelineState state(PipelineManager m) {
+        return m.status(NAME).orElseThrow().state();
+    }
+
+    private static TableStatus table(PipelineManager m, TableRef t) {
+        return m.status(NAME).orElseThrow().tables().stream().filter(s -> s.table().equals(t)).findFirst()
+                .orElseThrow();
+    }
+
+    private static TablePhase phase(PipelineManager m, TableRef t) {
+        return table(m, t).phase();
+    }
+
+    private static void await(BooleanSupplier c, String what) throws InterruptedException {
+        long end = System.nanoTime() + WAIT.toNanos();
+        while (!c.getAsBoolean()) {
+            if (System.nanoTime() > end) {
+                throw new AssertionError("timed out waiting for " + what);
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    private static void awaitCaughtUp(PgDatabase db, PipelineManager m) throws InterruptedException {
+        long target = Lsn.parse(db.queryOne("SELECT pg_logical_emit_message(true, 'etl-stream-test', 'caught up')"));
+        await(() -> Long.compareUnsigned(m.status(NAME).orElseThrow().lastCommittedLsn(), target) > 0,
+                "confirmed past " + Lsn.format(target));
+    }
+
+    private static List<String> sfRows(String sql) {
+        SqlResult r = emu.sql(sql, "DB", "KEYGAPS");
+        List<String> out = new ArrayList<>();
+        for (List<String> row : r.rows()) {
+            out.add(String.join("|", row.stream().map(v -> v == null ? "null" : v).toList()));
+        }
+        return out;
+    }
+}
