@@ -207,16 +207,22 @@ public final class SpillDirectory implements AutoCloseable {
                 if (p.equals(dir) || p.equals(lockFile)) {
                     continue;
                 }
-                if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
-                    removed += removeIfDead(p, slotDir.resolve(name + LOCK_SUFFIX));
-                } else if (name.endsWith(SUFFIX) && Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
-                    Files.deleteIfExists(p); // the layout before instance folders: no live instance writes there
-                    removed++;
-                } else if (name.endsWith(LOCK_SUFFIX)) {
-                    Path folder = slotDir.resolve(name.substring(0, name.length() - LOCK_SUFFIX.length()));
-                    if (!Files.exists(folder, LinkOption.NOFOLLOW_LINKS)) {
-                        removeIfDead(folder, p); // a lock left without its folder
+                // One entry that cannot be removed (another user's file, a Windows sharing violation) is left for a
+                // later start: it must neither stop this source from starting nor keep the others from going.
+                try {
+                    if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+                        removed += removeIfDead(p, slotDir.resolve(name + LOCK_SUFFIX));
+                    } else if (name.endsWith(SUFFIX) && Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
+                        Files.deleteIfExists(p); // the layout before instance folders: no live instance writes there
+                        removed++;
+                    } else if (name.endsWith(LOCK_SUFFIX)) {
+                        Path folder = slotDir.resolve(name.substring(0, name.length() - LOCK_SUFFIX.length()));
+                        if (!Files.exists(folder, LinkOption.NOFOLLOW_LINKS)) {
+                            removeIfDead(folder, p); // a lock left without its folder
+                        }
                     }
+                } catch (IOException | java.io.UncheckedIOException | SecurityException e) {
+                    LOG.warn("cannot remove {} that a stopped source left in the spill folder: {}", p, e.getMessage());
                 }
             }
         } catch (IOException | DirectoryIteratorException e) {

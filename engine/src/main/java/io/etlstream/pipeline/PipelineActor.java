@@ -360,6 +360,7 @@ final class PipelineActor {
     }
 
     private void startRunner() {
+        sourceReconnect = null; // a new runner's source has not lost anything yet
         Set<TableRef> toCopy = new HashSet<>();
         Map<TableRef, String> stopped = new java.util.HashMap<>();
         for (TableStatus t : tables.values()) {
@@ -411,6 +412,9 @@ final class PipelineActor {
 
     private void finishStop() {
         runner = null;
+        // also when the stop overran or its request failed: the runner's late Stopped/Failed, which would clear it,
+        // is dropped as of an older generation
+        sourceReconnect = null;
         rowsPerSecond = 0;
         bytesPerSecond = 0;
         After a = after;

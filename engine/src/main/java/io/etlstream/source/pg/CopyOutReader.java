@@ -153,7 +153,8 @@ final class CopyOutReader {
 
     /**
      * Reads rows into the builder until it is full (returns true: seal it, then call again) or the response ended
-     * with ReadyForQuery (returns false). Never reads past ReadyForQuery.
+     * with ReadyForQuery (returns false). Never parses past ReadyForQuery; a read may take bytes the server sent after it
+     * (only asynchronous messages could be), which {@link #clean()} then reports.
      *
      * @throws SQLException the server's error, as pgjdbc reports it, after its ReadyForQuery
      * @throws IOException on a broken connection
@@ -368,7 +369,9 @@ final class CopyOutReader {
         int tail = end - pos;
         byte[] target = buf;
         if (need > buf.length) {
-            target = new byte[Math.max(need, Math.min(2 * buf.length, Integer.MAX_VALUE - 16))];
+            // exactly the message plus one usual read: the buffer is on the heap, and doubling past a large row
+            // would hold up to twice the largest row per worker
+            target = new byte[(int) Math.min((long) need + bufferSize, Integer.MAX_VALUE - 16)];
         } else if (buf.length > bufferSize && need <= bufferSize && tail <= bufferSize) {
             target = new byte[bufferSize];
         }
@@ -379,7 +382,17 @@ final class CopyOutReader {
             end = tail;
         }
         while (end - pos < need) {
-            int r = in.read(buf, end, buf.length - end);
+            int r;
+            try {
+                r = in.read(buf, end, buf.length - end);
+            } catch (IOException e) {
+                idle = false;
+                if (error != null) {
+                    error.addSuppressed(e); // a FATAL error, then a reset instead of an orderly close
+                    throw error;
+                }
+                throw e;
+            }
             if (r < 0) {
                 idle = false;
                 if (error != null) {

@@ -24,6 +24,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import org.apache.arrow.memory.BufferAllocator;
@@ -52,6 +53,9 @@ final class SnapshotCopier {
 
     /** Target size of one ctid range: small enough that N workers finish close together. */
     private static final long CHUNK_BYTES = 16L * 1024 * 1024;
+
+    /** How long an interrupted copy waits for its workers once their sockets are dropped. */
+    private static final long STOP_WAIT_NANOS = 5_000_000_000L;
 
     private final PgConnector connector;
     private final BufferAllocator allocator;
@@ -128,12 +132,14 @@ final class SnapshotCopier {
         long[] attached = new long[n]; // per worker: when its transaction joined the snapshot, then when it ended
         long[] finished = new long[n];
         List<Thread> workers = new ArrayList<>();
+        // per worker: its connection while open, so an interrupted copy can drop the sockets its workers block on
+        AtomicReferenceArray<BaseConnection> sockets = new AtomicReferenceArray<>(n);
         for (int i = 0; i < n; i++) {
             int index = i;
             Thread t = new Thread(() -> {
                 try {
                     worker(snapshot, chunks, work, out, snapshotMicros, failure, plannedLatch, attached, finished,
-                            index);
+                            index, sockets);
                 } catch (Throwable e) {
                     failure.compareAndSet(null, e);
                     chunks.clear();
@@ -167,6 +173,31 @@ final class SnapshotCopier {
             chunks.clear();
             workers.forEach(Thread::interrupt);
             failure.compareAndSet(null, e);
+            // A worker blocked in a socket read does not see the interrupt: drop its socket, then wait (bounded) so
+            // that no worker queues a batch after this copy has returned.
+            for (int i = 0; i < n; i++) {
+                BaseConnection c = sockets.get(i);
+                if (c != null) {
+                    try {
+                        c.getQueryExecutor().abort();
+                    } catch (RuntimeException ignored) {
+                        // closing anyway: nothing more to do
+                    }
+                }
+            }
+            long deadline = System.nanoTime() + STOP_WAIT_NANOS;
+            for (Thread t : workers) {
+                long left = deadline - System.nanoTime();
+                while (t.isAlive() && left > 0) {
+                    try {
+                        t.join(Math.max(1, left / 1_000_000));
+                    } catch (InterruptedException again) {
+                        // keep waiting within the bound; the flag is set again below
+                    }
+                    left = deadline - System.nanoTime();
+                }
+            }
+            Thread.currentThread().interrupt();
         }
         Throwable f = failure.get();
         if (f == null && LOG.isInfoEnabled()) {
@@ -240,8 +271,10 @@ final class SnapshotCopier {
 
     private void worker(ExportedSnapshot snapshot, ConcurrentLinkedQueue<Chunk> chunks, Map<TableId, TableWork> work,
             DeliveryQueue out, long snapshotMicros, AtomicReference<Throwable> failure, CountDownLatch planned,
-            long[] attached, long[] finished, int index) throws Exception {
+            long[] attached, long[] finished, int index, AtomicReferenceArray<BaseConnection> sockets)
+            throws Exception {
         try (Connection c = connector.connect("snapshot")) {
+            sockets.set(index, c.unwrap(BaseConnection.class));
             c.setAutoCommit(false);
             c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
             try (Statement st = c.createStatement()) {
@@ -268,6 +301,7 @@ final class SnapshotCopier {
             if (clean) {
                 c.rollback(); // otherwise (bytes read past the last ReadyForQuery) the socket was dropped above
             }
+            sockets.set(index, null);
             finished[index] = System.nanoTime();
         } catch (SQLException e) {
             if (String.valueOf(e.getMessage()).contains("snapshot")) {
