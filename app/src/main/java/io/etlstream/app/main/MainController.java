@@ -69,6 +69,9 @@ public final class MainController {
     private Label chartsHeading;
 
     @FXML
+    private Label sourceNotice;
+
+    @FXML
     private LineChart<Number, Number> lagBytesChart;
 
     @FXML
@@ -160,12 +163,16 @@ public final class MainController {
         sourceColumn.setCellValueFactory(c -> new ReadOnlyStringWrapper(c.getValue().source()));
         destinationColumn.setCellValueFactory(c -> new ReadOnlyStringWrapper(c.getValue().destination()));
         statusColumn.setCellValueFactory(c -> new ReadOnlyStringWrapper(c.getValue().status()));
+        statusColumn.setCellFactory(column -> new StatusCell());
         lagColumn.setCellValueFactory(c -> new ReadOnlyStringWrapper(c.getValue().lag()));
         rateColumn.setCellValueFactory(c -> new ReadOnlyStringWrapper(c.getValue().throughput()));
         bindSelection();
         bindCommands();
         bindCharts();
         engineBanner.textProperty().bind(pipelines.engineBannerProperty());
+        sourceNotice.textProperty().bind(pipelines.sourceNoticeProperty());
+        sourceNotice.visibleProperty().bind(pipelines.sourceNoticeProperty().isNotEmpty());
+        sourceNotice.managedProperty().bind(sourceNotice.visibleProperty());
         newPipelineItem.disableProperty().bind(Bindings.not(newPipelineAvailable));
 
         emptyTitle.setText(pipelines.emptyTitle());
@@ -221,6 +228,25 @@ public final class MainController {
     }
 
     private static final javafx.css.PseudoClass PROBLEM = javafx.css.PseudoClass.getPseudoClass("problem");
+    private static final javafx.css.PseudoClass WARNING = javafx.css.PseudoClass.getPseudoClass("warning");
+
+    /** The state column: a reconnecting source shows as a warning with its details as a tooltip; long texts too. */
+    private static final class StatusCell extends javafx.scene.control.TableCell<PipelineRow, String> {
+
+        StatusCell() {
+            getStyleClass().add("status-cell");
+        }
+
+        @Override
+        protected void updateItem(String item, boolean empty) {
+            super.updateItem(item, empty);
+            PipelineRow row = empty ? null : getTableRow().getItem();
+            setText(empty ? null : item);
+            String tip = row != null && row.sourceReconnecting() ? row.sourceNotice() : item;
+            setTooltip(empty || tip == null || tip.isEmpty() ? null : new javafx.scene.control.Tooltip(tip));
+            pseudoClassStateChanged(WARNING, row != null && row.sourceReconnecting());
+        }
+    }
 
     private void bindCharts() {
         chartsHeading.textProperty().bind(charts.headingProperty());

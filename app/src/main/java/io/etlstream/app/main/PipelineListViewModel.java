@@ -33,6 +33,7 @@ public final class PipelineListViewModel {
     private final ReadOnlyStringWrapper engineBanner = new ReadOnlyStringWrapper(this, "engineBanner", "");
     private final ReadOnlyStringWrapper selectedName = new ReadOnlyStringWrapper(this, "selectedName");
     private final ReadOnlyObjectWrapper<PipelineRow> selectedRow = new ReadOnlyObjectWrapper<>(this, "selectedRow");
+    private final ReadOnlyStringWrapper sourceNotice = new ReadOnlyStringWrapper(this, "sourceNotice", "");
 
     public PipelineListViewModel(EtlHome home) {
         this.home = Objects.requireNonNull(home, "home");
@@ -49,7 +50,7 @@ public final class PipelineListViewModel {
             // The first pipeline is selected so its charts show without a click; a vanished one hands over too.
             selectedName.set(rows.isEmpty() ? null : rows.get(0).name());
         }
-        selectedRow.set(find(selectedName.get()));
+        selectRow(find(selectedName.get()));
         state.set(rows.isEmpty() ? State.EMPTY : State.LIST);
         status.set(Messages.get("main.status.count", rows.size(), home.dir()));
     }
@@ -82,7 +83,17 @@ public final class PipelineListViewModel {
     /** The user picked {@code name} in the list (null: nothing); survives list refreshes. */
     public void select(String name) {
         selectedName.set(name);
-        selectedRow.set(find(name));
+        selectRow(find(name));
+    }
+
+    private void selectRow(PipelineRow row) {
+        selectedRow.set(row);
+        sourceNotice.set(row == null ? "" : row.sourceNotice());
+    }
+
+    /** Why and how the selected pipeline's source is reconnecting to PostgreSQL; empty while it is connected. */
+    public ReadOnlyStringProperty sourceNoticeProperty() {
+        return sourceNotice.getReadOnlyProperty();
     }
 
     private PipelineRow find(String name) {

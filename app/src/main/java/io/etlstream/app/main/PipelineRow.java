@@ -6,10 +6,11 @@ import java.util.Objects;
 
 /**
  * One pipeline as the console lists it: an immutable snapshot taken off the FX thread. {@code state} is null when
- * the row comes from the catalog alone (no engine); {@code tables} are {@code schema.table} names.
+ * the row comes from the catalog alone (no engine); {@code tables} are {@code schema.table} names;
+ * {@code sourceNotice} says why and how the source is reconnecting to PostgreSQL, empty while it is connected.
  */
 public record PipelineRow(String name, String source, String destination, String status, PipelineState state,
-        String lag, String throughput, List<String> tables) {
+        String lag, String throughput, List<String> tables, String sourceNotice) {
 
     public PipelineRow {
         Objects.requireNonNull(name, "name");
@@ -19,10 +20,22 @@ public record PipelineRow(String name, String source, String destination, String
         lag = lag == null ? "" : lag;
         throughput = throughput == null ? "" : throughput;
         tables = tables == null ? List.of() : List.copyOf(tables);
+        sourceNotice = sourceNotice == null ? "" : sourceNotice;
+    }
+
+    /** A live row whose source is connected. */
+    public PipelineRow(String name, String source, String destination, String status, PipelineState state,
+            String lag, String throughput, List<String> tables) {
+        this(name, source, destination, status, state, lag, throughput, tables, "");
     }
 
     /** A catalog-only row: no live state, lag or throughput. */
     public PipelineRow(String name, String source, String destination, String status) {
         this(name, source, destination, status, null, "", "", List.of());
+    }
+
+    /** Whether the source has lost PostgreSQL and is trying again on its own (shown as a warning). */
+    public boolean sourceReconnecting() {
+        return !sourceNotice.isEmpty();
     }
 }

@@ -4,8 +4,11 @@ import io.etlstream.app.engine.ConsoleEngine;
 import io.etlstream.app.i18n.Messages;
 import io.etlstream.pipeline.PipelineState;
 import io.etlstream.pipeline.PipelineStatus;
+import io.etlstream.pipeline.SourceReconnect;
 import io.etlstream.pipeline.TablePhase;
 import io.etlstream.pipeline.TableStatus;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
@@ -15,6 +18,12 @@ public final class PipelineRows {
     private PipelineRows() {}
 
     public static List<PipelineRow> of(List<PipelineStatus> statuses, Map<String, ConsoleEngine.Endpoints> endpoints) {
+        return of(statuses, endpoints, Instant.now());
+    }
+
+    /** As {@link #of(List, Map)}, with {@code now} for "next attempt in N s" (rows are re-taken every second). */
+    public static List<PipelineRow> of(List<PipelineStatus> statuses, Map<String, ConsoleEngine.Endpoints> endpoints,
+            Instant now) {
         return statuses.stream().map(s -> {
             ConsoleEngine.Endpoints e = endpoints.getOrDefault(s.name(),
                     new ConsoleEngine.Endpoints(s.source(), s.destination()));
@@ -24,16 +33,23 @@ public final class PipelineRows {
                             String.format(java.util.Locale.ROOT, "%.1f", Math.max(0, s.lagSeconds()))) : "",
                     live ? Messages.get("main.rate.value",
                             String.format(java.util.Locale.ROOT, "%.1f", s.rowsPerSecond())) : "",
-                    s.tables().stream().map(t -> t.table().toString()).toList());
+                    s.tables().stream().map(t -> t.table().toString()).toList(),
+                    s.sourceReconnect() == null ? "" : Messages.get("main.reconnect.detail",
+                            withoutFullStop(s.sourceReconnect().lastError()), progress(s.sourceReconnect(), now)));
         }).toList();
     }
 
     /**
      * The state as the list shows it; a failure adds what happened, a retry when it happens, and a table the sink
-     * stopped its reason and the resync that brings it back (it stays stopped until then, across restarts).
+     * stopped its reason and the resync that brings it back (it stays stopped until then, across restarts); a
+     * source that lost PostgreSQL adds a short "reconnecting" (the row's source notice has the details).
      */
     static String describe(PipelineStatus s) {
         String state = stateLabel(s.state());
+        SourceReconnect reconnect = s.sourceReconnect();
+        if (reconnect != null && s.state() != PipelineState.FAILED) {
+            state = Messages.get("state.reconnecting", state);
+        }
         if (s.state() == PipelineState.FAILED && s.lastError() != null) {
             String action = s.lastError().suggestedAction();
             return action == null || action.isBlank() ? Messages.get("state.failedCause", state, s.lastError().cause())
@@ -46,6 +62,20 @@ public final class PipelineRows {
             }
         }
         return state;
+    }
+
+    /** The error ends the notice's first sentence, which brings its own full stop. */
+    private static String withoutFullStop(String error) {
+        String e = error == null ? "" : error.strip();
+        return e.endsWith(".") ? e.substring(0, e.length() - 1) : e;
+    }
+
+    /** "3 failed attempts, next in 4 s" or, with no attempt scheduled or one due, "trying now". */
+    private static String progress(SourceReconnect r, Instant now) {
+        long wait = r.nextAttemptAt() == null ? 0
+                : Math.max(0, (Duration.between(now, r.nextAttemptAt()).toMillis() + 999) / 1000);
+        return Messages.get("reconnect.progress", r.attempt(),
+                wait == 0 ? Messages.get("reconnect.now") : Messages.get("reconnect.next", wait));
     }
 
     public static String stateLabel(PipelineState state) {

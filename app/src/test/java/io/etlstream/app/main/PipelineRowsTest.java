@@ -7,6 +7,7 @@ import io.etlstream.pipeline.PipelineError;
 import io.etlstream.pipeline.PipelineSettings;
 import io.etlstream.pipeline.PipelineState;
 import io.etlstream.pipeline.PipelineStatus;
+import io.etlstream.pipeline.SourceReconnect;
 import io.etlstream.pipeline.TablePhase;
 import io.etlstream.pipeline.TableRef;
 import io.etlstream.pipeline.TableStatus;
@@ -61,6 +62,34 @@ class PipelineRowsTest {
         PipelineRow row = PipelineRows.of(List.of(s), Map.of()).get(0);
         assertThat(row.status()).isEqualTo("Streaming \u2014 table public.big stopped: Stopped table public.big: the"
                 + " value is too long. To bring it back: etl-stream pipeline resync orders --table public.big");
+    }
+
+    @Test
+    void aReconnectingSourceSaysHowOftenItFailedWhenItTriesAgainAndWhy() {
+        Instant now = Instant.parse("2026-11-27T07:00:00Z");
+        PipelineStatus base = status(PipelineState.STREAMING, 10, 1, 5, null);
+        PipelineRow row = PipelineRows.of(List.of(reconnecting(base, new SourceReconnect(1, "refused",
+                now.plusMillis(2100), now))), Map.of(), now).get(0);
+        assertThat(row.status()).isEqualTo("Streaming \u2014 reconnecting");
+        assertThat(row.sourceReconnecting()).isTrue();
+        assertThat(row.sourceNotice()).startsWith("Reconnecting to PostgreSQL (1 failed attempt, next in 3 s): refused."
+                + " The pipeline keeps running");
+
+        PipelineRow due = PipelineRows.of(List.of(reconnecting(base, new SourceReconnect(4, "timed out.", null, now))),
+                Map.of(), now).get(0);
+        assertThat(due.sourceNotice()).startsWith("Reconnecting to PostgreSQL (4 failed attempts, trying now): timed out."
+                + " The pipeline");
+
+        PipelineRow back = PipelineRows.of(List.of(base), Map.of(), now).get(0);
+        assertThat(back.status()).isEqualTo("Streaming");
+        assertThat(back.sourceReconnecting()).isFalse();
+    }
+
+    private static PipelineStatus reconnecting(PipelineStatus s, SourceReconnect r) {
+        return new PipelineStatus(s.name(), s.source(), s.destination(), s.state(), s.enabled(), s.settings(),
+                s.tables(), s.lastCommittedLsn(), s.lagBytes(), s.lagSeconds(), s.rowsPerSecond(), s.bytesPerSecond(),
+                s.batchLatencyMillis(), s.rowsTotal(), s.bytesTotal(), s.attempt(), s.nextAttemptAt(), s.lastError(),
+                s.since(), s.version(), r);
     }
 
     @Test
