@@ -189,6 +189,51 @@ class CopyOutReaderTest {
         }
     }
 
+    @ParameterizedTest(name = "{0}")
+    @ArgumentsSource(AllPgVersions.class)
+    void anInterruptedCopyDropsTheSocketsItsWorkersBlockOn(PgDatabase db) throws Exception {
+        // The server sends nothing for a minute: the worker sits in a socket read, which ignores interrupts.
+        db.execute("CREATE FUNCTION slow_row(i int) RETURNS int LANGUAGE plpgsql AS"
+                + " $$ BEGIN PERFORM pg_sleep(60); RETURN i; END $$",
+                "CREATE VIEW slow_v AS SELECT slow_row(id) AS id FROM generate_series(1, 2) id");
+        try (PgPassword pw = PgPassword.none(); RootAllocator alloc = new RootAllocator()) {
+            PgConnector conn = SourceFixture.connector(db, pw);
+            SlotManager slots = new SlotManager(conn, ReplicationNames.forPipeline("reader_stop_" + db.name()));
+            try (ExportedSnapshot snap = slots.createBackfillSnapshot()) {
+                DeliveryQueue queue = new DeliveryQueue(1000);
+                java.util.Set<Thread> before = Thread.getAllStackTraces().keySet();
+                java.util.concurrent.atomic.AtomicReference<Throwable> outcome =
+                        new java.util.concurrent.atomic.AtomicReference<>();
+                Thread copying = new Thread(() -> {
+                    try {
+                        new SnapshotCopier(conn, alloc, new BatchLimits(1000, 1L << 30), 2, p -> { },
+                                SnapshotCopier.Format.BINARY).copy(List.of(new TableId("public", "slow_v")), snap,
+                                queue);
+                        outcome.set(new AssertionError("the copy of slow_v returned without being stopped"));
+                    } catch (Throwable e) {
+                        outcome.set(e);
+                    }
+                }, "copy-to-stop");
+                copying.start();
+                SourceFixture.await(() -> "1".equals(db.queryOne("SELECT count(*) FROM pg_stat_activity WHERE"
+                        + " application_name = 'etl-stream:snapshot' AND query LIKE 'COPY%'")),
+                        Duration.ofSeconds(30), () -> "the worker never started its COPY");
+                long t0 = System.nanoTime();
+                copying.interrupt();
+                copying.join(30_000);
+                assertThat(copying.isAlive()).as("the copy ended after its interrupt").isFalse();
+                assertThat(outcome.get()).isNotNull().isNotInstanceOf(AssertionError.class);
+                // Its workers are gone too, long before the server would have sent anything: none can queue a
+                // batch after the copy returned.
+                List<String> left = Thread.getAllStackTraces().keySet().stream()
+                        .filter(t -> !before.contains(t) && t.getName().startsWith("etl-stream-snapshot-"))
+                        .map(Thread::getName).toList();
+                assertThat(left).as("snapshot workers still running").isEmpty();
+                assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(20));
+            }
+        }
+    }
+
     @ParameterizedTest(name = "PostgreSQL {0}")
     @ValueSource(ints = {14, 17})
     void theSnapshotOverTlsCopiesEveryRow(int major) throws Exception {
