@@ -369,9 +369,9 @@ final class CopyOutReader {
         int tail = end - pos;
         byte[] target = buf;
         if (need > buf.length) {
-            // exactly the message plus one usual read: the buffer is on the heap, and doubling past a large row
-            // would hold up to twice the largest row per worker
-            target = new byte[(int) Math.min((long) need + bufferSize, Integer.MAX_VALUE - 16)];
+            // exactly the message: the buffer is on the heap, and doubling past a large row would hold up to twice
+            // the largest row per worker; the next message's read then shrinks it back
+            target = new byte[need];
         } else if (buf.length > bufferSize && need <= bufferSize && tail <= bufferSize) {
             target = new byte[bufferSize];
         }
