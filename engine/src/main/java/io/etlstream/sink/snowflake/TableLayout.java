@@ -111,6 +111,7 @@ public record TableLayout(List<DestColumn> columns) {
         List<DestColumn> widened = new ArrayList<>();
         List<Incompatible> incompatible = new ArrayList<>();
         boolean keyed = columns.stream().anyMatch(c -> c.key() && !c.droppedAtSource());
+        boolean keyedAfter = after.columns().stream().anyMatch(RelationColumn::key);
         for (RelationColumn c : after.columns()) {
             SnowflakeType t = TypeMapping.map(c.typeOid(), c.typeModifier());
             int i = indexOf(next, c.name());
@@ -160,6 +161,15 @@ public record TableLayout(List<DestColumn> columns) {
                             + " the old key (a DELETE has no value in " + c.name() + "), so they could no longer be"
                             + " matched to the rows in Snowflake"));
                 }
+                if (keyed && keyedAfter && !c.key() && wasKey) {
+                    // Rows that differed only in this column are one key now: a change merged on the narrower key
+                    // matches all of them, e.g. the row deleted before the change, not merged yet, is updated too.
+                    // (No key at all is the keyless case below: FULL stops, DEFAULT turns keyless.)
+                    incompatible.add(new Incompatible(c.name(), "the key no longer includes column " + c.name()
+                            + ": rows in Snowflake that differ only in it (a row deleted before the change, not yet"
+                            + " merged) would all be matched by the changes written since, so the mirror could no"
+                            + " longer be kept exact"));
+                }
                 if (!old.type().equals(t)) {
                     if (t.widens(old.type())) {
                         DestColumn w = old.withType(t);
@@ -186,7 +196,7 @@ public record TableLayout(List<DestColumn> columns) {
                 }
             }
         }
-        if (keyed && after.replicaIdentity() == 'f' && after.columns().stream().noneMatch(RelationColumn::key)) {
+        if (keyed && after.replicaIdentity() == 'f' && !keyedAfter) {
             // Under FULL the source flags the primary key it reads from the catalog now, which may be newer than
             // this message (a key column renamed or added further on in the stream): no key flag then means "key
             // unknown" as well as "primary key dropped". Taking it as keyless would forget the key the mirror is
