@@ -138,12 +138,31 @@ class SqlAndLayoutTest {
                 col(false, "amount", 1700, ((10 << 16) | 2) + 4), col(false, "doc", 3802, -1));
         assertThat(l1.evolve(renamed).incompatible()).extracting(TableLayout.Incompatible::column)
                 .containsExactlyInAnyOrder("id", "order_id");
-        // a key over columns the mirror already holds is fine, and so is a key appearing on a table that had none
+        // a key moved onto a column the mirror holds: the unmerged history carries the old key only (a DELETE has
+        // no value in note), so it could not be merged on the new one
         TableSchema wider = schema(2, col(true, "id", 20, -1), col(true, "note", 25, -1),
                 col(false, "amount", 1700, ((10 << 16) | 2) + 4), col(false, "doc", 3802, -1));
-        assertThat(l1.evolve(wider).incompatible()).isEmpty();
+        assertThat(l1.evolve(wider).incompatible()).singleElement().satisfies(i -> {
+            assertThat(i.column()).isEqualTo("note");
+            assertThat(i.message()).contains("the key now includes column note, which was not part of it before");
+        });
+        TableSchema onNote = schema(2, col(false, "id", 20, -1), col(true, "note", 25, -1),
+                col(false, "amount", 1700, ((10 << 16) | 2) + 4), col(false, "doc", 3802, -1));
+        assertThat(l1.evolve(onNote).incompatible()).extracting(TableLayout.Incompatible::column)
+                .containsExactlyInAnyOrder("note", "id");
+        // a column leaving the key: rows that differed only in it would all be matched by one change
+        TableSchema twoKeys = schema(1, col(true, "id", 20, -1), col(true, "note", 25, -1),
+                col(false, "amount", 1700, ((10 << 16) | 2) + 4), col(false, "doc", 3802, -1));
+        assertThat(TableLayout.initial(twoKeys).evolve(V1).incompatible()).singleElement().satisfies(i -> {
+            assertThat(i.column()).isEqualTo("note");
+            assertThat(i.message()).contains("the key no longer includes column note");
+        });
+        // a key appearing on a table that had none is fine: its history was merged on no key
         TableLayout noKey = TableLayout.initial(schema(1, col(false, "a", 23, -1)));
         assertThat(noKey.evolve(schema(2, col(false, "a", 23, -1), col(true, "b", 23, -1))).incompatible()).isEmpty();
+        TableLayout noKeyAb = TableLayout.initial(schema(1, col(false, "a", 23, -1), col(false, "b", 23, -1)));
+        assertThat(noKeyAb.evolve(schema(2, col(false, "a", 23, -1), col(true, "b", 23, -1))).incompatible())
+                .isEmpty();
     }
 
     @Test
@@ -163,11 +182,12 @@ class SqlAndLayoutTest {
             assertThat(i.column()).isEqualTo("code");
             assertThat(i.message()).contains("added after the table was copied");
         });
-        // a column held since the copy is still fine as a key member after another column came
+        // a column held since the copy stops the table too, with the message for a key moved onto a held column
         TableSchema onNote = schema(3, col(true, "id", 20, -1), col(true, "note", 25, -1),
                 col(false, "amount", 1700, ((10 << 16) | 2) + 4), col(false, "doc", 3802, -1),
                 col(false, "code", 23, -1));
-        assertThat(l2.evolve(onNote).incompatible()).isEmpty();
+        assertThat(l2.evolve(onNote).incompatible()).singleElement().satisfies(i -> assertThat(i.message())
+                .contains("note, which was not part of it before"));
         // dropped and added again: old mirror rows keep the dropped column's values, so it counts as new
         TableSchema noNote = schema(2, col(true, "id", 20, -1), col(false, "amount", 1700, ((10 << 16) | 2) + 4),
                 col(false, "doc", 3802, -1));
