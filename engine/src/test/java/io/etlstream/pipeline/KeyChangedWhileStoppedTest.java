@@ -1,5 +1,11 @@
 package io.etlstream.pipeline;
 
+import static io.etlstream.pipeline.ManagedPipelines.awaitCaughtUp;
+import static io.etlstream.pipeline.ManagedPipelines.manager;
+import static io.etlstream.pipeline.ManagedPipelines.phase;
+import static io.etlstream.pipeline.ManagedPipelines.send;
+import static io.etlstream.pipeline.ManagedPipelines.state;
+import static io.etlstream.pipeline.ManagedPipelines.table;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.etlstream.batch.TableId;
@@ -19,7 +25,6 @@ import io.etlstream.sink.snowflake.SnowflakeDestination;
 import io.etlstream.sink.snowflake.SnowflakeSink;
 import io.etlstream.sink.snowflake.SnowpipeTuning;
 import io.etlstream.source.pg.ChangeSink;
-import io.etlstream.source.pg.Lsn;
 import io.etlstream.source.pg.PgConnector;
 import io.etlstream.source.pg.PgPassword;
 import io.etlstream.source.pg.PgSource;
@@ -28,6 +33,7 @@ import io.etlstream.source.pg.SnapshotLedger;
 import io.etlstream.source.pg.SslMode;
 import io.etlstream.testkit.pg.PgDatabase;
 import io.etlstream.testkit.pg.PostgresExtension;
+import io.etlstream.testkit.snowflake.EmulatedSnowflake;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
@@ -37,7 +43,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
@@ -145,14 +150,14 @@ class KeyChangedWhileStoppedTest {
                 pipelineId = catalog.pipelines().require(NAME).id();
                 try (PipelineManager manager = manager(pg, catalog, events)) {
                     manager.loadStored();
-                    send(manager, new PipelineCommand.Start());
-                    await(() -> all.stream().allMatch(t -> phase(manager, t) == TablePhase.STREAMING)
-                            && state(manager) == PipelineState.STREAMING, "every table streaming");
+                    send(manager, NAME, new PipelineCommand.Start());
+                    await(() -> all.stream().allMatch(t -> phase(manager, NAME, t) == TablePhase.STREAMING)
+                            && state(manager, NAME) == PipelineState.STREAMING, "every table streaming");
                     db.execute("INSERT INTO rk VALUES (3, 'r3')", "INSERT INTO other VALUES (2, 'o2')");
-                    awaitCaughtUp(db, manager);
+                    awaitCaughtUp(db, manager, NAME, WAIT);
                     sink.get().mergeNow(true);
                     assertThat(sfRows("SELECT ID, V FROM RK ORDER BY ID")).containsExactly("1|r1", "2|r2", "3|r3");
-                    send(manager, new PipelineCommand.Stop());
+                    send(manager, NAME, new PipelineCommand.Stop());
                     manager.shutdown(Duration.ofSeconds(60));
                 }
                 for (TableRef t : all) {
@@ -178,22 +183,22 @@ class KeyChangedWhileStoppedTest {
             try (Catalog catalog = Catalog.open(home); PipelineManager manager = manager(pg, catalog, events)) {
                 open.set(catalog);
                 manager.loadStored();
-                send(manager, new PipelineCommand.Start());
-                await(() -> phase(manager, rk) == TablePhase.ERRORED && phase(manager, pk2) == TablePhase.ERRORED
-                        && phase(manager, ck) == TablePhase.ERRORED && phase(manager, cx) == TablePhase.ERRORED,
+                send(manager, NAME, new PipelineCommand.Start());
+                await(() -> phase(manager, NAME, rk) == TablePhase.ERRORED && phase(manager, NAME, pk2) == TablePhase.ERRORED
+                        && phase(manager, NAME, ck) == TablePhase.ERRORED && phase(manager, NAME, cx) == TablePhase.ERRORED,
                         "rk, pk2, ck and cx stopped");
                 db.execute("INSERT INTO other VALUES (4, 'o4')", "INSERT INTO cx VALUES (3, 30, 'x3')",
                         "UPDATE cx SET v = 'x1 in 10' WHERE id = 1 AND grp = 10", "INSERT INTO rk VALUES (5, 'r5')");
-                awaitCaughtUp(db, manager);
-                assertThat(phase(manager, other)).isEqualTo(TablePhase.STREAMING);
-                assertThat(table(manager, cx).error()).as("key moved onto a column Snowflake holds")
+                awaitCaughtUp(db, manager, NAME, WAIT);
+                assertThat(phase(manager, NAME, other)).isEqualTo(TablePhase.STREAMING);
+                assertThat(table(manager, NAME, cx).error()).as("key moved onto a column Snowflake holds")
                         .contains("Stopped table public.cx")
                         .contains("the key now includes column grp, which was not part of it before");
-                assertThat(table(manager, rk).error()).contains("Stopped table public.rk")
+                assertThat(table(manager, NAME, rk).error()).contains("Stopped table public.rk")
                         .contains("key column id was dropped or renamed").contains("rk_id");
-                assertThat(table(manager, pk2).error()).contains("Stopped table public.pk2")
+                assertThat(table(manager, NAME, pk2).error()).contains("Stopped table public.pk2")
                         .contains("the key now includes column code, which is new");
-                assertThat(table(manager, ck).error()).contains("Stopped table public.ck")
+                assertThat(table(manager, NAME, ck).error()).contains("Stopped table public.ck")
                         .contains("the key now includes column region, which is new");
                 for (TableRef t : List.of(rk, pk2, ck, cx)) {
                     assertThat(events).as("the live path's event for " + t).anyMatch(e ->
@@ -217,20 +222,20 @@ class KeyChangedWhileStoppedTest {
 
                 // ---- the way out: resync each stopped table; it comes back on its new key ----
                 for (TableRef t : List.of(rk, pk2, ck, cx)) {
-                    send(manager, new PipelineCommand.ResyncTable(t));
-                    await(() -> phase(manager, t) == TablePhase.STREAMING && !sink.get().stoppedTables()
+                    send(manager, NAME, new PipelineCommand.ResyncTable(t));
+                    await(() -> phase(manager, NAME, t) == TablePhase.STREAMING && !sink.get().stoppedTables()
                             .contains(id(t)) && ledger.completed().contains(id(t)), t + " copied again");
                 }
                 db.execute("UPDATE rk SET v = 'r2b' WHERE rk_id = 2", "DELETE FROM rk WHERE rk_id = 3",
                         "INSERT INTO pk2 (id, v) VALUES (2, 'p2 again')", "UPDATE pk2 SET v = 'p1b' WHERE code = 1",
                         "UPDATE ck SET v = 'c1 us b' WHERE id = 1 AND region = 'us'", "INSERT INTO other VALUES (5, 'o5')");
-                awaitCaughtUp(db, manager);
+                awaitCaughtUp(db, manager, NAME, WAIT);
                 assertMirrorsEqualSource(db, sink.get());
                 assertThat(keyOf(catalog, pipelineId, rk)).contains(List.of("rk_id"));
                 assertThat(keyOf(catalog, pipelineId, pk2)).contains(List.of("code"));
                 assertThat(keyOf(catalog, pipelineId, ck)).contains(List.of("id", "region"));
                 assertThat(keyOf(catalog, pipelineId, cx)).contains(List.of("id", "grp"));
-                send(manager, new PipelineCommand.Stop());
+                send(manager, NAME, new PipelineCommand.Stop());
                 manager.shutdown(Duration.ofSeconds(60));
             }
 
@@ -240,18 +245,18 @@ class KeyChangedWhileStoppedTest {
                 // and a table whose key an earlier build never recorded: taken as the source says, then recorded
                 catalog.tables().setKeyColumns(pipelineId, "public", "other", null);
                 manager.loadStored();
-                send(manager, new PipelineCommand.Start());
-                await(() -> state(manager) == PipelineState.STREAMING, "streaming after the restart");
+                send(manager, NAME, new PipelineCommand.Start());
+                await(() -> state(manager, NAME) == PipelineState.STREAMING, "streaming after the restart");
                 db.execute("INSERT INTO rk VALUES (6, 'r6')", "UPDATE pk2 SET v = 'p2b' WHERE code = 2",
                         "INSERT INTO ck VALUES (2, 'c2 us', 'us')", "DELETE FROM cx WHERE id = 3 AND grp = 30",
                         "UPDATE other SET note = 'o1b' WHERE id = 1");
-                awaitCaughtUp(db, manager);
-                assertThat(all).allSatisfy(t -> assertThat(phase(manager, t)).as(t.toString())
+                awaitCaughtUp(db, manager, NAME, WAIT);
+                assertThat(all).allSatisfy(t -> assertThat(phase(manager, NAME, t)).as(t.toString())
                         .isEqualTo(TablePhase.STREAMING));
                 assertThat(sink.get().stoppedTables()).isEmpty();
                 assertMirrorsEqualSource(db, sink.get());
                 assertThat(keyOf(catalog, pipelineId, other)).contains(List.of("id"));
-                send(manager, new PipelineCommand.Stop());
+                send(manager, NAME, new PipelineCommand.Stop());
                 manager.shutdown(Duration.ofSeconds(60));
             }
             PgSource.removePipeline(conn, NAME);
@@ -280,43 +285,8 @@ class KeyChangedWhileStoppedTest {
         return new TableId(t.schema(), t.name());
     }
 
-    private static PipelineManager manager(PipelineRuntime runtime, Catalog catalog, List<EngineEvent> events) {
-        return PipelineManager.builder(runtime).store(new CatalogPipelineStore(catalog)).events(events::add)
-                .backoff(new Backoff(Duration.ofMillis(200), Duration.ofSeconds(1), 0))
-                .stopTimeout(Duration.ofSeconds(60)).build();
-    }
-
-    private static PipelineStatus send(PipelineManager m, PipelineCommand c) throws Exception {
-        return m.send(NAME, c).get(90, TimeUnit.SECONDS);
-    }
-
-    private static PipelineState state(PipelineManager m) {
-        return m.status(NAME).orElseThrow().state();
-    }
-
-    private static TableStatus table(PipelineManager m, TableRef t) {
-        return m.status(NAME).orElseThrow().tables().stream().filter(s -> s.table().equals(t)).findFirst()
-                .orElseThrow();
-    }
-
-    private static TablePhase phase(PipelineManager m, TableRef t) {
-        return table(m, t).phase();
-    }
-
     private static void await(BooleanSupplier c, String what) throws InterruptedException {
-        long end = System.nanoTime() + WAIT.toNanos();
-        while (!c.getAsBoolean()) {
-            if (System.nanoTime() > end) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.sleep(50);
-        }
-    }
-
-    private static void awaitCaughtUp(PgDatabase db, PipelineManager m) throws InterruptedException {
-        long target = Lsn.parse(db.queryOne("SELECT pg_logical_emit_message(true, 'etl-stream-test', 'caught up')"));
-        await(() -> Long.compareUnsigned(m.status(NAME).orElseThrow().lastCommittedLsn(), target) > 0,
-                "confirmed past " + Lsn.format(target));
+        EmulatedSnowflake.await(c, WAIT, () -> "waiting for " + what);
     }
 
     private static List<String> sfRows(String sql) {

@@ -1,5 +1,11 @@
 package io.etlstream.pipeline;
 
+import static io.etlstream.pipeline.ManagedPipelines.awaitCaughtUp;
+import static io.etlstream.pipeline.ManagedPipelines.manager;
+import static io.etlstream.pipeline.ManagedPipelines.phase;
+import static io.etlstream.pipeline.ManagedPipelines.send;
+import static io.etlstream.pipeline.ManagedPipelines.state;
+import static io.etlstream.pipeline.ManagedPipelines.table;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.etlstream.batch.TableId;
@@ -11,7 +17,6 @@ import io.etlstream.emulator.SnowflakeEmulator;
 import io.etlstream.emulator.SqlResult;
 import io.etlstream.home.EtlHome;
 import io.etlstream.metrics.EngineEvent;
-import io.etlstream.pipeline.control.StatusCodec;
 import io.etlstream.sink.FlushLimiter;
 import io.etlstream.sink.SinkOptions;
 import io.etlstream.sink.snowflake.MergeWatermarks;
@@ -19,7 +24,6 @@ import io.etlstream.sink.snowflake.SnowflakeDestination;
 import io.etlstream.sink.snowflake.SnowflakeSink;
 import io.etlstream.sink.snowflake.SnowpipeTuning;
 import io.etlstream.source.pg.ChangeSink;
-import io.etlstream.source.pg.Lsn;
 import io.etlstream.source.pg.PgConnector;
 import io.etlstream.source.pg.PgPassword;
 import io.etlstream.source.pg.PgSource;
@@ -28,16 +32,15 @@ import io.etlstream.source.pg.SnapshotLedger;
 import io.etlstream.source.pg.SslMode;
 import io.etlstream.testkit.pg.PgDatabase;
 import io.etlstream.testkit.pg.PostgresExtension;
+import io.etlstream.testkit.snowflake.EmulatedSnowflake;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
@@ -140,32 +143,32 @@ class KeyGapsTest {
                 pipelineId = catalog.pipelines().require(NAME).id();
                 try (PipelineManager manager = manager(pg, catalog, events)) {
                     manager.loadStored();
-                    send(manager, new PipelineCommand.Start());
-                    await(() -> all.stream().allMatch(t -> phase(manager, t) == TablePhase.STREAMING)
-                            && state(manager) == PipelineState.STREAMING, "every table streaming");
+                    send(manager, NAME, new PipelineCommand.Start());
+                    await(() -> all.stream().allMatch(t -> phase(manager, NAME, t) == TablePhase.STREAMING)
+                            && state(manager, NAME) == PipelineState.STREAMING, "every table streaming");
                     // code is filled from its DEFAULT without a change: the mirror's rows 1 and 2 hold NULL in it
                     db.execute("ALTER TABLE ak ADD COLUMN code int NOT NULL DEFAULT 7",
                             "INSERT INTO ak VALUES (3, 'a3', 8)");
-                    awaitCaughtUp(db, manager);
-                    assertThat(phase(manager, ak)).as("a column added is no key change").isEqualTo(TablePhase.STREAMING);
+                    awaitCaughtUp(db, manager, NAME, WAIT);
+                    assertThat(phase(manager, NAME, ak)).as("a column added is no key change").isEqualTo(TablePhase.STREAMING);
                     sink.get().mergeNow(true);
                     assertThat(sfRows("SELECT ID, V, CODE FROM AK ORDER BY ID"))
                             .containsExactly("1|a1|null", "2|a2|null", "3|a3|8");
                     db.execute("ALTER TABLE ak DROP CONSTRAINT ak_pkey", "ALTER TABLE ak ADD PRIMARY KEY (id, code)",
                             "UPDATE ak SET v = 'a1b' WHERE id = 1", "INSERT INTO other VALUES (2, 'o2')");
-                    await(() -> phase(manager, ak) == TablePhase.ERRORED, "ak stopped");
-                    assertThat(table(manager, ak).error()).contains("Stopped table public.ak")
+                    await(() -> phase(manager, NAME, ak) == TablePhase.ERRORED, "ak stopped");
+                    assertThat(table(manager, NAME, ak).error()).contains("Stopped table public.ak")
                             .contains("the key now includes column code, which was added after the table was copied");
                     assertThat(events).anyMatch(e -> e.severity() == EngineEvent.Severity.ERROR
                             && e.message().contains("etl-stream pipeline resync " + NAME + " --table public.ak"));
-                    awaitCaughtUp(db, manager);
+                    awaitCaughtUp(db, manager, NAME, WAIT);
                     sink.get().mergeNow(true);
                     // before the fix, the update of row 1 arrived as (1, 7) and merged as a fourth row
                     assertThat(sfRows("SELECT ID, V, CODE FROM AK ORDER BY ID")).as("nothing merged on (id, code)")
                             .containsExactly("1|a1|null", "2|a2|null", "3|a3|8");
                     assertThat(keyOf(catalog, pipelineId, ak)).contains(List.of("id"));
                     assertThat(keyOf(catalog, pipelineId, fk)).contains(List.of("id"));
-                    send(manager, new PipelineCommand.Stop());
+                    send(manager, NAME, new PipelineCommand.Stop());
                     manager.shutdown(Duration.ofSeconds(60));
                 }
             }
@@ -179,14 +182,14 @@ class KeyGapsTest {
             try (Catalog catalog = Catalog.open(home); PipelineManager manager = manager(pg, catalog, events)) {
                 open.set(catalog);
                 manager.loadStored();
-                send(manager, new PipelineCommand.Start());
-                await(() -> phase(manager, fk) == TablePhase.ERRORED, "fk stopped");
-                assertThat(table(manager, fk).error()).contains("Stopped table public.fk")
+                send(manager, NAME, new PipelineCommand.Start());
+                await(() -> phase(manager, NAME, fk) == TablePhase.ERRORED, "fk stopped");
+                assertThat(table(manager, NAME, fk).error()).contains("Stopped table public.fk")
                         .contains("REPLICA IDENTITY FULL").contains("no longer shows its key id");
                 db.execute("INSERT INTO other VALUES (3, 'o3')");
-                awaitCaughtUp(db, manager);
-                assertThat(phase(manager, other)).isEqualTo(TablePhase.STREAMING);
-                assertThat(phase(manager, ak)).as("still stopped from the first run").isEqualTo(TablePhase.ERRORED);
+                awaitCaughtUp(db, manager, NAME, WAIT);
+                assertThat(phase(manager, NAME, other)).isEqualTo(TablePhase.STREAMING);
+                assertThat(phase(manager, NAME, ak)).as("still stopped from the first run").isEqualTo(TablePhase.ERRORED);
                 assertThat(keyOf(catalog, pipelineId, fk)).as("the key Snowflake was merged on stays recorded")
                         .contains(List.of("id"));
                 sink.get().mergeNow(true);
@@ -194,13 +197,13 @@ class KeyGapsTest {
 
                 // ---- the way out: a resync brings both back on their new keys ----
                 for (TableRef t : List.of(ak, fk)) {
-                    send(manager, new PipelineCommand.ResyncTable(t));
-                    await(() -> phase(manager, t) == TablePhase.STREAMING && !sink.get().stoppedTables()
+                    send(manager, NAME, new PipelineCommand.ResyncTable(t));
+                    await(() -> phase(manager, NAME, t) == TablePhase.STREAMING && !sink.get().stoppedTables()
                             .contains(id(t)) && ledger.completed().contains(id(t)), t + " copied again");
                 }
                 db.execute("UPDATE ak SET v = 'a2b' WHERE id = 2 AND code = 7", "DELETE FROM ak WHERE id = 3",
                         "UPDATE fk SET v = 'f2b' WHERE fk_id = 2", "DELETE FROM fk WHERE fk_id = 3");
-                awaitCaughtUp(db, manager);
+                awaitCaughtUp(db, manager, NAME, WAIT);
                 sink.get().mergeNow(true);
                 assertThat(sfRows("SELECT ID, CODE, V FROM AK ORDER BY ID")).isEqualTo(db.queryColumn(
                         "SELECT concat_ws('|', id, code, v) FROM ak ORDER BY id"));
@@ -208,7 +211,7 @@ class KeyGapsTest {
                         "SELECT concat_ws('|', fk_id, v) FROM fk ORDER BY fk_id"));
                 assertThat(keyOf(catalog, pipelineId, ak)).contains(List.of("id", "code"));
                 assertThat(keyOf(catalog, pipelineId, fk)).contains(List.of("fk_id"));
-                send(manager, new PipelineCommand.Stop());
+                send(manager, NAME, new PipelineCommand.Stop());
                 manager.shutdown(Duration.ofSeconds(60));
             }
             PgSource.removePipeline(conn, NAME);
@@ -223,43 +226,8 @@ class KeyGapsTest {
         return new TableId(t.schema(), t.name());
     }
 
-    private static PipelineManager manager(PipelineRuntime runtime, Catalog catalog, List<EngineEvent> events) {
-        return PipelineManager.builder(runtime).store(new CatalogPipelineStore(catalog)).events(events::add)
-                .backoff(new Backoff(Duration.ofMillis(200), Duration.ofSeconds(1), 0))
-                .stopTimeout(Duration.ofSeconds(60)).build();
-    }
-
-    private static PipelineStatus send(PipelineManager m, PipelineCommand c) throws Exception {
-        return m.send(NAME, c).get(90, TimeUnit.SECONDS);
-    }
-
-    private static PipelineState state(PipelineManager m) {
-        return m.status(NAME).orElseThrow().state();
-    }
-
-    private static TableStatus table(PipelineManager m, TableRef t) {
-        return m.status(NAME).orElseThrow().tables().stream().filter(s -> s.table().equals(t)).findFirst()
-                .orElseThrow();
-    }
-
-    private static TablePhase phase(PipelineManager m, TableRef t) {
-        return table(m, t).phase();
-    }
-
     private static void await(BooleanSupplier c, String what) throws InterruptedException {
-        long end = System.nanoTime() + WAIT.toNanos();
-        while (!c.getAsBoolean()) {
-            if (System.nanoTime() > end) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.sleep(50);
-        }
-    }
-
-    private static void awaitCaughtUp(PgDatabase db, PipelineManager m) throws InterruptedException {
-        long target = Lsn.parse(db.queryOne("SELECT pg_logical_emit_message(true, 'etl-stream-test', 'caught up')"));
-        await(() -> Long.compareUnsigned(m.status(NAME).orElseThrow().lastCommittedLsn(), target) > 0,
-                "confirmed past " + Lsn.format(target));
+        EmulatedSnowflake.await(c, WAIT, () -> "waiting for " + what);
     }
 
     private static List<String> sfRows(String sql) {

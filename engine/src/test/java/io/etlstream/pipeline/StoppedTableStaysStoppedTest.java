@@ -1,8 +1,13 @@
 package io.etlstream.pipeline;
 
 import static io.etlstream.testkit.snowflake.EmulatedSnowflake.SOURCE_OPTIONS;
-import static io.etlstream.testkit.snowflake.EmulatedSnowflake.caughtUpMark;
 import static io.etlstream.testkit.snowflake.EmulatedSnowflake.connector;
+import static io.etlstream.pipeline.ManagedPipelines.awaitCaughtUp;
+import static io.etlstream.pipeline.ManagedPipelines.manager;
+import static io.etlstream.pipeline.ManagedPipelines.phase;
+import static io.etlstream.pipeline.ManagedPipelines.send;
+import static io.etlstream.pipeline.ManagedPipelines.state;
+import static io.etlstream.pipeline.ManagedPipelines.table;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.etlstream.catalog.Catalog;
@@ -14,7 +19,6 @@ import io.etlstream.home.EtlHome;
 import io.etlstream.metrics.EngineEvent;
 import io.etlstream.pipeline.control.StatusCodec;
 import io.etlstream.sink.snowflake.SnowflakeDestination;
-import io.etlstream.source.pg.Lsn;
 import io.etlstream.source.pg.PgConnector;
 import io.etlstream.source.pg.PgPassword;
 import io.etlstream.source.pg.PgSource;
@@ -28,7 +32,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
@@ -88,15 +91,15 @@ class StoppedTableStaysStoppedTest {
                 // ---- first engine run: kv is stopped by a value over varchar(10); kg goes on ----
                 try (PipelineManager manager = manager(counting, catalog, events)) {
                     manager.loadStored();
-                    send(manager, new PipelineCommand.Start());
-                    await(() -> phase(manager, kg) == TablePhase.STREAMING && phase(manager, kv) == TablePhase.STREAMING
-                            && state(manager) == PipelineState.STREAMING, "both tables streaming");
+                    send(manager, NAME, new PipelineCommand.Start());
+                    await(() -> phase(manager, NAME, kg) == TablePhase.STREAMING && phase(manager, NAME, kv) == TablePhase.STREAMING
+                            && state(manager, NAME) == PipelineState.STREAMING, "both tables streaming");
                     db.execute("INSERT INTO kv VALUES (2, 1.0000000001)", "INSERT INTO kv VALUES (3, 3)",
                             "INSERT INTO kg VALUES (2, 'g2')");
-                    await(() -> phase(manager, kv) == TablePhase.ERRORED, "kv stopped");
+                    await(() -> phase(manager, NAME, kv) == TablePhase.ERRORED, "kv stopped");
                     // The stopped table does not hold the slot back: the confirmed position passes its changes.
-                    awaitCaughtUp(db, manager);
-                    TableStatus stopped = table(manager, kv);
+                    awaitCaughtUp(db, manager, NAME, WAIT);
+                    TableStatus stopped = table(manager, NAME, kv);
                     assertThat(stopped.error()).contains("Stopped table public.kv").contains("public.kv.x")
                             .as("status adds the resync command itself").doesNotContain("etl-stream pipeline resync");
                     assertThat(catalog.tables().find(pipelineId, "public", "kv").orElseThrow())
@@ -116,12 +119,12 @@ class StoppedTableStaysStoppedTest {
                         db.execute("INSERT INTO kg VALUES (" + id + ", 'poke')");
                         Thread.sleep(300);
                     }
-                    await(() -> runs.get() > before && state(manager) == PipelineState.STREAMING, "retried");
+                    await(() -> runs.get() > before && state(manager, NAME) == PipelineState.STREAMING, "retried");
                     assertThat(events).anyMatch(e -> e.message().contains("was invalidated"));
                     db.execute("INSERT INTO kv VALUES (4, 4)", "INSERT INTO kg VALUES (4, 'g4')");
-                    awaitCaughtUp(db, manager);
-                    assertThat(phase(manager, kv)).as("kv after the automatic retry").isEqualTo(TablePhase.ERRORED);
-                    assertThat(phase(manager, kg)).isEqualTo(TablePhase.STREAMING);
+                    awaitCaughtUp(db, manager, NAME, WAIT);
+                    assertThat(phase(manager, NAME, kv)).as("kv after the automatic retry").isEqualTo(TablePhase.ERRORED);
+                    assertThat(phase(manager, NAME, kg)).isEqualTo(TablePhase.STREAMING);
                     assertThat(parts.lastSink().stoppedTables()).containsExactly(new io.etlstream.batch.TableId("public", "kv"));
                     manager.shutdown(Duration.ofSeconds(60));
                 }
@@ -130,17 +133,17 @@ class StoppedTableStaysStoppedTest {
             // ---- the engine restarts: kv is still stopped, with its reason; kg streams ----
             try (Catalog catalog = Catalog.open(home); PipelineManager manager = manager(counting, catalog, events)) {
                 manager.loadStored();
-                TableStatus loaded = table(manager, kv);
+                TableStatus loaded = table(manager, NAME, kv);
                 assertThat(loaded.phase()).isEqualTo(TablePhase.ERRORED);
                 assertThat(loaded.error()).contains("Stopped table public.kv");
                 Map<String, Object> json = StatusCodec.toMap(manager.status(NAME).orElseThrow());
                 assertThat(json.toString()).contains("suggested_action=etl-stream pipeline resync " + NAME
                         + " --table public.kv");
-                send(manager, new PipelineCommand.Start());
-                await(() -> state(manager) == PipelineState.STREAMING, "streaming after the restart");
+                send(manager, NAME, new PipelineCommand.Start());
+                await(() -> state(manager, NAME) == PipelineState.STREAMING, "streaming after the restart");
                 db.execute("INSERT INTO kv VALUES (5, 5)", "INSERT INTO kg VALUES (5, 'g5')");
-                awaitCaughtUp(db, manager);
-                assertThat(phase(manager, kv)).as("kv after the restart").isEqualTo(TablePhase.ERRORED);
+                awaitCaughtUp(db, manager, NAME, WAIT);
+                assertThat(phase(manager, NAME, kv)).as("kv after the restart").isEqualTo(TablePhase.ERRORED);
                 assertThat(sfRows("SELECT ID FROM KV_HISTORY ORDER BY ID")).as("nothing written after the stop")
                         .containsExactly("1");
                 assertThat(sfRows("SELECT ID FROM KG_HISTORY ORDER BY ID")).as("kg: every change once")
@@ -149,19 +152,19 @@ class StoppedTableStaysStoppedTest {
 
                 // ---- the way out: fix the value, resync the table; its data is complete again ----
                 db.execute("UPDATE kv SET x = 2 WHERE id = 2");
-                send(manager, new PipelineCommand.ResyncTable(kv));
-                await(() -> phase(manager, kv) == TablePhase.STREAMING && parts.lastSink().stoppedTables().isEmpty()
+                send(manager, NAME, new PipelineCommand.ResyncTable(kv));
+                await(() -> phase(manager, NAME, kv) == TablePhase.STREAMING && parts.lastSink().stoppedTables().isEmpty()
                         && ledger.completed().size() == 2, "kv copied again");
                 db.execute("INSERT INTO kv VALUES (6, 6.25)", "DELETE FROM kv WHERE id = 3",
                         "INSERT INTO kg VALUES (6, 'g6')");
-                awaitCaughtUp(db, manager);
+                awaitCaughtUp(db, manager, NAME, WAIT);
                 parts.lastSink().mergeNow(true);
                 assertThat(sfRows("SELECT ID, X FROM KV ORDER BY ID")).hasSize(5).isEqualTo(db.queryColumn(
                         "SELECT concat_ws('|', id, to_char(x, 'FM999999990.000000000')) FROM kv ORDER BY id"));
                 assertThat(sfRows("SELECT ID, NOTE FROM KG ORDER BY ID")).isEqualTo(db.queryColumn(
                         "SELECT concat_ws('|', id, note) FROM kg ORDER BY id"));
-                assertThat(table(manager, kv).error()).isNull();
-                send(manager, new PipelineCommand.Stop());
+                assertThat(table(manager, NAME, kv).error()).isNull();
+                send(manager, NAME, new PipelineCommand.Stop());
                 assertThat(catalog.tables().find(pipelineId, "public", "kv").orElseThrow())
                         .extracting(TableSelection::phase, TableSelection::error)
                         .containsExactly(io.etlstream.catalog.TablePhase.READY, null);
@@ -170,37 +173,8 @@ class StoppedTableStaysStoppedTest {
         }
     }
 
-    private static PipelineManager manager(PipelineRuntime runtime, Catalog catalog, List<EngineEvent> events) {
-        return PipelineManager.builder(runtime).store(new CatalogPipelineStore(catalog)).events(events::add)
-                .backoff(new Backoff(Duration.ofMillis(200), Duration.ofSeconds(1), 0))
-                .stopTimeout(Duration.ofSeconds(60)).build();
-    }
-
-    private static PipelineStatus send(PipelineManager m, PipelineCommand c) throws Exception {
-        return m.send(NAME, c).get(90, TimeUnit.SECONDS);
-    }
-
-    private static PipelineState state(PipelineManager m) {
-        return m.status(NAME).orElseThrow().state();
-    }
-
-    private static TableStatus table(PipelineManager m, TableRef t) {
-        return m.status(NAME).orElseThrow().tables().stream().filter(s -> s.table().equals(t)).findFirst()
-                .orElseThrow();
-    }
-
-    private static TablePhase phase(PipelineManager m, TableRef t) {
-        return table(m, t).phase();
-    }
-
     private static void await(BooleanSupplier c, String what) throws InterruptedException {
         EmulatedSnowflake.await(c, WAIT, () -> "waiting for " + what);
-    }
-
-    private static void awaitCaughtUp(PgDatabase db, PipelineManager m) throws InterruptedException {
-        long target = caughtUpMark(db);
-        await(() -> Long.compareUnsigned(m.status(NAME).orElseThrow().lastCommittedLsn(), target) > 0,
-                "confirmed past " + Lsn.format(target));
     }
 
     private static List<String> sfRows(String sql) {
