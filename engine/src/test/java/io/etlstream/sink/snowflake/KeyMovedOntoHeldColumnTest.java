@@ -37,53 +37,48 @@ class KeyMovedOntoHeldColumnTest {
 
     @Test
     void aDeleteBeforeTheKeyMovedIsNotLost(PgDatabase db) throws Exception {
-        String table = "kmv";
-        String schema = "KMV";
-        SF.createSchema(schema);
-        db.execute("CREATE TABLE kmv (id int PRIMARY KEY, grp int NOT NULL, v text)",
-                "INSERT INTO kmv SELECT g, g * 10, 'v' || g FROM generate_series(1, 4) g");
-        TableId id = new TableId("public", table);
-        List<String> errors = new CopyOnWriteArrayList<>();
-        SinkEvents events = (level, t, m) -> {
-            if (level == SinkEvents.Level.ERROR) {
-                errors.add(m);
-            }
-        };
-        try (PgPassword pw = PgPassword.none(); SnowflakeDestination dest = SF.open(schema)) {
-            PgConnector conn = connector(db, pw);
-            SnowflakeSink sink = dest.openSink(table, MANUAL_MERGES, events);
-            SnapshotLedger ledger = SnapshotLedger.inMemory();
-            try (PgSource source = new PgSource(conn, table, List.of(id), sink, ledger, SOURCE_OPTIONS)) {
-                source.start();
-                awaitCopied(source, ledger, 1, Duration.ofSeconds(90));
-                awaitCaughtUp(db, source);
-                sink.mergeNow(true);
-                assertThat(mirror(schema)).isEqualTo(source(db));
-
-                // one merge window: a delete on the old key, the key moved onto grp, more changes on the new key
-                db.execute("DELETE FROM kmv WHERE id = 2",
-                        "UPDATE kmv SET v = 'v3 before' WHERE id = 3",
-                        "ALTER TABLE kmv DROP CONSTRAINT kmv_pkey", "ALTER TABLE kmv ADD PRIMARY KEY (id, grp)",
-                        "INSERT INTO kmv VALUES (1, 11, 'v1 in 11')",
-                        "UPDATE kmv SET v = 'v4 after' WHERE id = 4 AND grp = 40",
-                        "DELETE FROM kmv WHERE id = 3 AND grp = 30");
-                awaitCaughtUp(db, source);
-                sink.mergeNow(true);
-                assertKeptOrStopped(db, schema, errors);
-                assertThat(sink.stoppedTables()).containsExactly(id);
-            }
-            sink.close();
-        }
+        // one merge window: a delete on the old key, the key moved onto grp, more changes on the new key
+        Outcome o = copyThenChange(db, "kmv", new String[] {"CREATE TABLE kmv (id int PRIMARY KEY, grp int NOT NULL, v text)",
+                "INSERT INTO kmv SELECT g, g * 10, 'v' || g FROM generate_series(1, 4) g"},
+                "DELETE FROM kmv WHERE id = 2",
+                "UPDATE kmv SET v = 'v3 before' WHERE id = 3",
+                "ALTER TABLE kmv DROP CONSTRAINT kmv_pkey", "ALTER TABLE kmv ADD PRIMARY KEY (id, grp)",
+                "INSERT INTO kmv VALUES (1, 11, 'v1 in 11')",
+                "UPDATE kmv SET v = 'v4 after' WHERE id = 4 AND grp = 40",
+                "DELETE FROM kmv WHERE id = 3 AND grp = 30");
+        assertKeptOrStopped(db, "KMV", o.errors());
+        assertThat(o.stopped()).containsExactly(new TableId("public", "kmv"));
     }
 
     /** The other way round: a column leaves the key, with a DELETE on the wider key not merged yet. */
     @Test
     void aKeyNarrowedInOneWindowStopsTheTable(PgDatabase db) throws Exception {
-        String table = "kmn";
-        String schema = "KMN";
+        Outcome o = copyThenChange(db, "kmn", new String[] {
+                "CREATE TABLE kmn (id int, grp int NOT NULL, v text, PRIMARY KEY (id, grp))",
+                "INSERT INTO kmn VALUES (1, 10, 'a'), (1, 11, 'b'), (2, 20, 'c')"},
+                "DELETE FROM kmn WHERE id = 1 AND grp = 10",
+                "ALTER TABLE kmn DROP CONSTRAINT kmn_pkey", "ALTER TABLE kmn ADD PRIMARY KEY (id)",
+                "UPDATE kmn SET v = 'b2' WHERE id = 1");
+        // merged on id, the update would match (1, 10) too, still in the mirror: two rows (1, 11, b2)
+        assertThat(o.errors()).singleElement().satisfies(m -> assertThat(m).contains("Stopped table public.kmn")
+                .contains("the key no longer includes column grp").contains("etl-stream pipeline resync"));
+        assertThat(o.stopped()).containsExactly(new TableId("public", "kmn"));
+        assertThat(SF.joined("SELECT ID, GRP, V FROM KMN.KMN ORDER BY ID, GRP", "KMN"))
+                .as("nothing merged on the narrower key").containsExactly("1|10|a", "1|11|b", "2|20|c");
+    }
+
+    /** The sink's ERROR events and the tables it stopped after {@link #copyThenChange}. */
+    private record Outcome(List<String> errors, List<TableId> stopped) {}
+
+    /**
+     * Creates {@code table} (columns id, grp, v) with {@code create}, copies it into schema {@code TABLE} (the mirror
+     * must equal the source), then runs {@code changes} and merges them in one window.
+     */
+    private static Outcome copyThenChange(PgDatabase db, String table, String[] create, String... changes)
+            throws Exception {
+        String schema = table.toUpperCase(java.util.Locale.ROOT);
         SF.createSchema(schema);
-        db.execute("CREATE TABLE kmn (id int, grp int NOT NULL, v text, PRIMARY KEY (id, grp))",
-                "INSERT INTO kmn VALUES (1, 10, 'a'), (1, 11, 'b'), (2, 20, 'c')");
+        db.execute(create);
         TableId id = new TableId("public", table);
         List<String> errors = new CopyOnWriteArrayList<>();
         SinkEvents events = (level, t, m) -> {
@@ -100,19 +95,16 @@ class KeyMovedOntoHeldColumnTest {
                 awaitCopied(source, ledger, 1, Duration.ofSeconds(90));
                 awaitCaughtUp(db, source);
                 sink.mergeNow(true);
-                db.execute("DELETE FROM kmn WHERE id = 1 AND grp = 10",
-                        "ALTER TABLE kmn DROP CONSTRAINT kmn_pkey", "ALTER TABLE kmn ADD PRIMARY KEY (id)",
-                        "UPDATE kmn SET v = 'b2' WHERE id = 1");
+                assertThat(SF.joined("SELECT ID, GRP, V FROM " + schema + "." + schema + " ORDER BY ID, GRP", schema))
+                        .as("copied").isEqualTo(db.queryColumn("SELECT concat_ws('|', id, grp, v) FROM " + table
+                                + " ORDER BY id, grp"));
+                db.execute(changes);
                 awaitCaughtUp(db, source);
                 sink.mergeNow(true);
-                // merged on id, the update would match (1, 10) too, still in the mirror: two rows (1, 11, b2)
-                assertThat(errors).singleElement().satisfies(m -> assertThat(m).contains("Stopped table public.kmn")
-                        .contains("the key no longer includes column grp").contains("etl-stream pipeline resync"));
-                assertThat(sink.stoppedTables()).containsExactly(id);
-                assertThat(SF.joined("SELECT ID, GRP, V FROM KMN.KMN ORDER BY ID, GRP", schema))
-                        .as("nothing merged on the narrower key").containsExactly("1|10|a", "1|11|b", "2|20|c");
+                return new Outcome(List.copyOf(errors), List.copyOf(sink.stoppedTables()));
+            } finally {
+                sink.close();
             }
-            sink.close();
         }
     }
 
@@ -131,9 +123,5 @@ class KeyMovedOntoHeldColumnTest {
 
     private static List<String> mirror(String schema) {
         return SF.joined("SELECT ID, GRP, V FROM " + schema + ".KMV ORDER BY ID, GRP", schema);
-    }
-
-    private static List<String> source(PgDatabase db) {
-        return db.queryColumn("SELECT concat_ws('|', id, grp, v) FROM kmv ORDER BY id, grp");
     }
 }
