@@ -1,6 +1,7 @@
 package io.etlstream.pipeline;
 
 import static io.etlstream.pipeline.ManagedPipelines.awaitCaughtUp;
+import static io.etlstream.pipeline.ManagedPipelines.keyRecordingRuntime;
 import static io.etlstream.pipeline.ManagedPipelines.manager;
 import static io.etlstream.pipeline.ManagedPipelines.phase;
 import static io.etlstream.pipeline.ManagedPipelines.send;
@@ -19,12 +20,9 @@ import io.etlstream.home.EtlHome;
 import io.etlstream.metrics.EngineEvent;
 import io.etlstream.pipeline.control.StatusCodec;
 import io.etlstream.sink.FlushLimiter;
-import io.etlstream.sink.SinkOptions;
-import io.etlstream.sink.snowflake.MergeWatermarks;
 import io.etlstream.sink.snowflake.SnowflakeDestination;
 import io.etlstream.sink.snowflake.SnowflakeSink;
 import io.etlstream.sink.snowflake.SnowpipeTuning;
-import io.etlstream.source.pg.ChangeSink;
 import io.etlstream.source.pg.PgConnector;
 import io.etlstream.source.pg.PgPassword;
 import io.etlstream.source.pg.PgSource;
@@ -58,7 +56,7 @@ import org.junit.jupiter.api.io.TempDir;
  * column and a key grown by a column the mirror already holds (the history not merged before the stop, a DELETE
  * among it, carries the old key only) stop their table with the resync action; the other tables keep streaming; a resync brings the stopped tables back on their new key;
  * a restart with no change stops nothing. Real PostgreSQL, the pipeline actor on the H2 catalog, the real SDK against
- * the emulator. Set-up copied in small from {@code StoppedTableStaysStoppedTest} (kept self-contained on purpose).
+ * the emulator. The runtime and pipeline helpers are {@link ManagedPipelines}'.
  */
 @ExtendWith(PostgresExtension.class)
 class KeyChangedWhileStoppedTest {
@@ -115,29 +113,7 @@ class KeyChangedWhileStoppedTest {
                         new FlushLimiter(2))) {
             PgConnector conn = new PgConnector(new PgSourceConfig(db.host(), db.port(), db.name(), "postgres",
                     SslMode.DISABLE, null), pw);
-            PgSourceRuntime pg = new PgSourceRuntime(new PgSourceRuntime.Parts() {
-                @Override
-                public PgConnector connector(PipelineDefinition p) {
-                    return conn;
-                }
-
-                @Override
-                public ChangeSink sink(PipelineDefinition p) {
-                    Catalog c = open.get();
-                    SnowflakeSink s = dest.openSink(p.name(), SinkOptions.DEFAULT.withMergeInterval(
-                            Duration.ofHours(1)), (l, t, m) -> { }, MergeWatermarks.inMemory(),
-                            new CatalogTableKeys(c, c.pipelines().require(p.name()).id()));
-                    sink.set(s);
-                    return s;
-                }
-
-                @Override
-                public SnapshotLedger ledger(PipelineDefinition p) {
-                    return ledger;
-                }
-            }, PgSource.Options.defaults().withStatusInterval(Duration.ofSeconds(1))
-                    .withBackoff(Duration.ofMillis(200), Duration.ofSeconds(2)).withHeartbeatInterval(Duration.ZERO),
-                    Duration.ofMillis(100));
+            PgSourceRuntime pg = keyRecordingRuntime(conn, dest, ledger, open, sink);
             long pipelineId;
 
             // ---- first run: every table copied and streaming; the catalog records each table's key ----

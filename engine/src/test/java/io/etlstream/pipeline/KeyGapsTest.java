@@ -1,6 +1,7 @@
 package io.etlstream.pipeline;
 
 import static io.etlstream.pipeline.ManagedPipelines.awaitCaughtUp;
+import static io.etlstream.pipeline.ManagedPipelines.keyRecordingRuntime;
 import static io.etlstream.pipeline.ManagedPipelines.manager;
 import static io.etlstream.pipeline.ManagedPipelines.phase;
 import static io.etlstream.pipeline.ManagedPipelines.send;
@@ -18,12 +19,9 @@ import io.etlstream.emulator.SqlResult;
 import io.etlstream.home.EtlHome;
 import io.etlstream.metrics.EngineEvent;
 import io.etlstream.sink.FlushLimiter;
-import io.etlstream.sink.SinkOptions;
-import io.etlstream.sink.snowflake.MergeWatermarks;
 import io.etlstream.sink.snowflake.SnowflakeDestination;
 import io.etlstream.sink.snowflake.SnowflakeSink;
 import io.etlstream.sink.snowflake.SnowpipeTuning;
-import io.etlstream.source.pg.ChangeSink;
 import io.etlstream.source.pg.PgConnector;
 import io.etlstream.source.pg.PgPassword;
 import io.etlstream.source.pg.PgSource;
@@ -55,8 +53,8 @@ import org.junit.jupiter.api.io.TempDir;
  * REPLICA IDENTITY FULL table whose first Relation message after a start predates a key column's rename, so the
  * source (which reads the primary key from the catalog as of now) flags no key: that reset the recorded key and the
  * rename then went unseen. Both now stop their table with the resync action; a resync brings it back on the new key.
- * Real PostgreSQL, the pipeline actor on the H2 catalog, the real SDK against the emulator. Set-up copied in small
- * from {@code KeyChangedWhileStoppedTest} (kept self-contained on purpose).
+ * Real PostgreSQL, the pipeline actor on the H2 catalog, the real SDK against the emulator; the runtime and pipeline
+ * helpers are {@link ManagedPipelines}'.
  */
 @ExtendWith(PostgresExtension.class)
 class KeyGapsTest {
@@ -108,29 +106,7 @@ class KeyGapsTest {
                         new FlushLimiter(2))) {
             PgConnector conn = new PgConnector(new PgSourceConfig(db.host(), db.port(), db.name(), "postgres",
                     SslMode.DISABLE, null), pw);
-            PgSourceRuntime pg = new PgSourceRuntime(new PgSourceRuntime.Parts() {
-                @Override
-                public PgConnector connector(PipelineDefinition p) {
-                    return conn;
-                }
-
-                @Override
-                public ChangeSink sink(PipelineDefinition p) {
-                    Catalog c = open.get();
-                    SnowflakeSink s = dest.openSink(p.name(), SinkOptions.DEFAULT.withMergeInterval(
-                            Duration.ofHours(1)), (l, t, m) -> { }, MergeWatermarks.inMemory(),
-                            new CatalogTableKeys(c, c.pipelines().require(p.name()).id()));
-                    sink.set(s);
-                    return s;
-                }
-
-                @Override
-                public SnapshotLedger ledger(PipelineDefinition p) {
-                    return ledger;
-                }
-            }, PgSource.Options.defaults().withStatusInterval(Duration.ofSeconds(1))
-                    .withBackoff(Duration.ofMillis(200), Duration.ofSeconds(2)).withHeartbeatInterval(Duration.ZERO),
-                    Duration.ofMillis(100));
+            PgSourceRuntime pg = keyRecordingRuntime(conn, dest, ledger, open, sink);
             long pipelineId;
 
             // ---- first run: a key moved onto a column added after the copy stops ak while the engine runs ----

@@ -2,12 +2,21 @@ package io.etlstream.pipeline;
 
 import io.etlstream.catalog.Catalog;
 import io.etlstream.metrics.EngineEvent;
+import io.etlstream.sink.SinkOptions;
+import io.etlstream.sink.snowflake.MergeWatermarks;
+import io.etlstream.sink.snowflake.SnowflakeDestination;
+import io.etlstream.sink.snowflake.SnowflakeSink;
+import io.etlstream.source.pg.ChangeSink;
 import io.etlstream.source.pg.Lsn;
+import io.etlstream.source.pg.PgConnector;
+import io.etlstream.source.pg.PgSource;
+import io.etlstream.source.pg.SnapshotLedger;
 import io.etlstream.testkit.pg.PgDatabase;
 import io.etlstream.testkit.snowflake.EmulatedSnowflake;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * One named pipeline under a {@link PipelineManager} on a catalog, as the engine runs it: the manager the pipeline
@@ -23,6 +32,38 @@ final class ManagedPipelines {
         return PipelineManager.builder(runtime).store(new CatalogPipelineStore(catalog)).events(events::add)
                 .backoff(new Backoff(Duration.ofMillis(200), Duration.ofSeconds(1), 0))
                 .stopTimeout(Duration.ofSeconds(60)).build();
+    }
+
+    /**
+     * A runtime on {@code conn} whose sinks write to {@code dest}, merge only when a test calls mergeNow, and keep
+     * each table's key in the catalog {@code open} holds when the sink opens (as the engine's own sinks do); the last
+     * sink opened goes to {@code sink}. Fast status, retries and heartbeats off, for tests.
+     */
+    static PgSourceRuntime keyRecordingRuntime(PgConnector conn, SnowflakeDestination dest, SnapshotLedger ledger,
+            AtomicReference<Catalog> open, AtomicReference<SnowflakeSink> sink) {
+        return new PgSourceRuntime(new PgSourceRuntime.Parts() {
+            @Override
+            public PgConnector connector(PipelineDefinition p) {
+                return conn;
+            }
+
+            @Override
+            public ChangeSink sink(PipelineDefinition p) {
+                Catalog c = open.get();
+                SnowflakeSink s = dest.openSink(p.name(), SinkOptions.DEFAULT.withMergeInterval(Duration.ofHours(1)),
+                        (l, t, m) -> { }, MergeWatermarks.inMemory(),
+                        new CatalogTableKeys(c, c.pipelines().require(p.name()).id()));
+                sink.set(s);
+                return s;
+            }
+
+            @Override
+            public SnapshotLedger ledger(PipelineDefinition p) {
+                return ledger;
+            }
+        }, PgSource.Options.defaults().withStatusInterval(Duration.ofSeconds(1))
+                .withBackoff(Duration.ofMillis(200), Duration.ofSeconds(2)).withHeartbeatInterval(Duration.ZERO),
+                Duration.ofMillis(100));
     }
 
     static PipelineStatus send(PipelineManager m, String name, PipelineCommand c) throws Exception {
