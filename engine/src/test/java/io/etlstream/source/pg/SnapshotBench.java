@@ -16,9 +16,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * The snapshot alone, for profiling: the {@link PgSourceBench} table (1M rows, 10 columns), one {@code psql} COPY
- * to /dev/null, then the engine's ctid COPY into a null sink through a whole {@link PgSource}, for each configuration
- * of {@code -Dbench.configs} (default {@code BINARY:4,BINARY:2,TEXT:4,TEXT:2}), repeated {@code -Dbench.rounds} times.
+ * The snapshot alone, for profiling: the {@link PgSourceBench} table (1M rows, 10 columns; another size with
+ * {@code -Dbench.rows}), one {@code psql} COPY to /dev/null, then the engine's ctid COPY into a null sink through a
+ * whole {@link PgSource}, for each configuration of {@code -Dbench.configs} (default
+ * {@code BINARY:4,BINARY:2,TEXT:4,TEXT:2}), repeated {@code -Dbench.rounds} times.
  *
  * <p>Per run it prints wall time, the ratio to psql, and CPU: the JVM's (engine) or psql's own (client), and the
  * PostgreSQL server's (postmaster and all its children, from /proc). The engine's first run in this JVM is labeled
@@ -33,6 +34,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @Pg(version = 17)
 class SnapshotBench {
 
+    /** Rows in the table: -Dbench.rows, default {@link PgSourceBench#ROWS}. */
+    static final int ROWS = Integer.getInteger("bench.rows", PgSourceBench.ROWS);
+
     /** One measured run. */
     record Run(double wallSecs, double clientCpuSecs, double serverCpuSecs, double setupSecs, double copySecs,
             double stopSecs, double jitCpuSecs, double gcCpuSecs) {
@@ -46,7 +50,7 @@ class SnapshotBench {
         String psql = PgSourceBench.clientTool("psql");
         db.execute(BENCH_TABLE, "INSERT INTO bench_t SELECT g, g % 1000, g * 7, md5(g::text), 'row ' || g, g / 100.0,"
                 + " timestamptz '2024-01-01 00:00:00+00' + g * interval '1 second', g % 2 = 0, g * 0.5,"
-                + " md5(g::text)::uuid FROM generate_series(1, " + PgSourceBench.ROWS + ") g");
+                + " md5(g::text)::uuid FROM generate_series(1, " + ROWS + ") g");
         if (Boolean.parseBoolean(System.getProperty("bench.vacuum", "true"))) {
             db.execute("VACUUM ANALYZE bench_t"); // without it the first reader sets every row's hint bits
         }
@@ -69,7 +73,7 @@ class SnapshotBench {
             for (int round = 0; round < rounds; round++) {
                 Run p = psql(psql, db, server);
                 System.out.printf(Locale.ROOT, "[bench] round %d: psql COPY (text) %.0f rows/s (%.2f s; CPU: psql %.2f s,"
-                        + " server %.2f s, total %.2f s)%n", round, PgSourceBench.ROWS / p.wallSecs(), p.wallSecs(),
+                        + " server %.2f s, total %.2f s)%n", round, ROWS / p.wallSecs(), p.wallSecs(),
                         p.clientCpuSecs(), p.serverCpuSecs(), p.totalCpuSecs());
                 for (String[] c : configs) {
                     SnapshotCopier.Format format = SnapshotCopier.Format.valueOf(c[0]);
@@ -78,7 +82,7 @@ class SnapshotBench {
                     System.out.printf(Locale.ROOT, "[bench] round %d: engine %s x%d %s %.0f rows/s (%.2f s = set-up %.2f +"
                             + " copy %.2f + hand-over/stop %.2f; CPU: JVM %.2f s (of which JIT compiler threads %.2f, GC %.2f),"
                             + " server %.2f s, total %.2f s), ratio to psql %.2f wall, %.2f total CPU%n", round, format,
-                            connections, cold ? "cold" : "warm", PgSourceBench.ROWS / e.wallSecs(), e.wallSecs(),
+                            connections, cold ? "cold" : "warm", ROWS / e.wallSecs(), e.wallSecs(),
                             e.setupSecs(), e.copySecs(), e.stopSecs(), e.clientCpuSecs(), e.jitCpuSecs(), e.gcCpuSecs(),
                             e.serverCpuSecs(), e.totalCpuSecs(), p.wallSecs() / e.wallSecs(),
                             p.totalCpuSecs() / e.totalCpuSecs());
@@ -152,7 +156,7 @@ class SnapshotBench {
                 System.out.println("[bench]   " + m);
             }
         }
-        assertThat(sink.rows()).isEqualTo(PgSourceBench.ROWS);
+        assertThat(sink.rows()).isEqualTo(ROWS);
         Thread.sleep(200); // the worker backends exit after their connections close: let the postmaster reap them
         double serverCpu = (server.serverNanos() - server0) / 1e9;
         PgSource.removePipeline(conn, "bench_snap");
