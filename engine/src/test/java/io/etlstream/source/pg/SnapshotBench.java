@@ -78,6 +78,10 @@ class SnapshotBench {
                 for (String[] c : configs) {
                     SnapshotCopier.Format format = SnapshotCopier.Format.valueOf(c[0]);
                     int connections = Integer.parseInt(c[1]);
+                    if (c.length > 2 && c[2].equals("fresh")) {
+                        freshJvm(db, connections, p, server, round);
+                        continue;
+                    }
                     Run e = engine(conn, table, format, connections, server);
                     System.out.printf(Locale.ROOT, "[bench] round %d: engine %s x%d %s %.0f rows/s (%.2f s = set-up %.2f +"
                             + " copy %.2f + hand-over/stop %.2f; CPU: JVM %.2f s (of which JIT compiler threads %.2f, GC %.2f),"
@@ -91,6 +95,40 @@ class SnapshotBench {
             }
         }
         System.out.println("[bench] load average at end: " + loadAverage());
+    }
+
+    /**
+     * The snapshot as the first work of a fresh JVM ({@link SnapshotFreshJvmMain}, config {@code BINARY:n:fresh}),
+     * which pays class loading, static initializers and JIT inside the copy: the process's wall time from its start
+     * to its exit, and the snapshot's own wall time and CPU as the child measured them.
+     */
+    private static void freshJvm(PgDatabase db, int connections, Run psql, ProcessCpu server, int round)
+            throws Exception {
+        long server0 = server.serverNanos();
+        long client0 = ProcessCpu.reapedChildrenNanos();
+        long p0 = System.nanoTime();
+        Process child = new ProcessBuilder(System.getProperty("java.home") + "/bin/java",
+                "--add-opens=java.base/java.nio=ALL-UNNAMED", "-Dfile.encoding=UTF-8", "-cp",
+                System.getProperty("java.class.path"), SnapshotFreshJvmMain.class.getName(), db.host(),
+                String.valueOf(db.port()), db.name(), "public", "bench_t", String.valueOf(connections))
+                .redirectErrorStream(true).start();
+        String out = new String(child.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(child.waitFor(10, java.util.concurrent.TimeUnit.MINUTES)).isTrue();
+        assertThat(child.exitValue()).as(out).isZero();
+        double processSecs = (System.nanoTime() - p0) / 1e9;
+        double processCpu = (ProcessCpu.reapedChildrenNanos() - client0) / 1e9;
+        Thread.sleep(200);
+        double serverCpu = (server.serverNanos() - server0) / 1e9;
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile(
+                "RESULT rows=(\\d+) wallMs=(\\d+) cpuMs=(\\d+) jitMs=(\\d+) uptimeMs=(\\d+)").matcher(out);
+        assertThat(m.find()).as(out).isTrue();
+        assertThat(Long.parseLong(m.group(1))).isEqualTo(ROWS);
+        double wall = Long.parseLong(m.group(2)) / 1e3;
+        System.out.printf(Locale.ROOT, "[bench] round %d: engine BINARY x%d in a fresh JVM: snapshot %.2f s (CPU: JVM"
+                + " %.2f s, of which JIT compiler threads %.2f; server %.2f s), ratio to psql %.2f; whole process %.2f s"
+                + " (JVM up %.2f s before the source started; process CPU %.2f s)%n", round, connections, wall,
+                Long.parseLong(m.group(3)) / 1e3, Long.parseLong(m.group(4)) / 1e3, serverCpu, psql.wallSecs() / wall,
+                processSecs, Long.parseLong(m.group(5)) / 1e3, processCpu);
     }
 
     static final String BENCH_TABLE = "CREATE TABLE bench_t (id bigint PRIMARY KEY, a int, b bigint, c text, d text,"
@@ -203,7 +241,7 @@ class SnapshotBench {
                 + to + ",0)'::tid) TO STDOUT (FORMAT binary)";
     }
 
-    private static final String[] JIT_THREADS = {"C1 CompilerThre", "C2 CompilerThre"};
+    static final String[] JIT_THREADS = {"C1 CompilerThre", "C2 CompilerThre"};
     private static final String[] GC_THREADS = {"GC Thread", "G1 "};
 
     static String loadAverage() {
