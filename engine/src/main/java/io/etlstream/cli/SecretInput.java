@@ -46,6 +46,17 @@ final class SecretInput {
         return nextStdinLine(what);
     }
 
+    /** The option that gives {@code what} from a file, for the message when neither it nor stdin did. */
+    private static String optionFor(String what) {
+        if (what.startsWith("PostgreSQL")) {
+            return "--pg-password-file FILE (or --no-password when the source needs none)";
+        }
+        if (what.equals("password to store")) {
+            return "--secret-file FILE";
+        }
+        return "--password-file FILE";
+    }
+
     /** A new secret: typed twice on a console; once from a file or stdin. */
     char[] readNew(Path file, String prompt, String repeatPrompt, String what) {
         char[] first = read(file, prompt, what);
@@ -104,7 +115,7 @@ final class SecretInput {
                 buf[n++] = (byte) b;
             }
             if (!any) {
-                throw new UserFacingException("No " + what + " given: use --password-file FILE, pipe it on stdin,"
+                throw new UserFacingException("No " + what + " given: use " + optionFor(what) + ", pipe it on stdin,"
                         + " or run in a terminal to be asked.");
             }
             byte[] line = Arrays.copyOf(buf, n);

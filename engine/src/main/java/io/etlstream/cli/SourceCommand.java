@@ -70,8 +70,8 @@ public final class SourceCommand implements Callable<Integer> {
      */
     static PgPassword passwordFor(CommandSpec spec, PgSourceConfig c, String name, SecretOptions s, SecretInput in) {
         SecretOptions opts = s == null ? new SecretOptions() : s;
-        if (opts.noPassword) {
-            return PgPassword.none();
+        if (opts.noPassword || c.passwordAlias() == null && opts.pgPasswordFile == null) {
+            return PgPassword.none(); // added with --no-password: the engine connects without one too
         }
         if (c.passwordAlias() != null) {
             Vault vault = Vault.open(EtlStreamCommand.of(spec).home().vaultFile());

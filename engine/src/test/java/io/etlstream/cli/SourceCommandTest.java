@@ -1,6 +1,7 @@
 package io.etlstream.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import io.etlstream.catalog.Destination;
 import io.etlstream.home.EtlHome;
@@ -195,5 +196,22 @@ class SourceCommandTest {
                 }
             }
         }
+    }
+
+    /** A source added with --no-password is tested and checked without one: no prompt, no stdin, no option. */
+    @Test
+    void aSourceAddedWithoutAPasswordIsTestedAndCheckedWithoutOne(PgDatabase db) {
+        db.execute("CREATE TABLE nopw_t (id int PRIMARY KEY)");
+        Run add = run("source", "add", "nopw", "--host", db.host(), "--port", String.valueOf(db.port()), "--database",
+                db.name(), "--user", "postgres", "--no-password");
+        assertThat(add.exit()).as(add.err()).isZero();
+        assertThat(run("source", "show", "nopw").out()).contains("password:    none");
+        Run test = assertTimeoutPreemptively(Duration.ofMinutes(1), () -> run("source", "test", "nopw"));
+        assertThat(test.exit()).as(test.out() + test.err()).isZero();
+        assertThat(test.out()).contains("ok: connected");
+        Run doctor = assertTimeoutPreemptively(Duration.ofMinutes(1),
+                () -> run("doctor", "--source", "nopw", "--tables", "nopw_t"));
+        assertThat(doctor.exit()).as(doctor.out() + doctor.err()).isZero();
+        assertThat(doctor.out()).contains("wal_level");
     }
 }
