@@ -279,7 +279,7 @@ public final class PgSourceRuntime implements PipelineRuntime {
                 boolean connected = s.state() == SourceState.STREAMING || s.state() == SourceState.SNAPSHOT;
                 if (connected) {
                     if (lost > 0 && !reconnecting) {
-                        listener.sourceReconnecting(lost, s.lastError(), null);
+                        listener.sourceReconnecting(lost, s.lastError(), null, false);
                         reconnecting = true;
                     }
                     if (reconnecting) {
@@ -289,7 +289,7 @@ public final class PgSourceRuntime implements PipelineRuntime {
                     reconnectsBefore = s.reconnects();
                 } else if (lost > 0) {
                     reconnecting = true;
-                    listener.sourceReconnecting(lost, s.lastError(), s.nextAttemptAt());
+                    listener.sourceReconnecting(lost, s.lastError(), s.nextAttemptAt(), s.neverConnected());
                 }
             }
         }
