@@ -28,7 +28,8 @@ final class StatusPrinter {
         }
         Listing.of(list)
                 .column("name", PipelineStatus::name)
-                .column("state", s -> s.state().label() + (s.sourceReconnect() == null ? "" : " (reconnecting)"))
+                .column("state", s -> s.state().label() + (s.sourceReconnect() == null ? ""
+                        : s.sourceReconnect().neverConnected() ? " (cannot connect)" : " (reconnecting)"))
                 .column("enabled", PipelineStatus::enabled)
                 .column("source", PipelineStatus::source)
                 .column("destination", PipelineStatus::destination)
@@ -63,7 +64,9 @@ final class StatusPrinter {
         out.printf(Locale.ROOT, "throughput   %.0f rows/s, %s/s%n", s.rowsPerSecond(), bytes((long) s.bytesPerSecond()));
         if (s.sourceReconnect() != null) {
             var r = s.sourceReconnect();
-            out.printf("source       reconnecting since %s, %d failed attempt(s)%s: %s%n", r.since(), r.attempt(),
+            out.printf("source       %s since %s, %d failed attempt(s)%s: %s%n",
+                    r.neverConnected() ? "not reachable (never connected), trying" : "reconnecting",
+                    r.since(), r.attempt(),
                     r.nextAttemptAt() == null ? "" : ", next attempt " + r.nextAttemptAt(), r.lastError());
         }
         if (s.nextAttemptAt() != null) {

@@ -273,13 +273,16 @@ public final class PgSourceRuntime implements PipelineRuntime {
         private final class SourceWatch {
             private int reconnectsBefore;
             private boolean reconnecting;
+            /** A look found the source connected: later failures are a lost connection, not an unreachable server. */
+            private boolean seenConnected;
 
             void look(PgSource.Status s) {
                 int lost = s.reconnects() - reconnectsBefore;
                 boolean connected = s.state() == SourceState.STREAMING || s.state() == SourceState.SNAPSHOT;
                 if (connected) {
                     if (lost > 0 && !reconnecting) {
-                        listener.sourceReconnecting(lost, s.lastError(), null);
+                        // failures before the first connection this watch sees happened before any connection
+                        listener.sourceReconnecting(lost, s.lastError(), null, !seenConnected);
                         reconnecting = true;
                     }
                     if (reconnecting) {
@@ -287,9 +290,10 @@ public final class PgSourceRuntime implements PipelineRuntime {
                         reconnecting = false;
                     }
                     reconnectsBefore = s.reconnects();
+                    seenConnected = true;
                 } else if (lost > 0) {
                     reconnecting = true;
-                    listener.sourceReconnecting(lost, s.lastError(), s.nextAttemptAt());
+                    listener.sourceReconnecting(lost, s.lastError(), s.nextAttemptAt(), s.neverConnected());
                 }
             }
         }

@@ -49,7 +49,7 @@ final class PipelineActor {
 
     private record Failed(Throwable cause) {}
 
-    private record Reconnecting(int attempt, String error, Instant next) {}
+    private record Reconnecting(int attempt, String error, Instant next, boolean neverConnected) {}
 
     private record Reconnected() {}
 
@@ -510,21 +510,23 @@ final class PipelineActor {
             latencyMs = p.latencyMs();
             attempt = 0;
         } else if (ev instanceof Reconnecting r) {
+            if (sourceReconnect != null && sourceReconnect.neverConnected() && !r.neverConnected()) {
+                // It connected and lost the connection again between two looks: the first outage is over.
+                sourceBack();
+            }
             if (sourceReconnect == null) {
-                // One event per loss, not per attempt: the status carries the attempts.
+                // One event per outage, not per attempt: the status carries the attempts. A source that never
+                // connected lost nothing: the server is not reachable, and the error says what to check.
                 events.publish(event(EngineEvent.Kind.WARNING, EngineEvent.Severity.WARNING,
-                        "source connection lost (" + r.error() + "); reconnecting"
+                        (r.neverConnected() ? "source cannot connect to PostgreSQL (not reachable since the start: "
+                                + r.error() + "); trying again"
+                                : "source connection lost (" + r.error() + "); reconnecting")
                                 + (r.next() == null ? "" : ", next attempt at " + r.next())));
             }
             sourceReconnect = new SourceReconnect(r.attempt(), r.error(), r.next(),
-                    sourceReconnect == null ? clock.instant() : sourceReconnect.since());
+                    sourceReconnect == null ? clock.instant() : sourceReconnect.since(), r.neverConnected());
         } else if (ev instanceof Reconnected) {
-            if (sourceReconnect != null) {
-                events.publish(event(EngineEvent.Kind.INFO, EngineEvent.Severity.INFO,
-                        "source connection is back after " + sourceReconnect.attempt() + " failed attempt(s) over "
-                                + Duration.between(sourceReconnect.since(), clock.instant()).toSeconds() + " s"));
-                sourceReconnect = null;
-            }
+            sourceBack();
         } else if (ev instanceof Failed f) {
             sourceReconnect = null;
             runner = null;
@@ -545,6 +547,18 @@ final class PipelineActor {
             } else {
                 onFailure(PipelineFailure.transientFailure("the source stopped without being asked to", null));
             }
+        }
+    }
+
+    /** The source reaches PostgreSQL again (or for the first time): one event for the outage, which ends. */
+    private void sourceBack() {
+        if (sourceReconnect != null) {
+            String over = sourceReconnect.attempt() + " failed attempt(s) over "
+                    + Duration.between(sourceReconnect.since(), clock.instant()).toSeconds() + " s";
+            events.publish(event(EngineEvent.Kind.INFO, EngineEvent.Severity.INFO,
+                    sourceReconnect.neverConnected() ? "source connected to PostgreSQL after " + over
+                            : "source connection is back after " + over));
+            sourceReconnect = null;
         }
     }
 
@@ -704,8 +718,8 @@ final class PipelineActor {
         }
 
         @Override
-        public void sourceReconnecting(int attempt, String lastError, Instant nextAttemptAt) {
-            mailbox.post(new FromRunner(gen, new Reconnecting(attempt, lastError, nextAttemptAt)));
+        public void sourceReconnecting(int attempt, String lastError, Instant nextAttemptAt, boolean neverConnected) {
+            mailbox.post(new FromRunner(gen, new Reconnecting(attempt, lastError, nextAttemptAt, neverConnected)));
         }
 
         @Override

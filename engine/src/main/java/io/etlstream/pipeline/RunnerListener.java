@@ -36,13 +36,15 @@ public interface RunnerListener {
     }
 
     /**
-     * The source lost its connection and is trying again by itself (reported on every look while it is);
-     * {@code nextAttemptAt} null while an attempt is under way.
+     * The source lost its connection, or could not make one, and is trying again by itself (reported on every look
+     * while it is); {@code nextAttemptAt} null while an attempt is under way; {@code neverConnected}: the source has
+     * not reached PostgreSQL since this run started (nothing was lost: the server is not reachable).
      */
-    default void sourceReconnecting(int attempt, String lastError, java.time.Instant nextAttemptAt) {
+    default void sourceReconnecting(int attempt, String lastError, java.time.Instant nextAttemptAt,
+            boolean neverConnected) {
     }
 
-    /** The source is connected again after {@link #sourceReconnecting}. */
+    /** The source is connected (again) after {@link #sourceReconnecting}. */
     default void sourceReconnected() {
     }
 

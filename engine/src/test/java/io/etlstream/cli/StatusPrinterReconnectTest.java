@@ -44,4 +44,21 @@ class StatusPrinterReconnectTest {
         StatusPrinter.table(new PrintWriter(list, true), List.of(status(r)), false, "running");
         assertThat(list.toString()).contains("streaming (reconnecting)");
     }
+
+    @Test
+    void aSourceThatNeverConnectedIsShownAsNotReachableNotAsReconnecting() {
+        SourceReconnect r = new SourceReconnect(2, "connection to 127.0.0.1:5432 was refused: check the port",
+                Instant.parse("2026-11-27T07:00:02Z"), Instant.parse("2026-11-27T07:00:00Z"), true);
+        StringWriter text = new StringWriter();
+        StatusPrinter.detail(new PrintWriter(text, true), status(r), false);
+        assertThat(text.toString())
+                .contains("not reachable (never connected), trying since 2026-11-27T07:00:00Z, 2 failed attempt(s)")
+                .contains("was refused: check the port").doesNotContain("reconnecting");
+        assertThat(StatusCodec.toMap(status(r)).get("source_reconnecting").toString()).contains("never_connected=true");
+        assertThat(StatusCodec.fromMap(StatusCodec.toMap(status(r))).sourceReconnect()).isEqualTo(r);
+
+        StringWriter list = new StringWriter();
+        StatusPrinter.table(new PrintWriter(list, true), List.of(status(r)), false, "running");
+        assertThat(list.toString()).contains("streaming (cannot connect)").doesNotContain("reconnecting");
+    }
 }

@@ -230,7 +230,10 @@ public final class MainController {
     private static final javafx.css.PseudoClass PROBLEM = javafx.css.PseudoClass.getPseudoClass("problem");
     private static final javafx.css.PseudoClass WARNING = javafx.css.PseudoClass.getPseudoClass("warning");
 
-    /** The state column: a reconnecting source shows as a warning with its details as a tooltip; long texts too. */
+    /**
+     * The state column: a failure shows as a problem, a reconnecting source (with no failure) as a warning; the
+     * tooltip has the details of both, and any long text in full.
+     */
     private static final class StatusCell extends javafx.scene.control.TableCell<PipelineRow, String> {
 
         StatusCell() {
@@ -242,9 +245,17 @@ public final class MainController {
             super.updateItem(item, empty);
             PipelineRow row = empty ? null : getTableRow().getItem();
             setText(empty ? null : item);
-            String tip = row != null && row.sourceReconnecting() ? row.sourceNotice() : item;
-            setTooltip(empty || tip == null || tip.isEmpty() ? null : new javafx.scene.control.Tooltip(tip));
-            pseudoClassStateChanged(WARNING, row != null && row.sourceReconnecting());
+            String tip = row != null ? row.statusDetails() : item;
+            javafx.scene.control.Tooltip tooltip = null;
+            if (!empty && tip != null && !tip.isEmpty()) {
+                tooltip = new javafx.scene.control.Tooltip(tip);
+                tooltip.setWrapText(true);
+                tooltip.setMaxWidth(640);
+            }
+            setTooltip(tooltip);
+            boolean failure = row != null && row.failure();
+            pseudoClassStateChanged(PROBLEM, failure);
+            pseudoClassStateChanged(WARNING, row != null && row.sourceReconnecting() && !failure);
         }
     }
 

@@ -7,10 +7,11 @@ import java.util.Objects;
 /**
  * One pipeline as the console lists it: an immutable snapshot taken off the FX thread. {@code state} is null when
  * the row comes from the catalog alone (no engine); {@code tables} are {@code schema.table} names;
- * {@code sourceNotice} says why and how the source is reconnecting to PostgreSQL, empty while it is connected.
+ * {@code sourceNotice} says why and how the source is reconnecting to PostgreSQL, empty while it is connected;
+ * {@code failure}: the status shows a failure (the pipeline failed or a table is stopped).
  */
 public record PipelineRow(String name, String source, String destination, String status, PipelineState state,
-        String lag, String throughput, List<String> tables, String sourceNotice) {
+        String lag, String throughput, List<String> tables, String sourceNotice, boolean failure) {
 
     public PipelineRow {
         Objects.requireNonNull(name, "name");
@@ -21,6 +22,12 @@ public record PipelineRow(String name, String source, String destination, String
         throughput = throughput == null ? "" : throughput;
         tables = tables == null ? List.of() : List.copyOf(tables);
         sourceNotice = sourceNotice == null ? "" : sourceNotice;
+    }
+
+    /** A row with no failure to show. */
+    public PipelineRow(String name, String source, String destination, String status, PipelineState state,
+            String lag, String throughput, List<String> tables, String sourceNotice) {
+        this(name, source, destination, status, state, lag, throughput, tables, sourceNotice, false);
     }
 
     /** A live row whose source is connected. */
@@ -37,5 +44,17 @@ public record PipelineRow(String name, String source, String destination, String
     /** Whether the source has lost PostgreSQL and is trying again on its own (shown as a warning). */
     public boolean sourceReconnecting() {
         return !sourceNotice.isEmpty();
+    }
+
+    /**
+     * What the status cell's tooltip says: the status; while the source reconnects, its notice instead (the status
+     * then only adds "reconnecting") or, next to a failure, the whole status and then the notice, so neither hides
+     * the other.
+     */
+    public String statusDetails() {
+        if (!sourceReconnecting()) {
+            return status;
+        }
+        return failure ? status + "\n\n" + sourceNotice : sourceNotice;
     }
 }

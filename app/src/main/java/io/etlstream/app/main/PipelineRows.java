@@ -28,27 +28,46 @@ public final class PipelineRows {
             ConsoleEngine.Endpoints e = endpoints.getOrDefault(s.name(),
                     new ConsoleEngine.Endpoints(s.source(), s.destination()));
             boolean live = s.state().isRunning();
+            SourceReconnect r = s.sourceReconnect();
             return new PipelineRow(s.name(), e.source(), e.destination(), describe(s), s.state(),
                     live && s.lagBytes() >= 0 ? Messages.get("main.lag.value", bytes(s.lagBytes()),
                             String.format(java.util.Locale.ROOT, "%.1f", Math.max(0, s.lagSeconds()))) : "",
                     live ? Messages.get("main.rate.value",
                             String.format(java.util.Locale.ROOT, "%.1f", s.rowsPerSecond())) : "",
                     s.tables().stream().map(t -> t.table().toString()).toList(),
-                    s.sourceReconnect() == null ? "" : Messages.get("main.reconnect.detail",
-                            withoutFullStop(s.sourceReconnect().lastError()), progress(s.sourceReconnect(), now)));
+                    r == null ? "" : notice(r, s.state() == PipelineState.FAILED, now), showsFailure(s));
         }).toList();
+    }
+
+    /** The details box: why the source cannot reach PostgreSQL, and whether the pipeline waits for it or has failed. */
+    private static String notice(SourceReconnect r, boolean failed, Instant now) {
+        String error = withoutFullStop(r.lastError());
+        String progress = progress(r, now);
+        if (failed) {
+            return r.neverConnected() ? Messages.get("main.unreachable.detailFailed", error, progress)
+                    : Messages.get("main.reconnect.detailFailed", error, progress);
+        }
+        return r.neverConnected() ? Messages.get("main.unreachable.detail", error, progress)
+                : Messages.get("main.reconnect.detail", error, progress);
     }
 
     /**
      * The state as the list shows it; a failure adds what happened, a retry when it happens, and a table the sink
      * stopped its reason and the resync that brings it back (it stays stopped until then, across restarts); a
-     * source that lost PostgreSQL adds a short "reconnecting" (the row's source notice has the details).
+     * source that lost PostgreSQL adds a short "reconnecting", one that never reached it "cannot connect" (the row's
+     * source notice has the details), also next to a failure, which comes after it.
      */
     static String describe(PipelineStatus s) {
         String state = stateLabel(s.state());
         SourceReconnect reconnect = s.sourceReconnect();
-        if (reconnect != null && s.state() != PipelineState.FAILED) {
-            state = Messages.get("state.reconnecting", state);
+        if (reconnect != null) {
+            boolean failed = s.state() == PipelineState.FAILED && s.lastError() != null;
+            if (reconnect.neverConnected()) {
+                state = failed ? Messages.get("state.failedUnreachable", state) : Messages.get("state.unreachable", state);
+            } else {
+                state = failed ? Messages.get("state.failedReconnecting", state)
+                        : Messages.get("state.reconnecting", state);
+            }
         }
         if (s.state() == PipelineState.FAILED && s.lastError() != null) {
             String action = s.lastError().suggestedAction();
@@ -62,6 +81,12 @@ public final class PipelineRows {
             }
         }
         return state;
+    }
+
+    /** Whether the status shows a failure: the pipeline failed, or the sink stopped one of its tables. */
+    static boolean showsFailure(PipelineStatus s) {
+        return (s.state() == PipelineState.FAILED && s.lastError() != null)
+                || s.tables().stream().anyMatch(t -> t.phase() == TablePhase.ERRORED);
     }
 
     /** The error ends the notice's first sentence, which brings its own full stop. */

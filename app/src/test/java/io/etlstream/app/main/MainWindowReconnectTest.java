@@ -2,13 +2,11 @@ package io.etlstream.app.main;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.etlstream.app.bridge.SnapshotBridge;
-import io.etlstream.app.concurrent.CatchingExecutors;
 import io.etlstream.app.engine.ConsoleEngine;
 import io.etlstream.app.testing.Screenshots;
 import io.etlstream.app.theme.Appearance;
 import io.etlstream.app.theme.Theme;
-import io.etlstream.home.EtlHome;
+import io.etlstream.pipeline.PipelineError;
 import io.etlstream.pipeline.PipelineSettings;
 import io.etlstream.pipeline.PipelineState;
 import io.etlstream.pipeline.PipelineStatus;
@@ -20,13 +18,11 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import javafx.css.PseudoClass;
 import javafx.scene.Node;
 import javafx.scene.control.Label;
-import javafx.scene.control.MenuBar;
 import javafx.scene.control.TableCell;
 import javafx.scene.paint.Color;
 import javafx.stage.Stage;
@@ -39,7 +35,10 @@ import org.testfx.framework.junit5.ApplicationExtension;
 import org.testfx.framework.junit5.Start;
 import org.testfx.util.WaitForAsyncUtils;
 
-/** A source that lost PostgreSQL shows as a warning in the list and above the charts, and goes once it is back. */
+/**
+ * A source that lost PostgreSQL shows as a warning in the list and above the charts, and goes once it is back; next to
+ * a failure the status column shows both; a source that never connected says it cannot connect.
+ */
 @ExtendWith(ApplicationExtension.class)
 class MainWindowReconnectTest {
 
@@ -49,30 +48,31 @@ class MainWindowReconnectTest {
     private static final Instant NOW = Instant.parse("2026-11-27T07:00:00Z");
     private static final AtomicReference<PipelineStatus> STATUS = new AtomicReference<>();
 
-    private final List<Throwable> unhandled = new CopyOnWriteArrayList<>();
-    private final Appearance appearance = new Appearance(Theme.LIGHT);
-    private SnapshotBridge bridge;
+    private static final String EXPECTED_NOTICE = "Reconnecting to PostgreSQL (3 failed attempts, next in 4 s):"
+            + " Connection to db:5432 refused. The pipeline keeps running and picks up again on its own; if this lasts,"
+            + " check that the PostgreSQL server is up and reachable from this machine.";
+
+    private MainWindowFixture fixture;
+    private Appearance appearance;
     private MainWindow window;
 
     @Start
     void start(Stage primary) {
-        Stage stage = new Stage();
         STATUS.set(status(new SourceReconnect(3, "Connection to db:5432 refused", NOW.plusSeconds(4),
                 NOW.minusSeconds(20))));
-        bridge = new SnapshotBridge(CatchingExecutors.newScheduler("test-bridge", (t, e) -> unhandled.add(e)));
         // The rows come through PipelineRows like an engine's, at a fixed "now" so "next in 4 s" is stable.
-        window = new MainWindow(stage, new EtlHome(home), () -> PipelineRows.of(List.of(STATUS.get()),
+        fixture = new MainWindowFixture(home, () -> PipelineRows.of(List.of(STATUS.get()),
                 Map.of("orders", new ConsoleEngine.Endpoints("shop-db (db:5432/shop)", "analytics (ACME.RAW)")), NOW),
-                bridge, appearance, () -> {});
-        stage.setWidth(1100);
-        stage.show();
+                () -> {});
+        appearance = fixture.appearance;
+        window = fixture.window;
+        window.stage().setWidth(1100);
+        window.stage().show();
     }
 
     @AfterEach
     void tearDown() throws Exception {
-        org.testfx.api.FxToolkit.cleanupStages();
-        bridge.close();
-        assertThat(unhandled).isEmpty();
+        fixture.close();
     }
 
     @Test
@@ -80,9 +80,7 @@ class MainWindowReconnectTest {
         WaitForAsyncUtils.waitFor(10, TimeUnit.SECONDS, () -> notice(robot).isVisible());
         WaitForAsyncUtils.waitForFxEvents();
 
-        String expectedNotice = "Reconnecting to PostgreSQL (3 failed attempts, next in 4 s): Connection to db:5432"
-                + " refused. The pipeline keeps running and picks up again on its own; if this lasts, check that the"
-                + " PostgreSQL server is up and reachable from this machine.";
+        String expectedNotice = EXPECTED_NOTICE;
         TableCell<?, ?> cell = statusCell(robot);
         assertThat(cell.getText()).isEqualTo("Streaming \u2014 reconnecting");
         assertThat(cell.getPseudoClassStates()).contains(PseudoClass.getPseudoClass("warning"));
@@ -117,10 +115,82 @@ class MainWindowReconnectTest {
         Screenshots.save(window.stage().getScene().getRoot(), "main-reconnected.png");
     }
 
+    @Test
+    void aFailureNextToAReconnectShowsBothInTheStatusColumnAndItsTooltip(FxRobot robot) throws Exception {
+        WaitForAsyncUtils.waitFor(10, TimeUnit.SECONDS, () -> notice(robot).isVisible());
+        WaitForAsyncUtils.waitForFxEvents();
+        Color warning = textColour(statusCell(robot));
+        SourceReconnect reconnect = STATUS.get().sourceReconnect();
+
+        PipelineError error = new PipelineError(NOW.minusSeconds(5), "Snowflake rejected the key of user ETL",
+                "register the public key with ALTER USER ETL SET RSA_PUBLIC_KEY, then start the pipeline", true);
+        STATUS.set(status(PipelineState.FAILED, TablePhase.STREAMING, null, error, reconnect));
+        robot.interact(() -> menuRefresh(robot));
+        WaitForAsyncUtils.waitFor(10, TimeUnit.SECONDS, () -> statusCell(robot).getText().startsWith("Failed"));
+        WaitForAsyncUtils.waitForFxEvents();
+
+        String failed = "Failed (source reconnecting): Snowflake rejected the key of user ETL \u2014 register the"
+                + " public key with ALTER USER ETL SET RSA_PUBLIC_KEY, then start the pipeline";
+        String failedNotice = "Reconnecting to PostgreSQL (3 failed attempts, next in 4 s): Connection to db:5432"
+                + " refused. The source keeps trying on its own, but the pipeline has failed for the reason in its"
+                + " status.";
+        TableCell<?, ?> cell = statusCell(robot);
+        assertThat(cell.getText()).isEqualTo(failed);
+        assertThat(cell.getTooltip().getText()).as("the failure in full, then the reconnect")
+                .isEqualTo(failed + "\n\n" + failedNotice);
+        assertThat(cell.getPseudoClassStates()).contains(PseudoClass.getPseudoClass("problem"))
+                .doesNotContain(PseudoClass.getPseudoClass("warning"));
+        assertThat(textColour(cell)).as("a failure is coloured unlike a reconnect alone").isNotEqualTo(warning);
+        assertThat(notice(robot).getText()).isEqualTo(failedNotice);
+        Screenshots.save(window.stage().getScene().getRoot(), "main-failed-reconnecting.png");
+
+        STATUS.set(status(PipelineState.STREAMING, TablePhase.ERRORED, "Stopped table public.orders: the value is"
+                + " too long.", null, reconnect));
+        robot.interact(() -> menuRefresh(robot));
+        WaitForAsyncUtils.waitFor(10, TimeUnit.SECONDS, () -> statusCell(robot).getText().contains("stopped"));
+        WaitForAsyncUtils.waitForFxEvents();
+
+        String stopped = "Streaming \u2014 reconnecting \u2014 table public.orders stopped: Stopped table"
+                + " public.orders: the value is too long. To bring it back: etl-stream pipeline resync orders --table"
+                + " public.orders";
+        TableCell<?, ?> tableStopped = statusCell(robot);
+        assertThat(tableStopped.getText()).isEqualTo(stopped);
+        assertThat(tableStopped.getTooltip().getText()).isEqualTo(stopped + "\n\n" + EXPECTED_NOTICE);
+        assertThat(tableStopped.getPseudoClassStates()).contains(PseudoClass.getPseudoClass("problem"))
+                .doesNotContain(PseudoClass.getPseudoClass("warning"));
+        Screenshots.save(window.stage().getScene().getRoot(), "main-table-stopped-reconnecting.png");
+    }
+
+    @Test
+    void aSourceThatNeverConnectedSaysItCannotConnectWithWhatToCheck(FxRobot robot) throws Exception {
+        String refused = "connection to db:5432 was refused: check the port (PostgreSQL's default is 5432), that"
+                + " PostgreSQL is running, and that listen_addresses in postgresql.conf includes the address you"
+                + " connect to";
+        STATUS.set(status(new SourceReconnect(2, refused, NOW.plusSeconds(4), NOW.minusSeconds(2), true)));
+        robot.interact(() -> menuRefresh(robot));
+        WaitForAsyncUtils.waitFor(10, TimeUnit.SECONDS, () -> statusCell(robot).getText().endsWith("cannot connect"));
+        WaitForAsyncUtils.waitForFxEvents();
+
+        String expected = "Cannot connect to PostgreSQL (2 failed attempts, next in 4 s): " + refused + ". The source"
+                + " has not reached the server since the pipeline started (nothing was lost); it keeps trying on its"
+                + " own and starts once the server answers.";
+        TableCell<?, ?> cell = statusCell(robot);
+        assertThat(cell.getText()).isEqualTo("Streaming \u2014 cannot connect");
+        assertThat(cell.getTooltip().getText()).isEqualTo(expected);
+        assertThat(cell.getPseudoClassStates()).contains(PseudoClass.getPseudoClass("warning"));
+        assertThat(notice(robot).getText()).isEqualTo(expected).doesNotContain("Reconnecting");
+        Screenshots.save(window.stage().getScene().getRoot(), "main-cannot-connect.png");
+    }
+
     private static PipelineStatus status(SourceReconnect reconnect) {
-        return new PipelineStatus("orders", "pg", "sf", PipelineState.STREAMING, true, PipelineSettings.DEFAULTS,
-                List.of(new TableStatus(TableRef.parse("public.orders"), TablePhase.STREAMING, 0, 0)), 0, 2048, 1.5,
-                120, 0, 0, 0, 0, 0, null, null, NOW.minusSeconds(600), 1, reconnect);
+        return status(PipelineState.STREAMING, TablePhase.STREAMING, null, null, reconnect);
+    }
+
+    private static PipelineStatus status(PipelineState state, TablePhase phase, String tableError,
+            PipelineError error, SourceReconnect reconnect) {
+        return new PipelineStatus("orders", "pg", "sf", state, true, PipelineSettings.DEFAULTS,
+                List.of(new TableStatus(TableRef.parse("public.orders"), phase, 0, 0, 0, 0, tableError)), 0, 2048,
+                1.5, 120, 0, 0, 0, 0, 0, null, error, NOW.minusSeconds(600), 1, reconnect);
     }
 
     private static Label notice(FxRobot robot) {
@@ -138,9 +208,6 @@ class MainWindowReconnectTest {
     }
 
     private static void menuRefresh(FxRobot robot) {
-        robot.lookup(".menu-bar").queryAs(MenuBar.class).getMenus().stream()
-                .flatMap(menu -> menu.getItems().stream())
-                .filter(item -> "refreshItem".equals(item.getId()))
-                .findFirst().orElseThrow().fire();
+        MainWindowFixture.menuItem(robot, "refreshItem").fire();
     }
 }

@@ -3,7 +3,6 @@ package io.etlstream.app.main;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.etlstream.app.bridge.SnapshotBridge;
-import io.etlstream.app.concurrent.CatchingExecutors;
 import io.etlstream.app.testing.Screenshots;
 import io.etlstream.app.theme.Appearance;
 import io.etlstream.app.theme.Theme;
@@ -38,27 +37,25 @@ class MainWindowTest {
 
     private static final List<PipelineRow> CATALOG = new CopyOnWriteArrayList<>();
 
-    private final List<Throwable> unhandled = new CopyOnWriteArrayList<>();
-    private final Appearance appearance = new Appearance(Theme.LIGHT);
+    private MainWindowFixture fixture;
+    private Appearance appearance;
     private SnapshotBridge bridge;
     private MainWindow window;
     private int quits;
 
     @Start
     void start(Stage primary) {
-        // A fresh stage per test: the primary stage is shared across tests and would keep old windows' handlers.
-        Stage stage = new Stage();
         CATALOG.clear();
-        bridge = new SnapshotBridge(CatchingExecutors.newScheduler("test-bridge", (t, e) -> unhandled.add(e)));
-        window = new MainWindow(stage, new EtlHome(home), () -> List.copyOf(CATALOG), bridge, appearance, () -> quits++);
-        stage.show();
+        fixture = new MainWindowFixture(home, () -> List.copyOf(CATALOG), () -> quits++);
+        appearance = fixture.appearance;
+        bridge = fixture.bridge;
+        window = fixture.window;
+        window.stage().show();
     }
 
     @AfterEach
     void tearDown() throws Exception {
-        org.testfx.api.FxToolkit.cleanupStages();
-        bridge.close();
-        assertThat(unhandled).isEmpty();
+        fixture.close();
     }
 
     @Test
@@ -155,11 +152,7 @@ class MainWindowTest {
     }
 
     private static MenuItem menuItem(FxRobot robot, String id) {
-        return robot.lookup(".menu-bar").queryAs(MenuBar.class).getMenus().stream()
-                .flatMap(menu -> menu.getItems().stream())
-                .filter(item -> id.equals(item.getId()))
-                .findFirst()
-                .orElseThrow(() -> new AssertionError("no menu item #" + id));
+        return MainWindowFixture.menuItem(robot, id);
     }
 
     private static Paint background(Region region) {

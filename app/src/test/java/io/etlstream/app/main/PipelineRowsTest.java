@@ -85,6 +85,33 @@ class PipelineRowsTest {
         assertThat(back.sourceReconnecting()).isFalse();
     }
 
+    @Test
+    void aFailureAndAReconnectAreBothShownAndASourceThatNeverConnectedCannotConnect() {
+        Instant now = Instant.parse("2026-11-27T07:00:00Z");
+        SourceReconnect lost = new SourceReconnect(2, "refused", now.plusSeconds(2), now);
+        PipelineRow failed = PipelineRows.of(List.of(reconnecting(status(PipelineState.FAILED, -1, -1, 0,
+                new PipelineError(Instant.EPOCH, "boom", "fix it", true)), lost)), Map.of(), now).get(0);
+        assertThat(failed.status()).isEqualTo("Failed (source reconnecting): boom \u2014 fix it");
+        assertThat(failed.failure()).isTrue();
+        assertThat(failed.statusDetails()).isEqualTo(failed.status() + "\n\n" + failed.sourceNotice())
+                .contains("Reconnecting to PostgreSQL (2 failed attempts, next in 2 s): refused. The source keeps trying"
+                        + " on its own, but the pipeline has failed");
+
+        SourceReconnect never = new SourceReconnect(2, "connection to db:5432 was refused: check the port",
+                now.plusSeconds(2), now, true);
+        PipelineRow down = PipelineRows.of(List.of(reconnecting(status(PipelineState.STREAMING, 10, 1, 5, null),
+                never)), Map.of(), now).get(0);
+        assertThat(down.status()).isEqualTo("Streaming \u2014 cannot connect");
+        assertThat(down.failure()).isFalse();
+        assertThat(down.statusDetails()).isEqualTo(down.sourceNotice())
+                .startsWith("Cannot connect to PostgreSQL (2 failed attempts, next in 2 s): connection to db:5432 was"
+                        + " refused: check the port. The source has not reached the server");
+        PipelineRow downAndFailed = PipelineRows.of(List.of(reconnecting(status(PipelineState.FAILED, -1, -1, 0,
+                new PipelineError(Instant.EPOCH, "boom", "", true)), never)), Map.of(), now).get(0);
+        assertThat(downAndFailed.status()).isEqualTo("Failed (source cannot connect): boom");
+        assertThat(downAndFailed.sourceNotice()).startsWith("Cannot connect to PostgreSQL (2 failed attempts");
+    }
+
     private static PipelineStatus reconnecting(PipelineStatus s, SourceReconnect r) {
         return new PipelineStatus(s.name(), s.source(), s.destination(), s.state(), s.enabled(), s.settings(),
                 s.tables(), s.lastCommittedLsn(), s.lagBytes(), s.lagSeconds(), s.rowsPerSecond(), s.bytesPerSecond(),

@@ -86,6 +86,7 @@ public final class StatusCodec {
             rm.put("last_error", r.lastError());
             rm.put("next_attempt_at", r.nextAttemptAt() == null ? null : r.nextAttemptAt().toString());
             rm.put("since", r.since().toString());
+            rm.put("never_connected", r.neverConnected());
             m.put("source_reconnecting", rm);
         } else {
             m.put("source_reconnecting", null);
@@ -118,7 +119,8 @@ public final class StatusCodec {
         if (rm != null) {
             String rn = (String) rm.get("next_attempt_at");
             reconnect = new SourceReconnect(num(rm, "attempt").intValue(), str(rm, "last_error"),
-                    rn == null ? null : Instant.parse(rn), Instant.parse(str(rm, "since")));
+                    rn == null ? null : Instant.parse(rn), Instant.parse(str(rm, "since")),
+                    Boolean.TRUE.equals(rm.get("never_connected"))); // absent from older engines: a lost connection
         }
         return new PipelineStatus(str(m, "name"), str(m, "source"), str(m, "destination"),
                 PipelineState.valueOf(str(m, "state").toUpperCase(Locale.ROOT)), (Boolean) m.get("enabled"), settings,

@@ -171,10 +171,20 @@ public final class PgSource implements AutoCloseable {
     /**
      * An immutable view of the source for monitors and the UI. {@code reconnects}: failed connections since the start;
      * {@code nextAttemptAt}: when the source tries PostgreSQL again while it is {@link SourceState#RECONNECTING}
-     * (null otherwise).
+     * (null otherwise), always the time set after the failure {@code reconnects} counts last;
+     * {@code neverConnected}: the source has not copied or streamed since its start (its failures so far are a server
+     * it cannot reach, not a connection it lost).
      */
     public record Status(SourceState state, long receivedLsn, long confirmedLsn, long durableLsn, int reconnects,
-            int queued, String lastError, Instant nextAttemptAt) {
+            int queued, String lastError, Instant nextAttemptAt, boolean neverConnected) {
+    }
+
+    /**
+     * The failed connections so far, the last one's error, when the next attempt comes and whether the source had
+     * connected before that failure: replaced as one value, so no look pairs one failure's count with another's time.
+     */
+    private record Outage(int reconnects, String error, Instant nextAttemptAt, boolean neverConnected) {
+        static final Outage NONE = new Outage(0, null, null, true);
     }
 
     private final PgConnector connector;
@@ -201,8 +211,9 @@ public final class PgSource implements AutoCloseable {
     private final java.util.function.BooleanSupplier stopRequested = () -> !running;
     private volatile long receivedLsn;
     private volatile long confirmedLsn;
-    private volatile int reconnects;
-    private volatile Instant nextAttemptAt;
+    private volatile Outage outage = Outage.NONE;
+    /** The source has copied or streamed since its start. */
+    private volatile boolean connectedOnce;
     /** {@link System#nanoTime()} when the current connection started streaming; 0 = it has not. Reader thread only. */
     private long streamingSince;
     private volatile String lastError;
@@ -321,12 +332,16 @@ public final class PgSource implements AutoCloseable {
     }
 
     public Status status() {
-        // The retry time before the state: it is written before RECONNECTING, so a RECONNECTING state read after it
-        // never comes with an unset one.
-        Instant next = nextAttemptAt;
+        // The state before the outage: the outage a RECONNECTING state was entered with is written before it, so the
+        // outage read after it is that one or a later one, never the one before (whose next attempt is already past).
         SourceState current = state;
-        return new Status(current, receivedLsn, confirmedLsn, durable.get(), reconnects, queue.size(), lastError,
-                current == SourceState.RECONNECTING ? next : null);
+        boolean connectedNow = connectedOnce;
+        Outage o = outage;
+        boolean reconnecting = current == SourceState.RECONNECTING;
+        boolean never = current != SourceState.SNAPSHOT && current != SourceState.STREAMING
+                && (o.reconnects() == 0 ? !connectedNow : o.neverConnected());
+        return new Status(current, receivedLsn, confirmedLsn, durable.get(), o.reconnects(), queue.size(),
+                reconnecting ? o.error() : lastError, reconnecting ? o.nextAttemptAt() : null, never);
     }
 
     /** Streamed transactions spilled to disk since the start, and spill files open now. */
@@ -392,11 +407,12 @@ public final class PgSource implements AutoCloseable {
                     long since = streamingSince;
                     Duration delay = backoff.failed(since == 0 ? Duration.ZERO
                             : Duration.ofNanos(System.nanoTime() - since));
-                    lastError = message(e);
-                    nextAttemptAt = Instant.now().plus(delay);
-                    reconnects++;
-                    LOG.warn("source {}: {}; trying again in {} ms ({} failure(s) in a row)", names.slot(), lastError,
-                            delay.toMillis(), backoff.failures());
+                    String error = message(e);
+                    lastError = error;
+                    boolean never = !connectedOnce;
+                    outage = new Outage(outage.reconnects() + 1, error, Instant.now().plus(delay), never);
+                    LOG.warn("source {}: {}{}; trying again in {} ms ({} failure(s) in a row)", names.slot(),
+                            never ? "cannot connect to PostgreSQL: " : "", error, delay.toMillis(), backoff.failures());
                     moveTo(SourceState.RECONNECTING);
                     sleep(delay);
                 }
@@ -804,6 +820,9 @@ public final class PgSource implements AutoCloseable {
             return;
         }
         state = state.moveTo(next);
+        if (next == SourceState.SNAPSHOT || next == SourceState.STREAMING) {
+            connectedOnce = true;
+        }
     }
 
     private void fail(Throwable e) {
