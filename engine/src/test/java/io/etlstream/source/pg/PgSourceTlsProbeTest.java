@@ -183,13 +183,13 @@ class PgSourceTlsProbeTest {
                 SourceFixture.await(() -> source.status().state() == SourceState.STREAMING, Duration.ofSeconds(60),
                         source::toString);
                 // Single-row transactions (a lull after each, where the stream polls and the probe runs) and every
-                // seventh a row of 40 KB to 800 KB: one pgoutput message over dozens of 16 KB TLS records.
+                // seventh a row of 40 KB to 570 KB: one pgoutput message over dozens of 16 KB TLS records.
                 AtomicReference<Throwable> writerFailed = new AtomicReference<>();
-                int total = 420;
+                int total = 280;
                 Thread writer = new Thread(() -> {
                     try {
                         for (int i = 1; i <= total; i++) {
-                            int repeats = i % 7 == 0 ? 1_000 + (i * 7919) % 20_000 : 1 + i % 20;
+                            int repeats = i % 7 == 0 ? 1_000 + (i * 7919) % 14_000 : 1 + i % 20;
                             db.execute("INSERT INTO busy_tls VALUES (" + i + ", repeat(md5('" + i + "') || 'é€|',"
                                     + repeats + "))");
                             Thread.sleep(i % 3 == 0 ? 0 : 15);
