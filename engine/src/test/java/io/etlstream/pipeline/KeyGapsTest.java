@@ -13,15 +13,11 @@ import io.etlstream.batch.TableId;
 import io.etlstream.catalog.Catalog;
 import io.etlstream.catalog.Destination;
 import io.etlstream.catalog.Source;
-import io.etlstream.emulator.EmulatorConfig;
-import io.etlstream.emulator.SnowflakeEmulator;
 import io.etlstream.emulator.SqlResult;
 import io.etlstream.home.EtlHome;
 import io.etlstream.metrics.EngineEvent;
-import io.etlstream.sink.FlushLimiter;
 import io.etlstream.sink.snowflake.SnowflakeDestination;
 import io.etlstream.sink.snowflake.SnowflakeSink;
-import io.etlstream.sink.snowflake.SnowpipeTuning;
 import io.etlstream.source.pg.PgConnector;
 import io.etlstream.source.pg.PgPassword;
 import io.etlstream.source.pg.PgSource;
@@ -32,8 +28,6 @@ import io.etlstream.testkit.pg.PgDatabase;
 import io.etlstream.testkit.pg.PostgresExtension;
 import io.etlstream.testkit.snowflake.EmulatedSnowflake;
 import java.nio.file.Path;
-import java.security.KeyPair;
-import java.security.KeyPairGenerator;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -41,10 +35,9 @@ import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -61,26 +54,11 @@ class KeyGapsTest {
 
     static final Duration WAIT = Duration.ofSeconds(90);
     static final String NAME = "keygaps";
-    static SnowflakeEmulator emu;
-    static KeyPair key;
+    @RegisterExtension
+    static final EmulatedSnowflake SF = EmulatedSnowflake.perClass("KEYGAPS");
 
     @TempDir
     Path dir;
-
-    @BeforeAll
-    static void start() throws Exception {
-        KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
-        g.initialize(2048);
-        key = g.generateKeyPair();
-        emu = SnowflakeEmulator.start(EmulatorConfig.inMemory().withUser("ETL", key.getPublic()));
-        emu.sql("CREATE DATABASE IF NOT EXISTS DB");
-        emu.sql("CREATE SCHEMA IF NOT EXISTS DB.KEYGAPS");
-    }
-
-    @AfterAll
-    static void stop() {
-        emu.close();
-    }
 
     @Test
     void aKeyOnALaterColumnAndAFullTableSeenKeylessStopTheirTable(PgDatabase db) throws Exception {
@@ -98,12 +76,10 @@ class KeyGapsTest {
         AtomicReference<SnowflakeSink> sink = new AtomicReference<>();
         AtomicReference<Catalog> open = new AtomicReference<>();
         List<EngineEvent> events = new CopyOnWriteArrayList<>();
-        Destination d = Destination.draft("emu", null, emu.url().toString(), "ETL", "ACCOUNTADMIN", "DB", "KEYGAPS",
-                "k");
+        Destination d = SF.destination("KEYGAPS");
         EtlHome home = new EtlHome(dir);
         try (PgPassword pw = PgPassword.none();
-                SnowflakeDestination dest = SnowflakeDestination.open(d, key.getPrivate(), SnowpipeTuning.DEFAULT,
-                        new FlushLimiter(2))) {
+                SnowflakeDestination dest = SF.open("KEYGAPS")) {
             PgConnector conn = new PgConnector(new PgSourceConfig(db.host(), db.port(), db.name(), "postgres",
                     SslMode.DISABLE, null), pw);
             PgSourceRuntime pg = keyRecordingRuntime(conn, dest, ledger, open, sink);
@@ -207,7 +183,7 @@ class KeyGapsTest {
     }
 
     private static List<String> sfRows(String sql) {
-        SqlResult r = emu.sql(sql, "DB", "KEYGAPS");
+        SqlResult r = SF.sql(sql, "KEYGAPS");
         List<String> out = new ArrayList<>();
         for (List<String> row : r.rows()) {
             out.add(String.join("|", row.stream().map(v -> v == null ? "null" : v).toList()));

@@ -134,6 +134,13 @@ public final class ReplicationStream implements AutoCloseable {
      * intervals later. This peeks one byte with a 1 ms socket timeout instead: a timeout means the connection is
      * open and idle, end-of-stream or a reset means it is gone. A byte that did arrive stays in pgjdbc's buffer for
      * the next {@code readPending}.
+     *
+     * <p>On a TLS connection the read goes through the JDK's SSLSocket and may time out in the middle of a TLS record.
+     * That is the same read pgjdbc's own {@code readPending} makes on every call on a replication connection (it sets
+     * its available-check delay to 0 and peeks with a 1 ms timeout, because SSLSocket's {@code available()} only
+     * counts decrypted bytes), so the probe adds no new kind of read; PgSourceTlsProbeTest streams large rows over
+     * TLS through a proxy that splits records, with no loss or corruption, and checks that a dead TLS connection is
+     * seen as quickly as a plain one.
      */
     private void failIfEndOfStream() throws SQLException {
         if (wire == null || stream.isClosed()) {
@@ -145,11 +152,12 @@ public final class ReplicationStream implements AutoCloseable {
         } catch (IOException e) {
             throw lost(e);
         }
+        int head;
         try {
             wire.setNetworkTimeout(1);
-            wire.peekChar();
+            head = wire.peekChar();
         } catch (SocketTimeoutException idle) {
-            // open, nothing to read yet
+            return; // open, nothing to read yet (the finally block restores the timeout)
         } catch (EOFException e) {
             throw lost(e);
         } catch (IOException e) {
@@ -161,6 +169,20 @@ public final class ReplicationStream implements AutoCloseable {
                 // the socket is gone: the failure above (or the next read) reports it
             }
         }
+        if (head == 'C') {
+            throw ended();
+        }
+    }
+
+    /**
+     * A walsender that ends the stream on its own (fast shutdown of the server, among others) sends CommandComplete
+     * and closes. pgjdbc's non-blocking read leaves a CommandComplete unread "until CopyDone", so {@code readPending}
+     * returns null for ever and the probe's peek sees that byte, not the end of the connection behind it. Nothing but
+     * CopyData comes while the stream runs: a CommandComplete at the head of the buffer is the end of the stream.
+     */
+    private static PSQLException ended() {
+        return new PSQLException("the server ended the replication stream (it is shutting down, or its walsender was"
+                + " stopped); reconnecting", PSQLState.CONNECTION_FAILURE);
     }
 
     private static PSQLException lost(IOException e) {

@@ -12,7 +12,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * A replication connection that ends shows at once, not at the next status update: with a 10 s status interval the
- * source is RECONNECTING within 3 s of the cut. An idle healthy stream is not taken for a dead one.
+ * source is RECONNECTING within 3 s of the cut, and within 3 s of a server's fast shutdown. An idle healthy stream is
+ * not taken for a dead one.
  */
 @ExtendWith(PostgresExtension.class)
 class PgSourceDeadConnectionTest {
@@ -53,6 +54,43 @@ class PgSourceDeadConnectionTest {
                 SourceFixture.awaitCaughtUp(db, source, Duration.ofSeconds(30));
             } finally {
                 PgSource.removePipeline(SourceFixture.connector(db, pw), "deadconn");
+            }
+        }
+    }
+
+    @Test
+    void aServerShuttingDownIsNoticedWithinThreeSecondsThoughItsLastWordIsLeftUnread(PgDatabase db) throws Exception {
+        db.execute("CREATE TABLE sd_dc (id int PRIMARY KEY)");
+        TableId t = new TableId("public", "sd_dc");
+        try (PgPassword pw = PgPassword.none()) {
+            try (PgSource source = SourceFixture.start(SourceFixture.connector(db, pw), "shutdc", List.of(t),
+                    new NullSink(), SnapshotLedger.inMemory(), options())) {
+                SourceFixture.await(() -> source.status().state() == SourceState.STREAMING, Duration.ofSeconds(30),
+                        source::toString);
+                db.execute("INSERT INTO sd_dc SELECT generate_series(1, 10)");
+                SourceFixture.awaitCaughtUp(db, source, Duration.ofSeconds(30));
+                Thread.sleep(500);
+                // A fast shutdown: the walsender's CommandComplete (which pgjdbc's non-blocking read leaves in its
+                // buffer) and then the end of the connection.
+                long down = System.nanoTime();
+                try {
+                    db.cluster().stop();
+                    SourceFixture.await(() -> source.status().reconnects() > 0, Duration.ofSeconds(9),
+                            () -> source.status().toString());
+                    long noticedMs = (System.nanoTime() - down) / 1_000_000;
+                    System.out.println("server shutdown noticed after " + noticedMs + " ms");
+                    assertThat(noticedMs).as("shutdown to RECONNECTING (status interval %s)", STATUS)
+                            .isLessThan(3000);
+                    assertThat(source.status().lastError()).contains("ended the replication stream");
+                } finally {
+                    db.cluster().startAgain();
+                }
+                SourceFixture.await(() -> source.status().state() == SourceState.STREAMING, Duration.ofSeconds(30),
+                        source::toString);
+                db.execute("INSERT INTO sd_dc SELECT generate_series(11, 20)");
+                SourceFixture.awaitCaughtUp(db, source, Duration.ofSeconds(30));
+            } finally {
+                PgSource.removePipeline(SourceFixture.connector(db, pw), "shutdc");
             }
         }
     }

@@ -25,10 +25,25 @@ final class TcpProxy implements AutoCloseable {
     private final List<Long> arrivals = new CopyOnWriteArrayList<>();
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
     private final Thread acceptor;
+    private final boolean trickle;
 
     TcpProxy(String upstreamHost, int upstreamPort) throws IOException {
+        this(upstreamHost, upstreamPort, false);
+    }
+
+    /**
+     * A proxy that hands the server's bytes to the client in pieces of random size (a few bytes up to a few KB, so
+     * TLS record headers and bodies are split too) with pauses of 2-3 ms between many of them: longer than any 1 ms
+     * read timeout on the client, so such a read times out in the middle of a TLS record or a protocol message.
+     */
+    static TcpProxy trickling(String upstreamHost, int upstreamPort) throws IOException {
+        return new TcpProxy(upstreamHost, upstreamPort, true);
+    }
+
+    private TcpProxy(String upstreamHost, int upstreamPort, boolean trickle) throws IOException {
         this.upstreamHost = upstreamHost;
         this.upstreamPort = upstreamPort;
+        this.trickle = trickle;
         this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         this.acceptor = new Thread(this::acceptLoop, "tcp-proxy-" + server.getLocalPort());
         acceptor.setDaemon(true);
@@ -73,22 +88,46 @@ final class TcpProxy implements AutoCloseable {
                 closeQuietly(client); // the server is down: end the client's attempt at once
                 continue;
             }
+            if (trickle) {
+                try {
+                    client.setTcpNoDelay(true); // each piece its own segment, not merged again on the way
+                } catch (IOException ignored) {
+                    // only the pieces' spacing suffers
+                }
+            }
             open.add(client);
             open.add(up);
-            pump(client, up);
-            pump(up, client);
+            pump(client, up, false);
+            pump(up, client, trickle);
         }
     }
 
-    private void pump(Socket from, Socket to) {
+    private void pump(Socket from, Socket to, boolean trickle) {
         Thread t = new Thread(() -> {
             byte[] buf = new byte[64 * 1024];
+            var random = java.util.concurrent.ThreadLocalRandom.current();
             try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
                 int n;
                 while ((n = in.read(buf)) >= 0) {
-                    out.write(buf, 0, n);
-                    out.flush();
+                    if (!trickle) {
+                        out.write(buf, 0, n);
+                        out.flush();
+                        continue;
+                    }
+                    for (int off = 0; off < n; ) {
+                        // one piece in five is 1-6 bytes: a TLS record header (5 bytes) gets split as well
+                        int piece = random.nextInt(5) == 0 ? 1 + random.nextInt(6) : 1 + random.nextInt(6000);
+                        piece = Math.min(piece, n - off);
+                        out.write(buf, off, piece);
+                        out.flush();
+                        off += piece;
+                        if (random.nextBoolean()) {
+                            Thread.sleep(2 + random.nextInt(2));
+                        }
+                    }
                 }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             } catch (IOException ignored) {
                 // either side went away: close both below
             } finally {
