@@ -561,6 +561,7 @@ public final class PgSource implements AutoCloseable {
             try {
                 streamOn(s, slots, copier, version, alloc, identity);
             } catch (ReplicationStream.SilenceException e) {
+                s.abort();
                 abandonedWalsender = s.backendPid();
                 silenceFactor = Math.min(silenceFactor * 2, MAX_SILENCE_FACTOR);
                 throw e;

@@ -86,6 +86,7 @@ public final class ReplicationStream implements AutoCloseable {
     private Object lastKeepaliveSeen;
     private long messages;
     private final int backendPid;
+    private volatile boolean aborted;
 
     private ReplicationStream(Connection connection, PGReplicationStream stream, long startLsn, Options options) {
         this.connection = connection;
@@ -389,6 +390,10 @@ public final class ReplicationStream implements AutoCloseable {
 
     @Override
     public void close() {
+        if (aborted) {
+            closeQuietly(connection);
+            return;
+        }
         try {
             if (!stream.isClosed()) {
                 stream.close();
@@ -400,8 +405,12 @@ public final class ReplicationStream implements AutoCloseable {
         }
     }
 
-    /** Closes the socket without the CopyDone handshake: what a crash looks like to the server. */
+    /**
+     * Closes the socket without the CopyDone handshake: what a crash looks like to the server. Also the only way out
+     * of a connection that went silent: the handshake would wait for the server's answer without a time limit.
+     */
     void abort() {
+        aborted = true;
         try {
             connection.abort(Runnable::run);
         } catch (SQLException ignored) {

@@ -15,7 +15,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 /**
  * A TCP forwarder in front of a PostgreSQL server that notes when each connection arrives: a source's connection
  * attempts as the network sees them. When the server is down, a client's connection is accepted and closed at once
- * (the client sees the connection end before the server answered).
+ * (the client sees the connection end before the server answered). {@link #blackhole()} makes the path swallow
+ * everything without closing anything, as a vanished host or a NAT that lost its state would.
  */
 final class TcpProxy implements AutoCloseable {
 
@@ -25,6 +26,15 @@ final class TcpProxy implements AutoCloseable {
     private final List<Long> arrivals = new CopyOnWriteArrayList<>();
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
     private final Thread acceptor;
+    /** Connections accepted while true swallow everything from the start. */
+    private volatile boolean blackholed;
+    private final Set<Pair> pairs = ConcurrentHashMap.newKeySet();
+    private final java.util.concurrent.atomic.AtomicLong swallowed = new java.util.concurrent.atomic.AtomicLong();
+
+    /** One forwarded connection; once dead it drops every byte both ways for good, and closes nothing. */
+    private static final class Pair {
+        volatile boolean dead;
+    }
 
     TcpProxy(String upstreamHost, int upstreamPort) throws IOException {
         this.upstreamHost = upstreamHost;
@@ -56,6 +66,28 @@ final class TcpProxy implements AutoCloseable {
         }
     }
 
+    /**
+     * From now on every byte in either direction of every connection, open or new, is read and dropped; no socket is
+     * closed, so neither end sees a FIN or RST. Connections open now stay that way even after {@link #restore()} (the
+     * state that carried them is gone); connections made after it forward again.
+     */
+    void blackhole() {
+        blackholed = true;
+        for (Pair p : List.copyOf(pairs)) {
+            p.dead = true;
+        }
+    }
+
+    /** New connections forward again; those that were swallowed stay swallowed. */
+    void restore() {
+        blackholed = false;
+    }
+
+    /** Bytes dropped so far by {@link #blackhole()}. */
+    long swallowedBytes() {
+        return swallowed.get();
+    }
+
     private void acceptLoop() {
         while (!server.isClosed()) {
             Socket client;
@@ -75,27 +107,42 @@ final class TcpProxy implements AutoCloseable {
             }
             open.add(client);
             open.add(up);
-            pump(client, up);
-            pump(up, client);
+            Pair pair = new Pair();
+            pair.dead = blackholed;
+            pairs.add(pair);
+            pump(client, up, pair);
+            pump(up, client, pair);
         }
     }
 
-    private void pump(Socket from, Socket to) {
+    private void pump(Socket from, Socket to, Pair pair) {
         Thread t = new Thread(() -> {
             byte[] buf = new byte[64 * 1024];
-            try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
+            // Not try-with-resources: closing a socket's stream closes the socket, and a swallowed connection's
+            // other end must stay open.
+            try {
+                InputStream in = from.getInputStream();
+                OutputStream out = to.getOutputStream();
                 int n;
                 while ((n = in.read(buf)) >= 0) {
+                    if (pair.dead) {
+                        swallowed.addAndGet(n);
+                        continue;
+                    }
                     out.write(buf, 0, n);
                     out.flush();
                 }
             } catch (IOException ignored) {
                 // either side went away: close both below
             } finally {
+                // A swallowed connection's close must not reach the other end either: only this side ends.
                 closeQuietly(from);
-                closeQuietly(to);
                 open.remove(from);
-                open.remove(to);
+                if (!pair.dead) {
+                    closeQuietly(to);
+                    open.remove(to);
+                    pairs.remove(pair);
+                }
             }
         }, "tcp-proxy-pump");
         t.setDaemon(true);
