@@ -135,6 +135,81 @@ class PgSourceSilentPathTest {
                 .isEqualTo(IntStream.rangeClosed(1, written.get()).boxed().toList());
     }
 
+    /**
+     * A server that answers every login and then falls silent: each connection given up before a transaction came
+     * through doubles the next one's timeout (1, 2, 4 s), so the source does not reconnect in a tight loop; a
+     * transaction received brings it back to the configured second.
+     */
+    @Test
+    void repeatedTimeoutsWithoutATransactionDoubleTheTimeoutAndATransactionResetsIt(PgDatabase db) throws Exception {
+        db.execute("CREATE TABLE esc (id int PRIMARY KEY)");
+        TableId t = new TableId("public", "esc");
+        Duration timeout = Duration.ofSeconds(1);
+        PgSource.Options options = fastOptions().withReplicationTimeout(timeout)
+                .withBackoff(new ReconnectBackoff(Duration.ofMillis(50), Duration.ofMillis(100), 0,
+                        Duration.ofMinutes(1)));
+        try (PgPassword pw = PgPassword.none(); TcpProxy proxy = new TcpProxy(db.host(), db.port())) {
+            PgConnector conn = new PgConnector(new PgSourceConfig(proxy.host(), proxy.port(), db.name(), "postgres",
+                    SslMode.DISABLE, null), pw, 2);
+            try (PgSource source = SourceFixture.start(conn, "escalate", List.of(t), new NullSink(),
+                    SnapshotLedger.inMemory(), options)) {
+                SourceFixture.await(() -> source.status().state() == SourceState.STREAMING, Duration.ofSeconds(30),
+                        source::toString);
+                proxy.swallowEachConnectionAfter(Duration.ofMillis(1500));
+                source.abortStreamConnection(); // the next stream is the first to fall silent
+                List<Long> trips = new ArrayList<>();
+                int seen = source.status().reconnects();
+                long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+                while (trips.size() < 4 && System.nanoTime() < deadline) {
+                    PgSource.Status s = source.status();
+                    if (s.reconnects() > seen) {
+                        seen = s.reconnects();
+                        if (String.valueOf(s.lastError()).contains("did not answer")) {
+                            trips.add(System.nanoTime());
+                        }
+                    }
+                    Thread.sleep(10);
+                }
+                proxy.swallowEachConnectionAfter(null);
+                assertThat(trips).as("silence timeouts seen").hasSize(4);
+                List<Long> gaps = new ArrayList<>();
+                for (int i = 1; i < trips.size(); i++) {
+                    gaps.add((trips.get(i) - trips.get(i - 1)) / 1_000_000);
+                }
+                System.out.println("gaps between silence timeouts (ms): " + gaps);
+                // Each gap: backoff + setup + 1.5 s of forwarding + between 2/3 and all of that connection's limit
+                // (2, 4, 8 s). Doubling adds at least 2/3 of 2 s and of 4 s from one gap to the next; a fixed limit
+                // would add nothing.
+                assertThat(gaps.get(1) - gaps.get(0)).as("gaps " + gaps).isGreaterThan(1000);
+                assertThat(gaps.get(2) - gaps.get(1)).as("gaps " + gaps).isGreaterThan(2000);
+                assertThat(gaps.get(2)).as("gaps " + gaps).isLessThan(15_000);
+
+                // Healthy again: a transaction comes through, then a fresh connection has the configured second.
+                SourceFixture.await(() -> source.status().state() == SourceState.STREAMING, Duration.ofSeconds(30),
+                        source::toString);
+                db.execute("INSERT INTO esc VALUES (1)");
+                SourceFixture.awaitCaughtUp(db, source, Duration.ofSeconds(30));
+                int before = source.status().reconnects();
+                source.abortStreamConnection();
+                SourceFixture.await(() -> source.status().reconnects() > before
+                        && source.status().state() == SourceState.STREAMING, Duration.ofSeconds(30),
+                        source::toString);
+                Thread.sleep(300);
+                int beforeCut = source.status().reconnects();
+                long cut = System.nanoTime();
+                proxy.blackhole();
+                SourceFixture.await(() -> source.status().reconnects() > beforeCut, Duration.ofSeconds(20),
+                        source::toString);
+                long noticedMs = (System.nanoTime() - cut) / 1_000_000;
+                assertThat(source.status().lastError()).contains("did not answer");
+                assertThat(noticedMs).as("back to the configured timeout after a transaction").isLessThan(2500);
+                proxy.restore();
+            } finally {
+                PgSource.removePipeline(SourceFixture.connector(db, pw), "escalate");
+            }
+        }
+    }
+
     /** Blocks 15 s on the first batch (five times the timeout), then behaves like a null sink. */
     static final class BlockingSink implements ChangeSink {
         final NullSink inner = new NullSink();

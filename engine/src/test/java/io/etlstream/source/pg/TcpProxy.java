@@ -28,6 +28,7 @@ final class TcpProxy implements AutoCloseable {
     private final Thread acceptor;
     /** Connections accepted while true swallow everything from the start. */
     private volatile boolean blackholed;
+    private volatile java.time.Duration swallowAfter;
     private final Set<Pair> pairs = ConcurrentHashMap.newKeySet();
     private final java.util.concurrent.atomic.AtomicLong swallowed = new java.util.concurrent.atomic.AtomicLong();
 
@@ -78,6 +79,15 @@ final class TcpProxy implements AutoCloseable {
         }
     }
 
+    /**
+     * Every connection made from now on forwards for {@code window} and is then swallowed like after
+     * {@link #blackhole()}; null = off (connections made after that forward for good). A server that answers a login
+     * and then falls silent on every connection.
+     */
+    void swallowEachConnectionAfter(java.time.Duration window) {
+        swallowAfter = window;
+    }
+
     /** New connections forward again; those that were swallowed stay swallowed. */
     void restore() {
         blackholed = false;
@@ -110,6 +120,19 @@ final class TcpProxy implements AutoCloseable {
             Pair pair = new Pair();
             pair.dead = blackholed;
             pairs.add(pair);
+            java.time.Duration window = swallowAfter;
+            if (window != null) {
+                Thread timer = new Thread(() -> {
+                    try {
+                        Thread.sleep(window.toMillis());
+                        pair.dead = true;
+                    } catch (InterruptedException ignored) {
+                        // the proxy is closing
+                    }
+                }, "tcp-proxy-swallow-timer");
+                timer.setDaemon(true);
+                timer.start();
+            }
             pump(client, up, pair);
             pump(up, client, pair);
         }
