@@ -548,7 +548,17 @@ public final class PgSource implements AutoCloseable {
         long start = durable.get();
         if (abandonedWalsender != 0) {
             int pid = abandonedWalsender;
-            boolean ended = slots.endAbandonedWalsender(pid, Duration.ofSeconds(5));
+            boolean ended = false;
+            try {
+                ended = slots.endAbandonedWalsender(pid, Duration.ofSeconds(5));
+            } catch (RuntimeException e) {
+                if (isTransient(e)) {
+                    throw e; // the server is still out of reach: try again with the next attempt
+                }
+                // best effort: the server's wal_sender_timeout ends it too, and a busy slot is retried
+                LOG.warn("source {}: cannot end walsender {} of the connection given up on ({})", names.slot(), pid,
+                        message(e));
+            }
             abandonedWalsender = 0;
             if (ended) {
                 LOG.info("source {}: ended walsender {} of the connection given up on (it still held the slot)",
