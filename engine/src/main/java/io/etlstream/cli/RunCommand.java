@@ -54,10 +54,28 @@ final class RunCommand implements Callable<Integer> {
             description = "How often the WAL monitor samples each source (default ${DEFAULT-VALUE}).")
     String walInterval;
 
+    @Option(names = "--replication-timeout", defaultValue = "60s", paramLabel = "DURATION",
+            description = "How long a source's replication connection may stay silent before the source takes it for"
+                    + " lost and reconnects (a server, NAT or load balancer that vanished without closing it); the"
+                    + " source asks PostgreSQL for an answer after a third of it. Time spent waiting for the"
+                    + " destination does not count. At least 1s, or 0 = off (default ${DEFAULT-VALUE}, like"
+                    + " PostgreSQL's wal_receiver_timeout).")
+    String replicationTimeout;
+
     // Tests that look at exactly what a pipeline emitted write it to a recording file instead of the destination.
     @Option(names = "--recording-sink", paramLabel = "DIR", hidden = true,
             description = "Write every pipeline's changes to DIR/<pipeline>.rec (testing only).")
     Path recordingDir;
+
+    /** The {@code --replication-timeout} value: 0 (off) or at least a second. */
+    static java.time.Duration replicationTimeout(String text) {
+        java.time.Duration d = PipelineSettings.parseInterval(text);
+        if (d.isNegative() || !d.isZero() && d.compareTo(java.time.Duration.ofSeconds(1)) < 0) {
+            throw new io.etlstream.UserFacingException("--replication-timeout must be 0 (off) or at least 1s, not '"
+                    + text + "'; the default is 60s.");
+        }
+        return d;
+    }
 
     @Override
     public Integer call() throws Exception {
@@ -69,6 +87,7 @@ final class RunCommand implements Callable<Integer> {
                 .withSourceMemory(sourceMemory.sourceMemory())
                 .withStopTimeout(PipelineSettings.parseInterval(stopTimeout))
                 .withWalInterval(PipelineSettings.parseInterval(walInterval))
+                .withReplicationTimeout(replicationTimeout(replicationTimeout))
                 .withRecordingDir(recordingDir);
         Vault vault = EngineHost.needsVault(home, settings)
                 ? VaultCommand.unlocked(spec, master, SecretInput.system()) : null;

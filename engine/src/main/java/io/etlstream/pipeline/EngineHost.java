@@ -40,44 +40,55 @@ public final class EngineHost implements AutoCloseable {
 
     /** What a host may choose; {@link #defaults()} is what {@code etl-stream run} does without options. */
     public record Settings(int metricsPort, String metricsBind, Duration stopTimeout, Duration walInterval,
-            Path recordingDir, SnowpipeTuning tuning, FlushLimiter flushLimiter, SourceMemory sourceMemory) {
+            Path recordingDir, SnowpipeTuning tuning, FlushLimiter flushLimiter, SourceMemory sourceMemory,
+            Duration replicationTimeout) {
 
         public static Settings defaults() {
             return new Settings(-1, PrometheusServer.DEFAULT_BIND, Duration.ofSeconds(30), Duration.ofSeconds(10),
                     null, SnowpipeTuning.DEFAULT, new FlushLimiter(FlushLimiter.DEFAULT_CONCURRENT_FLUSHES),
-                    SourceMemory.DEFAULT);
+                    SourceMemory.DEFAULT, PgSource.Options.DEFAULT_REPLICATION_TIMEOUT);
+        }
+
+        /**
+         * How long a source's replication connection may stay silent while its reader waits on it before the source
+         * takes it for lost and reconnects ({@link PgSource.Options#withReplicationTimeout}); zero = off.
+         */
+        public Settings withReplicationTimeout(Duration d) {
+            return new Settings(metricsPort, metricsBind, stopTimeout, walInterval, recordingDir, tuning, flushLimiter,
+                    sourceMemory, d);
         }
 
         /** Each source's memory limit and the spilling of large streamed transactions. */
         public Settings withSourceMemory(SourceMemory m) {
             return new Settings(metricsPort, metricsBind, stopTimeout, walInterval, recordingDir, tuning, flushLimiter,
-                    m);
+                    m, replicationTimeout);
         }
 
         public Settings withMetrics(int port, String bind) {
-            return new Settings(port, bind, stopTimeout, walInterval, recordingDir, tuning, flushLimiter, sourceMemory);
+            return new Settings(port, bind, stopTimeout, walInterval, recordingDir, tuning, flushLimiter, sourceMemory,
+                    replicationTimeout);
         }
 
         public Settings withStopTimeout(Duration d) {
             return new Settings(metricsPort, metricsBind, d, walInterval, recordingDir, tuning, flushLimiter,
-                    sourceMemory);
+                    sourceMemory, replicationTimeout);
         }
 
         public Settings withWalInterval(Duration d) {
             return new Settings(metricsPort, metricsBind, stopTimeout, d, recordingDir, tuning, flushLimiter,
-                    sourceMemory);
+                    sourceMemory, replicationTimeout);
         }
 
         /** Tests: every pipeline writes its changes to {@code dir/<pipeline>.rec} instead of its destination. */
         public Settings withRecordingDir(Path dir) {
             return new Settings(metricsPort, metricsBind, stopTimeout, walInterval, dir, tuning, flushLimiter,
-                    sourceMemory);
+                    sourceMemory, replicationTimeout);
         }
 
         /** Snowpipe Streaming client settings and the bound on concurrent SQL API flushes across all pipelines. */
         public Settings withSinkTuning(SnowpipeTuning t, FlushLimiter limiter) {
             return new Settings(metricsPort, metricsBind, stopTimeout, walInterval, recordingDir, t, limiter,
-                    sourceMemory);
+                    sourceMemory, replicationTimeout);
         }
     }
 
@@ -175,8 +186,8 @@ public final class EngineHost implements AutoCloseable {
                 Pipeline row = catalog.get().pipelines().require(p.name());
                 return new ReplicationNames(row.slotName(), row.publicationName());
             }
-        }, settings.sourceMemory().applyTo(PgSource.Options.defaults().withStopTimeout(settings.stopTimeout()),
-                home.dir()), Duration.ofMillis(250));
+        }, settings.sourceMemory().applyTo(PgSource.Options.defaults().withStopTimeout(settings.stopTimeout())
+                .withReplicationTimeout(settings.replicationTimeout()), home.dir()), Duration.ofMillis(250));
         Engine.Options options = Engine.Options.of(role, runtime).withMetricsPort(settings.metricsPort())
                 .withMetricsBind(settings.metricsBind())
                 .withSources(c -> new CatalogSources(c, config -> passwordFor(vault, config)), settings.walInterval())

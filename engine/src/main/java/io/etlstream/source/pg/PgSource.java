@@ -71,18 +71,37 @@ public final class PgSource implements AutoCloseable {
      */
     public record Options(int snapshotConnections, int queueCapacity, BatchLimits batchLimits, long memoryLimitBytes,
             Duration statusInterval, Duration heartbeatInterval, ReconnectBackoff backoff,
-            Consumer<SnapshotProgress> progress, Duration drainBudget, Path spillDirectory, long spillThresholdBytes) {
+            Consumer<SnapshotProgress> progress, Duration drainBudget, Path spillDirectory, long spillThresholdBytes,
+            Duration replicationTimeout) {
+
+        /** PostgreSQL's own subscriber gives up on a silent walsender after {@code wal_receiver_timeout}, 60 s. */
+        public static final Duration DEFAULT_REPLICATION_TIMEOUT = Duration.ofSeconds(60);
 
         public static Options defaults() {
             return new Options(4, 16, BatchLimits.DEFAULT, 512L * 1024 * 1024, Duration.ofSeconds(5),
                     Duration.ofSeconds(30), ReconnectBackoff.DEFAULT, p -> { },
-                    drainBudgetWithin(DEFAULT_STOP_TIMEOUT), null, 0);
+                    drainBudgetWithin(DEFAULT_STOP_TIMEOUT), null, 0, DEFAULT_REPLICATION_TIMEOUT);
+        }
+
+        /**
+         * How long the reader may wait on the replication stream without hearing from PostgreSQL before it takes the
+         * connection for lost and reconnects (a peer that vanished without closing the connection); it asks the
+         * walsender for a reply after a third of it. Time the reader spends waiting for the destination does not
+         * count. {@link Duration#ZERO} = off (only the operating system notices such a connection, after minutes to
+         * hours).
+         */
+        public Options withReplicationTimeout(Duration d) {
+            if (d.isNegative()) {
+                throw new IllegalArgumentException("replication timeout must not be negative: " + d);
+            }
+            return new Options(snapshotConnections, queueCapacity, batchLimits, memoryLimitBytes, statusInterval,
+                    heartbeatInterval, backoff, progress, drainBudget, spillDirectory, spillThresholdBytes, d);
         }
 
         /** Spill files go under {@code dir} (the engine home's {@code tmp/spill}); null = {@code java.io.tmpdir}. */
         public Options withSpillDirectory(Path dir) {
             return new Options(snapshotConnections, queueCapacity, batchLimits, memoryLimitBytes, statusInterval,
-                    heartbeatInterval, backoff, progress, drainBudget, dir, spillThresholdBytes);
+                    heartbeatInterval, backoff, progress, drainBudget, dir, spillThresholdBytes, replicationTimeout);
         }
 
         /** Memory open streamed transactions may hold before spilling; 0 = a quarter of the memory limit. */
@@ -91,7 +110,7 @@ public final class PgSource implements AutoCloseable {
                 throw new IllegalArgumentException("spill threshold must not be negative: " + bytes);
             }
             return new Options(snapshotConnections, queueCapacity, batchLimits, memoryLimitBytes, statusInterval,
-                    heartbeatInterval, backoff, progress, drainBudget, spillDirectory, bytes);
+                    heartbeatInterval, backoff, progress, drainBudget, spillDirectory, bytes, replicationTimeout);
         }
 
         /** The spill threshold in effect. */
@@ -113,7 +132,7 @@ public final class PgSource implements AutoCloseable {
                 throw new IllegalArgumentException("drain budget must not be negative: " + d);
             }
             return new Options(snapshotConnections, queueCapacity, batchLimits, memoryLimitBytes, statusInterval,
-                    heartbeatInterval, backoff, progress, d, spillDirectory, spillThresholdBytes);
+                    heartbeatInterval, backoff, progress, d, spillDirectory, spillThresholdBytes, replicationTimeout);
         }
 
         static Duration drainBudgetWithin(Duration stopTimeout) {
@@ -122,33 +141,33 @@ public final class PgSource implements AutoCloseable {
 
         public Options withSnapshotConnections(int n) {
             return new Options(n, queueCapacity, batchLimits, memoryLimitBytes, statusInterval, heartbeatInterval,
-                    backoff, progress, drainBudget, spillDirectory, spillThresholdBytes);
+                    backoff, progress, drainBudget, spillDirectory, spillThresholdBytes, replicationTimeout);
         }
 
         public Options withQueueCapacity(int n) {
             return new Options(snapshotConnections, n, batchLimits, memoryLimitBytes, statusInterval, heartbeatInterval,
-                    backoff, progress, drainBudget, spillDirectory, spillThresholdBytes);
+                    backoff, progress, drainBudget, spillDirectory, spillThresholdBytes, replicationTimeout);
         }
 
         public Options withBatchLimits(BatchLimits l) {
             return new Options(snapshotConnections, queueCapacity, l, memoryLimitBytes, statusInterval, heartbeatInterval,
-                    backoff, progress, drainBudget, spillDirectory, spillThresholdBytes);
+                    backoff, progress, drainBudget, spillDirectory, spillThresholdBytes, replicationTimeout);
         }
 
         public Options withMemoryLimit(long bytes) {
             return new Options(snapshotConnections, queueCapacity, batchLimits, bytes, statusInterval, heartbeatInterval,
-                    backoff, progress, drainBudget, spillDirectory, spillThresholdBytes);
+                    backoff, progress, drainBudget, spillDirectory, spillThresholdBytes, replicationTimeout);
         }
 
         public Options withStatusInterval(Duration d) {
             return new Options(snapshotConnections, queueCapacity, batchLimits, memoryLimitBytes, d, heartbeatInterval,
-                    backoff, progress, drainBudget, spillDirectory, spillThresholdBytes);
+                    backoff, progress, drainBudget, spillDirectory, spillThresholdBytes, replicationTimeout);
         }
 
         /** {@link Duration#ZERO} turns heartbeats off (automatic flush still keeps an idle slot current). */
         public Options withHeartbeatInterval(Duration d) {
             return new Options(snapshotConnections, queueCapacity, batchLimits, memoryLimitBytes, statusInterval, d,
-                    backoff, progress, drainBudget, spillDirectory, spillThresholdBytes);
+                    backoff, progress, drainBudget, spillDirectory, spillThresholdBytes, replicationTimeout);
         }
 
         /** The reconnect backoff's first delay and cap; its jitter and reset period stay. */
@@ -159,12 +178,12 @@ public final class PgSource implements AutoCloseable {
         public Options withBackoff(ReconnectBackoff b) {
             return new Options(snapshotConnections, queueCapacity, batchLimits, memoryLimitBytes, statusInterval,
                     heartbeatInterval, Objects.requireNonNull(b), progress, drainBudget, spillDirectory,
-                    spillThresholdBytes);
+                    spillThresholdBytes, replicationTimeout);
         }
 
         public Options withProgress(Consumer<SnapshotProgress> p) {
             return new Options(snapshotConnections, queueCapacity, batchLimits, memoryLimitBytes, statusInterval,
-                    heartbeatInterval, backoff, p, drainBudget, spillDirectory, spillThresholdBytes);
+                    heartbeatInterval, backoff, p, drainBudget, spillDirectory, spillThresholdBytes, replicationTimeout);
         }
     }
 
@@ -216,6 +235,17 @@ public final class PgSource implements AutoCloseable {
     private volatile boolean connectedOnce;
     /** {@link System#nanoTime()} when the current connection started streaming; 0 = it has not. Reader thread only. */
     private long streamingSince;
+    /** The walsender of a connection given up for silence, ended before the next stream starts (0 = none). Reader. */
+    private int abandonedWalsender;
+    /**
+     * The replication timeout's multiplier (1, 2, 4, 8). Reader thread only. A connection given up for silence before
+     * it received any change doubles it for the next one, so a walsender that is slow to answer but alive costs a few
+     * needless reconnects, not an endless loop of them; the first change received brings it back to 1.
+     */
+    private int silenceFactor = 1;
+    static final int MAX_SILENCE_FACTOR = 8;
+    /** The longest a heartbeat statement may take: it runs on the reader thread, which must get back to the stream. */
+    static final int HEARTBEAT_TIMEOUT_MS = 10_000;
     private volatile String lastError;
     private volatile Throwable failure;
     private volatile ReplicationStream currentStream;
@@ -529,12 +559,49 @@ public final class PgSource implements AutoCloseable {
     }
 
     private void stream(SlotManager slots, SnapshotCopier copier, int version, BufferAllocator alloc) throws Exception {
-        ReplicationStream.Options streamOptions = ReplicationStream.Options.forServer(version, options.statusInterval());
+        ReplicationStream.Options streamOptions = ReplicationStream.Options.forServer(version, options.statusInterval())
+                .withSilenceLimit(options.replicationTimeout().multipliedBy(silenceFactor));
         long start = durable.get();
-        Connection heartbeatConnection = null;
+        if (abandonedWalsender != 0) {
+            int pid = abandonedWalsender;
+            boolean ended = false;
+            try {
+                ended = slots.endAbandonedWalsender(pid, Duration.ofSeconds(5));
+            } catch (RuntimeException e) {
+                if (isTransient(e)) {
+                    throw e; // the server is still out of reach: try again with the next attempt
+                }
+                // best effort: the server's wal_sender_timeout ends it too, and a busy slot is retried
+                LOG.warn("source {}: cannot end walsender {} of the connection given up on ({})", names.slot(), pid,
+                        message(e));
+            }
+            abandonedWalsender = 0;
+            if (ended) {
+                LOG.info("source {}: ended walsender {} of the connection given up on (it still held the slot)",
+                        names.slot(), pid);
+            }
+        }
         try (ReplicationStream s = ReplicationStream.open(connector, names.slot(), names.publication(), start,
                 streamOptions); RowIdentity identity = new RowIdentity(connector)) {
             currentStream = s;
+            try {
+                streamOn(s, slots, copier, version, alloc, identity);
+            } catch (ReplicationStream.SilenceException e) {
+                s.abort();
+                abandonedWalsender = s.backendPid();
+                silenceFactor = Math.min(silenceFactor * 2, MAX_SILENCE_FACTOR);
+                throw e;
+            }
+        } finally {
+            currentStream = null;
+        }
+    }
+
+    /** Reads one connection's stream until the source stops or the connection fails. */
+    private void streamOn(ReplicationStream s, SlotManager slots, SnapshotCopier copier, int version,
+            BufferAllocator alloc, RowIdentity identity) throws Exception {
+        Connection heartbeatConnection = null;
+        try {
             PgOutputDecoder decoder = new PgOutputDecoder();
             DeliveryQueue.WhileWaiting keepAlive = () -> {
                 applyDurable(s);
@@ -575,6 +642,10 @@ public final class PgSource implements AutoCloseable {
                         // Under REPLICA IDENTITY FULL every column comes flagged as key: the primary key replaces it.
                         m = identity.resolve(r);
                     }
+                    if (m instanceof PgOutputMessage.Commit || m instanceof PgOutputMessage.StreamCommit) {
+                        // A whole transaction came through: the server answers; a later silence is news again.
+                        silenceFactor = 1;
+                    }
                     assembler.accept(m);
                 }
             } catch (StoppingException e) {
@@ -587,7 +658,6 @@ public final class PgSource implements AutoCloseable {
                 finishStop(s);
             }
         } finally {
-            currentStream = null;
             if (heartbeatConnection != null) {
                 try {
                     heartbeatConnection.close();
@@ -705,6 +775,11 @@ public final class PgSource implements AutoCloseable {
     private Connection heartbeat(Connection c) {
         try {
             Connection conn = c != null ? c : connector.connect("heartbeat");
+            if (c == null) {
+                // On a network path that silently drops everything the statement would hang the reader (and with
+                // it the replication timeout) until the operating system gives up on the connection.
+                conn.setNetworkTimeout(Runnable::run, HEARTBEAT_TIMEOUT_MS);
+            }
             try (Statement st = conn.createStatement()) {
                 st.execute("SELECT pg_logical_emit_message(true, 'etl-stream', 'heartbeat')");
             }

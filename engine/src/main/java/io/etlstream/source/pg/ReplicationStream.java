@@ -3,6 +3,7 @@ package io.etlstream.source.pg;
 import io.etlstream.UserFacingException;
 import java.io.EOFException;
 import java.io.IOException;
+import java.lang.reflect.Field;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.sql.Connection;
@@ -31,14 +32,27 @@ import org.slf4j.LoggerFactory;
  */
 public final class ReplicationStream implements AutoCloseable {
 
-    /** How the stream is opened: protocol and options chosen from the server version. */
+    /**
+     * How the stream is opened: protocol and options chosen from the server version. {@code silenceLimit}: how long
+     * the reader may wait on the stream without hearing from the server (data or a keepalive) before the connection
+     * is taken for dead; {@link Duration#ZERO} = never.
+     */
     public record Options(int protoVersion, boolean streaming, boolean messages, Duration statusInterval,
-            boolean automaticFlush) {
+            boolean automaticFlush, Duration silenceLimit) {
+
+        public Options(int protoVersion, boolean streaming, boolean messages, Duration statusInterval,
+                boolean automaticFlush) {
+            this(protoVersion, streaming, messages, statusInterval, automaticFlush, Duration.ZERO);
+        }
 
         /** proto 2 with streaming and messages on 14+, proto 1 on 10-13. */
         public static Options forServer(int serverVersionNum, Duration statusInterval) {
             boolean v14 = serverVersionNum >= 140000;
             return new Options(v14 ? 2 : 1, v14, v14, statusInterval, true);
+        }
+
+        public Options withSilenceLimit(Duration limit) {
+            return new Options(protoVersion, streaming, messages, statusInterval, automaticFlush, limit);
         }
     }
 
@@ -57,12 +71,39 @@ public final class ReplicationStream implements AutoCloseable {
     private final PGStream wire;
     private long nextEofProbe = System.nanoTime() + EOF_PROBE_NANOS;
 
-    private ReplicationStream(Connection connection, PGReplicationStream stream, long startLsn, Duration statusInterval) {
+    /**
+     * pgjdbc's last server position from a keepalive: {@code processKeepAliveMessage} stores a new object for every
+     * keepalive, so a changed reference means one arrived ({@code readPending} swallows keepalives). Null if this
+     * pgjdbc has no such field: then the silence limit is off.
+     */
+    private static final Field KEEPALIVE_LSN = keepaliveField();
+    private final long silenceLimitNanos;
+    /** Ask for a reply once the server was silent this long (a third of the limit), at most this often. */
+    private final long replyRequestNanos;
+    /** Time the reader spent waiting in {@link #next} since it last heard from the server. */
+    private long silentNanos;
+    private long lastReplyRequest;
+    private Object lastKeepaliveSeen;
+    private long messages;
+    private final int backendPid;
+    private volatile boolean aborted;
+
+    private ReplicationStream(Connection connection, PGReplicationStream stream, long startLsn, Options options) {
         this.connection = connection;
         this.stream = stream;
         this.wire = wireOf(connection);
         this.confirmed = startLsn;
-        this.keepAliveNanos = Math.max(TimeUnit.MILLISECONDS.toNanos(200), statusInterval.toNanos() / 2);
+        this.keepAliveNanos = Math.max(TimeUnit.MILLISECONDS.toNanos(200), options.statusInterval().toNanos() / 2);
+        long limit = options.silenceLimit() == null ? 0 : options.silenceLimit().toNanos();
+        if (limit > 0 && KEEPALIVE_LSN == null) {
+            LOG.warn("this pgjdbc does not show when a keepalive arrives: the replication connection's silence limit"
+                    + " is off (a connection lost without a close shows only when the operating system gives up on it)");
+            limit = 0;
+        }
+        this.silenceLimitNanos = limit;
+        this.replyRequestNanos = Math.max(TimeUnit.MILLISECONDS.toNanos(100), limit / 3);
+        this.lastKeepaliveSeen = keepaliveMarker();
+        this.backendPid = backendPidOf(connection);
     }
 
     /**
@@ -87,7 +128,7 @@ public final class ReplicationStream implements AutoCloseable {
                 builder = builder.withSlotOption("messages", "true");
             }
             PGReplicationStream s = builder.start();
-            return new ReplicationStream(c, s, startLsn, options.statusInterval());
+            return new ReplicationStream(c, s, startLsn, options);
         } catch (SQLException e) {
             closeQuietly(c);
             throw explainStart(slot, e);
@@ -105,12 +146,28 @@ public final class ReplicationStream implements AutoCloseable {
     /** As {@link #next(long)}, giving up early (null) as soon as {@code giveUp} is true: a stop need not wait out the poll. */
     public ByteBuffer next(long waitNanos, java.util.function.BooleanSupplier giveUp) throws SQLException {
         long deadline = System.nanoTime() + waitNanos;
+        long waitingSince = System.nanoTime();
         while (true) {
             ByteBuffer b = stream.readPending();
+            long now = System.nanoTime();
             if (b != null) {
+                messages++;
+                silentNanos = 0;
                 return b;
             }
-            long now = System.nanoTime();
+            Object marker = keepaliveMarker();
+            if (marker != lastKeepaliveSeen) {
+                lastKeepaliveSeen = marker;
+                silentNanos = 0;
+            } else {
+                // Only time spent waiting here counts: while the reader waits for the sink it reads nothing, and
+                // what the server sent meanwhile is still in the socket.
+                silentNanos += now - waitingSince;
+            }
+            waitingSince = now;
+            if (silenceLimitNanos > 0) {
+                checkSilence(now);
+            }
             if (now - nextEofProbe >= 0) {
                 nextEofProbe = now + EOF_PROBE_NANOS;
                 failIfEndOfStream();
@@ -126,6 +183,84 @@ public final class ReplicationStream implements AutoCloseable {
                 return null;
             }
         }
+    }
+
+    /**
+     * A connection whose peer vanished without a FIN or RST (host gone, NAT or load balancer lost its state) reads
+     * nothing and writes into the kernel's buffer without error for many minutes. So once the server was silent for a
+     * third of the limit the reader asks for a reply (pgjdbc's forced status update sets the reply-requested byte;
+     * the walsender answers with a keepalive, also while it decodes a large transaction), and after the whole limit
+     * without an answer the connection counts as lost.
+     */
+    private void checkSilence(long now) throws SQLException {
+        if (silentNanos >= silenceLimitNanos) {
+            throw new SilenceException(silenceLimitNanos);
+        }
+        if (silentNanos >= replyRequestNanos && now - lastReplyRequest >= replyRequestNanos) {
+            lastReplyRequest = now;
+            lastKeepAlive = now;
+            stream.forceUpdateStatus();
+        }
+    }
+
+    /** The server did not answer within the silence limit: the connection is taken for lost (retried). */
+    public static final class SilenceException extends PSQLException {
+        private static final long serialVersionUID = 1L;
+
+        SilenceException(long limitNanos) {
+            super("PostgreSQL did not answer on the replication connection for " + seconds(limitNanos) + " s (the"
+                    + " server or the network path to it is gone, or a firewall, NAT or load balancer dropped the"
+                    + " connection); reconnecting", PSQLState.CONNECTION_FAILURE);
+        }
+
+        private static String seconds(long nanos) {
+            return String.valueOf(Math.round(nanos / 1e8) / 10.0).replaceAll("\\.0$", "");
+        }
+    }
+
+    private Object keepaliveMarker() {
+        if (KEEPALIVE_LSN == null) {
+            return null;
+        }
+        try {
+            return KEEPALIVE_LSN.get(stream);
+        } catch (IllegalAccessException | IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    private static Field keepaliveField() {
+        try {
+            Field f = Class.forName("org.postgresql.core.v3.replication.V3PGReplicationStream")
+                    .getDeclaredField("lastServerLSN");
+            f.setAccessible(true);
+            return f;
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    private static int backendPidOf(Connection c) {
+        try {
+            return c.unwrap(PGConnection.class).getBackendPID();
+        } catch (SQLException | RuntimeException e) {
+            return 0;
+        }
+    }
+
+    /** The process id of this connection's walsender on the server (0 if unknown). */
+    public int backendPid() {
+        return backendPid;
+    }
+
+    /** Data messages received on this connection so far. */
+    public long messagesReceived() {
+        return messages;
+    }
+
+    /** True if this pgjdbc lets the stream see keepalives, which the silence limit needs. */
+    static boolean seesKeepalives() {
+        return KEEPALIVE_LSN != null;
     }
 
     /**
@@ -277,6 +412,10 @@ public final class ReplicationStream implements AutoCloseable {
 
     @Override
     public void close() {
+        if (aborted) {
+            closeQuietly(connection);
+            return;
+        }
         try {
             if (!stream.isClosed()) {
                 stream.close();
@@ -288,8 +427,12 @@ public final class ReplicationStream implements AutoCloseable {
         }
     }
 
-    /** Closes the socket without the CopyDone handshake: what a crash looks like to the server. */
+    /**
+     * Closes the socket without the CopyDone handshake: what a crash looks like to the server. Also the only way out
+     * of a connection that went silent: the handshake would wait for the server's answer without a time limit.
+     */
     void abort() {
+        aborted = true;
         try {
             connection.abort(Runnable::run);
         } catch (SQLException ignored) {

@@ -107,6 +107,54 @@ public final class SlotManager {
         }
     }
 
+    /**
+     * Ends walsender {@code pid} if it still holds the pipeline's slot, and waits up to {@code wait} for the slot to be
+     * free. For the server side of a replication connection this source gave up on: it would keep the slot busy (a
+     * new stream gets "slot is active") until {@code wal_sender_timeout}, or for ever if that is 0. Only that process
+     * is ended, never another reader of the slot. Returns whether it held the slot; false also if the user may not
+     * signal it (then the server's own timeout ends it).
+     */
+    public boolean endAbandonedWalsender(int pid, java.time.Duration wait) {
+        try (Connection c = connector.connect("slots")) {
+            boolean held;
+            try (PreparedStatement ps = c.prepareStatement("SELECT pg_terminate_backend(active_pid) FROM"
+                    + " pg_replication_slots WHERE slot_name = ? AND active_pid = ?")) {
+                ps.setString(1, names.slot());
+                ps.setInt(2, pid);
+                try (ResultSet rs = ps.executeQuery()) {
+                    held = rs.next() && rs.getBoolean(1);
+                }
+            } catch (SQLException e) {
+                if ("42501".equals(e.getSQLState())) { // not the same role and no pg_signal_backend
+                    return false;
+                }
+                throw e;
+            }
+            long end = System.nanoTime() + wait.toNanos();
+            while (held && System.nanoTime() < end) {
+                try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM pg_replication_slots WHERE slot_name = ?"
+                        + " AND active_pid = ?")) {
+                    ps.setString(1, names.slot());
+                    ps.setInt(2, pid);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        if (!rs.next()) {
+                            break;
+                        }
+                    }
+                }
+                try {
+                    Thread.sleep(50);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+            return held;
+        } catch (SQLException e) {
+            throw failure("end the abandoned walsender " + pid + " of slot " + names.slot(), e);
+        }
+    }
+
     /** The pipeline's slot, if it exists. */
     public Optional<SlotInfo> slot() {
         return slot(names.slot());

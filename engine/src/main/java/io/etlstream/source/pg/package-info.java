@@ -17,6 +17,11 @@
  * a sink that blocks longer than {@code wal_sender_timeout} does not get the walsender killed. Snapshot workers own
  * one connection each; the delivery thread is the only caller of the sink.
  *
+ * <p>Liveness: a closed replication connection shows within a quarter second (an end-of-stream probe); one whose
+ * peer vanished without closing it shows after {@code PgSource.Options#replicationTimeout} of silence while the
+ * reader waits on the stream (it asks the walsender for a keepalive after a third of it), and the source reconnects,
+ * ending the walsender it gave up on if that one still holds the slot.
+ *
  * <p>Snapshots: the first run creates the slot with an exported snapshot and copies every table on it, so snapshot
  * and stream meet exactly. Later copies (a table added to a running pipeline, or tables whose snapshot the sink had
  * not confirmed before a crash) use a temporary slot's snapshot while the pipeline's slot keeps its position; the

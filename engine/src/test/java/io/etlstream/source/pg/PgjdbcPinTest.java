@@ -36,6 +36,16 @@ class PgjdbcPinTest {
                 .isNotIn("42.7.11", "42.7.12", "42.7.13");
     }
 
+    /**
+     * The replication timeout sees keepalives only through a private field of pgjdbc's stream (a new object per
+     * keepalive); without it the timeout is switched off with a warning, so another driver must keep it or the
+     * engine must find another way.
+     */
+    @Test
+    void theStreamCanSeeKeepalives() {
+        assertThat(ReplicationStream.seesKeepalives()).as("V3PGReplicationStream.lastServerLSN reachable").isTrue();
+    }
+
     @Test
     void aBlockingReadWithASocketTimeoutSurvivesAnIdleSlot(PgDatabase db) throws Exception {
         try (PgPassword pw = PgPassword.none()) {

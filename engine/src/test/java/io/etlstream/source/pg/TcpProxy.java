@@ -15,7 +15,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 /**
  * A TCP forwarder in front of a PostgreSQL server that notes when each connection arrives: a source's connection
  * attempts as the network sees them. When the server is down, a client's connection is accepted and closed at once
- * (the client sees the connection end before the server answered).
+ * (the client sees the connection end before the server answered). {@link #blackhole()} makes the path swallow
+ * everything without closing anything, as a vanished host or a NAT that lost its state would.
  */
 final class TcpProxy implements AutoCloseable {
 
@@ -26,6 +27,16 @@ final class TcpProxy implements AutoCloseable {
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
     private final Thread acceptor;
     private final boolean trickle;
+    /** Connections accepted while true swallow everything from the start. */
+    private volatile boolean blackholed;
+    private volatile java.time.Duration swallowAfter;
+    private final Set<Pair> pairs = ConcurrentHashMap.newKeySet();
+    private final java.util.concurrent.atomic.AtomicLong swallowed = new java.util.concurrent.atomic.AtomicLong();
+
+    /** One forwarded connection; once dead it drops every byte both ways for good, and closes nothing. */
+    private static final class Pair {
+        volatile boolean dead;
+    }
 
     TcpProxy(String upstreamHost, int upstreamPort) throws IOException {
         this(upstreamHost, upstreamPort, false);
@@ -71,6 +82,37 @@ final class TcpProxy implements AutoCloseable {
         }
     }
 
+    /**
+     * From now on every byte in either direction of every connection, open or new, is read and dropped; no socket is
+     * closed, so neither end sees a FIN or RST. Connections open now stay that way even after {@link #restore()} (the
+     * state that carried them is gone); connections made after it forward again.
+     */
+    void blackhole() {
+        blackholed = true;
+        for (Pair p : List.copyOf(pairs)) {
+            p.dead = true;
+        }
+    }
+
+    /**
+     * Every connection made from now on forwards for {@code window} and is then swallowed like after
+     * {@link #blackhole()}; null = off (connections made after that forward for good). A server that answers a login
+     * and then falls silent on every connection.
+     */
+    void swallowEachConnectionAfter(java.time.Duration window) {
+        swallowAfter = window;
+    }
+
+    /** New connections forward again; those that were swallowed stay swallowed. */
+    void restore() {
+        blackholed = false;
+    }
+
+    /** Bytes dropped so far by {@link #blackhole()}. */
+    long swallowedBytes() {
+        return swallowed.get();
+    }
+
     private void acceptLoop() {
         while (!server.isClosed()) {
             Socket client;
@@ -97,18 +139,42 @@ final class TcpProxy implements AutoCloseable {
             }
             open.add(client);
             open.add(up);
-            pump(client, up, false);
-            pump(up, client, trickle);
+            Pair pair = new Pair();
+            pair.dead = blackholed;
+            pairs.add(pair);
+            java.time.Duration window = swallowAfter;
+            if (window != null) {
+                Thread timer = new Thread(() -> {
+                    try {
+                        Thread.sleep(window.toMillis());
+                        pair.dead = true;
+                    } catch (InterruptedException ignored) {
+                        // the proxy is closing
+                    }
+                }, "tcp-proxy-swallow-timer");
+                timer.setDaemon(true);
+                timer.start();
+            }
+            pump(client, up, pair, false);
+            pump(up, client, pair, trickle);
         }
     }
 
-    private void pump(Socket from, Socket to, boolean trickle) {
+    private void pump(Socket from, Socket to, Pair pair, boolean trickle) {
         Thread t = new Thread(() -> {
             byte[] buf = new byte[64 * 1024];
             var random = java.util.concurrent.ThreadLocalRandom.current();
-            try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
+            // Not try-with-resources: closing a socket's stream closes the socket, and a swallowed connection's
+            // other end must stay open.
+            try {
+                InputStream in = from.getInputStream();
+                OutputStream out = to.getOutputStream();
                 int n;
                 while ((n = in.read(buf)) >= 0) {
+                    if (pair.dead) {
+                        swallowed.addAndGet(n);
+                        continue;
+                    }
                     if (!trickle) {
                         out.write(buf, 0, n);
                         out.flush();
@@ -131,10 +197,14 @@ final class TcpProxy implements AutoCloseable {
             } catch (IOException ignored) {
                 // either side went away: close both below
             } finally {
+                // A swallowed connection's close must not reach the other end either: only this side ends.
                 closeQuietly(from);
-                closeQuietly(to);
                 open.remove(from);
-                open.remove(to);
+                if (!pair.dead) {
+                    closeQuietly(to);
+                    open.remove(to);
+                    pairs.remove(pair);
+                }
             }
         }, "tcp-proxy-pump");
         t.setDaemon(true);
