@@ -288,12 +288,9 @@ public final class SnowflakeSink implements ChangeSink {
             openTable(sc.after());
         } else if (!t.stopped) {
             // Key flags are the row's real identity, under REPLICA IDENTITY FULL too (the source resolves the
-            // primary key), so switching between DEFAULT and FULL changes no column here.
-            boolean keyed = !t.layout.keys().isEmpty();
+            // primary key), so switching between DEFAULT and FULL changes no column here. A key that goes or comes
+            // stops the table (TableLayout.evolve), so a table keeps the keyed-ness it was copied with.
             evolve(t, sc.after());
-            if (keyed && !t.stopped && t.layout.keys().isEmpty()) {
-                warnNoKey(t.names);
-            }
         }
     }
 
@@ -330,13 +327,13 @@ public final class SnowflakeSink implements ChangeSink {
         TableSink t = new TableSink(names, existing);
         t.savedKeys = mergedOn;
         tables.put(schema.table(), t);
-        if (wanted.keys().isEmpty()) {
-            warnNoKey(names);
-        }
         TableLayout.Evolution e = existing.evolve(schema);
         applyEvolution(t, e, false);
         if (t.stopped) {
             return;
+        }
+        if (wanted.keys().isEmpty()) {
+            warnNoKey(names);
         }
         openChannel(t);
         if (options.mirrors()) {
