@@ -71,6 +71,10 @@ class KeyDroppedTest {
         try (Harness h = new Harness(db, name, List.of(kd, oa)); Catalog catalog = Catalog.open(h.home);
                 PipelineManager manager = h.manager(catalog)) {
             h.startStreaming(manager);
+            awaitCaughtUp(db, manager, name, WAIT);
+            h.sink.get().mergeNow(true);
+            assertThat(SF.joined("SELECT ID, V FROM KD ORDER BY ID", SCHEMA)).as("the copy, merged")
+                    .isEqualTo(db.queryColumn("SELECT concat_ws('|', id, v) FROM kd ORDER BY id"));
             // earlier transactions: committed in history, not merged (merges run only when the test asks)
             db.execute("UPDATE kd SET v = 'v1b' WHERE id = 1", "DELETE FROM kd WHERE id = 2");
             awaitCaughtUp(db, manager, name, WAIT);
@@ -121,9 +125,13 @@ class KeyDroppedTest {
         TableRef kd2 = TableRef.parse("public.kd2");
         TableRef ob = TableRef.parse("public.ob");
         try (Harness h = new Harness(db, name, List.of(kd1, kd2, ob))) {
-            // ---- first run: changes committed in history, never merged, then the pipeline stops ----
+            // ---- first run: the copy merged, then changes committed in history but not merged; the pipeline stops ----
             try (Catalog catalog = Catalog.open(h.home); PipelineManager manager = h.manager(catalog)) {
                 h.startStreaming(manager);
+                awaitCaughtUp(db, manager, name, WAIT);
+                h.sink.get().mergeNow(true);
+                assertThat(SF.joined("SELECT ID, V FROM KD2 ORDER BY ID", SCHEMA)).as("the copy, merged")
+                        .isEqualTo(db.queryColumn("SELECT concat_ws('|', id, v) FROM kd2 ORDER BY id"));
                 db.execute("UPDATE kd1 SET v = 'a1b' WHERE id = 1", "DELETE FROM kd1 WHERE id = 2",
                         "UPDATE kd2 SET v = 'b1b' WHERE id = 1", "DELETE FROM kd2 WHERE id = 2",
                         "UPDATE kd2 SET id = 30 WHERE id = 3");
