@@ -125,6 +125,8 @@ public final class SnowflakeSink implements ChangeSink {
         /** Why the table stopped, as the user reads it (set before {@code stopped}). */
         volatile String stopReason;
         volatile boolean dirty;
+        /** The accept thread merges it one last time before it stops: the scheduled merges leave it alone. */
+        volatile boolean lastMerge;
         /** Run applyTruncate before the next MERGE: a TRUNCATE marker was sent, or may be unapplied after a crash. */
         volatile boolean truncatePending;
         /** The newest TRUNCATE marker sent; the mirror is emptied for it once history has committed it. */
@@ -286,12 +288,9 @@ public final class SnowflakeSink implements ChangeSink {
             openTable(sc.after());
         } else if (!t.stopped) {
             // Key flags are the row's real identity, under REPLICA IDENTITY FULL too (the source resolves the
-            // primary key), so switching between DEFAULT and FULL changes no column here.
-            boolean keyed = !t.layout.keys().isEmpty();
+            // primary key), so switching between DEFAULT and FULL changes no column here. A key that goes or comes
+            // stops the table (TableLayout.evolve), so a table keeps the keyed-ness it was copied with.
             evolve(t, sc.after());
-            if (keyed && !t.stopped && t.layout.keys().isEmpty()) {
-                warnNoKey(t.names);
-            }
         }
     }
 
@@ -328,13 +327,13 @@ public final class SnowflakeSink implements ChangeSink {
         TableSink t = new TableSink(names, existing);
         t.savedKeys = mergedOn;
         tables.put(schema.table(), t);
-        if (wanted.keys().isEmpty()) {
-            warnNoKey(names);
-        }
         TableLayout.Evolution e = existing.evolve(schema);
         applyEvolution(t, e, false);
         if (t.stopped) {
             return;
+        }
+        if (wanted.keys().isEmpty()) {
+            warnNoKey(names);
         }
         openChannel(t);
         if (options.mirrors()) {
@@ -437,7 +436,8 @@ public final class SnowflakeSink implements ChangeSink {
     private void applyEvolution(TableSink t, TableLayout.Evolution e, boolean live) {
         TableId id = t.names.source();
         if (!e.incompatible().isEmpty()) {
-            stopTable(t, stopMessage(id, e.incompatible()));
+            String merged = e.keyDropped() ? mergeUpToKeyDrop(t, live) : "";
+            stopTable(t, stopMessage(id, e.incompatible(), merged));
             return;
         }
         for (DestColumn c : e.added()) {
@@ -477,12 +477,52 @@ public final class SnowflakeSink implements ChangeSink {
      * one way out, a resync, drops its Snowflake tables and copies it again from a new snapshot.
      */
     private static String stopMessage(TableId id, List<TableLayout.Incompatible> incompatible) {
+        return stopMessage(id, incompatible, "");
+    }
+
+    /** {@code done}: what was still done before the stop (a sentence with a leading space), or empty. */
+    private static String stopMessage(TableId id, List<TableLayout.Incompatible> incompatible, String done) {
         StringBuilder why = new StringBuilder();
         for (TableLayout.Incompatible i : incompatible) {
             why.append(why.length() == 0 ? "" : "; ").append(i.message());
         }
-        return "Stopped table " + id + ": " + why + ". Resync the table (it is copied again into new Snowflake"
-                + " tables); the other tables keep running.";
+        return "Stopped table " + id + ": " + why + "." + done + " Resync the table (it is copied again into new"
+                + " Snowflake tables); the other tables keep running.";
+    }
+
+    /**
+     * Before a table that lost its key stops: history holds only changes written under the old key (the source
+     * describes the table anew before its first change without one), so they are merged on it now, once the channel
+     * has committed them; the mirror then holds the table as of just before the key went, where a plain stop would
+     * leave it at the last interval's merge. {@code live} false: the table is being opened after a restart, and what
+     * earlier runs committed may hold key changes (as {@link #catchUpMirror} assumes). The scheduled merges leave the
+     * table alone from here on ({@code lastMerge}). A failure is thrown: the pipeline retries from its durable
+     * position, which comes to this change again. Returns the sentence for the stop message.
+     */
+    private String mergeUpToKeyDrop(TableSink t, boolean live) {
+        if (!options.mirrors()) {
+            return "";
+        }
+        if (t.channel != null) {
+            drain(t);
+        }
+        if (!live) {
+            t.keyChangeLsn = -1L; // the highest LSN, unsigned: every window walks
+        }
+        TableLayout before = t.layout;
+        t.lastMerge = true;
+        try {
+            runSql(SnowflakeSql.applyTruncate(t.names, toSqlMode(options.deleteMode())));
+            merge(t, before);
+        } catch (RuntimeException e) {
+            t.lastMerge = false;
+            throw e;
+        }
+        String key = String.join(", ", before.keys().stream().filter(c -> !c.droppedAtSource())
+                .map(DestColumn::sourceName).toList());
+        log.info("{}: history merged on its old key ({}) before the table stops", t.names.source(), key);
+        return " Every change written before the key went was merged into " + t.names.mirror().sql()
+                + " on the old key (" + key + "): it holds the table as it was just before.";
     }
 
     private void stopTable(TableSink t, String message) {
@@ -923,7 +963,7 @@ public final class SnowflakeSink implements ChangeSink {
             return;
         }
         for (TableSink t : tables.values()) {
-            if (t.stopped || t.layout.keys().isEmpty() || (!all && !t.dirty && !t.truncatePending)) {
+            if (t.stopped || t.lastMerge || t.layout.keys().isEmpty() || (!all && !t.dirty && !t.truncatePending)) {
                 continue;
             }
             if (!waitForPermit && limiter.available() == 0) {

@@ -95,9 +95,13 @@ public record TableLayout(List<DestColumn> columns) {
         return name;
     }
 
-    /** The result of a source schema change: the next layout and the steps to take before the next row. */
+    /**
+     * The result of a source schema change: the next layout and the steps to take before the next row.
+     * {@code keyDropped}: the layout had a key and the source shows none any more, so what history holds so far can
+     * still be merged on the old key (this layout's), and only on it.
+     */
     public record Evolution(TableLayout next, List<DestColumn> added, List<DestColumn> dropped,
-            List<DestColumn> widened, List<Incompatible> incompatible) {
+            List<DestColumn> widened, List<Incompatible> incompatible, boolean keyDropped) {
         public boolean hasDdl() {
             return !added.isEmpty() || !widened.isEmpty();
         }
@@ -196,19 +200,46 @@ public record TableLayout(List<DestColumn> columns) {
                 }
             }
         }
+        List<String> oldKey = columns.stream().filter(c -> c.key() && !c.droppedAtSource())
+                .map(DestColumn::sourceName).toList();
+        if (keyed && !keyedAfter && after.replicaIdentity() != 'f'
+                && oldKey.stream().allMatch(k -> after.indexOf(k) >= 0)) {
+            // Under DEFAULT (or USING INDEX, NOTHING) pgoutput flags exactly the replica identity: none means the
+            // table is keyless now. An UPDATE or DELETE carries no key from here on (PostgreSQL even refuses them
+            // while the table publishes them without one), so the mirror can no longer be kept on any key.
+            incompatible.add(new Incompatible(oldKey.get(0), "the table no longer has a key: its primary key (or"
+                    + " replica identity index) " + String.join(", ", oldKey) + " was dropped, or its replica"
+                    + " identity set to NOTHING, so later changes could no longer be matched to the rows in"
+                    + " Snowflake. To keep a mirror, give it a key again before the resync: add the primary key back"
+                    + " (ALTER TABLE " + TableNames.sql(after.table()) + " ADD PRIMARY KEY ("
+                    + String.join(", ", oldKey.stream().map(Sql::ident).toList()) + ");) or name a unique index on"
+                    + " NOT NULL columns as its identity (ALTER TABLE " + TableNames.sql(after.table())
+                    + " REPLICA IDENTITY USING INDEX <index>;). REPLICA IDENTITY FULL alone gives no key; resynced"
+                    + " without one, only its history table is kept"));
+        }
+        if (!keyed && keyedAfter) {
+            // The mirror of a keyless table was never merged: its first merge would fold all history since the copy
+            // on the new key, and history may hold rows that shared a value of it while the table had no key (two
+            // rows with id 1, one deleted before the key came: the DELETE then took id 1 out of the mirror).
+            String key = String.join(", ", after.columns().stream().filter(RelationColumn::key)
+                    .map(RelationColumn::name).toList());
+            incompatible.add(new Incompatible(key.split(", ")[0], "the table had no key and now has one (" + key
+                    + "): its history since the copy was never merged on a key and may hold rows that shared a value"
+                    + " of it then, so the mirror cannot be built exactly from it. The resync copies the table again"
+                    + " and keeps its mirror on the new key from then on"));
+        }
         if (keyed && after.replicaIdentity() == 'f' && !keyedAfter) {
             // Under FULL the source flags the primary key it reads from the catalog now, which may be newer than
             // this message (a key column renamed or added further on in the stream): no key flag then means "key
             // unknown" as well as "primary key dropped". Taking it as keyless would forget the key the mirror is
             // merged on and hide the later change; either way the mirror can no longer be kept on a known key.
-            List<String> key = columns.stream().filter(c -> c.key() && !c.droppedAtSource())
-                    .map(DestColumn::sourceName).toList();
+            List<String> key = oldKey;
             incompatible.add(new Incompatible(key.get(0), "the table (REPLICA IDENTITY FULL) no"
                     + " longer shows its key " + String.join(", ", key) + " in the"
                     + " stream: its primary key was dropped, or changed further on in the stream (a key column"
                     + " renamed or replaced), so changes could no longer be matched to the rows in Snowflake"));
         }
-        return new Evolution(new TableLayout(next), added, dropped, widened, incompatible);
+        return new Evolution(new TableLayout(next), added, dropped, widened, incompatible, keyed && !keyedAfter);
     }
 
     private static int indexOf(List<DestColumn> cols, String sourceName) {

@@ -157,11 +157,18 @@ class SqlAndLayoutTest {
             assertThat(i.column()).isEqualTo("note");
             assertThat(i.message()).contains("the key no longer includes column note");
         });
-        // a key appearing on a table that had none is fine: its history was merged on no key
+        // a key appearing on a table that had none: its history was never merged and may hold rows that shared
+        // the new key then, so the mirror cannot be built from it (KeyDroppedTest shows a row lost that way)
         TableLayout noKey = TableLayout.initial(schema(1, col(false, "a", 23, -1)));
-        assertThat(noKey.evolve(schema(2, col(false, "a", 23, -1), col(true, "b", 23, -1))).incompatible()).isEmpty();
+        assertThat(noKey.evolve(schema(2, col(false, "a", 23, -1), col(true, "b", 23, -1))).incompatible())
+                .extracting(TableLayout.Incompatible::column).containsExactly("b");
         TableLayout noKeyAb = TableLayout.initial(schema(1, col(false, "a", 23, -1), col(false, "b", 23, -1)));
-        assertThat(noKeyAb.evolve(schema(2, col(false, "a", 23, -1), col(true, "b", 23, -1))).incompatible())
+        TableLayout.Evolution gained = noKeyAb.evolve(schema(2, col(false, "a", 23, -1), col(true, "b", 23, -1)));
+        assertThat(gained.incompatible()).singleElement().satisfies(i -> assertThat(i.message())
+                .contains("the table had no key and now has one (b)"));
+        assertThat(gained.keyDropped()).isFalse();
+        // a keyless table that stays keyless changes nothing
+        assertThat(noKeyAb.evolve(schema(2, col(false, "a", 23, -1), col(false, "b", 23, -1))).incompatible())
                 .isEmpty();
     }
 
@@ -195,10 +202,11 @@ class SqlAndLayoutTest {
                 col(false, "doc", 3802, -1), col(true, "note", 25, -1));
         assertThat(l1.evolve(noNote).next().evolve(noteBackAsKey).incompatible())
                 .extracting(TableLayout.Incompatible::column).containsExactly("note");
-        // a table that had no key may take one on such a column: its mirror was never kept
+        // a table that had no key taking one on such a column stops as any key appearing does (one reason only)
         TableLayout noKey = TableLayout.initial(schema(1, col(false, "a", 23, -1)));
         TableLayout noKey2 = noKey.evolve(schema(2, col(false, "a", 23, -1), col(false, "b", 23, -1))).next();
-        assertThat(noKey2.evolve(schema(3, col(false, "a", 23, -1), col(true, "b", 23, -1))).incompatible()).isEmpty();
+        assertThat(noKey2.evolve(schema(3, col(false, "a", 23, -1), col(true, "b", 23, -1))).incompatible())
+                .singleElement().satisfies(i -> assertThat(i.message()).contains("had no key and now has one (b)"));
     }
 
     @Test
@@ -212,10 +220,24 @@ class SqlAndLayoutTest {
             assertThat(i.column()).isEqualTo("id");
             assertThat(i.message()).contains("REPLICA IDENTITY FULL").contains("no longer shows its key id");
         });
-        // under DEFAULT identity pgoutput's flags are the identity itself: a table without one is keyless
+        assertThat(l1.evolve(unknownKey).keyDropped()).isTrue();
+        // under DEFAULT identity pgoutput's flags are the identity itself: a table without one turned keyless,
+        // which stops it too (history up to here can still be merged on the old key: keyDropped)
         TableSchema keyless = new TableSchema(ID, 42, 'd', unknownKey.columns(), 2);
-        assertThat(l1.evolve(keyless).incompatible()).isEmpty();
-        assertThat(l1.evolve(keyless).next().keys()).isEmpty();
+        TableLayout.Evolution dropped = l1.evolve(keyless);
+        assertThat(dropped.incompatible()).singleElement().satisfies(i -> {
+            assertThat(i.column()).isEqualTo("id");
+            assertThat(i.message()).contains("the table no longer has a key")
+                    .contains("ALTER TABLE \"public\".\"orders\" ADD PRIMARY KEY (\"id\");")
+                    .contains("REPLICA IDENTITY USING INDEX");
+        });
+        assertThat(dropped.keyDropped()).isTrue();
+        assertThat(dropped.next().keys()).isEmpty();
+        // the key column itself dropped: its own message only, and history is still merged on it first
+        TableSchema noId = new TableSchema(ID, 42, 'd', unknownKey.columns().subList(1, 4), 2);
+        assertThat(l1.evolve(noId).incompatible()).singleElement().satisfies(i -> assertThat(i.message())
+                .contains("key column id was dropped or renamed"));
+        assertThat(l1.evolve(noId).keyDropped()).isTrue();
         // a FULL table that never had a key stays keyless without complaint
         TableLayout none = TableLayout.initial(unknownKey);
         assertThat(none.evolve(unknownKey).incompatible()).isEmpty();
