@@ -65,7 +65,8 @@ public final class SourceCommand implements Callable<Integer> {
     }
 
     /**
-     * The password of a stored source: from the vault when the source has an alias, else asked for now.
+     * The password of a stored source: none with --no-password or when it was added without one (unless
+     * --pg-password-file gives one); from the vault when the source has an alias; else asked for now.
      * The caller closes the result (it zeroes the characters).
      */
     static PgPassword passwordFor(CommandSpec spec, PgSourceConfig c, String name, SecretOptions s, SecretInput in) {

@@ -31,9 +31,13 @@ class PgConnectorClassLoadingTest {
         Process p = new ProcessBuilder(System.getProperty("java.home") + File.separator + "bin" + File.separator
                 + "java", "-Xlog:class+load=info:file=" + log, "-cp", System.getProperty("java.class.path"),
                 ConnectMain.class.getName(), db.host(), String.valueOf(db.port()), db.name())
-                .redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor(2, TimeUnit.MINUTES)).isTrue();
+                .redirectErrorStream(true).redirectOutput(dir.resolve("out.txt").toFile()).start();
+        boolean ended = p.waitFor(2, TimeUnit.MINUTES);
+        if (!ended) {
+            p.destroyForcibly();
+        }
+        String out = Files.readString(dir.resolve("out.txt"), StandardCharsets.UTF_8);
+        assertThat(ended).as("child ended within 2 minutes: " + out).isTrue();
         assertThat(out).as("child output").contains("server_version_num=");
         assertThat(p.exitValue()).as(out).isZero();
         List<String> loaded = Files.readAllLines(log);

@@ -6,6 +6,7 @@ import io.etlstream.batch.TableId;
 import io.etlstream.testkit.pg.Pg;
 import io.etlstream.testkit.pg.PgDatabase;
 import io.etlstream.testkit.pg.PostgresExtension;
+import java.io.File;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -107,13 +108,19 @@ class SnapshotBench {
         long server0 = server.serverNanos();
         long client0 = ProcessCpu.reapedChildrenNanos();
         long p0 = System.nanoTime();
+        File childOut = File.createTempFile("snapshot-fresh-jvm", ".out");
         Process child = new ProcessBuilder(System.getProperty("java.home") + "/bin/java",
                 "--add-opens=java.base/java.nio=ALL-UNNAMED", "-Dfile.encoding=UTF-8", "-cp",
                 System.getProperty("java.class.path"), SnapshotFreshJvmMain.class.getName(), db.host(),
                 String.valueOf(db.port()), db.name(), "public", "bench_t", String.valueOf(connections))
-                .redirectErrorStream(true).start();
-        String out = new String(child.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-        assertThat(child.waitFor(10, java.util.concurrent.TimeUnit.MINUTES)).isTrue();
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(childOut)).start();
+        boolean ended = child.waitFor(10, java.util.concurrent.TimeUnit.MINUTES);
+        if (!ended) {
+            child.destroyForcibly();
+        }
+        String out = java.nio.file.Files.readString(childOut.toPath(), java.nio.charset.StandardCharsets.UTF_8);
+        childOut.delete();
+        assertThat(ended).as("child ended within 10 minutes: " + out).isTrue();
         assertThat(child.exitValue()).as(out).isZero();
         double processSecs = (System.nanoTime() - p0) / 1e9;
         double processCpu = (ProcessCpu.reapedChildrenNanos() - client0) / 1e9;

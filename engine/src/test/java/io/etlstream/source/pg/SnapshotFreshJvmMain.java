@@ -27,27 +27,30 @@ public final class SnapshotFreshJvmMain {
         try (PgPassword pw = PgPassword.none()) {
             PgConnector conn = new PgConnector(new PgSourceConfig(args[0], Integer.parseInt(args[1]), args[2],
                     "postgres", SslMode.DISABLE, null), pw);
-            try (PgSource source = new PgSource(conn, "bench_fresh", List.of(table), sink, ledger,
-                    PgSource.Options.defaults().withHeartbeatInterval(Duration.ZERO)
-                            .withSnapshotConnections(Integer.parseInt(args[5])), SnapshotCopier.Format.BINARY)) {
-                source.start();
-                long end = System.nanoTime() + Duration.ofMinutes(10).toNanos();
-                while (!ledger.completed().contains(table)) {
-                    if (source.failure().isPresent()) {
-                        throw new IllegalStateException(source.failure().get());
+            try {
+                try (PgSource source = new PgSource(conn, "bench_fresh", List.of(table), sink, ledger,
+                        PgSource.Options.defaults().withHeartbeatInterval(Duration.ZERO)
+                                .withSnapshotConnections(Integer.parseInt(args[5])), SnapshotCopier.Format.BINARY)) {
+                    source.start();
+                    long end = System.nanoTime() + Duration.ofMinutes(10).toNanos();
+                    while (!ledger.completed().contains(table)) {
+                        if (source.failure().isPresent()) {
+                            throw new IllegalStateException(source.failure().get());
+                        }
+                        if (System.nanoTime() > end) {
+                            throw new IllegalStateException("timed out: " + source);
+                        }
+                        Thread.sleep(2);
                     }
-                    if (System.nanoTime() > end) {
-                        throw new IllegalStateException("timed out: " + source);
-                    }
-                    Thread.sleep(2);
                 }
+                long s1 = System.nanoTime();
+                long cpu = os.getProcessCpuTime() - cpu0;
+                long jit = ProcessCpu.jvmThreadsNanos(SnapshotBench.JIT_THREADS) - jit0;
+                System.out.println("RESULT rows=" + sink.rows() + " wallMs=" + (s1 - s0) / 1_000_000 + " cpuMs="
+                        + cpu / 1_000_000 + " jitMs=" + jit / 1_000_000 + " uptimeMs=" + uptimeMs);
+            } finally {
+                PgSource.removePipeline(conn, "bench_fresh"); // also after a failure: the next run must copy afresh
             }
-            long s1 = System.nanoTime();
-            long cpu = os.getProcessCpuTime() - cpu0;
-            long jit = ProcessCpu.jvmThreadsNanos(SnapshotBench.JIT_THREADS) - jit0;
-            System.out.println("RESULT rows=" + sink.rows() + " wallMs=" + (s1 - s0) / 1_000_000 + " cpuMs="
-                    + cpu / 1_000_000 + " jitMs=" + jit / 1_000_000 + " uptimeMs=" + uptimeMs);
-            PgSource.removePipeline(conn, "bench_fresh");
         }
         System.exit(0);
     }
