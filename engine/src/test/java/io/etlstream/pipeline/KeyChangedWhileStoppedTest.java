@@ -114,7 +114,8 @@ class KeyChangedWhileStoppedTest {
                     assertThat(sfRows("SELECT ID, V FROM RK ORDER BY ID")).containsExactly("1|r1", "2|r2", "3|r3");
                     // committed in history, never merged by this run (merges run only when the test asks)
                     db.execute("UPDATE rk SET v = 'r2 first run' WHERE id = 2", "DELETE FROM pk2 WHERE id = 1",
-                            "UPDATE ck SET v = 'c2 first run' WHERE id = 2", "UPDATE cx SET v = 'x1 first run' WHERE id = 1");
+                            "UPDATE ck SET v = 'c2 first run' WHERE id = 2",
+                            "UPDATE cx SET v = 'x1 first run' WHERE id = 1");
                     awaitCaughtUp(db, manager, NAME, WAIT);
                     send(manager, NAME, new PipelineCommand.Stop());
                     manager.shutdown(Duration.ofSeconds(60));

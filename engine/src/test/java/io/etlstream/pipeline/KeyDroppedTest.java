@@ -46,8 +46,8 @@ import org.junit.jupiter.api.io.TempDir;
  * like every other key change: the changes written up to the drop are merged on the old key (the mirror equals the
  * source as of just before the drop), then the table stops with the resync action, whether the drop comes while the
  * pipeline streams or while it is stopped. And the other way round: a keyless REPLICA IDENTITY FULL table that gains
- * a primary key: it had no key to merge on, so it stops without a merge. Real PostgreSQL, the pipeline actor on the H2 catalog, the real SDK against the emulator; the runtime
- * and pipeline helpers are {@link ManagedPipelines}'.
+ * a primary key: it had no key to merge on, so it stops without a merge. Real PostgreSQL, the pipeline actor on the
+ * H2 catalog, the real SDK against the emulator; the runtime and pipeline helpers are {@link ManagedPipelines}'.
  */
 @ExtendWith(PostgresExtension.class)
 class KeyDroppedTest {

@@ -494,10 +494,11 @@ public final class SnowflakeSink implements ChangeSink {
      * Before a table whose key changed stops (moved, narrowed, renamed or dropped): history holds only changes written
      * under the old layout (the source describes the table anew before its first change under the new key), so they
      * are merged on the old key now, once the channel has committed them; the mirror then holds the table as of just
-     * before the change, where a plain stop would leave it at the last interval's merge. {@code live} false: the table is being opened after a restart, and what
-     * earlier runs committed may hold key changes (as {@link #catchUpMirror} assumes). The scheduled merges leave the
-     * table alone from here on ({@code lastMerge}). A failure is thrown: the pipeline retries from its durable
-     * position, which comes to this change again. Returns the sentence for the stop message.
+     * before the change, where a plain stop would leave it at the last interval's merge. {@code live} false: the
+     * table is being opened after a restart, and what earlier runs committed may hold key changes (as
+     * {@link #catchUpMirror} assumes). The scheduled merges leave the table alone from here on ({@code lastMerge}). A
+     * failure is thrown: the pipeline retries from its durable position, which comes to this change again. Returns
+     * the sentence for the stop message.
      */
     private String mergeUpToKeyChange(TableSink t, boolean live) {
         if (!options.mirrors()) {
