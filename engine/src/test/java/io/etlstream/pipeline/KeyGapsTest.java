@@ -45,7 +45,9 @@ import org.junit.jupiter.api.io.TempDir;
  * table's copy (the mirror's older rows hold NULL in it; PostgreSQL sends no change for a DEFAULT fill), and a
  * REPLICA IDENTITY FULL table whose first Relation message after a start predates a key column's rename, so the
  * source (which reads the primary key from the catalog as of now) flags no key: that reset the recorded key and the
- * rename then went unseen. Both now stop their table with the resync action; a resync brings it back on the new key.
+ * rename then went unseen. Both now stop their table with the resync action, once the changes written before the
+ * key change are merged on the old key (the mirror equals the source just before it); a resync brings it back on the
+ * new key.
  * Real PostgreSQL, the pipeline actor on the H2 catalog, the real SDK against the emulator; the runtime and pipeline
  * helpers are {@link ManagedPipelines}'.
  */
@@ -106,18 +108,27 @@ class KeyGapsTest {
                     sink.get().mergeNow(true);
                     assertThat(sfRows("SELECT ID, V, CODE FROM AK ORDER BY ID"))
                             .containsExactly("1|a1|null", "2|a2|null", "3|a3|8");
+                    // not merged before the key change: the stop merges them on id
+                    db.execute("UPDATE ak SET v = 'a2b' WHERE id = 2", "DELETE FROM ak WHERE id = 3",
+                            "UPDATE fk SET v = 'f2b' WHERE id = 2");
+                    List<String> akBefore = db.queryColumn("SELECT concat_ws('|', id, v) FROM ak ORDER BY id");
+                    assertThat(akBefore).containsExactly("1|a1", "2|a2b");
                     db.execute("ALTER TABLE ak DROP CONSTRAINT ak_pkey", "ALTER TABLE ak ADD PRIMARY KEY (id, code)",
                             "UPDATE ak SET v = 'a1b' WHERE id = 1", "INSERT INTO other VALUES (2, 'o2')");
                     await(() -> phase(manager, NAME, ak) == TablePhase.ERRORED, "ak stopped");
                     assertThat(table(manager, NAME, ak).error()).contains("Stopped table public.ak")
-                            .contains("the key now includes column code, which was added after the table was copied");
+                            .contains("the key now includes column code, which was added after the table was copied")
+                            .contains("Every change written before the key changed was merged into")
+                            .contains("on the old key (id): it holds the table as it was just before.");
+                    assertThat(sfRows("SELECT ID, V FROM AK ORDER BY ID")).as("ak just before its key changed")
+                            .isEqualTo(akBefore);
                     assertThat(events).anyMatch(e -> e.severity() == EngineEvent.Severity.ERROR
                             && e.message().contains("etl-stream pipeline resync " + NAME + " --table public.ak"));
                     awaitCaughtUp(db, manager, NAME, WAIT);
                     sink.get().mergeNow(true);
                     // before the fix, the update of row 1 arrived as (1, 7) and merged as a fourth row
                     assertThat(sfRows("SELECT ID, V, CODE FROM AK ORDER BY ID")).as("nothing merged on (id, code)")
-                            .containsExactly("1|a1|null", "2|a2|null", "3|a3|8");
+                            .containsExactly("1|a1|null", "2|a2b|7");
                     assertThat(keyOf(catalog, pipelineId, ak)).contains(List.of("id"));
                     assertThat(keyOf(catalog, pipelineId, fk)).contains(List.of("id"));
                     send(manager, NAME, new PipelineCommand.Stop());
@@ -137,15 +148,18 @@ class KeyGapsTest {
                 send(manager, NAME, new PipelineCommand.Start());
                 await(() -> phase(manager, NAME, fk) == TablePhase.ERRORED, "fk stopped");
                 assertThat(table(manager, NAME, fk).error()).contains("Stopped table public.fk")
-                        .contains("REPLICA IDENTITY FULL").contains("no longer shows its key id");
+                        .contains("REPLICA IDENTITY FULL").contains("no longer shows its key id")
+                        .contains("on the old key (id): it holds the table as it was just before.");
                 db.execute("INSERT INTO other VALUES (3, 'o3')");
                 awaitCaughtUp(db, manager, NAME, WAIT);
                 assertThat(phase(manager, NAME, other)).isEqualTo(TablePhase.STREAMING);
                 assertThat(phase(manager, NAME, ak)).as("still stopped from the first run").isEqualTo(TablePhase.ERRORED);
                 assertThat(keyOf(catalog, pipelineId, fk)).as("the key Snowflake was merged on stays recorded")
                         .contains(List.of("id"));
+                // the first run's update, never merged by it, merged on id before the stop; nothing after it
+                assertThat(sfRows("SELECT ID, V FROM FK ORDER BY ID")).containsExactly("1|f1", "2|f2b");
                 sink.get().mergeNow(true);
-                assertThat(sfRows("SELECT ID, V FROM FK ORDER BY ID")).containsExactly("1|f1", "2|f2");
+                assertThat(sfRows("SELECT ID, V FROM FK ORDER BY ID")).containsExactly("1|f1", "2|f2b");
 
                 // ---- the way out: a resync brings both back on their new keys ----
                 for (TableRef t : List.of(ak, fk)) {

@@ -436,7 +436,7 @@ public final class SnowflakeSink implements ChangeSink {
     private void applyEvolution(TableSink t, TableLayout.Evolution e, boolean live) {
         TableId id = t.names.source();
         if (!e.incompatible().isEmpty()) {
-            String merged = e.keyDropped() ? mergeUpToKeyDrop(t, live) : "";
+            String merged = e.keyChanged() ? mergeUpToKeyChange(t, live) : keylessGainingKey(t, e);
             stopTable(t, stopMessage(id, e.incompatible(), merged));
             return;
         }
@@ -491,15 +491,16 @@ public final class SnowflakeSink implements ChangeSink {
     }
 
     /**
-     * Before a table that lost its key stops: history holds only changes written under the old key (the source
-     * describes the table anew before its first change without one), so they are merged on it now, once the channel
-     * has committed them; the mirror then holds the table as of just before the key went, where a plain stop would
-     * leave it at the last interval's merge. {@code live} false: the table is being opened after a restart, and what
-     * earlier runs committed may hold key changes (as {@link #catchUpMirror} assumes). The scheduled merges leave the
-     * table alone from here on ({@code lastMerge}). A failure is thrown: the pipeline retries from its durable
-     * position, which comes to this change again. Returns the sentence for the stop message.
+     * Before a table whose key changed stops (moved, narrowed, renamed or dropped): history holds only changes written
+     * under the old layout (the source describes the table anew before its first change under the new key), so they
+     * are merged on the old key now, once the channel has committed them; the mirror then holds the table as of just
+     * before the change, where a plain stop would leave it at the last interval's merge. {@code live} false: the
+     * table is being opened after a restart, and what earlier runs committed may hold key changes (as
+     * {@link #catchUpMirror} assumes). The scheduled merges leave the table alone from here on ({@code lastMerge}). A
+     * failure is thrown: the pipeline retries from its durable position, which comes to this change again. Returns
+     * the sentence for the stop message.
      */
-    private String mergeUpToKeyDrop(TableSink t, boolean live) {
+    private String mergeUpToKeyChange(TableSink t, boolean live) {
         if (!options.mirrors()) {
             return "";
         }
@@ -521,8 +522,18 @@ public final class SnowflakeSink implements ChangeSink {
         String key = String.join(", ", before.keys().stream().filter(c -> !c.droppedAtSource())
                 .map(DestColumn::sourceName).toList());
         log.info("{}: history merged on its old key ({}) before the table stops", t.names.source(), key);
-        return " Every change written before the key went was merged into " + t.names.mirror().sql()
+        return " Every change written before the key changed was merged into " + t.names.mirror().sql()
                 + " on the old key (" + key + "): it holds the table as it was just before.";
+    }
+
+    /** A keyless table that gains a key: its mirror was never merged and there is no old key to merge it on. */
+    private String keylessGainingKey(TableSink t, TableLayout.Evolution e) {
+        boolean keyless = t.layout.keys().stream().allMatch(DestColumn::droppedAtSource);
+        if (!options.mirrors() || !keyless || e.next().keys().isEmpty()) {
+            return "";
+        }
+        return " Nothing was merged into " + t.names.mirror().sql() + " before the stop: the table had no key to"
+                + " merge its history on (" + t.names.history().sql() + " holds every change).";
     }
 
     private void stopTable(TableSink t, String message) {

@@ -97,11 +97,11 @@ public record TableLayout(List<DestColumn> columns) {
 
     /**
      * The result of a source schema change: the next layout and the steps to take before the next row.
-     * {@code keyDropped}: the layout had a key and the source shows none any more, so what history holds so far can
-     * still be merged on the old key (this layout's), and only on it.
+     * {@code keyChanged}: the layout had a key and the source's differs (moved, narrowed, widened, renamed or gone),
+     * so what history holds so far, written under this layout, can still be merged on the old key, and only on it.
      */
     public record Evolution(TableLayout next, List<DestColumn> added, List<DestColumn> dropped,
-            List<DestColumn> widened, List<Incompatible> incompatible, boolean keyDropped) {
+            List<DestColumn> widened, List<Incompatible> incompatible, boolean keyChanged) {
         public boolean hasDdl() {
             return !added.isEmpty() || !widened.isEmpty();
         }
@@ -159,7 +159,7 @@ public record TableLayout(List<DestColumn> columns) {
                     // The mirror's rows are filled in it, but the history not merged yet is not: the next MERGE
                     // groups and matches it on the new key, and a DELETE written before the move (REPLICA IDENTITY
                     // DEFAULT sends the old key only) carries NULL in it, matches no row and the row stays for good.
-                    // Merging that history on the old key first would need the move's position, also after a restart.
+                    // The sink merges that history on the old key before the table stops (keyChanged).
                     incompatible.add(new Incompatible(c.name(), "the key now includes column " + c.name()
                             + ", which was not part of it before: changes written before the key moved carry only"
                             + " the old key (a DELETE has no value in " + c.name() + "), so they could no longer be"
@@ -239,7 +239,9 @@ public record TableLayout(List<DestColumn> columns) {
                     + " stream: its primary key was dropped, or changed further on in the stream (a key column"
                     + " renamed or replaced), so changes could no longer be matched to the rows in Snowflake"));
         }
-        return new Evolution(new TableLayout(next), added, dropped, widened, incompatible, keyed && !keyedAfter);
+        List<String> newKey = after.columns().stream().filter(RelationColumn::key).map(RelationColumn::name).toList();
+        boolean keyChanged = keyed && !new java.util.HashSet<>(oldKey).equals(new java.util.HashSet<>(newKey));
+        return new Evolution(new TableLayout(next), added, dropped, widened, incompatible, keyChanged);
     }
 
     private static int indexOf(List<DestColumn> cols, String sourceName) {

@@ -26,7 +26,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * A primary key moved onto a column the mirror already holds, with a DELETE (REPLICA IDENTITY DEFAULT: its old tuple
  * carries the old key only) written before the move and not yet merged. Merging that DELETE on the new key would
- * match no mirror row and leave the deleted row in the mirror for good, so the table stops for a resync. Real
+ * match no mirror row and leave the deleted row in the mirror for good, so the table stops for a resync, once what
+ * history holds up to the move is merged on the old key (the mirror equals the source just before the move). Real
  * PostgreSQL, PgSource, SnowflakeSink, the real SDK, the emulator.
  */
 @ExtendWith(PostgresExtension.class)
@@ -40,14 +41,16 @@ class KeyMovedOntoHeldColumnTest {
         // one merge window: a delete on the old key, the key moved onto grp, more changes on the new key
         Outcome o = copyThenChange(db, "kmv", new String[] {"CREATE TABLE kmv (id int PRIMARY KEY, grp int NOT NULL, v text)",
                 "INSERT INTO kmv SELECT g, g * 10, 'v' || g FROM generate_series(1, 4) g"},
-                "DELETE FROM kmv WHERE id = 2",
-                "UPDATE kmv SET v = 'v3 before' WHERE id = 3",
+                new String[] {"DELETE FROM kmv WHERE id = 2", "UPDATE kmv SET v = 'v3 before' WHERE id = 3"},
                 "ALTER TABLE kmv DROP CONSTRAINT kmv_pkey", "ALTER TABLE kmv ADD PRIMARY KEY (id, grp)",
                 "INSERT INTO kmv VALUES (1, 11, 'v1 in 11')",
                 "UPDATE kmv SET v = 'v4 after' WHERE id = 4 AND grp = 40",
                 "DELETE FROM kmv WHERE id = 3 AND grp = 30");
+        assertThat(o.beforeChange()).containsExactly("1|10|v1", "3|30|v3 before", "4|40|v4");
         assertKeptOrStopped(db, "KMV", o.errors());
         assertThat(o.stopped()).containsExactly(new TableId("public", "kmv"));
+        assertThat(mirror("KMV")).as("merged on id up to the move: the source just before it")
+                .isEqualTo(o.beforeChange());
     }
 
     /** The other way round: a column leaves the key, with a DELETE on the wider key not merged yet. */
@@ -56,26 +59,34 @@ class KeyMovedOntoHeldColumnTest {
         Outcome o = copyThenChange(db, "kmn", new String[] {
                 "CREATE TABLE kmn (id int, grp int NOT NULL, v text, PRIMARY KEY (id, grp))",
                 "INSERT INTO kmn VALUES (1, 10, 'a'), (1, 11, 'b'), (2, 20, 'c')"},
-                "DELETE FROM kmn WHERE id = 1 AND grp = 10",
+                new String[] {"DELETE FROM kmn WHERE id = 1 AND grp = 10"},
                 "ALTER TABLE kmn DROP CONSTRAINT kmn_pkey", "ALTER TABLE kmn ADD PRIMARY KEY (id)",
                 "UPDATE kmn SET v = 'b2' WHERE id = 1");
         // merged on id, the update would match (1, 10) too, still in the mirror: two rows (1, 11, b2)
         assertThat(o.errors()).singleElement().satisfies(m -> assertThat(m).contains("Stopped table public.kmn")
-                .contains("the key no longer includes column grp").contains("etl-stream pipeline resync"));
+                .contains("the key no longer includes column grp")
+                .contains("Every change written before the key changed was merged into")
+                .contains("on the old key (id, grp): it holds the table as it was just before.")
+                .contains("etl-stream pipeline resync"));
         assertThat(o.stopped()).containsExactly(new TableId("public", "kmn"));
+        assertThat(o.beforeChange()).containsExactly("1|11|b", "2|20|c");
         assertThat(SF.joined("SELECT ID, GRP, V FROM KMN.KMN ORDER BY ID, GRP", "KMN"))
-                .as("nothing merged on the narrower key").containsExactly("1|10|a", "1|11|b", "2|20|c");
+                .as("merged on (id, grp) up to the change, nothing on the narrower key").isEqualTo(o.beforeChange());
     }
 
-    /** The sink's ERROR events and the tables it stopped after {@link #copyThenChange}. */
-    private record Outcome(List<String> errors, List<TableId> stopped) {}
+    /**
+     * The sink's ERROR events and the tables it stopped after {@link #copyThenChange}, and the source's rows (id|grp|v)
+     * just before the key changed.
+     */
+    private record Outcome(List<String> errors, List<TableId> stopped, List<String> beforeChange) {}
 
     /**
      * Creates {@code table} (columns id, grp, v) with {@code create}, copies it into schema {@code TABLE} (the mirror
-     * must equal the source), then runs {@code changes} and merges them in one window.
+     * must equal the source), then runs {@code before}, reads the source, runs {@code changes} (the key change first)
+     * and merges them all in one window.
      */
-    private static Outcome copyThenChange(PgDatabase db, String table, String[] create, String... changes)
-            throws Exception {
+    private static Outcome copyThenChange(PgDatabase db, String table, String[] create, String[] before,
+            String... changes) throws Exception {
         String schema = table.toUpperCase(java.util.Locale.ROOT);
         SF.createSchema(schema);
         db.execute(create);
@@ -98,10 +109,13 @@ class KeyMovedOntoHeldColumnTest {
                 assertThat(SF.joined("SELECT ID, GRP, V FROM " + schema + "." + schema + " ORDER BY ID, GRP", schema))
                         .as("copied").isEqualTo(db.queryColumn("SELECT concat_ws('|', id, grp, v) FROM " + table
                                 + " ORDER BY id, grp"));
+                db.execute(before);
+                List<String> beforeChange = db.queryColumn("SELECT concat_ws('|', id, grp, v) FROM " + table
+                        + " ORDER BY id, grp");
                 db.execute(changes);
                 awaitCaughtUp(db, source);
                 sink.mergeNow(true);
-                return new Outcome(List.copyOf(errors), List.copyOf(sink.stoppedTables()));
+                return new Outcome(List.copyOf(errors), List.copyOf(sink.stoppedTables()), beforeChange);
             } finally {
                 sink.close();
             }
@@ -109,15 +123,17 @@ class KeyMovedOntoHeldColumnTest {
     }
 
     /**
-     * The history before the move cannot be merged on the new key and is not merged on the old one either: the table
-     * stops with the usual resync action rather than keep the deleted row for good.
+     * The history before the move cannot be merged on the new key: it is merged on the old one, then the table stops
+     * with the usual resync action rather than keep the deleted row for good.
      */
     private static void assertKeptOrStopped(PgDatabase db, String schema, List<String> errors) {
         assertThat(errors).singleElement().satisfies(m -> assertThat(m).contains("Stopped table public.kmv")
                 .contains("the key now includes column grp, which was not part of it before")
+                .contains("Every change written before the key changed was merged into")
+                .contains("on the old key (id): it holds the table as it was just before.")
                 .contains("etl-stream pipeline resync"));
         assertThat(mirror(schema)).as("nothing merged on the new key").doesNotContain("1|11|v1 in 11")
-                .contains("2|20|v2");
+                .doesNotContain("2|20|v2");
         assertThat(db.queryColumn("SELECT concat_ws('|', id, grp, v) FROM kmv WHERE id = 2")).isEmpty();
     }
 

@@ -916,7 +916,10 @@ class SnowflakeSinkEmulatorTest {
         s.close();
     }
 
-    /** Dropping or renaming a key column leaves the mirror no key to merge on: the table stops for a resync. */
+    /**
+     * Dropping or renaming a key column leaves the mirror no key to merge on: the table stops for a resync, once the
+     * history written before the rename is merged on the old key.
+     */
     @Test
     void aRenamedKeyColumnStopsTheTableInsteadOfDuplicatingMirrorRows() throws Exception {
         TableSchema v1 = schema("rk", 1, col(true, "id", 23, -1), col(false, "v", 25, -1));
@@ -929,9 +932,13 @@ class SnowflakeSinkEmulatorTest {
         List<Txn> t1 = List.of(txn(0x7_2000_0000L, e -> e.rows(v1, true, rows(row('I', TupleData.ofText("1", "a"))))));
         SinkFixture.replay(s, alloc, List.of(initial(v1)), t1, 0);
         await("durable t1", () -> dur.durable.get() == t1.get(0).endLsn());
+        assertThat(count("SELECT COUNT(*) FROM RK")).as("not merged yet (hourly)").isZero();
         s.accept(change(v1, v2));
         assertThat(s.stoppedTables()).containsExactly(v2.table());
-        assertThat(s.stopReason(v2.table())).contains("key").contains("id").contains("order_id");
+        assertThat(s.stopReason(v2.table())).contains("key").contains("id").contains("order_id")
+                .contains("on the old key (id): it holds the table as it was just before.");
+        assertThat(q("SELECT ID, V FROM RK ORDER BY ID").rows()).as("merged on id before the stop")
+                .containsExactly(List.of("1", "a"));
         s.close();
     }
 
@@ -963,12 +970,16 @@ class SnowflakeSinkEmulatorTest {
         s2.accept(initial(v1));
         assertThat(s2.stoppedTables()).as("nothing changed").isEmpty();
         s2.close();
+        assertThat(count("SELECT COUNT(*) FROM KBR")).as("not merged yet (hourly)").isZero();
 
         SnowflakeSink s3 = d.openSink("pkbr", hourly, recorder, MergeWatermarks.inMemory(), keys);
         s3.open(new RecordingDurability());
         s3.accept(initial(v2));
         assertThat(s3.stoppedTables()).containsExactly(v2.table());
-        assertThat(s3.stopReason(v2.table())).contains("key column b was dropped or renamed");
+        assertThat(s3.stopReason(v2.table())).contains("key column b was dropped or renamed")
+                .contains("on the old key (a, b): it holds the table as it was just before.");
+        assertThat(q("SELECT A, B, V FROM KBR ORDER BY A, B").rows()).as("the first run's rows, merged on (a, b)")
+                .containsExactly(List.of("1", "1", "x"), List.of("1", "2", "y"));
         assertThat(keys.load(v1.table())).as("still the key Snowflake's rows were merged on").containsExactly("a", "b");
         s3.close();
 

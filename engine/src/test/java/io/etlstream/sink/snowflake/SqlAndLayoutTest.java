@@ -157,6 +157,9 @@ class SqlAndLayoutTest {
             assertThat(i.column()).isEqualTo("note");
             assertThat(i.message()).contains("the key no longer includes column note");
         });
+        // history up to the change was written under (id, note): it is still merged on that key before the stop
+        assertThat(TableLayout.initial(twoKeys).evolve(V1).keyChanged()).isTrue();
+        assertThat(l1.evolve(onNote).keyChanged()).isTrue();
         // a key appearing on a table that had none: its history was never merged and may hold rows that shared
         // the new key then, so the mirror cannot be built from it (KeyDroppedTest shows a row lost that way)
         TableLayout noKey = TableLayout.initial(schema(1, col(false, "a", 23, -1)));
@@ -166,7 +169,7 @@ class SqlAndLayoutTest {
         TableLayout.Evolution gained = noKeyAb.evolve(schema(2, col(false, "a", 23, -1), col(true, "b", 23, -1)));
         assertThat(gained.incompatible()).singleElement().satisfies(i -> assertThat(i.message())
                 .contains("the table had no key and now has one (b)"));
-        assertThat(gained.keyDropped()).isFalse();
+        assertThat(gained.keyChanged()).isFalse();
         // a keyless table that stays keyless changes nothing
         assertThat(noKeyAb.evolve(schema(2, col(false, "a", 23, -1), col(false, "b", 23, -1))).incompatible())
                 .isEmpty();
@@ -195,6 +198,9 @@ class SqlAndLayoutTest {
                 col(false, "code", 23, -1));
         assertThat(l2.evolve(onNote).incompatible()).singleElement().satisfies(i -> assertThat(i.message())
                 .contains("note, which was not part of it before"));
+        assertThat(l2.evolve(onNote).keyChanged()).isTrue();
+        assertThat(l2.evolve(onCode).keyChanged()).isTrue();
+        assertThat(l2.evolve(added).keyChanged()).as("same key").isFalse();
         // dropped and added again: old mirror rows keep the dropped column's values, so it counts as new
         TableSchema noNote = schema(2, col(true, "id", 20, -1), col(false, "amount", 1700, ((10 << 16) | 2) + 4),
                 col(false, "doc", 3802, -1));
@@ -220,9 +226,9 @@ class SqlAndLayoutTest {
             assertThat(i.column()).isEqualTo("id");
             assertThat(i.message()).contains("REPLICA IDENTITY FULL").contains("no longer shows its key id");
         });
-        assertThat(l1.evolve(unknownKey).keyDropped()).isTrue();
+        assertThat(l1.evolve(unknownKey).keyChanged()).isTrue();
         // under DEFAULT identity pgoutput's flags are the identity itself: a table without one turned keyless,
-        // which stops it too (history up to here can still be merged on the old key: keyDropped)
+        // which stops it too (history up to here can still be merged on the old key: keyChanged)
         TableSchema keyless = new TableSchema(ID, 42, 'd', unknownKey.columns(), 2);
         TableLayout.Evolution dropped = l1.evolve(keyless);
         assertThat(dropped.incompatible()).singleElement().satisfies(i -> {
@@ -231,13 +237,13 @@ class SqlAndLayoutTest {
                     .contains("ALTER TABLE \"public\".\"orders\" ADD PRIMARY KEY (\"id\");")
                     .contains("REPLICA IDENTITY USING INDEX");
         });
-        assertThat(dropped.keyDropped()).isTrue();
+        assertThat(dropped.keyChanged()).isTrue();
         assertThat(dropped.next().keys()).isEmpty();
         // the key column itself dropped: its own message only, and history is still merged on it first
         TableSchema noId = new TableSchema(ID, 42, 'd', unknownKey.columns().subList(1, 4), 2);
         assertThat(l1.evolve(noId).incompatible()).singleElement().satisfies(i -> assertThat(i.message())
                 .contains("key column id was dropped or renamed"));
-        assertThat(l1.evolve(noId).keyDropped()).isTrue();
+        assertThat(l1.evolve(noId).keyChanged()).isTrue();
         // a FULL table that never had a key stays keyless without complaint
         TableLayout none = TableLayout.initial(unknownKey);
         assertThat(none.evolve(unknownKey).incompatible()).isEmpty();
