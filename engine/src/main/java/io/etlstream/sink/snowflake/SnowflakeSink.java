@@ -26,6 +26,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import net.snowflake.ingest.streaming.InsertValidationResponse;
 import net.snowflake.ingest.streaming.OpenChannelRequest;
 import net.snowflake.ingest.streaming.SnowflakeStreamingIngestChannel;
@@ -127,6 +128,11 @@ public final class SnowflakeSink implements ChangeSink {
         volatile boolean dirty;
         /** The accept thread merges it one last time before it stops: the scheduled merges leave it alone. */
         volatile boolean lastMerge;
+        /**
+         * Claimed by whoever runs a merge sequence of this table: two sequences over one mirror could re-run an earlier
+         * sub-window over a mirror already past it, which brings back hard-deleted rows until a later MERGE runs.
+         */
+        final AtomicBoolean merging = new AtomicBoolean();
         /** Run applyTruncate before the next MERGE: a TRUNCATE marker was sent, or may be unapplied after a crash. */
         volatile boolean truncatePending;
         /** The newest TRUNCATE marker sent; the mirror is emptied for it once history has committed it. */
@@ -513,8 +519,13 @@ public final class SnowflakeSink implements ChangeSink {
         TableLayout before = t.layout;
         t.lastMerge = true;
         try {
-            runSql(SnowflakeSql.applyTruncate(t.names, toSqlMode(options.deleteMode())));
-            merge(t, before);
+            claimMerging(t); // a scheduled or flush merge that began before lastMerge was set ends first
+            try {
+                runSql(SnowflakeSql.applyTruncate(t.names, toSqlMode(options.deleteMode())));
+                merge(t, before);
+            } finally {
+                t.merging.set(false);
+            }
         } catch (RuntimeException e) {
             t.lastMerge = false;
             throw e;
@@ -534,6 +545,18 @@ public final class SnowflakeSink implements ChangeSink {
         }
         return " Nothing was merged into " + t.names.mirror().sql() + " before the stop: the table had no key to"
                 + " merge its history on (" + t.names.history().sql() + " holds every change).";
+    }
+
+    /** Waits (no lock held: the other merge runs SQL) until this thread holds the table's merge claim. */
+    private static void claimMerging(TableSink t) {
+        while (!t.merging.compareAndSet(false, true)) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted waiting for the running merge of " + t.names.source(), e);
+            }
+        }
     }
 
     private void stopTable(TableSink t, String message) {
@@ -980,37 +1003,56 @@ public final class SnowflakeSink implements ChangeSink {
             if (!waitForPermit && limiter.available() == 0) {
                 continue;
             }
-            OffsetToken upTo;
-            synchronized (lock) {
-                upTo = t.committed;
-                t.dirty = false;
+            // Another sequence may be merging it (the scheduler, a flush, or its last merge before a stop): the
+            // scheduler moves on and merges it at a later interval; a flush waits, as its caller expects it merged.
+            if (waitForPermit) {
+                claimMerging(t);
+            } else if (!t.merging.compareAndSet(false, true)) {
+                continue;
             }
-            TableLayout layout = t.layout;
             try {
-                if (t.truncatePending) {
-                    OffsetToken truncateAt = t.truncateAt;
-                    runSql(SnowflakeSql.applyTruncate(t.names, toSqlMode(options.deleteMode())));
-                    // Only once the marker row is committed (and so visible to that DELETE) is the truncate done;
-                    // before, the DELETE saw no marker and emptied nothing, and must run again at the next merge.
-                    if (truncateAt == null || (upTo != null && upTo.compareTo(truncateAt) >= 0)) {
-                        t.truncatePending = false;
-                    }
+                mergeClaimed(t);
+            } finally {
+                t.merging.set(false);
+            }
+        }
+    }
+
+    /** One table's scheduled or flush merge, its claim held. */
+    private void mergeClaimed(TableSink t) {
+        if (t.lastMerge) {
+            return; // the last merge before a stop took over between the check and the claim
+        }
+        OffsetToken upTo;
+        synchronized (lock) {
+            upTo = t.committed;
+            t.dirty = false;
+        }
+        TableLayout layout = t.layout;
+        try {
+            if (t.truncatePending) {
+                OffsetToken truncateAt = t.truncateAt;
+                runSql(SnowflakeSql.applyTruncate(t.names, toSqlMode(options.deleteMode())));
+                // Only once the marker row is committed (and so visible to that DELETE) is the truncate done;
+                // before, the DELETE saw no marker and emptied nothing, and must run again at the next merge.
+                if (truncateAt == null || (upTo != null && upTo.compareTo(truncateAt) >= 0)) {
+                    t.truncatePending = false;
                 }
-                merge(t, layout);
-                if (upTo != null) {
-                    t.mergeFrom = upTo.lsn();
-                    saveWatermark(t, upTo);
-                }
-            } catch (RuntimeException e) {
-                t.dirty = true;
-                if (Thread.currentThread().isInterrupted()) {
-                    // the sink is closing (a stop or a restart): the next run merges; nothing for the user to see
-                    throw e;
-                }
-                events.event(Level.WARN, t.names.source(), "Merging " + t.names.history().sql() + " into "
-                        + t.names.mirror().sql() + " failed: " + e.getMessage() + " (retried at the next interval).");
+            }
+            merge(t, layout);
+            if (upTo != null) {
+                t.mergeFrom = upTo.lsn();
+                saveWatermark(t, upTo);
+            }
+        } catch (RuntimeException e) {
+            t.dirty = true;
+            if (Thread.currentThread().isInterrupted()) {
+                // the sink is closing (a stop or a restart): the next run merges; nothing for the user to see
                 throw e;
             }
+            events.event(Level.WARN, t.names.source(), "Merging " + t.names.history().sql() + " into "
+                    + t.names.mirror().sql() + " failed: " + e.getMessage() + " (retried at the next interval).");
+            throw e;
         }
     }
 
