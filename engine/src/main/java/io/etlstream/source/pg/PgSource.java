@@ -772,10 +772,15 @@ public final class PgSource implements AutoCloseable {
         }
     }
 
-    private Connection heartbeat(Connection c) {
+    /**
+     * One heartbeat on {@code c} (or on a new connection if null); returns the connection to use next time, null
+     * after a failure (the connection, old or new, is closed then).
+     */
+    Connection heartbeat(Connection c) {
+        Connection conn = c;
         try {
-            Connection conn = c != null ? c : connector.connect("heartbeat");
-            if (c == null) {
+            if (conn == null) {
+                conn = connector.connect("heartbeat");
                 // On a network path that silently drops everything the statement would hang the reader (and with
                 // it the replication timeout) until the operating system gives up on the connection.
                 conn.setNetworkTimeout(Runnable::run, HEARTBEAT_TIMEOUT_MS);
@@ -786,9 +791,11 @@ public final class PgSource implements AutoCloseable {
             return conn;
         } catch (RuntimeException | SQLException e) {
             LOG.debug("heartbeat failed: {}", e.getMessage());
-            if (c != null) {
+            // A server error (a standby source, a missing privilege) leaves the connection open: close it too, or
+            // every heartbeat interval would leak one until max_connections runs out.
+            if (conn != null) {
                 try {
-                    c.close();
+                    conn.close();
                 } catch (SQLException ignored) {
                     // dropping a broken helper connection
                 }
