@@ -101,9 +101,14 @@ class PgSourceLivenessTest {
             for (int i = 0; i < 3; i++) {
                 assertThat(source.heartbeat(null)).as("a refused heartbeat gives no connection back").isNull();
             }
-            String open = db.queryOne("SELECT count(*) FROM pg_stat_activity WHERE application_name ="
-                    + " 'etl-stream:heartbeat' AND datname = '" + db.name() + "'");
-            assertThat(open).as("heartbeat connections left open").isEqualTo("0");
+            String count = "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'etl-stream:heartbeat'"
+                    + " AND datname = '" + db.name() + "'";
+            // A closed connection's backend exits a moment after the close.
+            long end = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+            while (!db.queryOne(count).equals("0") && System.nanoTime() < end) {
+                Thread.sleep(50);
+            }
+            assertThat(db.queryOne(count)).as("heartbeat connections left open").isEqualTo("0");
         } finally {
             db.execute("ALTER DATABASE " + db.name() + " RESET search_path");
         }
