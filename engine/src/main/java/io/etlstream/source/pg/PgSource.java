@@ -238,9 +238,12 @@ public final class PgSource implements AutoCloseable {
     /** The walsender of a connection given up for silence, ended before the next stream starts (0 = none). Reader. */
     private int abandonedWalsender;
     /**
-     * The replication timeout's multiplier (1, 2, 4, 8). Reader thread only. A connection given up for silence before
-     * it received any change doubles it for the next one, so a walsender that is slow to answer but alive costs a few
-     * needless reconnects, not an endless loop of them; the first change received brings it back to 1.
+     * The replication timeout's multiplier (1, 2, 4, 8). Reader thread only. A connection given up for silence that
+     * received no change and fell silent soon after it opened (see {@link #nextSilenceFactor}) doubles it for the
+     * next one: a walsender that is slow to answer but alive (decoding the same transaction again) costs a few
+     * needless reconnects, not an endless loop of them. Any other timeout (a path that worked, then died) brings it
+     * back to 1, so repeated outages of an idle source are each noticed after the configured time; so does the first
+     * whole transaction received.
      */
     private int silenceFactor = 1;
     static final int MAX_SILENCE_FACTOR = 8;
@@ -589,12 +592,25 @@ public final class PgSource implements AutoCloseable {
             } catch (ReplicationStream.SilenceException e) {
                 s.abort();
                 abandonedWalsender = s.backendPid();
-                silenceFactor = Math.min(silenceFactor * 2, MAX_SILENCE_FACTOR);
+                silenceFactor = nextSilenceFactor(silenceFactor, s.messagesReceived(),
+                        System.nanoTime() - s.openedAtNanos(), s.silenceLimitNanos());
                 throw e;
             }
         } finally {
             currentStream = null;
         }
+    }
+
+    /**
+     * The multiplier for the next connection after one was given up for silence, {@code aliveNanos} after it opened,
+     * having received {@code messages} data messages under a limit of {@code limitNanos}. Doubled (up to
+     * {@link #MAX_SILENCE_FACTOR}) only if it received nothing and its silence began within three limits of the
+     * opening: what a walsender that does not answer while it decodes looks like. A connection that streamed, or
+     * idled with answers for longer, died of its path: the next one gets the configured limit again.
+     */
+    static int nextSilenceFactor(int factor, long messages, long aliveNanos, long limitNanos) {
+        boolean silentFromTheStart = messages == 0 && aliveNanos - limitNanos < 3 * limitNanos;
+        return silentFromTheStart ? Math.min(factor * 2, MAX_SILENCE_FACTOR) : 1;
     }
 
     /** Reads one connection's stream until the source stops or the connection fails. */

@@ -87,6 +87,7 @@ public final class ReplicationStream implements AutoCloseable {
     private long messages;
     private final int backendPid;
     private volatile boolean aborted;
+    private final long openedAt = System.nanoTime();
 
     private ReplicationStream(Connection connection, PGReplicationStream stream, long startLsn, Options options) {
         this.connection = connection;
@@ -251,6 +252,16 @@ public final class ReplicationStream implements AutoCloseable {
     /** The process id of this connection's walsender on the server (0 if unknown). */
     public int backendPid() {
         return backendPid;
+    }
+
+    /** {@link System#nanoTime()} when this stream started. */
+    public long openedAtNanos() {
+        return openedAt;
+    }
+
+    /** The silence limit in force on this connection, in nanoseconds (0 = none). */
+    public long silenceLimitNanos() {
+        return silenceLimitNanos;
     }
 
     /** Data messages received on this connection so far. */
