@@ -569,7 +569,7 @@ public final class PgSource implements AutoCloseable {
             int pid = abandonedWalsender;
             boolean ended = false;
             try {
-                ended = slots.endAbandonedWalsender(pid, Duration.ofSeconds(5));
+                ended = slots.endAbandonedWalsender(pid, Duration.ofSeconds(5), stopRequested);
             } catch (RuntimeException e) {
                 if (isTransient(e)) {
                     throw e; // the server is still out of reach: try again with the next attempt
@@ -996,6 +996,12 @@ public final class PgSource implements AutoCloseable {
         running = false;
         queue.stopProducers();
         join(reader, options.drainBudget().toMillis() + 20_000);
+        if (reader != null && reader.isAlive()) {
+            // Stuck on a connection nobody has heard from: drop it, so the reader ends and releases its memory.
+            LOG.warn("source {}: the reader did not stop in time; dropping its replication connection", names.slot());
+            abortStreamConnection();
+            join(reader, 5_000);
+        }
         for (Thread t : List.copyOf(backfillThreads)) {
             join(t, 20_000);
         }

@@ -39,7 +39,7 @@ public final class SlotManager {
         if (known != 0) {
             return known;
         }
-        try (Connection c = connector.connect("slots")) {
+        try (Connection c = query()) {
             return version(c);
         } catch (SQLException e) {
             throw failure("read the server version", e);
@@ -55,9 +55,12 @@ public final class SlotManager {
             throw new UserFacingException("a pipeline needs at least one table: select tables with --tables schema.t1,schema.t2");
         }
         try (Connection c = connector.connect("slots")) {
+            // The reads are short (a dead path must fail them, see query()); the DDL after them may wait for a lock.
+            c.setNetworkTimeout(Runnable::run, QUERY_TIMEOUT_SECONDS * 1000);
             int version = version(c);
             Set<TableId> present = publishedTables(c);
             boolean exists = publicationExists(c);
+            c.setNetworkTimeout(Runnable::run, 0);
             List<TableId> missing = tables.stream().filter(t -> !present.contains(t)).distinct().collect(Collectors.toList());
             if (!exists) {
                 String list = missing.stream().map(TableNames::sql).collect(Collectors.joining(", "));
@@ -100,7 +103,7 @@ public final class SlotManager {
 
     /** The tables in the publication (partition roots when published through the root). */
     public Set<TableId> publishedTables() {
-        try (Connection c = connector.connect("slots")) {
+        try (Connection c = query()) {
             return publishedTables(c);
         } catch (SQLException e) {
             throw failure("read publication " + names.publication(), e);
@@ -114,8 +117,9 @@ public final class SlotManager {
      * is ended, never another reader of the slot. Returns whether it held the slot; false also if the user may not
      * signal it (then the server's own timeout ends it).
      */
-    public boolean endAbandonedWalsender(int pid, java.time.Duration wait) {
-        try (Connection c = connector.connect("slots")) {
+    public boolean endAbandonedWalsender(int pid, java.time.Duration wait,
+            java.util.function.BooleanSupplier stopRequested) {
+        try (Connection c = query()) {
             boolean held;
             try (PreparedStatement ps = c.prepareStatement("SELECT pg_terminate_backend(active_pid) FROM"
                     + " pg_replication_slots WHERE slot_name = ? AND active_pid = ?")) {
@@ -131,7 +135,8 @@ public final class SlotManager {
                 throw e;
             }
             long end = System.nanoTime() + wait.toNanos();
-            while (held && System.nanoTime() < end) {
+            // A stop does not wait for the slot: the walsender is already told to end.
+            while (held && System.nanoTime() < end && !stopRequested.getAsBoolean()) {
                 try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM pg_replication_slots WHERE slot_name = ?"
                         + " AND active_pid = ?")) {
                     ps.setString(1, names.slot());
@@ -155,13 +160,25 @@ public final class SlotManager {
         }
     }
 
+    /** Seconds a slot or catalog query may wait for the server before its connection counts as lost. */
+    static final int QUERY_TIMEOUT_SECONDS = 30;
+
+    /**
+     * A connection for short queries that runs on the source's reader thread: a path that dies during one fails it
+     * after {@link #QUERY_TIMEOUT_SECONDS} instead of hanging the reader (and its replication timeout) for minutes.
+     * DDL (publication changes) keeps no limit: it may wait for a lock.
+     */
+    private Connection query() {
+        return connector.connect("slots", QUERY_TIMEOUT_SECONDS);
+    }
+
     /** The pipeline's slot, if it exists. */
     public Optional<SlotInfo> slot() {
         return slot(names.slot());
     }
 
     Optional<SlotInfo> slot(String slotName) {
-        try (Connection c = connector.connect("slots")) {
+        try (Connection c = query()) {
             int version = version(c);
             String current = "CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_lsn() END";
             String sql = "SELECT slot_name, coalesce(plugin, ''), active, coalesce(active_pid, 0),"

@@ -232,6 +232,81 @@ class PgSourceSilentPathTest {
         }
     }
 
+    /**
+     * A stop while the path is dead but the replication timeout has not noticed it yet: the clean close's CopyDone
+     * handshake would wait for an answer that never comes (until the operating system gives up, minutes later). It
+     * gives up after {@link ReplicationStream#CLOSE_TIMEOUT_MS}.
+     */
+    @Test
+    void aStopDuringAnOutageNobodyNoticedYetDoesNotWaitForTheDeadPath(PgDatabase db) throws Exception {
+        db.execute("CREATE TABLE stop_bh (id int PRIMARY KEY)");
+        TableId t = new TableId("public", "stop_bh");
+        try (PgPassword pw = PgPassword.none(); TcpProxy proxy = new TcpProxy(db.host(), db.port())) {
+            PgConnector conn = new PgConnector(new PgSourceConfig(proxy.host(), proxy.port(), db.name(), "postgres",
+                    SslMode.DISABLE, null), pw, 2);
+            try {
+                PgSource source = SourceFixture.start(conn, "stopbh", List.of(t), new NullSink(),
+                        SnapshotLedger.inMemory(), fastOptions().withReplicationTimeout(Duration.ofSeconds(60)));
+                SourceFixture.await(() -> source.status().state() == SourceState.STREAMING, Duration.ofSeconds(30),
+                        source::toString);
+                proxy.blackhole();
+                Thread.sleep(500);
+                long t0 = System.nanoTime();
+                source.close();
+                long closeMs = (System.nanoTime() - t0) / 1_000_000;
+                System.out.println("stop during an unnoticed outage took " + closeMs + " ms");
+                assertThat(source.status().reconnects()).as("the outage was not noticed before the stop").isZero();
+                // Without a limit on the handshake the reader outlives close()'s patience (the drain budget + 20 s).
+                assertThat(closeMs).as("close() during the outage (ms)")
+                        .isLessThan(ReplicationStream.CLOSE_TIMEOUT_MS + 5_000);
+            } finally {
+                proxy.restore();
+                PgSource.removePipeline(SourceFixture.connector(db, pw), "stopbh");
+            }
+        }
+    }
+
+    /**
+     * PostgreSQL 13 decodes a large transaction on a table outside the publication at its commit and sends nothing
+     * of it; meanwhile the walsender reads the reader's reply requests only every wal_sender_timeout/2. With
+     * wal_sender_timeout four times the configured limit the source raises its limit above that instead of giving up
+     * on a healthy walsender (which the next one would follow by decoding the same transaction again).
+     */
+    @Test
+    @Pg(version = 13)
+    void aLargeFilteredOutTransactionDoesNotTripATimeoutBelowHalfTheWalSenderTimeout(PgDatabase db)
+            throws Exception {
+        db.cluster().setConfig("wal_sender_timeout", "4s");
+        db.execute("ALTER DATABASE " + db.name() + " SET logical_decoding_work_mem = '64kB'",
+                "CREATE TABLE pub13 (id int PRIMARY KEY)", "CREATE TABLE unpub13 (id int, pad text)");
+        TableId t = new TableId("public", "pub13");
+        try (PgPassword pw = PgPassword.none()) {
+            PgConnector conn = SourceFixture.connector(db, pw);
+            NullSink sink = new NullSink();
+            try (PgSource source = SourceFixture.start(conn, "filtered13", List.of(t), sink,
+                    SnapshotLedger.inMemory(), fastOptions().withReplicationTimeout(Duration.ofSeconds(1)))) {
+                SourceFixture.await(() -> source.status().state() == SourceState.STREAMING, Duration.ofSeconds(60),
+                        source::toString);
+                long t0 = System.nanoTime();
+                db.execute("INSERT INTO unpub13 SELECT g, repeat('x', 50) FROM generate_series(1, 1000000) g");
+                long committed = System.nanoTime();
+                db.execute("INSERT INTO pub13 VALUES (1)");
+                SourceFixture.await(() -> sink.rows() >= 1 || source.failure().isPresent(), Duration.ofSeconds(240),
+                        source::toString);
+                System.out.println("filtered transaction: insert took " + (committed - t0) / 1_000_000
+                        + " ms, the next published row arrived " + (System.nanoTime() - committed) / 1_000_000
+                        + " ms after its commit");
+                assertThat(source.failure()).isEmpty();
+                assertThat(sink.rows()).isEqualTo(1);
+                assertThat(source.status().reconnects()).as(source.status().toString()).isZero();
+            } finally {
+                PgSource.removePipeline(conn, "filtered13");
+            }
+        } finally {
+            db.cluster().setConfig("wal_sender_timeout", "60s");
+        }
+    }
+
     /** The limits named by the next {@code count} silence timeouts of {@code source}. */
     static List<String> silenceLimits(PgSource source, int count, Duration within) throws InterruptedException {
         List<String> limits = new ArrayList<>();
@@ -319,7 +394,7 @@ class PgSourceSilentPathTest {
     /**
      * PostgreSQL 13 has no streaming of large transactions: the walsender reads the whole transaction from WAL (and
      * spills it under a tiny logical_decoding_work_mem) before it sends a byte of it. It still answers the reader's
-     * reply requests meanwhile, so a 1 s timeout does not fire.
+     * reply requests meanwhile, so a short timeout does not fire.
      */
     @Test
     @Pg(version = 13)
@@ -332,7 +407,7 @@ class PgSourceSilentPathTest {
             PgConnector conn = SourceFixture.connector(db, pw);
             NullSink sink = new NullSink();
             try (PgSource source = SourceFixture.start(conn, "big13_" + db.name(), List.of(t), sink,
-                    SnapshotLedger.inMemory(), fastOptions().withReplicationTimeout(Duration.ofSeconds(1)))) {
+                    SnapshotLedger.inMemory(), fastOptions().withReplicationTimeout(TIMEOUT))) {
                 SourceFixture.await(() -> source.status().state() == SourceState.STREAMING, Duration.ofSeconds(60),
                         source::toString);
                 db.execute("INSERT INTO big13 SELECT g, repeat('x', 200) FROM generate_series(1, 400000) g");
