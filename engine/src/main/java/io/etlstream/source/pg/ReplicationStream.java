@@ -139,8 +139,8 @@ public final class ReplicationStream implements AutoCloseable {
         }
     }
 
-    /** The margin above {@code wal_sender_timeout / 2} that the silence limit keeps at least (see below). */
-    static final Duration WAL_SENDER_MARGIN = Duration.ofSeconds(5);
+    /** The least margin above {@code wal_sender_timeout / 2} that the silence limit keeps (see below). */
+    static final Duration WAL_SENDER_MARGIN = Duration.ofSeconds(2);
     private static volatile Duration lastRaiseLogged;
 
     /**
@@ -149,7 +149,8 @@ public final class ReplicationStream implements AutoCloseable {
      * {@code wal_sender_timeout / 2} has passed since it last heard from the reader. A silence limit below that would
      * give up on a healthy walsender, and the next one would decode the same transaction again: so the limit is at
      * least half the server's {@code wal_sender_timeout} plus the larger of half the limit and
-     * {@link #WAL_SENDER_MARGIN}. {@code walSenderTimeout} zero or null (off, unknown): {@code limit} as it is.
+     * {@link #WAL_SENDER_MARGIN}. With the default 60 s of both that changes nothing. {@code walSenderTimeout} null
+     * (unknown) or zero (then the walsender looks for replies at every progress update): {@code limit} as it is.
      */
     static Duration effectiveSilenceLimit(Duration limit, Duration walSenderTimeout) {
         if (limit == null || limit.isZero() || walSenderTimeout == null || walSenderTimeout.isZero()) {

@@ -42,6 +42,7 @@ class PgSourceSilentPathTest {
 
     @Test
     void aSilentPathIsNoticedWithinTheTimeoutAndTheStreamResumesExactly(PgDatabase db) throws Exception {
+        walSenderTimeout(db, "0");
         db.execute("CREATE TABLE bh (id int PRIMARY KEY)");
         TableId t = new TableId("public", "bh");
         Path rec = dir.resolve("bh.rec");
@@ -142,6 +143,7 @@ class PgSourceSilentPathTest {
      */
     @Test
     void repeatedTimeoutsWithoutATransactionDoubleTheTimeoutAndATransactionResetsIt(PgDatabase db) throws Exception {
+        walSenderTimeout(db, "0");
         db.execute("CREATE TABLE esc (id int PRIMARY KEY)");
         TableId t = new TableId("public", "esc");
         Duration timeout = Duration.ofSeconds(1);
@@ -196,6 +198,7 @@ class PgSourceSilentPathTest {
      */
     @Test
     void repeatedOutagesOfAnIdleSourceAreEachNoticedWithinTheConfiguredTimeout(PgDatabase db) throws Exception {
+        walSenderTimeout(db, "0");
         db.execute("CREATE TABLE idle_bh (id int PRIMARY KEY)");
         TableId t = new TableId("public", "idle_bh");
         PgSource.Options options = fastOptions().withReplicationTimeout(TIMEOUT)
@@ -276,7 +279,7 @@ class PgSourceSilentPathTest {
     @Pg(version = 13)
     void aLargeFilteredOutTransactionDoesNotTripATimeoutBelowHalfTheWalSenderTimeout(PgDatabase db)
             throws Exception {
-        db.cluster().setConfig("wal_sender_timeout", "4s");
+        walSenderTimeout(db, "4s");
         db.execute("ALTER DATABASE " + db.name() + " SET logical_decoding_work_mem = '64kB'",
                 "CREATE TABLE pub13 (id int PRIMARY KEY)", "CREATE TABLE unpub13 (id int, pad text)");
         TableId t = new TableId("public", "pub13");
@@ -302,8 +305,6 @@ class PgSourceSilentPathTest {
             } finally {
                 PgSource.removePipeline(conn, "filtered13");
             }
-        } finally {
-            db.cluster().setConfig("wal_sender_timeout", "60s");
         }
     }
 
@@ -363,6 +364,7 @@ class PgSourceSilentPathTest {
 
     @Test
     void aSinkHoldingTheReaderFiveTimesTheTimeoutDoesNotTripIt(PgDatabase db) throws Exception {
+        walSenderTimeout(db, "0");
         db.execute("CREATE TABLE bp (id int PRIMARY KEY, pad text)");
         TableId t = new TableId("public", "bp");
         try (PgPassword pw = PgPassword.none()) {
@@ -399,6 +401,7 @@ class PgSourceSilentPathTest {
     @Test
     @Pg(version = 13)
     void aLargeTransactionDecodedAtCommitOnPg13DoesNotTripIt(PgDatabase db) throws Exception {
+        walSenderTimeout(db, "0");
         assertThat(db.queryOne("SHOW server_version_num")).startsWith("13");
         db.execute("ALTER DATABASE " + db.name() + " SET logical_decoding_work_mem = '64kB'",
                 "CREATE TABLE big13 (id int PRIMARY KEY, pad text)");
@@ -421,6 +424,15 @@ class PgSourceSilentPathTest {
                 PgSource.removePipeline(conn, "big13_" + db.name());
             }
         }
+    }
+
+    /**
+     * Sets this test database's wal_sender_timeout (a user setting since PostgreSQL 12, read by the walsender at its
+     * login). Timeouts of a few seconds need it at 0 (or a few seconds): the source keeps its timeout above half the
+     * server's, 30 s by default.
+     */
+    static void walSenderTimeout(PgDatabase db, String value) {
+        db.execute("ALTER DATABASE " + db.name() + " SET wal_sender_timeout = '" + value + "'");
     }
 
     private static String activePid(PgDatabase db) {
