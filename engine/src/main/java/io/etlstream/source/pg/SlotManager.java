@@ -114,23 +114,27 @@ public final class SlotManager {
      * Ends walsender {@code pid} if it still holds the pipeline's slot, and waits up to {@code wait} for the slot to be
      * free. For the server side of a replication connection this source gave up on: it would keep the slot busy (a
      * new stream gets "slot is active") until {@code wal_sender_timeout}, or for ever if that is 0. Only that process
-     * is ended, never another reader of the slot. Returns whether it held the slot; false also if the user may not
-     * signal it (then the server's own timeout ends it).
+     * is ended, never another reader of the slot. Says whether it held the slot (not if the user may not signal it:
+     * then the server's own timeout ends it) and whether it was busy then.
      */
-    public boolean endAbandonedWalsender(int pid, java.time.Duration wait,
+    public AbandonedWalsender endAbandonedWalsender(int pid, java.time.Duration wait,
             java.util.function.BooleanSupplier stopRequested) {
         try (Connection c = query()) {
             boolean held;
-            try (PreparedStatement ps = c.prepareStatement("SELECT pg_terminate_backend(active_pid) FROM"
-                    + " pg_replication_slots WHERE slot_name = ? AND active_pid = ?")) {
+            boolean busy;
+            // The activity row is read before the signal takes effect (pg_stat_activity is a snapshot per query).
+            try (PreparedStatement ps = c.prepareStatement("SELECT pg_terminate_backend(s.active_pid),"
+                    + " coalesce(a.wait_event, '') FROM pg_replication_slots s LEFT JOIN pg_stat_activity a"
+                    + " ON a.pid = s.active_pid WHERE s.slot_name = ? AND s.active_pid = ?")) {
                 ps.setString(1, names.slot());
                 ps.setInt(2, pid);
                 try (ResultSet rs = ps.executeQuery()) {
                     held = rs.next() && rs.getBoolean(1);
+                    busy = held && !WAITING_FOR_CLIENT_OR_WAL.contains(rs.getString(2));
                 }
             } catch (SQLException e) {
                 if ("42501".equals(e.getSQLState())) { // not the same role and no pg_signal_backend
-                    return false;
+                    return new AbandonedWalsender(false, false);
                 }
                 throw e;
             }
@@ -154,11 +158,21 @@ public final class SlotManager {
                     break;
                 }
             }
-            return held;
+            return new AbandonedWalsender(held, busy);
         } catch (SQLException e) {
             throw failure("end the abandoned walsender " + pid + " of slot " + names.slot(), e);
         }
     }
+
+    /**
+     * What {@link #endAbandonedWalsender} found: the walsender still held the slot, and it was busy (on the CPU or
+     * reading, such as decoding a large transaction) rather than waiting for WAL or for the network when it was ended.
+     */
+    public record AbandonedWalsender(boolean held, boolean busy) {}
+
+    /** Wait events of a walsender with nothing to do or blocked on its client: what a dead path leaves it in. */
+    private static final Set<String> WAITING_FOR_CLIENT_OR_WAL = Set.of("WalSenderMain", "WalSenderWaitForWAL",
+            "WalSenderWriteData", "ClientRead", "ClientWrite");
 
     /** Seconds a slot or catalog query may wait for the server before its connection counts as lost. */
     static final int QUERY_TIMEOUT_SECONDS = 30;

@@ -308,6 +308,53 @@ class PgSourceSilentPathTest {
         }
     }
 
+    /**
+     * Without the wal_sender_timeout floor (a server whose walsender does not answer during such a replay, or answers
+     * later than the limit): each new walsender decodes the transaction again and falls silent again. The abandoned
+     * walsender is found busy when the source ends it, so the next connection waits twice as long, until one lets the
+     * replay finish; a fixed limit would reconnect for ever.
+     */
+    @Test
+    @Pg(version = 13)
+    void aWalsenderFoundBusyWhenGivenUpOnDoublesTheNextTimeout(PgDatabase db) throws Exception {
+        walSenderTimeout(db, "4s");
+        db.execute("ALTER DATABASE " + db.name() + " SET logical_decoding_work_mem = '64kB'",
+                "CREATE TABLE pub13b (id int PRIMARY KEY)", "CREATE TABLE unpub13b (id int, pad text)");
+        TableId t = new TableId("public", "pub13b");
+        ReplicationStream.walSenderTimeoutFloor = false;
+        try (PgPassword pw = PgPassword.none()) {
+            PgConnector conn = SourceFixture.connector(db, pw);
+            NullSink sink = new NullSink();
+            try (PgSource source = SourceFixture.start(conn, "busy13", List.of(t), sink, SnapshotLedger.inMemory(),
+                    fastOptions().withReplicationTimeout(Duration.ofSeconds(1)))) {
+                SourceFixture.await(() -> source.status().state() == SourceState.STREAMING, Duration.ofSeconds(60),
+                        source::toString);
+                db.execute("INSERT INTO unpub13b SELECT g, repeat('x', 50) FROM generate_series(1, 1000000) g");
+                db.execute("INSERT INTO pub13b VALUES (1)");
+                List<String> limits = new ArrayList<>();
+                int seen = 0;
+                long deadline = System.nanoTime() + Duration.ofSeconds(150).toNanos();
+                while (sink.rows() < 1 && source.failure().isEmpty() && System.nanoTime() < deadline) {
+                    PgSource.Status st = source.status();
+                    if (st.reconnects() > seen) {
+                        seen = st.reconnects();
+                        limits.add(limitOf(st.lastError()));
+                    }
+                    Thread.sleep(10);
+                }
+                System.out.println("busy walsender: limits of the timeouts " + limits);
+                assertThat(source.failure()).isEmpty();
+                assertThat(sink.rows()).as("the replay finished; timeouts " + limits).isEqualTo(1);
+                assertThat(limits).as("it did fall silent at the configured limit first").startsWith("1");
+                assertThat(limits.size()).as("timeouts " + limits).isLessThanOrEqualTo(4);
+            } finally {
+                PgSource.removePipeline(conn, "busy13");
+            }
+        } finally {
+            ReplicationStream.walSenderTimeoutFloor = true;
+        }
+    }
+
     /** The limits named by the next {@code count} silence timeouts of {@code source}. */
     static List<String> silenceLimits(PgSource source, int count, Duration within) throws InterruptedException {
         List<String> limits = new ArrayList<>();

@@ -48,10 +48,12 @@ class ReplicationStreamTest {
     @Test
     void theTimeoutDoublesOnlyForAConnectionSilentFromItsStart() {
         long s = TimeUnit.SECONDS.toNanos(1);
-        assertThat(PgSource.nextSilenceFactor(1, 0, 3 * s, s)).as("nothing received, silent at once").isEqualTo(2);
-        assertThat(PgSource.nextSilenceFactor(8, 0, 3 * s, s)).as("capped").isEqualTo(PgSource.MAX_SILENCE_FACTOR);
-        assertThat(PgSource.nextSilenceFactor(4, 0, 60 * s, s)).as("idle and answering for a minute").isEqualTo(1);
-        assertThat(PgSource.nextSilenceFactor(2, 5, 3 * s, s)).as("it received changes").isEqualTo(1);
+        assertThat(PgSource.silentFromTheStart(0, 3 * s, s)).as("nothing received, silent at once").isTrue();
+        assertThat(PgSource.silentFromTheStart(0, 60 * s, s)).as("idle and answering for a minute").isFalse();
+        assertThat(PgSource.silentFromTheStart(5, 3 * s, s)).as("it received changes").isFalse();
+        assertThat(PgSource.nextSilenceFactor(1, true)).isEqualTo(2);
+        assertThat(PgSource.nextSilenceFactor(8, true)).as("capped").isEqualTo(PgSource.MAX_SILENCE_FACTOR);
+        assertThat(PgSource.nextSilenceFactor(4, false)).isEqualTo(1);
     }
 
     @Test
