@@ -58,7 +58,7 @@ final class RunCommand implements Callable<Integer> {
             description = "How long a source's replication connection may stay silent before the source takes it for"
                     + " lost and reconnects (a server, NAT or load balancer that vanished without closing it); the"
                     + " source asks PostgreSQL for an answer after a third of it. Time spent waiting for the"
-                    + " destination does not count. At least 1s, or 0 = off (default ${DEFAULT-VALUE}, like"
+                    + " destination does not count. From 1s to 1h, or 0 = off (default ${DEFAULT-VALUE}, like"
                     + " PostgreSQL's wal_receiver_timeout).")
     String replicationTimeout;
 
@@ -67,12 +67,25 @@ final class RunCommand implements Callable<Integer> {
             description = "Write every pipeline's changes to DIR/<pipeline>.rec (testing only).")
     Path recordingDir;
 
-    /** The {@code --replication-timeout} value: 0 (off) or at least a second. */
+    /** The longest {@code --replication-timeout}: a dead path noticed after more than an hour is not noticed. */
+    static final java.time.Duration MAX_REPLICATION_TIMEOUT = java.time.Duration.ofHours(1);
+
+    /** The {@code --replication-timeout} value: 0 (off) or between a second and an hour. */
     static java.time.Duration replicationTimeout(String text) {
-        java.time.Duration d = PipelineSettings.parseInterval(text);
+        java.time.Duration d;
+        try {
+            d = PipelineSettings.parseInterval(text);
+        } catch (io.etlstream.UserFacingException e) {
+            throw new io.etlstream.UserFacingException("--replication-timeout: " + e.getMessage()
+                    + " (0 = off; the default is 60s)", e);
+        }
         if (d.isNegative() || !d.isZero() && d.compareTo(java.time.Duration.ofSeconds(1)) < 0) {
             throw new io.etlstream.UserFacingException("--replication-timeout must be 0 (off) or at least 1s, not '"
                     + text + "'; the default is 60s.");
+        }
+        if (d.compareTo(MAX_REPLICATION_TIMEOUT) > 0) {
+            throw new io.etlstream.UserFacingException("--replication-timeout must be at most 1h, not '" + text
+                    + "'; the default is 60s (use 0 to turn it off).");
         }
         return d;
     }

@@ -10,7 +10,7 @@ import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
-/** {@code run --replication-timeout}: 60 s unless chosen, 0 turns it off, values under a second are refused. */
+/** {@code run --replication-timeout}: 60 s unless chosen, 0 turns it off, values under a second or over an hour are refused. */
 class RunReplicationTimeoutTest {
 
     private static RunCommand parse(String... args) {
@@ -38,10 +38,12 @@ class RunReplicationTimeoutTest {
 
     @Test
     void tooShortOrNegativeIsRefusedWithTheOptionName() {
-        for (String bad : new String[] {"500ms", "-5s", "soon"}) {
+        for (String bad : new String[] {"500ms", "-5s", "soon", "61m", "999999h"}) {
             assertThatThrownBy(() -> RunCommand.replicationTimeout(bad)).as(bad)
-                    .isInstanceOf(UserFacingException.class).hasMessageContaining(bad.equals("soon") ? "duration"
-                            : "--replication-timeout");
+                    .isInstanceOf(UserFacingException.class).hasMessageContaining("--replication-timeout")
+                    .hasMessageContaining(bad.equals("soon") ? "not a duration" : bad.endsWith("h") || bad.endsWith("m")
+                            ? "at most 1h" : "at least 1s");
         }
+        assertThat(RunCommand.replicationTimeout("1h")).isEqualTo(Duration.ofHours(1));
     }
 }

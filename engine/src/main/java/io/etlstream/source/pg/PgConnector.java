@@ -43,6 +43,17 @@ public final class PgConnector implements AutoCloseable {
         return open(baseProperties(purpose), false);
     }
 
+    /**
+     * A regular connection whose every read gives up after {@code networkTimeoutSeconds}: for short catalog and slot
+     * queries on the reader thread, where a network path that died silently must fail the query, not hang the reader
+     * until the operating system gives up on the connection. Not for statements that may wait legitimately.
+     */
+    public Connection connect(String purpose, int networkTimeoutSeconds) {
+        Properties p = baseProperties(purpose);
+        PGProperty.SOCKET_TIMEOUT.set(p, networkTimeoutSeconds);
+        return open(p, false);
+    }
+
     /** A regular connection under an exact application name (the WAL monitor's {@code etl-stream-monitor-<source>}). */
     public Connection connectAs(String applicationName) {
         Properties p = baseProperties("");

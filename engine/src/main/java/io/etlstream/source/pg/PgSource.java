@@ -238,11 +238,19 @@ public final class PgSource implements AutoCloseable {
     /** The walsender of a connection given up for silence, ended before the next stream starts (0 = none). Reader. */
     private int abandonedWalsender;
     /**
-     * The replication timeout's multiplier (1, 2, 4, 8). Reader thread only. A connection given up for silence before
-     * it received any change doubles it for the next one, so a walsender that is slow to answer but alive costs a few
-     * needless reconnects, not an endless loop of them; the first change received brings it back to 1.
+     * The replication timeout's multiplier (1, 2, 4, 8). Reader thread only. A connection given up for silence that
+     * received no change and fell silent soon after it opened ({@link #silentFromTheStart}), or whose walsender was
+     * found busy when it was ended, doubles it for the next one: a walsender that is slow to answer but alive
+     * (decoding the same transaction again) costs a few needless reconnects, not an endless loop of them. Any other
+     * timeout (a path that worked, then died) brings it back to 1, so repeated outages of an idle source are each
+     * noticed after the configured time; so does the first whole transaction received.
      */
     private int silenceFactor = 1;
+    /**
+     * The multiplier to double if the walsender of the connection just given up on turns out to have been busy
+     * (decoding, not answering) when it is ended; 0 = none. Reader thread only.
+     */
+    private int factorIfWalsenderBusy;
     static final int MAX_SILENCE_FACTOR = 8;
     /** The longest a heartbeat statement may take: it runs on the reader thread, which must get back to the stream. */
     static final int HEARTBEAT_TIMEOUT_MS = 10_000;
@@ -559,14 +567,21 @@ public final class PgSource implements AutoCloseable {
     }
 
     private void stream(SlotManager slots, SnapshotCopier copier, int version, BufferAllocator alloc) throws Exception {
-        ReplicationStream.Options streamOptions = ReplicationStream.Options.forServer(version, options.statusInterval())
-                .withSilenceLimit(options.replicationTimeout().multipliedBy(silenceFactor));
         long start = durable.get();
         if (abandonedWalsender != 0) {
             int pid = abandonedWalsender;
             boolean ended = false;
             try {
-                ended = slots.endAbandonedWalsender(pid, Duration.ofSeconds(5));
+                SlotManager.AbandonedWalsender found = slots.endAbandonedWalsender(pid, Duration.ofSeconds(5),
+                        stopRequested);
+                ended = found.held();
+                if (found.busy() && factorIfWalsenderBusy != 0) {
+                    // It was working, not waiting for us: a walsender that does not answer while it decodes, which
+                    // the next one will do again. A longer limit lets it finish.
+                    silenceFactor = Math.min(factorIfWalsenderBusy * 2, MAX_SILENCE_FACTOR);
+                    LOG.info("source {}: walsender {} was busy when given up on; the next connection waits {} s",
+                            names.slot(), pid, options.replicationTimeout().multipliedBy(silenceFactor).toSeconds());
+                }
             } catch (RuntimeException e) {
                 if (isTransient(e)) {
                     throw e; // the server is still out of reach: try again with the next attempt
@@ -576,11 +591,14 @@ public final class PgSource implements AutoCloseable {
                         message(e));
             }
             abandonedWalsender = 0;
+            factorIfWalsenderBusy = 0;
             if (ended) {
                 LOG.info("source {}: ended walsender {} of the connection given up on (it still held the slot)",
                         names.slot(), pid);
             }
         }
+        ReplicationStream.Options streamOptions = ReplicationStream.Options.forServer(version, options.statusInterval())
+                .withSilenceLimit(options.replicationTimeout().multipliedBy(silenceFactor));
         try (ReplicationStream s = ReplicationStream.open(connector, names.slot(), names.publication(), start,
                 streamOptions); RowIdentity identity = new RowIdentity(connector)) {
             currentStream = s;
@@ -589,12 +607,35 @@ public final class PgSource implements AutoCloseable {
             } catch (ReplicationStream.SilenceException e) {
                 s.abort();
                 abandonedWalsender = s.backendPid();
-                silenceFactor = Math.min(silenceFactor * 2, MAX_SILENCE_FACTOR);
+                int before = silenceFactor;
+                boolean fromStart = silentFromTheStart(s.messagesReceived(), System.nanoTime() - s.openedAtNanos(),
+                        s.silenceLimitNanos());
+                silenceFactor = nextSilenceFactor(before, fromStart);
+                factorIfWalsenderBusy = fromStart ? 0 : before;
                 throw e;
             }
         } finally {
             currentStream = null;
         }
+    }
+
+    /**
+     * Whether a connection given up for silence {@code aliveNanos} after it opened, having received {@code messages}
+     * data messages under a limit of {@code limitNanos}, was silent from its start: it received nothing and its
+     * silence began within three limits of the opening (a server that logs in and then does not answer).
+     */
+    static boolean silentFromTheStart(long messages, long aliveNanos, long limitNanos) {
+        return messages == 0 && aliveNanos - limitNanos < 3 * limitNanos;
+    }
+
+    /**
+     * The multiplier for the next connection: doubled (up to {@link #MAX_SILENCE_FACTOR}) for one silent from its
+     * start, else back to 1 (a connection that streamed or idled with answers for longer died of its path, so the next
+     * outage is noticed after the configured time). The reader doubles it later after all if the abandoned
+     * walsender turns out to have been busy decoding ({@link SlotManager.AbandonedWalsender#busy()}).
+     */
+    static int nextSilenceFactor(int factor, boolean silentFromTheStart) {
+        return silentFromTheStart ? Math.min(factor * 2, MAX_SILENCE_FACTOR) : 1;
     }
 
     /** Reads one connection's stream until the source stops or the connection fails. */
@@ -772,10 +813,15 @@ public final class PgSource implements AutoCloseable {
         }
     }
 
-    private Connection heartbeat(Connection c) {
+    /**
+     * One heartbeat on {@code c} (or on a new connection if null); returns the connection to use next time, null
+     * after a failure (the connection, old or new, is closed then).
+     */
+    Connection heartbeat(Connection c) {
+        Connection conn = c;
         try {
-            Connection conn = c != null ? c : connector.connect("heartbeat");
-            if (c == null) {
+            if (conn == null) {
+                conn = connector.connect("heartbeat");
                 // On a network path that silently drops everything the statement would hang the reader (and with
                 // it the replication timeout) until the operating system gives up on the connection.
                 conn.setNetworkTimeout(Runnable::run, HEARTBEAT_TIMEOUT_MS);
@@ -786,9 +832,11 @@ public final class PgSource implements AutoCloseable {
             return conn;
         } catch (RuntimeException | SQLException e) {
             LOG.debug("heartbeat failed: {}", e.getMessage());
-            if (c != null) {
+            // A server error (a standby source, a missing privilege) leaves the connection open: close it too, or
+            // every heartbeat interval would leak one until max_connections runs out.
+            if (conn != null) {
                 try {
-                    c.close();
+                    conn.close();
                 } catch (SQLException ignored) {
                     // dropping a broken helper connection
                 }
@@ -973,6 +1021,12 @@ public final class PgSource implements AutoCloseable {
         running = false;
         queue.stopProducers();
         join(reader, options.drainBudget().toMillis() + 20_000);
+        if (reader != null && reader.isAlive()) {
+            // Stuck on a connection nobody has heard from: drop it, so the reader ends and releases its memory.
+            LOG.warn("source {}: the reader did not stop in time; dropping its replication connection", names.slot());
+            abortStreamConnection();
+            join(reader, 5_000);
+        }
         for (Thread t : List.copyOf(backfillThreads)) {
             join(t, 20_000);
         }

@@ -67,6 +67,8 @@ public final class ReplicationStream implements AutoCloseable {
     static final long EOF_PROBE_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
     private static final Logger LOG = LoggerFactory.getLogger(ReplicationStream.class);
     private static volatile boolean probeUnavailableLogged;
+    /** How long a clean close waits for the server's answer to CopyDone. */
+    static final int CLOSE_TIMEOUT_MS = 10_000;
     /** pgjdbc's wire stream under the replication connection; null if this pgjdbc does not expose it. */
     private final PGStream wire;
     private long nextEofProbe = System.nanoTime() + EOF_PROBE_NANOS;
@@ -87,6 +89,7 @@ public final class ReplicationStream implements AutoCloseable {
     private long messages;
     private final int backendPid;
     private volatile boolean aborted;
+    private final long openedAt = System.nanoTime();
 
     private ReplicationStream(Connection connection, PGReplicationStream stream, long startLsn, Options options) {
         this.connection = connection;
@@ -114,6 +117,7 @@ public final class ReplicationStream implements AutoCloseable {
             Options options) {
         Connection c = connector.connectReplication("stream");
         try {
+            options = options.withSilenceLimit(effectiveSilenceLimit(options.silenceLimit(), walSenderTimeout(c)));
             var builder = c.unwrap(PGConnection.class).getReplicationAPI().replicationStream().logical()
                     .withSlotName(slot)
                     .withStartPosition(LogSequenceNumber.valueOf(startLsn))
@@ -133,6 +137,78 @@ public final class ReplicationStream implements AutoCloseable {
             closeQuietly(c);
             throw explainStart(slot, e);
         }
+    }
+
+    /** The least margin above {@code wal_sender_timeout / 2} that the silence limit keeps (see below). */
+    static final Duration WAL_SENDER_MARGIN = Duration.ofSeconds(2);
+    private static volatile Duration lastRaiseLogged;
+    /** Tests turn the floor off to see what the source does on a server whose walsender never answers in a replay. */
+    static volatile boolean walSenderTimeoutFloor = true;
+
+    /**
+     * A walsender replaying a large transaction at its commit whose changes are all filtered out (a table outside the
+     * publication, an empty transaction) sends nothing, and reads the reader's reply requests only once
+     * {@code wal_sender_timeout / 2} has passed since it last heard from the reader. A silence limit below that would
+     * give up on a healthy walsender, and the next one would decode the same transaction again: so the limit is at
+     * least half the server's {@code wal_sender_timeout} plus the larger of half the limit and
+     * {@link #WAL_SENDER_MARGIN}. With the default 60 s of both that changes nothing. {@code walSenderTimeout} null
+     * (unknown) or zero (then the walsender looks for replies at every progress update): {@code limit} as it is.
+     */
+    static Duration effectiveSilenceLimit(Duration limit, Duration walSenderTimeout) {
+        if (limit == null || limit.isZero() || walSenderTimeout == null || walSenderTimeout.isZero()
+                || !walSenderTimeoutFloor) {
+            return limit;
+        }
+        Duration margin = limit.dividedBy(2).compareTo(WAL_SENDER_MARGIN) > 0 ? limit.dividedBy(2) : WAL_SENDER_MARGIN;
+        Duration floor = walSenderTimeout.dividedBy(2).plus(margin);
+        if (floor.compareTo(limit) <= 0) {
+            return limit;
+        }
+        if (!floor.equals(lastRaiseLogged)) {
+            lastRaiseLogged = floor;
+            LOG.warn("the replication timeout ({} s) is raised to {} s on this connection: the server's"
+                    + " wal_sender_timeout is {} s, and a walsender replaying a large transaction whose changes are all"
+                    + " filtered out answers only every wal_sender_timeout/2; lower wal_sender_timeout to keep the"
+                    + " replication timeout as configured", limit.toMillis() / 1000.0, floor.toMillis() / 1000.0,
+                    walSenderTimeout.toMillis() / 1000.0);
+        }
+        return floor;
+    }
+
+    /** The server's {@code wal_sender_timeout}, or null if it cannot be read (then the limit stays as configured). */
+    private static Duration walSenderTimeout(Connection c) {
+        try {
+            // Just logged in, but a path that dies now must not hang the reader: the stream resets this to none.
+            c.setNetworkTimeout(Runnable::run, QUERY_TIMEOUT_MS);
+            try (var st = c.createStatement(); var rs = st.executeQuery("SHOW wal_sender_timeout")) {
+                return rs.next() ? parsePgDuration(rs.getString(1)) : null;
+            } finally {
+                c.setNetworkTimeout(Runnable::run, 0);
+            }
+        } catch (SQLException | RuntimeException e) {
+            LOG.debug("cannot read wal_sender_timeout: {}", e.toString());
+            return null;
+        }
+    }
+
+    /** The network timeout of short queries on the reader thread: a dead path fails them instead of hanging it. */
+    static final int QUERY_TIMEOUT_MS = 30_000;
+
+    /** A PostgreSQL time setting as SHOW prints it ("1min", "60s", "500ms", "0"); null if not understood. */
+    static Duration parsePgDuration(String text) {
+        var m = java.util.regex.Pattern.compile("\\s*(\\d+)\\s*(ms|s|min|h|d)?\\s*").matcher(String.valueOf(text));
+        if (!m.matches()) {
+            return null;
+        }
+        long n = Long.parseLong(m.group(1));
+        String unit = m.group(2) == null ? "ms" : m.group(2);
+        return switch (unit) {
+            case "s" -> Duration.ofSeconds(n);
+            case "min" -> Duration.ofMinutes(n);
+            case "h" -> Duration.ofHours(n);
+            case "d" -> Duration.ofDays(n);
+            default -> Duration.ofMillis(n);
+        };
     }
 
     /**
@@ -251,6 +327,16 @@ public final class ReplicationStream implements AutoCloseable {
     /** The process id of this connection's walsender on the server (0 if unknown). */
     public int backendPid() {
         return backendPid;
+    }
+
+    /** {@link System#nanoTime()} when this stream started. */
+    public long openedAtNanos() {
+        return openedAt;
+    }
+
+    /** The silence limit in force on this connection, in nanoseconds (0 = none). */
+    public long silenceLimitNanos() {
+        return silenceLimitNanos;
     }
 
     /** Data messages received on this connection so far. */
@@ -418,6 +504,10 @@ public final class ReplicationStream implements AutoCloseable {
         }
         try {
             if (!stream.isClosed()) {
+                // The CopyDone handshake waits for the server's answer: on a path that died without anyone noticing
+                // yet (a stop within the replication timeout of an outage) it would wait until the operating system
+                // gives up on the connection. A live walsender answers at once.
+                connection.setNetworkTimeout(Runnable::run, CLOSE_TIMEOUT_MS);
                 stream.close();
             }
         } catch (SQLException ignored) {

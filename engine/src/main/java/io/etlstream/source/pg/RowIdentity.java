@@ -107,7 +107,8 @@ final class RowIdentity implements AutoCloseable {
 
     private List<String> query(long oid) throws SQLException {
         if (connection == null) {
-            connection = connector.connect("catalog");
+            // On the reader thread: a dead path must fail the query, not hang the reader.
+            connection = connector.connect("catalog", SlotManager.QUERY_TIMEOUT_SECONDS);
         }
         List<String> out = new ArrayList<>();
         try (PreparedStatement ps = connection.prepareStatement(PRIMARY_KEY_SQL)) {

@@ -39,7 +39,7 @@ public final class SlotManager {
         if (known != 0) {
             return known;
         }
-        try (Connection c = connector.connect("slots")) {
+        try (Connection c = query()) {
             return version(c);
         } catch (SQLException e) {
             throw failure("read the server version", e);
@@ -55,9 +55,12 @@ public final class SlotManager {
             throw new UserFacingException("a pipeline needs at least one table: select tables with --tables schema.t1,schema.t2");
         }
         try (Connection c = connector.connect("slots")) {
+            // The reads are short (a dead path must fail them, see query()); the DDL after them may wait for a lock.
+            c.setNetworkTimeout(Runnable::run, QUERY_TIMEOUT_SECONDS * 1000);
             int version = version(c);
             Set<TableId> present = publishedTables(c);
             boolean exists = publicationExists(c);
+            c.setNetworkTimeout(Runnable::run, 0);
             List<TableId> missing = tables.stream().filter(t -> !present.contains(t)).distinct().collect(Collectors.toList());
             if (!exists) {
                 String list = missing.stream().map(TableNames::sql).collect(Collectors.joining(", "));
@@ -100,7 +103,7 @@ public final class SlotManager {
 
     /** The tables in the publication (partition roots when published through the root). */
     public Set<TableId> publishedTables() {
-        try (Connection c = connector.connect("slots")) {
+        try (Connection c = query()) {
             return publishedTables(c);
         } catch (SQLException e) {
             throw failure("read publication " + names.publication(), e);
@@ -111,27 +114,33 @@ public final class SlotManager {
      * Ends walsender {@code pid} if it still holds the pipeline's slot, and waits up to {@code wait} for the slot to be
      * free. For the server side of a replication connection this source gave up on: it would keep the slot busy (a
      * new stream gets "slot is active") until {@code wal_sender_timeout}, or for ever if that is 0. Only that process
-     * is ended, never another reader of the slot. Returns whether it held the slot; false also if the user may not
-     * signal it (then the server's own timeout ends it).
+     * is ended, never another reader of the slot. Says whether it held the slot (not if the user may not signal it:
+     * then the server's own timeout ends it) and whether it was busy then.
      */
-    public boolean endAbandonedWalsender(int pid, java.time.Duration wait) {
-        try (Connection c = connector.connect("slots")) {
+    public AbandonedWalsender endAbandonedWalsender(int pid, java.time.Duration wait,
+            java.util.function.BooleanSupplier stopRequested) {
+        try (Connection c = query()) {
             boolean held;
-            try (PreparedStatement ps = c.prepareStatement("SELECT pg_terminate_backend(active_pid) FROM"
-                    + " pg_replication_slots WHERE slot_name = ? AND active_pid = ?")) {
+            boolean busy;
+            // The activity row is read before the signal takes effect (pg_stat_activity is a snapshot per query).
+            try (PreparedStatement ps = c.prepareStatement("SELECT pg_terminate_backend(s.active_pid),"
+                    + " coalesce(a.wait_event, '') FROM pg_replication_slots s LEFT JOIN pg_stat_activity a"
+                    + " ON a.pid = s.active_pid WHERE s.slot_name = ? AND s.active_pid = ?")) {
                 ps.setString(1, names.slot());
                 ps.setInt(2, pid);
                 try (ResultSet rs = ps.executeQuery()) {
                     held = rs.next() && rs.getBoolean(1);
+                    busy = held && !WAITING_FOR_CLIENT_OR_WAL.contains(rs.getString(2));
                 }
             } catch (SQLException e) {
                 if ("42501".equals(e.getSQLState())) { // not the same role and no pg_signal_backend
-                    return false;
+                    return new AbandonedWalsender(false, false);
                 }
                 throw e;
             }
             long end = System.nanoTime() + wait.toNanos();
-            while (held && System.nanoTime() < end) {
+            // A stop does not wait for the slot: the walsender is already told to end.
+            while (held && System.nanoTime() < end && !stopRequested.getAsBoolean()) {
                 try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM pg_replication_slots WHERE slot_name = ?"
                         + " AND active_pid = ?")) {
                     ps.setString(1, names.slot());
@@ -149,10 +158,32 @@ public final class SlotManager {
                     break;
                 }
             }
-            return held;
+            return new AbandonedWalsender(held, busy);
         } catch (SQLException e) {
             throw failure("end the abandoned walsender " + pid + " of slot " + names.slot(), e);
         }
+    }
+
+    /**
+     * What {@link #endAbandonedWalsender} found: the walsender still held the slot, and it was busy (on the CPU or
+     * reading, such as decoding a large transaction) rather than waiting for WAL or for the network when it was ended.
+     */
+    public record AbandonedWalsender(boolean held, boolean busy) {}
+
+    /** Wait events of a walsender with nothing to do or blocked on its client: what a dead path leaves it in. */
+    private static final Set<String> WAITING_FOR_CLIENT_OR_WAL = Set.of("WalSenderMain", "WalSenderWaitForWAL",
+            "WalSenderWriteData", "ClientRead", "ClientWrite");
+
+    /** Seconds a slot or catalog query may wait for the server before its connection counts as lost. */
+    static final int QUERY_TIMEOUT_SECONDS = 30;
+
+    /**
+     * A connection for short queries that runs on the source's reader thread: a path that dies during one fails it
+     * after {@link #QUERY_TIMEOUT_SECONDS} instead of hanging the reader (and its replication timeout) for minutes.
+     * DDL (publication changes) keeps no limit: it may wait for a lock.
+     */
+    private Connection query() {
+        return connector.connect("slots", QUERY_TIMEOUT_SECONDS);
     }
 
     /** The pipeline's slot, if it exists. */
@@ -161,7 +192,7 @@ public final class SlotManager {
     }
 
     Optional<SlotInfo> slot(String slotName) {
-        try (Connection c = connector.connect("slots")) {
+        try (Connection c = query()) {
             int version = version(c);
             String current = "CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_lsn() END";
             String sql = "SELECT slot_name, coalesce(plugin, ''), active, coalesce(active_pid, 0),"

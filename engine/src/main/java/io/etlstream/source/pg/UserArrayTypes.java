@@ -92,7 +92,8 @@ public final class UserArrayTypes {
         }
         List<RelationColumn> cols;
         if (lookup) {
-            try (Connection c = connector.connect("types")) {
+            // On the reader thread: a dead path must fail the lookup, not hang the reader.
+            try (Connection c = connector.connect("types", SlotManager.QUERY_TIMEOUT_SECONDS)) {
                 cols = resolve(c, r.columns());
             }
         } else {

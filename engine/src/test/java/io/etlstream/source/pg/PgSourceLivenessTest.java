@@ -84,6 +84,36 @@ class PgSourceLivenessTest {
         }
     }
 
+    /**
+     * A heartbeat the server refuses (here: a function earlier on the search path that raises, like a standby's
+     * "cannot execute during recovery") must not leave its new connection open: one a heartbeat interval would
+     * exhaust max_connections.
+     */
+    @Test
+    void aHeartbeatTheServerRefusesClosesItsConnection(PgDatabase db) throws Exception {
+        db.execute("CREATE SCHEMA hb_fail",
+                "CREATE FUNCTION hb_fail.pg_logical_emit_message(boolean, text, text) RETURNS pg_lsn LANGUAGE plpgsql"
+                        + " AS $$BEGIN RAISE EXCEPTION 'refused heartbeat'; END$$",
+                "ALTER DATABASE " + db.name() + " SET search_path = hb_fail, pg_catalog, public");
+        try (PgPassword pw = PgPassword.none()) {
+            PgSource source = new PgSource(connector(db, pw), "hbleak", List.of(new TableId("public", "x")),
+                    new NullSink(), SnapshotLedger.inMemory(), fastOptions());
+            for (int i = 0; i < 3; i++) {
+                assertThat(source.heartbeat(null)).as("a refused heartbeat gives no connection back").isNull();
+            }
+            String count = "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'etl-stream:heartbeat'"
+                    + " AND datname = '" + db.name() + "'";
+            // A closed connection's backend exits a moment after the close.
+            long end = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+            while (!db.queryOne(count).equals("0") && System.nanoTime() < end) {
+                Thread.sleep(50);
+            }
+            assertThat(db.queryOne(count)).as("heartbeat connections left open").isEqualTo("0");
+        } finally {
+            db.execute("ALTER DATABASE " + db.name() + " RESET search_path");
+        }
+    }
+
     @Test
     void anIdleSourceKeepsSlotLagNearZero(PgDatabase db) throws Exception {
         db.execute("CREATE TABLE idle_pub (id int PRIMARY KEY)", "CREATE TABLE idle_other (id int, pad text)");

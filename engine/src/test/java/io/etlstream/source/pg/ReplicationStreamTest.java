@@ -18,6 +18,45 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class ReplicationStreamTest {
 
     @Test
+    void theSilenceLimitStaysAboveHalfTheServersWalSenderTimeout() {
+        Duration s60 = Duration.ofSeconds(60);
+        assertThat(ReplicationStream.effectiveSilenceLimit(s60, s60)).as("defaults: unchanged").isEqualTo(s60);
+        assertThat(ReplicationStream.effectiveSilenceLimit(Duration.ofSeconds(15), s60))
+                .isEqualTo(Duration.ofMillis(37_500));
+        assertThat(ReplicationStream.effectiveSilenceLimit(s60, Duration.ofMinutes(20)))
+                .isEqualTo(Duration.ofSeconds(630));
+        assertThat(ReplicationStream.effectiveSilenceLimit(Duration.ofSeconds(1), Duration.ofSeconds(4)))
+                .isEqualTo(Duration.ofSeconds(4));
+        assertThat(ReplicationStream.effectiveSilenceLimit(Duration.ofSeconds(3), Duration.ZERO)).as("server's off")
+                .isEqualTo(Duration.ofSeconds(3));
+        assertThat(ReplicationStream.effectiveSilenceLimit(Duration.ofSeconds(3), null)).as("unknown")
+                .isEqualTo(Duration.ofSeconds(3));
+        assertThat(ReplicationStream.effectiveSilenceLimit(Duration.ZERO, s60)).as("ours off").isZero();
+    }
+
+    @Test
+    void showPrintsTimeSettingsInTheseUnits() {
+        assertThat(ReplicationStream.parsePgDuration("1min")).isEqualTo(Duration.ofMinutes(1));
+        assertThat(ReplicationStream.parsePgDuration("4s")).isEqualTo(Duration.ofSeconds(4));
+        assertThat(ReplicationStream.parsePgDuration("500ms")).isEqualTo(Duration.ofMillis(500));
+        assertThat(ReplicationStream.parsePgDuration("2h")).isEqualTo(Duration.ofHours(2));
+        assertThat(ReplicationStream.parsePgDuration("1d")).isEqualTo(Duration.ofDays(1));
+        assertThat(ReplicationStream.parsePgDuration("0")).isZero();
+        assertThat(ReplicationStream.parsePgDuration("soon")).isNull();
+    }
+
+    @Test
+    void theTimeoutDoublesOnlyForAConnectionSilentFromItsStart() {
+        long s = TimeUnit.SECONDS.toNanos(1);
+        assertThat(PgSource.silentFromTheStart(0, 3 * s, s)).as("nothing received, silent at once").isTrue();
+        assertThat(PgSource.silentFromTheStart(0, 60 * s, s)).as("idle and answering for a minute").isFalse();
+        assertThat(PgSource.silentFromTheStart(5, 3 * s, s)).as("it received changes").isFalse();
+        assertThat(PgSource.nextSilenceFactor(1, true)).isEqualTo(2);
+        assertThat(PgSource.nextSilenceFactor(8, true)).as("capped").isEqualTo(PgSource.MAX_SILENCE_FACTOR);
+        assertThat(PgSource.nextSilenceFactor(4, false)).isEqualTo(1);
+    }
+
+    @Test
     void anIdleStreamSurvivesSeveralStatusIntervals(PgDatabase db) throws Exception {
         PgCluster cluster = db.cluster();
         cluster.setConfig("wal_sender_timeout", "3s");
