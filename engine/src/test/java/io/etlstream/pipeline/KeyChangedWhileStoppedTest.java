@@ -1,6 +1,8 @@
 package io.etlstream.pipeline;
 
 import static io.etlstream.pipeline.ManagedPipelines.awaitCaughtUp;
+import static io.etlstream.pipeline.ManagedPipelines.createPipeline;
+import static io.etlstream.pipeline.ManagedPipelines.startStreaming;
 import static io.etlstream.pipeline.ManagedPipelines.keyRecordingRuntime;
 import static io.etlstream.pipeline.ManagedPipelines.manager;
 import static io.etlstream.pipeline.ManagedPipelines.phase;
@@ -12,7 +14,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.etlstream.batch.TableId;
 import io.etlstream.catalog.Catalog;
 import io.etlstream.catalog.Destination;
-import io.etlstream.catalog.Source;
 import io.etlstream.emulator.SqlResult;
 import io.etlstream.home.EtlHome;
 import io.etlstream.metrics.EngineEvent;
@@ -98,16 +99,9 @@ class KeyChangedWhileStoppedTest {
             // ---- first run: every table copied and streaming; the catalog records each table's key ----
             try (Catalog catalog = Catalog.open(home)) {
                 open.set(catalog);
-                catalog.sources().add(Source.draft("src", db.host(), db.port(), db.name(), "postgres"));
-                catalog.destinations().add(d);
-                new CatalogPipelineStore(catalog).create(new PipelineDefinition(NAME, "src", "emu", all,
-                        PipelineSettings.DEFAULTS, false));
-                pipelineId = catalog.pipelines().require(NAME).id();
+                pipelineId = createPipeline(catalog, db, d, NAME, all);
                 try (PipelineManager manager = manager(pg, catalog, events)) {
-                    manager.loadStored();
-                    send(manager, NAME, new PipelineCommand.Start());
-                    await(() -> all.stream().allMatch(t -> phase(manager, NAME, t) == TablePhase.STREAMING)
-                            && state(manager, NAME) == PipelineState.STREAMING, "every table streaming");
+                    startStreaming(manager, NAME, all, WAIT);
                     db.execute("INSERT INTO rk VALUES (3, 'r3')", "INSERT INTO other VALUES (2, 'o2')");
                     awaitCaughtUp(db, manager, NAME, WAIT);
                     sink.get().mergeNow(true);

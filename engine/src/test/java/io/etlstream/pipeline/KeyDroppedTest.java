@@ -1,6 +1,7 @@
 package io.etlstream.pipeline;
 
 import static io.etlstream.pipeline.ManagedPipelines.awaitCaughtUp;
+import static io.etlstream.pipeline.ManagedPipelines.createPipeline;
 import static io.etlstream.pipeline.ManagedPipelines.keyRecordingRuntime;
 import static io.etlstream.pipeline.ManagedPipelines.manager;
 import static io.etlstream.pipeline.ManagedPipelines.phase;
@@ -12,7 +13,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.etlstream.batch.TableId;
 import io.etlstream.catalog.Catalog;
 import io.etlstream.catalog.Destination;
-import io.etlstream.catalog.Source;
 import io.etlstream.home.EtlHome;
 import io.etlstream.metrics.EngineEvent;
 import io.etlstream.sink.snowflake.SnowflakeDestination;
@@ -297,20 +297,14 @@ class KeyDroppedTest {
             open.set(catalog);
             if (!created) {
                 Destination d = SF.destination(SCHEMA);
-                catalog.sources().add(Source.draft("src", db.host(), db.port(), db.name(), "postgres"));
-                catalog.destinations().add(d);
-                new CatalogPipelineStore(catalog).create(new PipelineDefinition(name, "src", "emu", tables,
-                        PipelineSettings.DEFAULTS, false));
+                createPipeline(catalog, db, d, name, tables);
                 created = true;
             }
             return ManagedPipelines.manager(runtime, catalog, events);
         }
 
         void startStreaming(PipelineManager manager) throws Exception {
-            manager.loadStored();
-            send(manager, name, new PipelineCommand.Start());
-            await(() -> tables.stream().allMatch(t -> phase(manager, name, t) == TablePhase.STREAMING)
-                    && state(manager, name) == PipelineState.STREAMING, "every table streaming");
+            ManagedPipelines.startStreaming(manager, name, tables, WAIT);
         }
 
         void resync(PipelineManager manager, TableRef t) throws Exception {

@@ -1,6 +1,8 @@
 package io.etlstream.pipeline;
 
 import static io.etlstream.pipeline.ManagedPipelines.awaitCaughtUp;
+import static io.etlstream.pipeline.ManagedPipelines.createPipeline;
+import static io.etlstream.pipeline.ManagedPipelines.startStreaming;
 import static io.etlstream.pipeline.ManagedPipelines.keyRecordingRuntime;
 import static io.etlstream.pipeline.ManagedPipelines.manager;
 import static io.etlstream.pipeline.ManagedPipelines.phase;
@@ -12,7 +14,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.etlstream.batch.TableId;
 import io.etlstream.catalog.Catalog;
 import io.etlstream.catalog.Destination;
-import io.etlstream.catalog.Source;
 import io.etlstream.emulator.SqlResult;
 import io.etlstream.home.EtlHome;
 import io.etlstream.metrics.EngineEvent;
@@ -90,16 +91,9 @@ class KeyGapsTest {
             // ---- first run: a key moved onto a column added after the copy stops ak while the engine runs ----
             try (Catalog catalog = Catalog.open(home)) {
                 open.set(catalog);
-                catalog.sources().add(Source.draft("src", db.host(), db.port(), db.name(), "postgres"));
-                catalog.destinations().add(d);
-                new CatalogPipelineStore(catalog).create(new PipelineDefinition(NAME, "src", "emu", all,
-                        PipelineSettings.DEFAULTS, false));
-                pipelineId = catalog.pipelines().require(NAME).id();
+                pipelineId = createPipeline(catalog, db, d, NAME, all);
                 try (PipelineManager manager = manager(pg, catalog, events)) {
-                    manager.loadStored();
-                    send(manager, NAME, new PipelineCommand.Start());
-                    await(() -> all.stream().allMatch(t -> phase(manager, NAME, t) == TablePhase.STREAMING)
-                            && state(manager, NAME) == PipelineState.STREAMING, "every table streaming");
+                    startStreaming(manager, NAME, all, WAIT);
                     // code is filled from its DEFAULT without a change: the mirror's rows 1 and 2 hold NULL in it
                     db.execute("ALTER TABLE ak ADD COLUMN code int NOT NULL DEFAULT 7",
                             "INSERT INTO ak VALUES (3, 'a3', 8)");

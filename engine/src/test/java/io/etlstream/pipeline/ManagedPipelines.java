@@ -1,6 +1,8 @@
 package io.etlstream.pipeline;
 
 import io.etlstream.catalog.Catalog;
+import io.etlstream.catalog.Destination;
+import io.etlstream.catalog.Source;
 import io.etlstream.metrics.EngineEvent;
 import io.etlstream.sink.SinkOptions;
 import io.etlstream.sink.snowflake.MergeWatermarks;
@@ -64,6 +66,26 @@ final class ManagedPipelines {
         }, PgSource.Options.defaults().withStatusInterval(Duration.ofSeconds(1))
                 .withBackoff(Duration.ofMillis(200), Duration.ofSeconds(2)).withHeartbeatInterval(Duration.ZERO),
                 Duration.ofMillis(100));
+    }
+
+    /**
+     * Adds source {@code src} (the test database as postgres), destination {@code d} and pipeline {@code name} over
+     * {@code tables} to {@code catalog}; returns the pipeline's id.
+     */
+    static long createPipeline(Catalog catalog, PgDatabase db, Destination d, String name, List<TableRef> tables) {
+        catalog.sources().add(Source.draft("src", db.host(), db.port(), db.name(), "postgres"));
+        catalog.destinations().add(d);
+        new CatalogPipelineStore(catalog).create(new PipelineDefinition(name, "src", d.name(), tables,
+                PipelineSettings.DEFAULTS, false));
+        return catalog.pipelines().require(name).id();
+    }
+
+    /** Loads the stored pipelines, starts {@code name} and waits until it and each of {@code tables} stream. */
+    static void startStreaming(PipelineManager m, String name, List<TableRef> tables, Duration wait) throws Exception {
+        m.loadStored();
+        send(m, name, new PipelineCommand.Start());
+        EmulatedSnowflake.await(() -> tables.stream().allMatch(t -> phase(m, name, t) == TablePhase.STREAMING)
+                && state(m, name) == PipelineState.STREAMING, wait, () -> "waiting for every table streaming");
     }
 
     static PipelineStatus send(PipelineManager m, String name, PipelineCommand c) throws Exception {

@@ -3,6 +3,7 @@ package io.etlstream.pipeline;
 import static io.etlstream.testkit.snowflake.EmulatedSnowflake.SOURCE_OPTIONS;
 import static io.etlstream.testkit.snowflake.EmulatedSnowflake.connector;
 import static io.etlstream.pipeline.ManagedPipelines.awaitCaughtUp;
+import static io.etlstream.pipeline.ManagedPipelines.createPipeline;
 import static io.etlstream.pipeline.ManagedPipelines.manager;
 import static io.etlstream.pipeline.ManagedPipelines.phase;
 import static io.etlstream.pipeline.ManagedPipelines.send;
@@ -12,7 +13,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.etlstream.catalog.Catalog;
 import io.etlstream.catalog.Destination;
-import io.etlstream.catalog.Source;
 import io.etlstream.catalog.TableSelection;
 import io.etlstream.emulator.Faults.Endpoint;
 import io.etlstream.home.EtlHome;
@@ -82,11 +82,7 @@ class StoppedTableStaysStoppedTest {
             };
             long pipelineId;
             try (Catalog catalog = Catalog.open(home)) {
-                catalog.sources().add(Source.draft("src", db.host(), db.port(), db.name(), "postgres"));
-                catalog.destinations().add(d);
-                new CatalogPipelineStore(catalog).create(new PipelineDefinition(NAME, "src", "emu", List.of(kg, kv),
-                        PipelineSettings.DEFAULTS, false));
-                pipelineId = catalog.pipelines().require(NAME).id();
+                pipelineId = createPipeline(catalog, db, d, NAME, List.of(kg, kv));
 
                 // ---- first engine run: kv is stopped by a value over varchar(10); kg goes on ----
                 try (PipelineManager manager = manager(counting, catalog, events)) {
