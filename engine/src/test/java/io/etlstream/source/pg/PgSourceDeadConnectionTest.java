@@ -30,8 +30,7 @@ class PgSourceDeadConnectionTest {
         db.execute("CREATE TABLE dc (id int PRIMARY KEY)");
         TableId t = new TableId("public", "dc");
         try (PgPassword pw = PgPassword.none(); TcpProxy proxy = new TcpProxy(db.host(), db.port())) {
-            PgConnector conn = new PgConnector(new PgSourceConfig(proxy.host(), proxy.port(), db.name(), "postgres",
-                    SslMode.DISABLE, null), pw);
+            PgConnector conn = SourceFixture.throughProxy(proxy, db, pw, 10);
             try (PgSource source = SourceFixture.start(conn, "deadconn", List.of(t), new NullSink(),
                     SnapshotLedger.inMemory(), options())) {
                 SourceFixture.await(() -> source.status().state() == SourceState.STREAMING, Duration.ofSeconds(30),

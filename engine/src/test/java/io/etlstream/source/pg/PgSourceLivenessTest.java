@@ -22,10 +22,15 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @Pg(version = 17)
 class PgSourceLivenessTest {
 
-    /** Blocks 30 s on the first batch, then behaves like a null sink. */
+    /** Blocks for {@code block} on the first batch, then behaves like a null sink. */
     static final class BlockingSink implements ChangeSink {
         final NullSink inner = new NullSink();
         final AtomicBoolean blocked = new AtomicBoolean();
+        private final Duration block;
+
+        BlockingSink(Duration block) {
+            this.block = block;
+        }
 
         @Override
         public void open(Durability d) {
@@ -35,7 +40,7 @@ class PgSourceLivenessTest {
         @Override
         public void accept(ChangeEvent e) throws InterruptedException {
             if (e instanceof ChangeBatch && blocked.compareAndSet(false, true)) {
-                Thread.sleep(30_000);
+                Thread.sleep(block.toMillis());
             }
             inner.accept(e);
         }
@@ -58,7 +63,7 @@ class PgSourceLivenessTest {
         TableId t = new TableId("public", "slow_t");
         try (PgPassword pw = PgPassword.none()) {
             PgConnector conn = connector(db, pw);
-            BlockingSink sink = new BlockingSink();
+            BlockingSink sink = new BlockingSink(Duration.ofSeconds(30));
             try (PgSource source = SourceFixture.start(conn, "slow", List.of(t), sink, SnapshotLedger.inMemory(),
                     fastOptions().withQueueCapacity(2))) {
                 SourceFixture.await(() -> source.status().state() == SourceState.STREAMING, Duration.ofSeconds(30),

@@ -50,8 +50,7 @@ class PgSourceRestartTest {
         long restartBegin;
         List<Sample> samples = new CopyOnWriteArrayList<>();
         try (PgPassword pw = PgPassword.none(); TcpProxy proxy = new TcpProxy(db.host(), db.port())) {
-            PgConnector conn = new PgConnector(new PgSourceConfig(proxy.host(), proxy.port(), db.name(), "postgres",
-                    SslMode.DISABLE, null), pw);
+            PgConnector conn = SourceFixture.throughProxy(proxy, db, pw, 10);
             try (RecordingSink sink = new RecordingSink(rec);
                     PgSource source = SourceFixture.start(conn, "restart", List.of(t), sink, SnapshotLedger.inMemory(),
                             options)) {

@@ -4,8 +4,6 @@ import static io.etlstream.source.pg.SourceFixture.awaitCaughtUp;
 import static io.etlstream.source.pg.SourceFixture.fastOptions;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.etlstream.batch.ChangeBatch;
-import io.etlstream.batch.ChangeEvent;
 import io.etlstream.batch.TableId;
 import io.etlstream.testkit.pg.Pg;
 import io.etlstream.testkit.pg.PgDatabase;
@@ -65,8 +63,7 @@ class PgSourceSilentPathTest {
         }, "bh-writer");
         try (PgPassword pw = PgPassword.none(); TcpProxy proxy = new TcpProxy(db.host(), db.port())) {
             // A connection attempt into the swallowing path fails at the login timeout (twice this).
-            PgConnector conn = new PgConnector(new PgSourceConfig(proxy.host(), proxy.port(), db.name(), "postgres",
-                    SslMode.DISABLE, null), pw, 2);
+            PgConnector conn = SourceFixture.throughProxy(proxy, db, pw, 2);
             try (RecordingSink sink = new RecordingSink(rec);
                     PgSource source = SourceFixture.start(conn, "blackhole", List.of(t), sink,
                             SnapshotLedger.inMemory(), options)) {
@@ -151,8 +148,7 @@ class PgSourceSilentPathTest {
                 .withBackoff(new ReconnectBackoff(Duration.ofMillis(50), Duration.ofMillis(100), 0,
                         Duration.ofMinutes(1)));
         try (PgPassword pw = PgPassword.none(); TcpProxy proxy = new TcpProxy(db.host(), db.port())) {
-            PgConnector conn = new PgConnector(new PgSourceConfig(proxy.host(), proxy.port(), db.name(), "postgres",
-                    SslMode.DISABLE, null), pw, 2);
+            PgConnector conn = SourceFixture.throughProxy(proxy, db, pw, 2);
             try (PgSource source = SourceFixture.start(conn, "escalate", List.of(t), new NullSink(),
                     SnapshotLedger.inMemory(), options)) {
                 SourceFixture.await(() -> source.status().state() == SourceState.STREAMING, Duration.ofSeconds(30),
@@ -204,8 +200,7 @@ class PgSourceSilentPathTest {
         PgSource.Options options = fastOptions().withReplicationTimeout(TIMEOUT)
                 .withBackoff(Duration.ofMillis(200), Duration.ofSeconds(1));
         try (PgPassword pw = PgPassword.none(); TcpProxy proxy = new TcpProxy(db.host(), db.port())) {
-            PgConnector conn = new PgConnector(new PgSourceConfig(proxy.host(), proxy.port(), db.name(), "postgres",
-                    SslMode.DISABLE, null), pw, 2);
+            PgConnector conn = SourceFixture.throughProxy(proxy, db, pw, 2);
             try (PgSource source = SourceFixture.start(conn, "idleout", List.of(t), new NullSink(),
                     SnapshotLedger.inMemory(), options)) {
                 List<String> limits = new ArrayList<>();
@@ -245,8 +240,7 @@ class PgSourceSilentPathTest {
         db.execute("CREATE TABLE stop_bh (id int PRIMARY KEY)");
         TableId t = new TableId("public", "stop_bh");
         try (PgPassword pw = PgPassword.none(); TcpProxy proxy = new TcpProxy(db.host(), db.port())) {
-            PgConnector conn = new PgConnector(new PgSourceConfig(proxy.host(), proxy.port(), db.name(), "postgres",
-                    SslMode.DISABLE, null), pw, 2);
+            PgConnector conn = SourceFixture.throughProxy(proxy, db, pw, 2);
             try {
                 PgSource source = SourceFixture.start(conn, "stopbh", List.of(t), new NullSink(),
                         SnapshotLedger.inMemory(), fastOptions().withReplicationTimeout(Duration.ofSeconds(60)));
@@ -380,35 +374,6 @@ class PgSourceSilentPathTest {
         return m.find() ? m.group(1) : "no limit in: " + error;
     }
 
-    /** Blocks 15 s on the first batch (five times the timeout), then behaves like a null sink. */
-    static final class BlockingSink implements ChangeSink {
-        final NullSink inner = new NullSink();
-        final AtomicBoolean blocked = new AtomicBoolean();
-
-        @Override
-        public void open(Durability d) {
-            inner.open(d);
-        }
-
-        @Override
-        public void accept(ChangeEvent e) throws InterruptedException {
-            if (e instanceof ChangeBatch && blocked.compareAndSet(false, true)) {
-                Thread.sleep(15_000);
-            }
-            inner.accept(e);
-        }
-
-        @Override
-        public void snapshotCompleted(TableId t) {
-            inner.snapshotCompleted(t);
-        }
-
-        @Override
-        public void close() {
-            inner.close();
-        }
-    }
-
     @Test
     void aSinkHoldingTheReaderFiveTimesTheTimeoutDoesNotTripIt(PgDatabase db) throws Exception {
         walSenderTimeout(db, "0");
@@ -416,7 +381,8 @@ class PgSourceSilentPathTest {
         TableId t = new TableId("public", "bp");
         try (PgPassword pw = PgPassword.none()) {
             PgConnector conn = SourceFixture.connector(db, pw);
-            BlockingSink sink = new BlockingSink();
+            // 15 s on the first batch: five times the timeout
+            PgSourceLivenessTest.BlockingSink sink = new PgSourceLivenessTest.BlockingSink(Duration.ofSeconds(15));
             try (PgSource source = SourceFixture.start(conn, "backpressure", List.of(t), sink,
                     SnapshotLedger.inMemory(), fastOptions().withQueueCapacity(2).withReplicationTimeout(TIMEOUT))) {
                 SourceFixture.await(() -> source.status().state() == SourceState.STREAMING, Duration.ofSeconds(30),

@@ -15,6 +15,12 @@ final class SourceFixture {
         return new PgConnector(new PgSourceConfig(db.host(), db.port(), db.name(), "postgres", SslMode.DISABLE, null), pw);
     }
 
+    /** A connector to {@code db} as postgres, through {@code proxy}; {@code connectTimeoutSeconds} as PgConnector's. */
+    static PgConnector throughProxy(TcpProxy proxy, PgDatabase db, PgPassword pw, int connectTimeoutSeconds) {
+        return new PgConnector(new PgSourceConfig(proxy.host(), proxy.port(), db.name(), "postgres", SslMode.DISABLE,
+                null), pw, connectTimeoutSeconds);
+    }
+
     static PgSource.Options fastOptions() {
         return PgSource.Options.defaults().withStatusInterval(Duration.ofSeconds(1))
                 .withBackoff(Duration.ofMillis(200), Duration.ofSeconds(2)).withHeartbeatInterval(Duration.ZERO);
