@@ -202,6 +202,7 @@ public record TableLayout(List<DestColumn> columns) {
         }
         List<String> oldKey = columns.stream().filter(c -> c.key() && !c.droppedAtSource())
                 .map(DestColumn::sourceName).toList();
+        List<String> newKey = after.columns().stream().filter(RelationColumn::key).map(RelationColumn::name).toList();
         if (keyed && !keyedAfter && after.replicaIdentity() != 'f'
                 && oldKey.stream().allMatch(k -> after.indexOf(k) >= 0)) {
             // Under DEFAULT (or USING INDEX, NOTHING) pgoutput flags exactly the replica identity: none means the
@@ -221,9 +222,8 @@ public record TableLayout(List<DestColumn> columns) {
             // The mirror of a keyless table was never merged: its first merge would fold all history since the copy
             // on the new key, and history may hold rows that shared a value of it while the table had no key (two
             // rows with id 1, one deleted before the key came: the DELETE then took id 1 out of the mirror).
-            String key = String.join(", ", after.columns().stream().filter(RelationColumn::key)
-                    .map(RelationColumn::name).toList());
-            incompatible.add(new Incompatible(key.split(", ")[0], "the table had no key and now has one (" + key
+            String key = String.join(", ", newKey);
+            incompatible.add(new Incompatible(newKey.get(0), "the table had no key and now has one (" + key
                     + "): its history since the copy was never merged on a key and may hold rows that shared a value"
                     + " of it then, so the mirror cannot be built exactly from it. The resync copies the table again"
                     + " and keeps its mirror on the new key from then on"));
@@ -233,13 +233,11 @@ public record TableLayout(List<DestColumn> columns) {
             // this message (a key column renamed or added further on in the stream): no key flag then means "key
             // unknown" as well as "primary key dropped". Taking it as keyless would forget the key the mirror is
             // merged on and hide the later change; either way the mirror can no longer be kept on a known key.
-            List<String> key = oldKey;
-            incompatible.add(new Incompatible(key.get(0), "the table (REPLICA IDENTITY FULL) no"
-                    + " longer shows its key " + String.join(", ", key) + " in the"
+            incompatible.add(new Incompatible(oldKey.get(0), "the table (REPLICA IDENTITY FULL) no"
+                    + " longer shows its key " + String.join(", ", oldKey) + " in the"
                     + " stream: its primary key was dropped, or changed further on in the stream (a key column"
                     + " renamed or replaced), so changes could no longer be matched to the rows in Snowflake"));
         }
-        List<String> newKey = after.columns().stream().filter(RelationColumn::key).map(RelationColumn::name).toList();
         boolean keyChanged = keyed && !new java.util.HashSet<>(oldKey).equals(new java.util.HashSet<>(newKey));
         return new Evolution(new TableLayout(next), added, dropped, widened, incompatible, keyChanged);
     }

@@ -179,7 +179,7 @@ public final class ReplicationStream implements AutoCloseable {
     private static Duration walSenderTimeout(Connection c) {
         try {
             // Just logged in, but a path that dies now must not hang the reader: the stream resets this to none.
-            c.setNetworkTimeout(Runnable::run, QUERY_TIMEOUT_MS);
+            c.setNetworkTimeout(Runnable::run, SlotManager.QUERY_TIMEOUT_SECONDS * 1000);
             try (var st = c.createStatement(); var rs = st.executeQuery("SHOW wal_sender_timeout")) {
                 return rs.next() ? parsePgDuration(rs.getString(1)) : null;
             } finally {
@@ -190,9 +190,6 @@ public final class ReplicationStream implements AutoCloseable {
             return null;
         }
     }
-
-    /** The network timeout of short queries on the reader thread: a dead path fails them instead of hanging it. */
-    static final int QUERY_TIMEOUT_MS = 30_000;
 
     /** A PostgreSQL time setting as SHOW prints it ("1min", "60s", "500ms", "0"); null if not understood. */
     static Duration parsePgDuration(String text) {
